@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# One-shot set-up for a Debian 12 machine (run as root, or with everything already installed).
+# Installs what is missing and skips what is present, so a second run takes a second or two:
+#   1. apt packages: GStreamer (dev, tools, base/good plugins, libav for H.264), meson, cmake, the
+#      runtime libraries of Debian's libnode108 (Node 18, the embeddable runtime);
+#   2. libnode108 + libnode-dev unpacked into .deps/node (they cannot be apt-installed next to a
+#      nodesource `nodejs`), and the JS modules libnode loads from /usr/share/nodejs;
+#   3. npm packages (`npm ci`, with onnxruntime-node's CUDA download skipped);
+#   4. the build (`scripts/build.sh`), unless --no-build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=1
+[[ "${1:-}" == "--no-build" ]] && BUILD=0
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+APT_PACKAGES=(
+  gstreamer1.0-tools libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  meson ninja-build pkg-config cmake g++ make python3
+  libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g libuv1-dev libssl-dev
+)
+NODE_DEBS=(libnode108 libnode-dev node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
+NODE_PREFIX=$ROOT/.deps/node
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  log "installing apt packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's libnode (the embeddable Node 18). Unpacked, not installed: its package conflicts with
+# nodesource's `nodejs`, which is what provides `npm` on most machines.
+if [[ ! -e $NODE_PREFIX/usr/lib/x86_64-linux-gnu/libnode.so.108 || ! -e $NODE_PREFIX/usr/include/node/node.h ]]; then
+  log "unpacking Debian's libnode108 + libnode-dev into .deps/node"
+  tmp=$(mktemp -d)
+  chmod 777 "$tmp"
+  (cd "$tmp" && apt-get download -qq "${NODE_DEBS[@]}" 2>/dev/null) || {
+    as_root apt-get update -qq
+    (cd "$tmp" && apt-get download -qq "${NODE_DEBS[@]}")
+  }
+  rm -rf "$NODE_PREFIX"; mkdir -p "$NODE_PREFIX"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$NODE_PREFIX"; done
+  rm -rf "$tmp"
+fi
+# Debian's libnode loads acorn, cjs-module-lexer and undici from these absolute paths.
+if [[ ! -e /usr/share/nodejs/acorn/dist/acorn.js || ! -e /usr/share/nodejs/cjs-module-lexer/lexer.js \
+      || ! -e /usr/share/nodejs/undici/undici-fetch.js ]]; then
+  log "installing the modules libnode loads into /usr/share/nodejs"
+  as_root mkdir -p /usr/share/nodejs
+  as_root cp -rn "$NODE_PREFIX"/usr/share/nodejs/. /usr/share/nodejs/
+fi
+
+# npm packages. The stamp makes a second run skip the install unless package-lock.json changed.
+export ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL:-skip}
+stamp=node_modules/.tsvision-lock-sha
+lock_sha=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$lock_sha" ]]; then
+  # `npm install` (not `npm ci`): npm 11 leaves other platforms' optional packages out of the
+  # lock file, which `npm ci` then rejects; `npm install` still follows the lock file's versions.
+  log "npm install"
+  npm install --no-audit --no-fund --loglevel=error
+  echo "$lock_sha" > "$stamp"
+fi
+
+if ((BUILD)); then
+  bash scripts/build.sh
+fi
