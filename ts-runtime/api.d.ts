@@ -1,0 +1,137 @@
+/**
+ * tsvision — the public hook API.
+ *
+ * A hook module's default export is an object of optional functions (any of them may be async):
+ *
+ * ```ts
+ * import type { DetectHook } from 'tsvision';
+ * const hook: DetectHook = {
+ *   filter(detections) { return detections.filter((d) => d.confidence > 0.5); },
+ * };
+ * export default hook;
+ * ```
+ */
+
+/** An axis-aligned box in pixels of the frame it belongs to (top-left origin). */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** One classification result attached to an object or to a whole frame. */
+export interface Classification {
+  /** What was classified, e.g. "color" or "species" (tsclassify's `attribute-name`). */
+  attribute: string;
+  label: string;
+  classId: number;
+  confidence: number;
+  /** An embedding vector, when the classifier exposes one (re-identification models). */
+  embedding?: Float32Array;
+}
+
+/** A detected object, the same shape in every element and hook. */
+export interface Detection {
+  box: Box;
+  label: string;
+  classId: number;
+  confidence: number;
+  /** Set by tstrack once a track is confirmed; absent (or null) before. */
+  trackId?: number | null;
+  /** True when tstrack predicted the box on a frame without a detection. */
+  predicted?: boolean;
+  classifications?: Classification[];
+}
+
+/** Raw video formats tsvision elements accept directly (no videoconvert needed). */
+export type PixelFormat = 'RGB' | 'BGR' | 'RGBx' | 'BGRx' | 'RGBA' | 'BGRA' | 'I420' | 'NV12';
+
+/**
+ * Read-only, zero-copy view of pixel memory. Valid only while the hook call runs (until its promise
+ * settles): afterwards it is detached and reads as empty.
+ */
+export interface PixelView {
+  readonly length: number;
+  readonly byteLength: number;
+  readonly [index: number]: number;
+  subarray(begin?: number, end?: number): PixelView;
+  slice(begin?: number, end?: number): Uint8Array;
+}
+
+/** One plane of a frame: plane `i` starts at `offset` bytes into `Frame.data`, rows `stride` bytes apart. */
+export interface Plane {
+  readonly offset: number;
+  readonly stride: number;
+}
+
+/** A video frame as a hook sees it. */
+export interface Frame {
+  /** 0-based count of frames this element has seen. */
+  readonly index: number;
+  /** Presentation timestamp in nanoseconds, or null when the buffer has none. */
+  readonly pts: number | null;
+  readonly width: number;
+  readonly height: number;
+  readonly format: PixelFormat;
+  /** The frame's pixels (all planes), read-only and zero-copy. */
+  readonly data: PixelView;
+  readonly planes: readonly Plane[];
+  /** Objects already on the buffer (GstVideoRegionOfInterestMeta), e.g. from an upstream detector. */
+  readonly detections: readonly Detection[];
+}
+
+/** A named output (or input) tensor of an ONNX model. */
+export interface Tensor {
+  readonly type: 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool' | string;
+  readonly dims: readonly number[];
+  readonly data: Float32Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Uint16Array;
+}
+
+/** Maps model-input coordinates back to frame pixels: frameX = (modelX - padX) / scaleX. */
+export interface InputTransform {
+  readonly scaleX: number;
+  readonly scaleY: number;
+  readonly padX: number;
+  readonly padY: number;
+  /** Model input size. */
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+}
+
+/** Bus-facing services every hook context offers. */
+export interface HookContext {
+  /** The element's name, e.g. "tsdetect0". */
+  readonly elementName: string;
+  /** `module-args`, parsed from JSON ({} when unset). */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** Per-instance scratch space; survives across frames, not across element instances. */
+  readonly state: Record<string, unknown>;
+  /** Class labels (from `labels-file` or the model), index = class id. */
+  readonly labels: readonly string[];
+  /** Posts a GStreamer element message on the bus: structure `name` with the given fields. */
+  postMessage(name: string, fields: Record<string, string | number | boolean>): void;
+  /** Logs through GStreamer's debug system (GST_DEBUG=tsdetect:4 etc.). */
+  log(level: 'error' | 'warning' | 'info' | 'debug', message: string): void;
+}
+
+export interface DetectContext extends HookContext {
+  /** Model input transform of the current frame (set when a model runs). */
+  readonly transform: InputTransform | null;
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Hooks of `tsdetect module=…`. */
+export interface DetectHook {
+  /** Called once when the element starts, before the first frame. */
+  setup?(ctx: DetectContext): MaybePromise<void>;
+  /** Replaces the model: returns this frame's detections. */
+  detect?(frame: Frame, ctx: DetectContext): MaybePromise<Detection[]>;
+  /** Replaces the built-in decoder: turns the model's named output tensors into detections (frame pixels). */
+  postprocess?(outputs: Readonly<Record<string, Tensor>>, frame: Frame, ctx: DetectContext): MaybePromise<Detection[]>;
+  /** Edits the final list: drop, change or add detections. */
+  filter?(detections: Detection[], frame: Frame, ctx: DetectContext): MaybePromise<Detection[]>;
+  /** Called once when the element stops. */
+  teardown?(ctx: DetectContext): MaybePromise<void>;
+}
