@@ -1,0 +1,416 @@
+#include "gsttsfilter.h"
+
+#include <cstring>
+#include <vector>
+
+#include "roi-meta.h"
+#include "runtime-loader.h"
+
+GST_DEBUG_CATEGORY_STATIC(gst_ts_filter_debug);
+#define GST_CAT_DEFAULT gst_ts_filter_debug
+
+#define TS_VIDEO_CAPS                                                                           \
+  GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }") ";"                  \
+                                                                          "video/x-raw"
+
+enum {
+  PROP_0,
+  PROP_MODULE,
+  PROP_MODULE_ARGS,
+  PROP_HOOK_ERRORS,
+};
+
+#define DEFAULT_HOOK_ERRORS GST_TS_HOOK_ERRORS_FAIL
+
+namespace {
+
+struct Settings {
+  std::string module;
+  std::string module_args;
+  GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
+};
+
+class BusListener : public tsv::InstanceListener {
+public:
+  explicit BusListener(GstTsFilter *self) : self_(self) {}
+  void on_message(const std::string &name, const std::vector<tsv::MessageField> &fields) override {
+    GstStructure *s = gst_structure_new_empty(name.c_str());
+    for (const auto &f : fields) {
+      switch (f.kind) {
+      case tsv::MessageField::STRING:
+        gst_structure_set(s, f.name.c_str(), G_TYPE_STRING, f.s.c_str(), nullptr);
+        break;
+      case tsv::MessageField::DOUBLE:
+        gst_structure_set(s, f.name.c_str(), G_TYPE_DOUBLE, f.d, nullptr);
+        break;
+      case tsv::MessageField::INT:
+        gst_structure_set(s, f.name.c_str(), G_TYPE_INT64, (gint64)f.i, nullptr);
+        break;
+      case tsv::MessageField::BOOLEAN:
+        gst_structure_set(s, f.name.c_str(), G_TYPE_BOOLEAN, (gboolean)f.b, nullptr);
+        break;
+      }
+    }
+    gst_element_post_message(GST_ELEMENT(self_), gst_message_new_element(GST_OBJECT(self_), s));
+  }
+  void on_log(tsv::LogLevel level, const std::string &message) override {
+    switch (level) {
+    case tsv::LogLevel::ERROR:
+      GST_ERROR_OBJECT(self_, "%s", message.c_str());
+      break;
+    case tsv::LogLevel::WARNING:
+      /* Hook warnings are user-facing (skipped frames, rejected input): put them on the bus. */
+      GST_ELEMENT_WARNING(self_, LIBRARY, FAILED, ("%s", message.c_str()), (nullptr));
+      break;
+    case tsv::LogLevel::INFO:
+      GST_INFO_OBJECT(self_, "%s", message.c_str());
+      break;
+    default:
+      GST_DEBUG_OBJECT(self_, "%s", message.c_str());
+    }
+  }
+
+private:
+  GstTsFilter *self_;
+};
+
+struct State {
+  std::unique_ptr<tsv::Instance> instance;
+  GstVideoInfo info;
+  bool have_info = false;
+  uint64_t frame_index = 0;
+  std::vector<uint8_t> scratch; /* contiguous copy for multi-memory buffers */
+};
+
+struct Private {
+  std::mutex settings_lock;
+  Settings settings;
+  State state;
+  std::unique_ptr<BusListener> listener;
+};
+
+} // namespace
+
+typedef struct {
+  Private *p;
+} GstTsFilterPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE(GstTsFilter, gst_ts_filter, GST_TYPE_BASE_TRANSFORM,
+                                 G_ADD_PRIVATE(GstTsFilter);
+                                 GST_DEBUG_CATEGORY_INIT(gst_ts_filter_debug, "tsfilter", 0,
+                                                         "tsvision runtime-hosted element base"))
+
+static Private *priv(GstTsFilter *self) {
+  return ((GstTsFilterPrivate *)gst_ts_filter_get_instance_private(self))->p;
+}
+
+#define GST_TYPE_TS_HOOK_ERRORS (gst_ts_hook_errors_get_type())
+static GType gst_ts_hook_errors_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_TS_HOOK_ERRORS_FAIL, "Post an error and stop the pipeline", "fail"},
+      {GST_TS_HOOK_ERRORS_SKIP, "Post a warning and pass the frame on without this element's results",
+       "skip"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstTsHookErrors", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+/* Errors from the runtime come as "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts). */
+static void post_runtime_error(GstTsFilter *self, const std::string &error) {
+  std::string code, message, details;
+  size_t a = error.find('\n');
+  if (a == std::string::npos) {
+    message = error;
+  } else {
+    code = error.substr(0, a);
+    size_t b = error.find('\n', a + 1);
+    message = error.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+    if (b != std::string::npos)
+      details = error.substr(b + 1);
+  }
+  const char *dbg = details.empty() ? nullptr : details.c_str();
+  if (code == "NOT_FOUND")
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("%s", message.c_str()), ("%s", dbg ? dbg : ""));
+  else if (code == "SETTINGS")
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", message.c_str()), ("%s", dbg ? dbg : ""));
+  else if (code == "MODEL")
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("%s", message.c_str()), ("%s", dbg ? dbg : ""));
+  else
+    GST_ELEMENT_ERROR(self, LIBRARY, FAILED, ("%s", message.c_str()), ("%s", dbg ? dbg : ""));
+}
+
+static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  Private *p = priv(self);
+
+  if (klass->check_settings && !klass->check_settings(self))
+    return FALSE;
+
+  tsv::JsonWriter json;
+  {
+    std::lock_guard<std::mutex> lock(p->settings_lock);
+    const Settings &s = p->settings;
+    json.begin_object();
+    json.field("module", s.module.empty() ? nullptr : s.module.c_str());
+    json.field("moduleArgs", s.module_args.empty() ? nullptr : s.module_args.c_str());
+    json.field("hookErrors", s.hook_errors == GST_TS_HOOK_ERRORS_SKIP ? "skip" : "fail");
+    GST_OBJECT_LOCK(self);
+    if (klass->write_config)
+      klass->write_config(self, json);
+    GST_OBJECT_UNLOCK(self);
+    json.end_object();
+  }
+
+  std::string error;
+  tsv::Host *host = tsv::runtime_get(&error);
+  if (!host) {
+    GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", error.c_str()), (nullptr));
+    return FALSE;
+  }
+  GST_DEBUG_OBJECT(self, "creating %s instance with %s", klass->kind, json.str().c_str());
+  gchar *name = gst_object_get_name(GST_OBJECT(self));
+  p->listener = std::make_unique<BusListener>(self);
+  p->state.instance = host->create_instance(klass->kind, name, json.str(), p->listener.get(), &error);
+  g_free(name);
+  if (!p->state.instance) {
+    post_runtime_error(self, error);
+    return FALSE;
+  }
+  p->state.frame_index = 0;
+  return TRUE;
+}
+
+static gboolean gst_ts_filter_stop(GstBaseTransform *trans) {
+  Private *p = priv(GST_TS_FILTER(trans));
+  p->state.instance.reset();
+  p->state.have_info = false;
+  p->state.scratch.clear();
+  p->state.scratch.shrink_to_fit();
+  return TRUE;
+}
+
+static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  Private *p = priv(self);
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps(&info, incaps)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Cannot parse caps %" GST_PTR_FORMAT, incaps), (nullptr));
+    return FALSE;
+  }
+  switch (GST_VIDEO_INFO_FORMAT(&info)) {
+  case GST_VIDEO_FORMAT_RGB:
+  case GST_VIDEO_FORMAT_BGR:
+  case GST_VIDEO_FORMAT_RGBx:
+  case GST_VIDEO_FORMAT_BGRx:
+  case GST_VIDEO_FORMAT_RGBA:
+  case GST_VIDEO_FORMAT_BGRA:
+  case GST_VIDEO_FORMAT_I420:
+  case GST_VIDEO_FORMAT_NV12:
+    break;
+  default:
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("%s cannot read %s video: it takes RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12. "
+                       "Insert `videoconvert` before it.",
+                       GST_OBJECT_NAME(self), GST_VIDEO_INFO_NAME(&info)),
+                      ("caps: %" GST_PTR_FORMAT, incaps));
+    return FALSE;
+  }
+  GST_DEBUG_OBJECT(self, "caps %" GST_PTR_FORMAT, incaps);
+  p->state.info = info;
+  p->state.have_info = true;
+  return TRUE;
+}
+
+const GstVideoInfo *gst_ts_filter_get_video_info(GstTsFilter *self) {
+  Private *p = priv(self);
+  return p->state.have_info ? &p->state.info : nullptr;
+}
+
+/* Fills `frame` with a zero-copy view of `vframe` (a copy only for multi-memory buffers). */
+static void describe_frame(State &state, GstVideoFrame *vframe, tsv::Frame &frame) {
+  const GstVideoInfo *info = &vframe->info;
+  int n = GST_VIDEO_FRAME_N_PLANES(vframe);
+  frame.width = GST_VIDEO_INFO_WIDTH(info);
+  frame.height = GST_VIDEO_INFO_HEIGHT(info);
+  frame.format = GST_VIDEO_INFO_NAME(info);
+  frame.n_planes = n;
+  const guint8 *base = (const guint8 *)vframe->map[0].data;
+  bool contiguous = true;
+  for (int i = 0; i < n; i++) {
+    const guint8 *plane = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(vframe, i);
+    if (plane < base || plane >= base + vframe->map[0].size)
+      contiguous = false;
+  }
+  if (contiguous) {
+    frame.data = base;
+    frame.size = vframe->map[0].size;
+    for (int i = 0; i < n; i++) {
+      frame.offsets[i] = (const guint8 *)GST_VIDEO_FRAME_PLANE_DATA(vframe, i) - base;
+      frame.strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i);
+    }
+    return;
+  }
+  size_t total = 0;
+  for (int i = 0; i < n; i++)
+    total += (size_t)GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i) * GST_VIDEO_FRAME_COMP_HEIGHT(vframe, i);
+  state.scratch.resize(total);
+  size_t offset = 0;
+  for (int i = 0; i < n; i++) {
+    size_t bytes = (size_t)GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i) * GST_VIDEO_FRAME_COMP_HEIGHT(vframe, i);
+    memcpy(state.scratch.data() + offset, GST_VIDEO_FRAME_PLANE_DATA(vframe, i), bytes);
+    frame.offsets[i] = offset;
+    frame.strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i);
+    offset += bytes;
+  }
+  frame.data = state.scratch.data();
+  frame.size = total;
+}
+
+void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result) {
+  const GstVideoInfo *info = gst_ts_filter_get_video_info(self);
+  int width = GST_VIDEO_INFO_WIDTH(info), height = GST_VIDEO_INFO_HEIGHT(info);
+  std::vector<GstVideoRegionOfInterestMeta *> metas;
+  bool need_metas = false;
+  for (const auto &o : result.objects)
+    need_metas |= o.source_index >= 0;
+  if (need_metas)
+    tsv::roi_read_all(buffer, width, height, &metas);
+  for (const auto &o : result.objects) {
+    if (o.source_index >= 0 && (size_t)o.source_index < metas.size())
+      tsv::roi_update(metas[o.source_index], o);
+    else if (o.source_index < 0)
+      tsv::roi_add(buffer, o, width, height);
+  }
+}
+
+static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  Private *p = priv(self);
+  State &state = p->state;
+  if (!state.instance || !state.have_info) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps or runtime instance before the first buffer"),
+                      (nullptr));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  GstVideoFrame vframe;
+  if (!gst_video_frame_map(&vframe, &state.info, buffer, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot map video frame %" G_GUINT64_FORMAT, state.frame_index),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  tsv::Frame frame;
+  frame.index = state.frame_index++;
+  frame.pts = GST_BUFFER_PTS_IS_VALID(buffer) ? (int64_t)GST_BUFFER_PTS(buffer) : -1;
+  describe_frame(state, &vframe, frame);
+  frame.objects = tsv::roi_read_all(buffer, frame.width, frame.height);
+  tsv::Result result = state.instance->process(frame);
+  gst_video_frame_unmap(&vframe);
+  if (!result.ok) {
+    post_runtime_error(self, result.error);
+    return GST_FLOW_ERROR;
+  }
+  if (!result.skipped)
+    klass->apply_result(self, buffer, result);
+  return GST_FLOW_OK;
+}
+
+static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  Private *p = priv(GST_TS_FILTER(object));
+  std::lock_guard<std::mutex> lock(p->settings_lock);
+  switch (prop_id) {
+  case PROP_MODULE:
+    p->settings.module = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MODULE_ARGS:
+    p->settings.module_args = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_HOOK_ERRORS:
+    p->settings.hook_errors = (GstTsHookErrors)g_value_get_enum(value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+}
+
+static void gst_ts_filter_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  Private *p = priv(GST_TS_FILTER(object));
+  std::lock_guard<std::mutex> lock(p->settings_lock);
+  switch (prop_id) {
+  case PROP_MODULE:
+    g_value_set_string(value, p->settings.module.empty() ? nullptr : p->settings.module.c_str());
+    break;
+  case PROP_MODULE_ARGS:
+    g_value_set_string(value, p->settings.module_args.empty() ? nullptr : p->settings.module_args.c_str());
+    break;
+  case PROP_HOOK_ERRORS:
+    g_value_set_enum(value, p->settings.hook_errors);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+}
+
+static void gst_ts_filter_finalize(GObject *object) {
+  delete priv(GST_TS_FILTER(object));
+  G_OBJECT_CLASS(gst_ts_filter_parent_class)->finalize(object);
+}
+
+static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+
+  gobject_class->set_property = gst_ts_filter_set_property;
+  gobject_class->get_property = gst_ts_filter_get_property;
+  gobject_class->finalize = gst_ts_filter_finalize;
+
+  g_object_class_install_property(
+      gobject_class, PROP_MODULE,
+      g_param_spec_string("module", "Hook module",
+                          "Path to a TypeScript (.ts) or JavaScript (.js) hook module whose default export "
+                          "holds this element's hooks; compiled with esbuild when the element starts",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MODULE_ARGS,
+      g_param_spec_string("module-args", "Hook module arguments",
+                          "A JSON object handed to the hook's setup(ctx) as ctx.args", nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_HOOK_ERRORS,
+      g_param_spec_enum("hook-errors", "Hook errors",
+                        "What a hook that throws while processing a frame does", GST_TYPE_TS_HOOK_ERRORS,
+                        DEFAULT_HOOK_ERRORS,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+
+  GstCaps *caps = gst_caps_from_string(TS_VIDEO_CAPS);
+  gst_element_class_add_pad_template(element_class,
+                                     gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(element_class,
+                                     gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_ts_filter_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_ts_filter_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR(gst_ts_filter_set_caps);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_ts_filter_transform_ip);
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+  klass->apply_result = gst_ts_filter_apply_objects;
+
+  gst_type_mark_as_plugin_api(GST_TYPE_TS_FILTER, (GstPluginAPIFlags)0);
+  gst_type_mark_as_plugin_api(GST_TYPE_TS_HOOK_ERRORS, (GstPluginAPIFlags)0);
+}
+
+static void gst_ts_filter_init(GstTsFilter *self) {
+  auto *pp = (GstTsFilterPrivate *)gst_ts_filter_get_instance_private(self);
+  pp->p = new Private();
+  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+}

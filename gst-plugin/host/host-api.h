@@ -1,0 +1,112 @@
+/* tsvision — the interface between the GStreamer plugin and the Node host library.
+ *
+ * The plugin never links against libnode: on the first element start it dlopen()s
+ * libtsvisionhost.so (which does) with RTLD_GLOBAL and calls tsv_host_get(). Everything that
+ * crosses the boundary is plain C++ data or a virtual call, so no Node symbol has to be
+ * resolved inside the plugin. */
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tsv {
+
+struct Box {
+  double x = 0, y = 0, width = 0, height = 0;
+};
+
+struct Classification {
+  std::string attribute;
+  std::string label;
+  int class_id = -1;
+  double confidence = 0;
+  std::vector<float> embedding;
+};
+
+/* One object (region of interest) of a frame. */
+struct Object {
+  Box box;
+  std::string label;
+  int class_id = -1;
+  double confidence = 0;
+  int64_t track_id = -1; /* -1: no track id */
+  bool predicted = false;
+  std::vector<Classification> classifications;
+  /* In a Result: index into Frame::objects this object updates, or -1 for a new object. */
+  int source_index = -1;
+};
+
+/* A frame handed to the runtime. The pixel memory must stay valid until the call completes. */
+struct Frame {
+  uint64_t index = 0;
+  int64_t pts = -1; /* nanoseconds; -1 when unknown */
+  int width = 0, height = 0;
+  std::string format; /* GStreamer format name: RGB, BGRx, I420, ... */
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+  int n_planes = 0;
+  size_t offsets[4] = {0, 0, 0, 0};
+  int strides[4] = {0, 0, 0, 0};
+  std::vector<Object> objects; /* what is already on the buffer */
+};
+
+struct Result {
+  bool ok = true;
+  std::string error; /* message + the hook's stack when !ok */
+  bool skipped = false; /* a hook failed and error-policy=skip: frame passes unchanged */
+  std::vector<Object> objects;
+  std::vector<Classification> frame_classifications;
+};
+
+/* A field of a bus message posted from JavaScript. */
+struct MessageField {
+  enum Kind { STRING, DOUBLE, INT, BOOLEAN } kind = STRING;
+  std::string name;
+  std::string s;
+  double d = 0;
+  int64_t i = 0;
+  bool b = false;
+};
+
+enum class LogLevel { ERROR = 1, WARNING = 2, INFO = 4, DEBUG = 5 };
+
+/* Called on the runtime thread; implementations must be thread-safe towards the element. */
+class InstanceListener {
+public:
+  virtual ~InstanceListener() = default;
+  virtual void on_message(const std::string &name, const std::vector<MessageField> &fields) = 0;
+  virtual void on_log(LogLevel level, const std::string &message) = 0;
+};
+
+/* One element instance's logic in the runtime: its hook module, model sessions and state. */
+class Instance {
+public:
+  virtual ~Instance() = default; /* runs the hook's teardown; blocks until done */
+  /* Blocks the calling thread (without spinning) until the runtime has processed the frame. */
+  virtual Result process(const Frame &frame) = 0;
+  /* Returns at once; `done` runs on the runtime thread when the result is in. */
+  virtual void process_async(const Frame &frame, std::function<void(Result &&)> done) = 0;
+};
+
+class Host {
+public:
+  virtual ~Host() = default;
+  /* Creates the JS side of an element: `kind` is "detect", "track", ...; `config_json` its
+   * settings. Blocks until the hook is compiled, the model loaded and setup() has run.
+   * Returns nullptr and fills `error` on failure. */
+  virtual std::unique_ptr<Instance> create_instance(const std::string &kind,
+                                                    const std::string &element_name,
+                                                    const std::string &config_json,
+                                                    InstanceListener *listener,
+                                                    std::string *error) = 0;
+};
+
+} // namespace tsv
+
+/* Starts the runtime on first call (its own thread), then returns the same Host. Returns
+ * nullptr and fills `error` when the runtime cannot start. */
+extern "C" tsv::Host *tsv_host_get(const char *runtime_dir, std::string *error);
+using TsvHostGetFunc = tsv::Host *(*)(const char *, std::string *);

@@ -1,0 +1,19 @@
+/* The tsvision plugin: registers the elements. Loading the plugin (gst-inspect-1.0 included)
+ * never loads libnode or starts the runtime; the first element to start does. */
+#include <gst/gst.h>
+
+#include "config.h"
+#include "gsttsdetect.h"
+#include "gsttsexport.h"
+
+static gboolean plugin_init(GstPlugin *plugin) {
+  gboolean ok = FALSE;
+  ok |= GST_ELEMENT_REGISTER(tsdetect, plugin);
+  ok |= GST_ELEMENT_REGISTER(tsexport, plugin);
+  return ok;
+}
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, tsvision,
+                  "Video analytics elements whose logic is TypeScript running in an embedded Node.js "
+                  "runtime, with ONNX models through onnxruntime",
+                  plugin_init, TSVISION_VERSION, "Apache 2.0", "tsvision", "https://example.invalid/tsvision")

@@ -1,0 +1,32 @@
+/* Objects on buffers as GstVideoRegionOfInterestMeta, in Intel DL Streamer's convention, so that
+ * tsvision reads what gvadetect/nvinfer-to-ROI bridges wrote and they read what we write:
+ *   roi_type = label quark; params:
+ *   "detection"    { confidence: double, label_id: int, label: string,
+ *                    x_min, y_min, x_max, y_max: double (normalised 0..1) }
+ *   "object_id"    { id: int }                               (tstrack; absent before confirmation)
+ *   <attribute>    { label: string, label_id: int, confidence: double }   (tsclassify)
+ * Full-frame classifications (tsclassify inference-region=full-frame) are a later addition. */
+#pragma once
+
+#include <gst/video/video.h>
+
+#include <vector>
+
+#include "host/host-api.h"
+
+namespace tsv {
+
+/* Reads every ROI meta of `buffer` (frame size `width` x `height`) in meta order. */
+std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height);
+
+/* Same, also returning the metas (so results can update them in place). */
+std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
+                                 std::vector<GstVideoRegionOfInterestMeta *> *metas);
+
+/* Adds `object` as a new ROI meta. */
+GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &object, int width, int height);
+
+/* Writes the track id / classifications of `object` onto an existing meta. */
+void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object);
+
+} // namespace tsv

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# meson install hook: copies the JavaScript runtime next to libtsvisionhost.so so that an installed
+# plugin works without the repository: runtime/ (bundle + pixel addon), the npm packages the runtime
+# loads at run time, and libnode.so.108 when it came from .deps (not from Debian's libnode108).
+set -euo pipefail
+runtime_dir=${MESON_INSTALL_DESTDIR_PREFIX:+$DESTDIR}$1
+libnode_libdir=$2
+src=$MESON_SOURCE_ROOT
+build=$MESON_BUILD_ROOT
+mkdir -p "$runtime_dir/runtime" "$runtime_dir/node_modules"
+cp -a "$build/tsvision/runtime/." "$runtime_dir/runtime/"
+for pkg in onnxruntime-node onnxruntime-common esbuild @esbuild/linux-x64; do
+  mkdir -p "$runtime_dir/node_modules/$(dirname "$pkg")"
+  rm -rf "$runtime_dir/node_modules/$pkg"
+  cp -a "$src/node_modules/$pkg" "$runtime_dir/node_modules/$pkg"
+done
+if [[ $libnode_libdir != /usr/lib* ]]; then
+  cp -L "$libnode_libdir/libnode.so.108" "$runtime_dir/libnode.so.108"
+fi
+echo "tsvision runtime installed in $runtime_dir"

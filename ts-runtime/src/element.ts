@@ -1,0 +1,113 @@
+/** What the host needs from each element kind's logic, and what it gives it. */
+import type { Detection, Frame } from '../api';
+import { TsvisionError, hookError } from './errors.js';
+
+/** A frame as the host hands it over (Frame plus the raw plane layout). */
+export type HostFrame = Frame;
+
+/** An object in a result; `sourceIndex` points at the frame's input object it updates (-1: new). */
+export interface ResultObject extends Detection {
+  sourceIndex: number;
+}
+
+export interface ProcessResult {
+  objects: ResultObject[];
+  skipped?: boolean;
+}
+
+export interface ElementLogic {
+  process(frame: HostFrame): Promise<ProcessResult> | ProcessResult;
+  destroy(): Promise<void> | void;
+}
+
+/** Services the host gives an element instance. */
+export interface ElementEnv {
+  readonly elementName: string;
+  postMessage(name: string, fields: Record<string, string | number | boolean>): void;
+  log(level: 'error' | 'warning' | 'info' | 'debug', message: string): void;
+}
+
+/** Settings every runtime-hosted element has (module, module-args, hook-errors). */
+export interface BaseConfig {
+  module: string | null;
+  moduleArgs: string | null;
+  hookErrors: 'fail' | 'skip';
+}
+
+export type ElementFactory = (config: BaseConfig & Record<string, unknown>, env: ElementEnv) => Promise<ElementLogic>;
+
+/** Parses `module-args` (a JSON object). */
+export function parseModuleArgs(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new TsvisionError('SETTINGS', `module-args is not valid JSON: ${(err as Error).message} (got ${text})`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TsvisionError('SETTINGS', `module-args must be a JSON object, e.g. '{"zone": [0, 0, 100, 100]}' (got ${text})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Runs hooks with the element's error policy: `fail` turns a throw into a GStreamer error naming
+ * the hook and the user's file:line:col; `skip` posts a warning (the first time, then every
+ * 100th) and tells the caller to pass the frame on unchanged.
+ */
+export class HookRunner {
+  private failures = 0;
+
+  constructor(
+    private readonly env: ElementEnv,
+    private readonly modulePath: string,
+    private readonly policy: 'fail' | 'skip',
+  ) {}
+
+  /** Returns the hook's value, or `SKIP` when it threw and the policy is skip. */
+  async run<T>(name: string, call: () => T | Promise<T>): Promise<T | typeof SKIP> {
+    try {
+      return await call();
+    } catch (err) {
+      const error = hookError(this.env.elementName, name, this.modulePath, err);
+      if (this.policy === 'fail') throw error;
+      this.failures++;
+      if (this.failures === 1 || this.failures % 100 === 0) {
+        this.env.log('warning', `${error.message} (hook-errors=skip: frame passed on without results; ${this.failures} so far)`);
+      }
+      return SKIP;
+    }
+  }
+}
+
+export const SKIP: unique symbol = Symbol('skip');
+
+/** Validates a hook's returned detections and turns them into new result objects. */
+export function checkDetections(value: unknown, hook: string, elementName: string): Detection[] {
+  if (!Array.isArray(value)) {
+    throw new TsvisionError('HOOK', `${elementName}: ${hook}() must return an array of detections, got ${typeof value}`);
+  }
+  const out: Detection[] = [];
+  value.forEach((d: unknown, i: number) => {
+    const det = d as Partial<Detection> | null;
+    const box = det?.box;
+    const ok =
+      det && box && [box.x, box.y, box.width, box.height].every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!ok) {
+      throw new TsvisionError(
+        'HOOK',
+        `${elementName}: ${hook}() returned an invalid detection at index ${i}: expected { box: { x, y, width, height }, label, classId, confidence }`,
+      );
+    }
+    out.push({
+      box: { x: box.x, y: box.y, width: box.width, height: box.height },
+      label: typeof det.label === 'string' ? det.label : String(det.classId ?? ''),
+      classId: typeof det.classId === 'number' ? det.classId : -1,
+      confidence: typeof det.confidence === 'number' ? det.confidence : 1,
+      trackId: det.trackId ?? null,
+      classifications: det.classifications ?? [],
+    });
+  });
+  return out;
+}
