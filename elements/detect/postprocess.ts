@@ -1,0 +1,45 @@
+/** Maps decoded boxes from model-input pixels to frame pixels and builds the public Detection objects. */
+import type { Detection } from '../../ts-runtime/api';
+import type { RawDetection } from './types';
+
+/** How the frame was fitted into the model input: modelX = frameX * scaleX + padX (same for y). */
+export interface BoxTransform {
+  readonly scaleX: number;
+  readonly scaleY: number;
+  readonly padX: number;
+  readonly padY: number;
+}
+
+/**
+ * Converts model-input boxes to frame-pixel Detections: frameX = (modelX - padX) / scaleX (same for y),
+ * clipped to the frame (0..frameWidth, 0..frameHeight). Boxes left with no area (or non-finite
+ * coordinates) are dropped. label = labels[classId], or the class id as text when there is no such label.
+ * Order is preserved.
+ */
+export function toDetections(
+  raw: readonly RawDetection[],
+  transform: BoxTransform,
+  frameWidth: number,
+  frameHeight: number,
+  labels: readonly string[],
+): Detection[] {
+  const { scaleX, scaleY, padX, padY } = transform;
+  if (!(scaleX > 0 && scaleY > 0)) throw new RangeError(`invalid transform scale ${scaleX}x${scaleY}`);
+  const out: Detection[] = [];
+  for (const r of raw) {
+    const x1 = Math.min(Math.max((r.x1 - padX) / scaleX, 0), frameWidth);
+    const y1 = Math.min(Math.max((r.y1 - padY) / scaleY, 0), frameHeight);
+    const x2 = Math.min(Math.max((r.x2 - padX) / scaleX, 0), frameWidth);
+    const y2 = Math.min(Math.max((r.y2 - padY) / scaleY, 0), frameHeight);
+    const width = x2 - x1;
+    const height = y2 - y1;
+    if (!(width > 0 && height > 0)) continue; // also drops NaN
+    out.push({
+      box: { x: x1, y: y1, width, height },
+      label: labels[r.classId] ?? String(r.classId),
+      classId: r.classId,
+      confidence: r.score,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+/**
+ * Shared types of the detector output decoders.
+ *
+ * Coordinates in a {@link RawDetection} are in MODEL INPUT pixels (the letterboxed / resized tensor the
+ * model saw); `postprocess.ts` maps them back to frame pixels.
+ */
+
+/** Element arrays a tensor may carry; a superset of onnxruntime's `Tensor.DataType`. */
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Uint8Array
+  | Int8Array
+  | Uint16Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | readonly string[]
+  | readonly number[];
+
+/**
+ * The part of a tensor the decoders read. An onnxruntime-node `Tensor` and the hook API's `Tensor`
+ * both satisfy it. `float16` data is a `Uint16Array` of IEEE half-precision bit patterns.
+ */
+export interface TensorLike {
+  readonly dims: readonly number[];
+  readonly data: TensorData;
+  readonly type: string;
+}
+
+/** One candidate box in model-input pixels (x1,y1 top-left, x2,y2 bottom-right). */
+export interface RawDetection {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+  classId: number;
+}
+
+export interface DecoderOptions {
+  /** Minimum score a candidate must reach (inclusive) to be returned. */
+  threshold: number;
+  /**
+   * Number of classes. Normally inferred from the output shapes; when given it must not exceed what the
+   * shapes hold (it can restrict decoding to the first `numClasses` classes).
+   */
+  numClasses?: number;
+  /** Model input size in pixels (width and height of the tensor fed to the model). */
+  inputWidth: number;
+  inputHeight: number;
+}
+
+/** The name and shape of one model output (symbolic / unknown dimensions as strings or -1). */
+export interface OutputInfo {
+  readonly name: string;
+  readonly dims: readonly (number | string)[];
+}
+
+export interface Decoder {
+  /** The `decoder=` name that selects it. */
+  readonly name: string;
+  /** Labels the model's classes have when the user supplies none (e.g. `['face']` for UltraFace). */
+  readonly defaultLabels?: readonly string[];
+  /** Turns the model's named outputs into candidate boxes (before NMS) in model-input pixels. */
+  decode(outputs: Readonly<Record<string, TensorLike>>, opts: DecoderOptions): RawDetection[];
+}
