@@ -1,0 +1,286 @@
+/** tsdetect + tsexport in real gst-launch-1.0 pipelines: real model, real media, real hooks. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  COCO_LABELS,
+  HOOKS,
+  MEDIA,
+  ROOT,
+  YOLOX,
+  gstLaunch,
+  imageSource,
+  readJsonl,
+  run,
+  tempDir,
+  type JsonlObject,
+} from '../helpers/gst';
+
+const DETECT = `tsdetect model=${YOLOX} labels-file=${COCO_LABELS} threshold=0.4`;
+
+function iou(a: JsonlObject['box'], b: JsonlObject['box']): number {
+  const x1 = Math.max(a.x, b.x);
+  const y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width);
+  const y2 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+// dog.jpg (768x576): the dog sits in the lower left (hand-checked box).
+const DOG_BOX = { x: 130, y: 220, width: 180, height: 320 };
+
+describe('tsdetect with yolox_nano on real media', () => {
+  it('finds the people in the H.264 person video and exports JSON Lines', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'video.jsonl');
+    const r = await gstLaunch(
+      `filesrc location=${MEDIA}/one-by-one-person-detection.mp4 ! qtdemux ! avdec_h264 ! identity eos-after=90 ! ${DETECT} ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(out);
+    // identity stops the stream after 90 buffers; frames already in the decoder still drain.
+    expect(frames.length).toBeGreaterThanOrEqual(90);
+    frames.forEach((f, i) => {
+      expect(f.frame).toBe(i);
+      expect(f.width).toBe(768);
+      expect(f.height).toBe(432);
+      expect(f.pts! - frames[0].pts!).toBe(i * 100_000_000); // 10 fps
+    });
+    // The first person walks in around frame 60.
+    const withPerson = frames.filter((f) => f.objects.some((o) => o.label === 'person' && o.confidence > 0.6));
+    expect(withPerson.length).toBeGreaterThan(15);
+    const person = withPerson[withPerson.length - 1].objects.find((o) => o.label === 'person')!;
+    expect(person.class_id).toBe(0);
+    expect(person.track_id).toBeNull();
+    expect(person.classifications).toEqual([]);
+    expect(person.box.height).toBeGreaterThan(200); // a standing person in a 432-pixel-high frame
+    expect(person.box.x + person.box.width).toBeLessThanOrEqual(768);
+  });
+
+  for (const format of ['RGB', 'BGR', 'RGBx', 'BGRx', 'RGBA', 'BGRA', 'I420', 'NV12']) {
+    it(`reads ${format} directly (no videoconvert before tsdetect) and finds the dog`, async () => {
+      const dir = tempDir();
+      const out = path.join(dir, `${format}.jsonl`);
+      const r = await gstLaunch(`${imageSource('dog.jpg', format)} ! ${DETECT} ! tsexport location=${out} ! fakesink`);
+      expect(r.code, r.output).toBe(0);
+      const frames = readJsonl(out);
+      expect(frames).toHaveLength(2);
+      const dog = frames[0].objects.find((o) => o.label === 'dog');
+      expect(dog, JSON.stringify(frames[0])).toBeDefined();
+      expect(dog!.confidence).toBeGreaterThan(0.6);
+      expect(iou(dog!.box, DOG_BOX)).toBeGreaterThan(0.5);
+      expect(frames[0].objects.map((o) => o.label)).toContain('bicycle');
+    });
+  }
+
+  it('follows a resolution change mid-stream', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'caps.jsonl');
+    const big = imageSource('dog.jpg', 'I420', 2);
+    const small = imageSource('dog.jpg', 'I420', 2, { width: 384, height: 288 });
+    const r = await gstLaunch(
+      `concat name=c ! ${DETECT} ! tsexport location=${out} ! fakesink ${big} ! c. ${small} ! c.`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(out);
+    expect(frames.map((f) => f.width)).toEqual([768, 768, 384, 384]);
+    for (const f of frames) {
+      const scale = f.width / 768;
+      const dog = f.objects.find((o) => o.label === 'dog');
+      expect(dog, JSON.stringify(f)).toBeDefined();
+      const expected = { x: DOG_BOX.x * scale, y: DOG_BOX.y * scale, width: DOG_BOX.width * scale, height: DOG_BOX.height * scale };
+      expect(iou(dog!.box, expected)).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('reads objects other elements put on the buffer and keeps them', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'two.jsonl');
+    // The first tsdetect's objects reach the second one's hook as frame.detections.
+    const hook = path.join(dir, 'count-upstream.ts');
+    writeFileSync(
+      hook,
+      `import type { DetectHook } from 'tsvision';
+export default {
+  detect(frame) {
+    return frame.detections.map((d) => ({ ...d, label: 'seen-' + d.label, confidence: 0.99 }));
+  },
+} satisfies DetectHook;
+`,
+    );
+    const r = await gstLaunch(
+      `${imageSource('dog.jpg', 'RGB', 1)} ! ${DETECT} ! tsdetect module=${hook} ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const [frame] = readJsonl(out);
+    const labels = frame.objects.map((o) => o.label);
+    expect(labels).toContain('dog');
+    expect(labels).toContain('seen-dog');
+    const dog = frame.objects.find((o) => o.label === 'dog')!;
+    const seen = frame.objects.find((o) => o.label === 'seen-dog')!;
+    expect(iou(dog.box, seen.box)).toBeGreaterThan(0.98);
+    expect(seen.class_id).toBe(dog.class_id);
+  });
+});
+
+describe('TypeScript hooks', () => {
+  it('gives detect() the frame: index, pts, size, format and a zero-copy pixel view', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'pixels.jsonl');
+    const r = await gstLaunch(
+      `videotestsrc num-buffers=3 pattern=white ! video/x-raw,format=RGBx,width=64,height=48,framerate=10/1 ! tsdetect module=${HOOKS}/pixel-stats.ts ! tsexport location=${out} ! fakesink`,
+      { flags: ['-m'] },
+    );
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(out);
+    expect(frames.map((f) => f.objects[0].label)).toEqual(['RGBx-64x48-0', 'RGBx-64x48-1', 'RGBx-64x48-2']);
+    // White RGBx: R, G, B = 255 and the padding byte x = 255 as videotestsrc writes it.
+    expect(frames[0].objects[0].confidence).toBeGreaterThan(0.74);
+    expect(frames[0].objects[0].box).toEqual({ x: 1, y: 2, width: 32, height: 24 });
+    expect(frames[0].objects[0].class_id).toBe(7);
+    // ctx.postMessage() reaches the bus as an element message.
+    expect(r.stdout).toMatch(/pixel-stats, index=\(gint64\)1, mean=.*format=\(string\)RGBx, pts=\(gint64\)100000000/);
+  });
+
+  it('sees the pixels of I420 frames (Y plane of white = 235)', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'i420.jsonl');
+    const r = await gstLaunch(
+      `videotestsrc num-buffers=1 pattern=white ! video/x-raw,format=I420,width=64,height=48 ! tsdetect module=${HOOKS}/pixel-stats.ts ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const [frame] = readJsonl(out);
+    expect(frame.objects[0].confidence * 255).toBeCloseTo(235, 3);
+  });
+
+  it('gives each element instance its own hook state and module-args; async hooks work', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'state.jsonl');
+    const hook = `${HOOKS}/per-instance-state.ts`;
+    const r = await gstLaunch(
+      `videotestsrc num-buffers=4 ! video/x-raw,width=32,height=32 ! tsdetect module=${hook} module-args='{"name":"a"}' ! tsdetect module=${hook} module-args='{"name":"b"}' ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(out);
+    expect(frames.map((f) => f.objects.map((o) => o.label))).toEqual([
+      ['a-1', 'b-1'],
+      ['a-2', 'b-2'],
+      ['a-3', 'b-3'],
+      ['a-4', 'b-4'],
+    ]);
+  });
+
+  it('lets filter() edit the model results', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'filter.jsonl');
+    const r = await gstLaunch(
+      `${imageSource('person.jpg', 'RGB', 1)} ! ${DETECT} module=${HOOKS}/filter-people.ts module-args='{"minConfidence":0.5}' ! tsexport location=${out} ! fakesink`,
+      { flags: ['-m'] },
+    );
+    expect(r.code, r.output).toBe(0);
+    const [frame] = readJsonl(out);
+    expect(frame.objects.map((o) => o.label).sort()).toEqual(['marker', 'person']);
+    expect(r.stdout).toMatch(/filtered, frame=\(gint64\)0, before=\(gint64\)3, after=\(gint64\)2/);
+  });
+
+  it('compiles once and then loads from the cache (keyed by content)', async () => {
+    const dir = tempDir();
+    const cache = path.join(dir, 'cache');
+    const hook = path.join(dir, 'hook.ts');
+    const write = (label: string) =>
+      writeFileSync(
+        hook,
+        `export default { detect() { return [{ box: { x: 0, y: 0, width: 5, height: 5 }, label: '${label}', classId: 0, confidence: 1 }]; } };\n`,
+      );
+    const out = path.join(dir, 'cache.jsonl');
+    const pipeline = `videotestsrc num-buffers=1 ! video/x-raw,width=16,height=16 ! tsdetect module=${hook} ! tsexport location=${out} ! fakesink`;
+    write('first');
+    expect((await gstLaunch(pipeline, { env: { TSVISION_CACHE_DIR: cache } })).code).toBe(0);
+    expect(readJsonl(out)[0].objects[0].label).toBe('first');
+    expect((await gstLaunch(pipeline, { env: { TSVISION_CACHE_DIR: cache } })).code).toBe(0);
+    expect(readJsonl(out)[0].objects[0].label).toBe('first');
+    write('second'); // changed source: recompiled
+    expect((await gstLaunch(pipeline, { env: { TSVISION_CACHE_DIR: cache } })).code).toBe(0);
+    expect(readJsonl(out)[0].objects[0].label).toBe('second');
+  });
+});
+
+describe('runtime life cycle', () => {
+  it('gst-inspect-1.0 never starts the runtime', async () => {
+    for (const what of ['tsvision', 'tsdetect', 'tsexport']) {
+      const r = await run('gst-inspect-1.0', [what], { env: { GST_DEBUG: 'tsvision-runtime:6' } });
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).not.toMatch(/loading .*libnode|starting the Node runtime/);
+      expect(r.elapsedMs).toBeLessThan(5000);
+    }
+    const r = await run('gst-inspect-1.0', ['tsdetect']);
+    for (const prop of ['model', 'labels-file', 'threshold', 'iou-threshold', 'module', 'module-args', 'hook-errors']) {
+      expect(r.stdout).toContain(`${prop} `);
+    }
+  });
+
+  it('exits promptly at EOS', async () => {
+    const r = await gstLaunch(`videotestsrc num-buffers=5 ! video/x-raw,width=64,height=64 ! ${DETECT} ! fakesink`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain('Got EOS');
+    expect(r.timedOut).toBe(false);
+  });
+
+  it('stops cleanly on interrupt with gst-launch-1.0 -e (EOS, complete JSON Lines, exit 0)', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'sigint.jsonl');
+    let interruptedAt = 0;
+    const r = await gstLaunch(
+      `filesrc location=${MEDIA}/one-by-one-person-detection.mp4 ! qtdemux ! avdec_h264 ! ${DETECT} ! tsexport location=${out} ! fakesink`,
+      {
+        flags: ['-e'],
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            // Interrupt once frames flow.
+            if (existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 10) {
+              clearInterval(timer);
+              interruptedAt = Date.now();
+              child.kill('SIGINT');
+            }
+          }, 100);
+          child.on('close', () => clearInterval(timer));
+        },
+      },
+    );
+    const exitDelayMs = Date.now() - interruptedAt;
+    expect(interruptedAt).toBeGreaterThan(0);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain('EOS');
+    expect(exitDelayMs).toBeLessThan(15_000);
+    const frames = readJsonl(out);
+    expect(frames.length).toBeGreaterThan(10);
+    expect(frames.length).toBeLessThan(1394);
+  });
+
+  it('survives NULL→PLAYING→NULL twenty times in one process', async () => {
+    const dir = tempDir();
+    const r = await run(
+      path.join(ROOT, 'build', 'pipeline-runner'),
+      ['cycles', '20', `videotestsrc num-buffers=3 ! video/x-raw,width=160,height=120 ! ${DETECT} ! tsexport location=${dir}/c%d.jsonl ! fakesink`],
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout.match(/EOS/g)).toHaveLength(20);
+    expect(readJsonl(path.join(dir, 'c0.jsonl'))).toHaveLength(3);
+  });
+
+  it('shares one runtime between several pipelines in one process', async () => {
+    const dir = tempDir();
+    const r = await run(path.join(ROOT, 'build', 'pipeline-runner'), [
+      'parallel',
+      '3',
+      `${imageSource('dog.jpg', 'BGRx', 5)} ! ${DETECT} ! tsexport location=${dir}/p%d.jsonl ! fakesink`,
+    ]);
+    expect(r.code, r.output).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const frames = readJsonl(path.join(dir, `p${i}.jsonl`));
+      expect(frames).toHaveLength(5);
+      for (const f of frames) expect(f.objects.map((o) => o.label)).toContain('dog');
+    }
+  });
+});

@@ -1,0 +1,93 @@
+/* Test helper: runs gst-launch-style pipelines inside ONE process, to test what gst-launch-1.0
+ * cannot: repeated NULL→PLAYING→NULL cycles and several pipelines sharing the embedded runtime.
+ *
+ *   pipeline-runner cycles N "<pipeline>"      run the pipeline to EOS N times, one after another
+ *   pipeline-runner parallel K "<pipeline>"    run K copies at the same time, each to EOS
+ *
+ * "%d" in the pipeline is replaced by the cycle / copy number. Exit 0 when every run reached EOS,
+ * 1 on the first error (printed). */
+#include <gst/gst.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static GstElement *make(const char *desc, int n) {
+  gchar *text = g_strdup_printf(desc, n);
+  GError *err = NULL;
+  GstElement *p = gst_parse_launch(text, &err);
+  if (!p) {
+    fprintf(stderr, "parse error in \"%s\": %s\n", text, err ? err->message : "?");
+    exit(1);
+  }
+  g_free(text);
+  return p;
+}
+
+/* Waits for EOS or an error on the pipeline's bus; returns TRUE on EOS. */
+static gboolean wait_eos(GstElement *p, int n) {
+  GstBus *bus = gst_element_get_bus(p);
+  GstMessage *msg = gst_bus_timed_pop_filtered(bus, 120 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gboolean ok = FALSE;
+  if (!msg) {
+    fprintf(stderr, "run %d: no EOS within 120 s\n", n);
+  } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+    gst_message_parse_error(msg, &err, &dbg);
+    fprintf(stderr, "run %d: error from %s: %s\n%s\n", n, GST_OBJECT_NAME(msg->src), err->message, dbg ? dbg : "");
+    g_clear_error(&err);
+    g_free(dbg);
+  } else {
+    ok = TRUE;
+  }
+  if (msg)
+    gst_message_unref(msg);
+  gst_object_unref(bus);
+  return ok;
+}
+
+int main(int argc, char **argv) {
+  gst_init(&argc, &argv);
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s cycles|parallel N PIPELINE\n", argv[0]);
+    return 2;
+  }
+  int count = atoi(argv[2]);
+  if (strcmp(argv[1], "cycles") == 0) {
+    GstElement *p = make(argv[3], 0);
+    for (int i = 0; i < count; i++) {
+      if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE || !wait_eos(p, i)) {
+        gst_element_set_state(p, GST_STATE_NULL);
+        return 1;
+      }
+      gst_element_set_state(p, GST_STATE_NULL);
+      printf("cycle %d: EOS\n", i);
+      fflush(stdout);
+    }
+    gst_object_unref(p);
+  } else if (strcmp(argv[1], "parallel") == 0) {
+    GstElement **ps = g_new0(GstElement *, count);
+    for (int i = 0; i < count; i++) {
+      ps[i] = make(argv[3], i);
+      if (gst_element_set_state(ps[i], GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        fprintf(stderr, "pipeline %d failed to start\n", i);
+        return 1;
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      if (!wait_eos(ps[i], i))
+        return 1;
+      printf("pipeline %d: EOS\n", i);
+    }
+    for (int i = 0; i < count; i++) {
+      gst_element_set_state(ps[i], GST_STATE_NULL);
+      gst_object_unref(ps[i]);
+    }
+    g_free(ps);
+  } else {
+    fprintf(stderr, "unknown mode %s\n", argv[1]);
+    return 2;
+  }
+  gst_deinit();
+  return 0;
+}

@@ -1,0 +1,442 @@
+// Native pixel preprocessing addon vs the plain TypeScript reference.
+// Needs the addon built first: `bash scripts/build-addon.sh` (the project's test command does it).
+import { readFileSync } from 'node:fs';
+import jpeg from 'jpeg-js';
+import { describe, expect, it } from 'vitest';
+import { loadPixelAddon, preprocess } from '../../ts-runtime/preprocess/index.js';
+import { preprocessReference } from '../../ts-runtime/preprocess/reference.js';
+import type { FrameLayout, PixelFormat, PreprocessSpec, ResizeMode } from '../../ts-runtime/preprocess/spec.js';
+
+const DOG = '/work/shared/media/dog.jpg';
+
+interface Rgb {
+  width: number;
+  height: number;
+  data: Uint8Array; // packed RGB
+}
+
+function loadDog(): Rgb {
+  const img = jpeg.decode(readFileSync(DOG), { useTArray: true, formatAsRGBA: true });
+  const data = new Uint8Array(img.width * img.height * 3);
+  for (let i = 0, j = 0; i < img.width * img.height; i++, j += 4) {
+    data[i * 3] = img.data[j];
+    data[i * 3 + 1] = img.data[j + 1];
+    data[i * 3 + 2] = img.data[j + 2];
+  }
+  return { width: img.width, height: img.height, data };
+}
+
+function crop(src: Rgb, x: number, y: number, width: number, height: number): Rgb {
+  const data = new Uint8Array(width * height * 3);
+  for (let r = 0; r < height; r++) {
+    const s = ((y + r) * src.width + x) * 3;
+    data.set(src.data.subarray(s, s + width * 3), r * width * 3);
+  }
+  return { width, height, data };
+}
+
+const clampByte = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
+
+/** BT.601 limited-range RGB -> YUV (chroma averaged over each 2x2 block, edges replicated). */
+function rgbToYuv(img: Rgb): { y: Uint8Array; u: Uint8Array; v: Uint8Array; cw: number; ch: number } {
+  const { width: w, height: h, data } = img;
+  const kr = 0.299;
+  const kb = 0.114;
+  const kg = 1 - kr - kb;
+  const cw = (w + 1) >> 1;
+  const ch = (h + 1) >> 1;
+  const Y = new Uint8Array(w * h);
+  const U = new Uint8Array(cw * ch);
+  const V = new Uint8Array(cw * ch);
+  const luma = (i: number): number => kr * data[i] + kg * data[i + 1] + kb * data[i + 2];
+  for (let i = 0; i < w * h; i++) Y[i] = clampByte(16 + (219 / 255) * luma(i * 3));
+  for (let cy = 0; cy < ch; cy++) {
+    for (let cx = 0; cx < cw; cx++) {
+      let u = 0;
+      let v = 0;
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const i = (Math.min(2 * cy + dy, h - 1) * w + Math.min(2 * cx + dx, w - 1)) * 3;
+        const l = luma(i);
+        u += (data[i + 2] - l) / (2 * (1 - kb));
+        v += (data[i] - l) / (2 * (1 - kr));
+      }
+      U[cy * cw + cx] = clampByte(128 + ((224 / 255) * u) / 4);
+      V[cy * cw + cx] = clampByte(128 + ((224 / 255) * v) / 4);
+    }
+  }
+  return { y: Y, u: U, v: V, cw, ch };
+}
+
+/**
+ * Converts packed RGB into `format` with padded strides (`extra` bytes per row) and a leading data offset,
+ * so that the code under test has to honour offsets and strides.
+ */
+function makeFrame(img: Rgb, format: PixelFormat, extra = 0, lead = 0): FrameLayout {
+  const { width: w, height: h } = img;
+  if (format === 'I420' || format === 'NV12') {
+    const yuv = rgbToYuv(img);
+    const sY = w + extra;
+    const offY = lead;
+    if (format === 'I420') {
+      const sC = yuv.cw + extra;
+      const offU = offY + sY * h;
+      const offV = offU + sC * yuv.ch + 3;
+      const data = new Uint8Array(offV + sC * yuv.ch).fill(77);
+      for (let r = 0; r < h; r++) data.set(yuv.y.subarray(r * w, (r + 1) * w), offY + r * sY);
+      for (let r = 0; r < yuv.ch; r++) {
+        data.set(yuv.u.subarray(r * yuv.cw, (r + 1) * yuv.cw), offU + r * sC);
+        data.set(yuv.v.subarray(r * yuv.cw, (r + 1) * yuv.cw), offV + r * sC);
+      }
+      return { format, width: w, height: h, data, offsets: [offY, offU, offV], strides: [sY, sC, sC] };
+    }
+    const sC = 2 * yuv.cw + extra;
+    const offUV = offY + sY * h + 5;
+    const data = new Uint8Array(offUV + sC * yuv.ch).fill(77);
+    for (let r = 0; r < h; r++) data.set(yuv.y.subarray(r * w, (r + 1) * w), offY + r * sY);
+    for (let r = 0; r < yuv.ch; r++) {
+      for (let c = 0; c < yuv.cw; c++) {
+        data[offUV + r * sC + 2 * c] = yuv.u[r * yuv.cw + c];
+        data[offUV + r * sC + 2 * c + 1] = yuv.v[r * yuv.cw + c];
+      }
+    }
+    return { format, width: w, height: h, data, offsets: [offY, offUV], strides: [sY, sC] };
+  }
+  const bpp = format === 'RGB' || format === 'BGR' ? 3 : 4;
+  const bgr = format.startsWith('BGR');
+  const stride = w * bpp + extra;
+  const data = new Uint8Array(lead + stride * h).fill(200);
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      const s = (r * w + c) * 3;
+      const d = lead + r * stride + c * bpp;
+      data[d] = img.data[s + (bgr ? 2 : 0)];
+      data[d + 1] = img.data[s + 1];
+      data[d + 2] = img.data[s + (bgr ? 0 : 2)];
+      if (bpp === 4) data[d + 3] = format.endsWith('A') ? 255 : 13;
+    }
+  }
+  return { format, width: w, height: h, data, offsets: [lead], strides: [stride] };
+}
+
+/** Re-packs a tight YUV frame with the chroma plane(s) first and the luma plane last, data of exact size. */
+function lumaLast(frame: FrameLayout): FrameLayout {
+  const ySize = frame.strides[0] * frame.height;
+  const chroma = frame.data.subarray(frame.offsets[1]);
+  const data = new Uint8Array(chroma.length + ySize);
+  data.set(chroma, 0);
+  data.set(frame.data.subarray(frame.offsets[0], frame.offsets[0] + ySize), chroma.length);
+  const offsets = frame.offsets.map((o, i) => (i === 0 ? chroma.length : o - frame.offsets[1]));
+  return { ...frame, data, offsets };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= m)) m = d; // NaN propagates as a failure
+  }
+  return m;
+}
+
+function baseSpec(over: Partial<PreprocessSpec> = {}): PreprocessSpec {
+  return {
+    width: 64,
+    height: 48,
+    resize: 'letterbox',
+    padValue: 114,
+    channelOrder: 'RGB',
+    scale: 1 / 255,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    layout: 'NCHW',
+    ...over,
+  };
+}
+
+function compare(frame: FrameLayout, spec: PreprocessSpec, tol = 1e-3): void {
+  const ref = preprocessReference(frame, spec);
+  const nat = preprocess(frame, spec);
+  expect(nat.tensor).toBeInstanceOf(Float32Array);
+  expect(nat.tensor.length).toBe(3 * spec.width * spec.height);
+  expect(maxAbsDiff(nat.tensor, ref.tensor)).toBeLessThanOrEqual(tol);
+  expect(nat.transform.inputWidth).toBe(ref.transform.inputWidth);
+  expect(nat.transform.inputHeight).toBe(ref.transform.inputHeight);
+  for (const k of ['scaleX', 'scaleY', 'padX', 'padY'] as const) {
+    expect(nat.transform[k]).toBeCloseTo(ref.transform[k], 9);
+  }
+}
+
+const FORMATS: PixelFormat[] = ['RGB', 'BGR', 'RGBx', 'BGRx', 'RGBA', 'BGRA', 'I420', 'NV12'];
+const MODES: ResizeMode[] = ['letterbox', 'letterbox-centre', 'stretch', 'centre-crop'];
+const IMAGENET = { mean: [0.485, 0.456, 0.406] as [number, number, number], std: [0.229, 0.224, 0.225] as [number, number, number] };
+
+const dog = loadDog();
+// odd size for packed formats, even size for YUV (plus an odd YUV case below)
+const packedImg = crop(dog, 101, 97, 333, 201);
+const yuvImg = crop(dog, 100, 96, 334, 200);
+
+describe('pixel addon', () => {
+  it('loads', () => {
+    const addon = loadPixelAddon();
+    expect(typeof addon.preprocess).toBe('function');
+    expect(typeof addon.version).toBe('string');
+    expect(addon.bytesPerPixel('RGBx')).toBe(4);
+    expect(addon.bytesPerPixel('BGR')).toBe(3);
+    expect(addon.bytesPerPixel('NV12')).toBe(1);
+  });
+});
+
+describe('reference sanity (independent of the addon)', () => {
+  const impls = [
+    ['reference', preprocessReference],
+    ['native', preprocess],
+  ] as const;
+  for (const [name, fn] of impls) {
+    it(`${name}: same-size stretch is the identity, 2x downscale averages 2x2 blocks`, () => {
+      const img = crop(dog, 200, 150, 40, 30);
+      const frame = makeFrame(img, 'BGRx', 4, 2);
+      const id = fn(frame, baseSpec({ width: 40, height: 30, resize: 'stretch', scale: 1, layout: 'NHWC' })).tensor;
+      for (let i = 0; i < id.length; i++) expect(id[i]).toBeCloseTo(img.data[i], 3);
+      const half = fn(frame, baseSpec({ width: 20, height: 15, resize: 'stretch', scale: 1, layout: 'NCHW', channelOrder: 'BGR' })).tensor;
+      for (let y = 0; y < 15; y++) {
+        for (let x = 0; x < 20; x++) {
+          for (let c = 0; c < 3; c++) {
+            let sum = 0;
+            for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) sum += img.data[((2 * y + dy) * 40 + 2 * x + dx) * 3 + (2 - c)];
+            expect(half[c * 300 + y * 20 + x]).toBeCloseTo(sum / 4, 3);
+          }
+        }
+      }
+    });
+
+    it(`${name}: YUV limited-range colours, padding and normalisation`, () => {
+      // 4x2 I420: left half white (235,128,128), right half BT.601 red (81,90,240)
+      const data = new Uint8Array([235, 235, 81, 81, 235, 235, 81, 81, 128, 90, 128, 240]);
+      const frame: FrameLayout = { format: 'I420', width: 4, height: 2, data, offsets: [0, 8, 10], strides: [4, 2, 2] };
+      const t = fn(frame, baseSpec({ width: 4, height: 4, resize: 'letterbox', scale: 1, padValue: 114, layout: 'NHWC' })).tensor;
+      expect(Array.from(t.subarray(0, 3)).map((v) => Math.round(v))).toEqual([255, 255, 255]);
+      const red = Array.from(t.subarray(9, 12));
+      expect(red[0]).toBeGreaterThan(254);
+      expect(red[1]).toBeLessThan(1);
+      expect(red[2]).toBeLessThan(1.5);
+      expect(Array.from(t.subarray(24, 48)).every((v) => v === 114)).toBe(true); // bottom two rows are padding
+      const n = fn(frame, baseSpec({ width: 4, height: 4, padValue: 0, channelOrder: 'BGR', mean: [1, 2, 3], std: [2, 4, 8], scale: 0.5 })).tensor;
+      expect(n[0]).toBeCloseTo((255 * 0.5 - 1) / 2, 3); // B of white
+      expect(n[16 + 2]).toBeCloseTo((0 * 0.5 - 2) / 4, 3); // G of red
+      expect(n[32 + 2]).toBeCloseTo((255 * 0.5 - 3) / 8, 1); // R of red
+      expect(n[32 + 12]).toBeCloseTo(-3 / 8, 6); // padding, R channel
+    });
+  }
+});
+
+describe('native preprocess matches the reference', () => {
+  for (const format of FORMATS) {
+    const yuv = format === 'I420' || format === 'NV12';
+    const img = yuv ? yuvImg : packedImg;
+    const frames = [makeFrame(img, format, 0, 0), makeFrame(img, format, 13, 9)];
+    for (const mode of MODES) {
+      it(`${format} ${mode} (RGB/BGR x NCHW/NHWC, tight and padded strides)`, () => {
+        for (const [i, frame] of frames.entries()) {
+          for (const channelOrder of ['RGB', 'BGR'] as const) {
+            for (const layout of ['NCHW', 'NHWC'] as const) {
+              const norm = i === 1 ? IMAGENET : {};
+              compare(frame, baseSpec({ resize: mode, channelOrder, layout, ...norm }));
+            }
+          }
+        }
+      });
+    }
+  }
+
+  it('different formats of the same image agree (native)', () => {
+    const spec = baseSpec({ width: 96, height: 96 });
+    const base = preprocess(makeFrame(packedImg, 'RGB'), spec).tensor;
+    for (const format of ['BGR', 'RGBx', 'BGRx', 'RGBA', 'BGRA'] as const) {
+      expect(maxAbsDiff(preprocess(makeFrame(packedImg, format, 5, 3), spec).tensor, base)).toBe(0);
+    }
+    const i420 = preprocess(makeFrame(yuvImg, 'I420', 7, 1), spec).tensor;
+    const nv12 = preprocess(makeFrame(yuvImg, 'NV12', 3, 2), spec).tensor;
+    expect(maxAbsDiff(i420, nv12)).toBe(0);
+    // YUV round trip of the same picture stays close to the RGB original (chroma subsampling + rounding)
+    const rgbEven = preprocess(makeFrame(yuvImg, 'RGB'), spec).tensor;
+    let sum = 0;
+    for (let i = 0; i < rgbEven.length; i++) sum += Math.abs(rgbEven[i] - i420[i]);
+    expect(sum / rgbEven.length).toBeLessThan(0.02);
+  });
+
+  it('odd-sized YUV frames (chroma planes rounded up)', () => {
+    for (const format of ['I420', 'NV12'] as const) {
+      const frame = makeFrame(packedImg, format, 3, 1);
+      compare(frame, baseSpec({ resize: 'letterbox-centre', width: 80, height: 80 }));
+      compare(frame, baseSpec({ resize: 'stretch', layout: 'NHWC', colorMatrix: 'bt709' }));
+      // upscaling (the row-span conversion path) of an odd-width frame, tight strides (last byte = last pixel)
+      const tight = makeFrame(crop(dog, 11, 7, 67, 41), format);
+      compare(tight, baseSpec({ resize: 'stretch', width: 150, height: 90 }));
+      compare(tight, baseSpec({ resize: 'letterbox-centre', width: 200, height: 200, roi: { x: 1, y: 1, width: 66, height: 40 } }));
+      // luma plane last in a buffer of exactly the needed size: no read may go past its last pixel
+      const ylast = lumaLast(tight);
+      compare(ylast, baseSpec({ resize: 'stretch', width: 150, height: 90 }));
+      compare(ylast, baseSpec({ resize: 'stretch', width: 40, height: 30, layout: 'NHWC' }));
+    }
+  });
+
+  it('real model sizes (YOLOX 416 letterbox, NanoDet 320 centre, ImageNet 224 crop, re-id 128x256 NHWC)', () => {
+    const frame = makeFrame(crop(dog, 0, 72, 768, 432), 'I420');
+    compare(frame, baseSpec({ width: 416, height: 416, channelOrder: 'BGR', scale: 1 }), 0.05);
+    compare(frame, baseSpec({ width: 416, height: 416, channelOrder: 'BGR' }));
+    compare(frame, baseSpec({ width: 320, height: 320, resize: 'letterbox-centre', padValue: 0, channelOrder: 'BGR', scale: 1 / 255 }));
+    compare(makeFrame(dog, 'RGBx', 64), baseSpec({ width: 224, height: 224, resize: 'centre-crop', ...IMAGENET }));
+    compare(makeFrame(dog, 'NV12'), baseSpec({ width: 128, height: 256, resize: 'stretch', layout: 'NHWC', channelOrder: 'BGR' }));
+  });
+
+  it('ROIs (inside, partly outside and clipped, fractional, upscaled)', () => {
+    const rois = [
+      { x: 40, y: 30, width: 120, height: 90 },
+      { x: -25.4, y: 150, width: 200, height: 100 }, // clipped left and bottom
+      { x: 300, y: -10, width: 80, height: 300 }, // clipped right, top and bottom
+      { x: 10.6, y: 20.2, width: 17.3, height: 11.9 }, // tiny: upscaling
+      { x: 5, y: 5, width: 1, height: 1 }, // a single pixel
+      { x: 2, y: 3, width: 21, height: 9 }, // odd right edge, upscaled
+      { x: 290, y: 150, width: 100, height: 100 }, // clipped at the (odd) right/bottom frame edge
+    ];
+    for (const format of ['RGB', 'BGRx', 'I420', 'NV12'] as const) {
+      const frame = makeFrame(format === 'I420' || format === 'NV12' ? yuvImg : packedImg, format, 11, 4);
+      for (const roi of rois) {
+        for (const resize of MODES) {
+          compare(frame, baseSpec({ roi, resize, width: 56, height: 72 }));
+          compare(frame, baseSpec({ roi, resize, width: 72, height: 56, layout: 'NHWC', channelOrder: 'BGR' }));
+        }
+      }
+    }
+  });
+
+  it('writes into a preallocated out', () => {
+    const frame = makeFrame(packedImg, 'RGB');
+    const spec = baseSpec();
+    const n = 3 * spec.width * spec.height;
+    const out = new Float32Array(n).fill(NaN);
+    const res = preprocess(frame, spec, out);
+    expect(res.tensor).toBe(out);
+    expect(maxAbsDiff(out, preprocessReference(frame, spec).tensor)).toBeLessThanOrEqual(1e-3);
+
+    const big = new Float32Array(n + 100).fill(-7);
+    const res2 = preprocess(frame, spec, big);
+    expect(res2.tensor.length).toBe(n);
+    expect(res2.tensor.buffer).toBe(big.buffer);
+    expect(big[n]).toBe(-7);
+    expect(maxAbsDiff(res2.tensor, out)).toBe(0);
+
+    const ref = new Float32Array(n + 1);
+    const r = preprocessReference(frame, spec, ref);
+    expect(r.tensor.buffer).toBe(ref.buffer);
+    expect(r.tensor.length).toBe(n);
+  });
+});
+
+describe('input transform', () => {
+  it('letterbox 768x432 -> 416x416 maps model coords back to frame pixels', () => {
+    const frame = makeFrame(crop(dog, 0, 0, 768, 432), 'I420');
+    const { transform: t } = preprocess(frame, baseSpec({ width: 416, height: 416 }));
+    expect(t).toEqual({ scaleX: 416 / 768, scaleY: 234 / 432, padX: 0, padY: 0, inputWidth: 416, inputHeight: 416 });
+    const back = (mx: number, my: number): [number, number] => [(mx - t.padX) / t.scaleX, (my - t.padY) / t.scaleY];
+    expect(back(0, 0)).toEqual([0, 0]);
+    const [bx, by] = back(416, 234);
+    expect(bx).toBeCloseTo(768, 9);
+    expect(by).toBeCloseTo(432, 9);
+
+    const c = preprocess(frame, baseSpec({ width: 416, height: 416, resize: 'letterbox-centre' })).transform;
+    expect(c.padX).toBe(0);
+    expect(c.padY).toBe(91);
+    expect((325 - c.padY) / c.scaleY).toBeCloseTo(432, 9);
+  });
+
+  it('a bright rectangle found in the tensor maps back to where it is in the frame (every mode, with ROI)', () => {
+    const w = 300;
+    const h = 200;
+    const img: Rgb = { width: w, height: h, data: new Uint8Array(w * h * 3) };
+    const rect = { x0: 120, y0: 60, x1: 180, y1: 140 };
+    for (let y = rect.y0; y < rect.y1; y++) img.data.fill(255, (y * w + rect.x0) * 3, (y * w + rect.x1) * 3);
+    const frame = makeFrame(img, 'RGB');
+    const cases: Partial<PreprocessSpec>[] = [
+      { resize: 'letterbox' },
+      { resize: 'letterbox-centre' },
+      { resize: 'stretch' },
+      { resize: 'centre-crop', cropFraction: 0.9 },
+      { resize: 'letterbox-centre', roi: { x: 100, y: 20, width: 150, height: 160 } },
+      { resize: 'stretch', roi: { x: -50, y: 40, width: 280, height: 400 } },
+    ];
+    for (const c of cases) {
+      const spec = baseSpec({ width: 160, height: 128, padValue: 0, layout: 'NHWC', ...c });
+      const { tensor, transform: t } = preprocess(frame, spec);
+      let minX = Infinity;
+      let minY = Infinity;
+      let maxX = -Infinity;
+      let maxY = -Infinity;
+      for (let y = 0; y < spec.height; y++) {
+        for (let x = 0; x < spec.width; x++) {
+          if (tensor[(y * spec.width + x) * 3] > 0.5) {
+            minX = Math.min(minX, x);
+            maxX = Math.max(maxX, x + 1);
+            minY = Math.min(minY, y);
+            maxY = Math.max(maxY, y + 1);
+          }
+        }
+      }
+      const tol = 1.5 / Math.min(t.scaleX, t.scaleY) + 0.5;
+      expect(Math.abs((minX - t.padX) / t.scaleX - rect.x0)).toBeLessThan(tol);
+      expect(Math.abs((maxX - t.padX) / t.scaleX - rect.x1)).toBeLessThan(tol);
+      expect(Math.abs((minY - t.padY) / t.scaleY - rect.y0)).toBeLessThan(tol);
+      expect(Math.abs((maxY - t.padY) / t.scaleY - rect.y1)).toBeLessThan(tol);
+    }
+  });
+
+  it('centre-crop 224 from 768x576 resizes the short side to 256', () => {
+    const { transform: t } = preprocess(makeFrame(dog, 'RGB'), baseSpec({ width: 224, height: 224, resize: 'centre-crop' }));
+    expect(t.scaleY).toBeCloseTo(256 / 576, 12);
+    expect(t.scaleX).toBeCloseTo(341 / 768, 12);
+    expect(t.padX).toBe(-Math.floor((341 - 224) / 2));
+    expect(t.padY).toBe(-16);
+  });
+});
+
+describe('errors', () => {
+  const good = makeFrame(packedImg, 'RGB');
+  const spec = baseSpec();
+  const impls = [
+    ['native', preprocess],
+    ['reference', preprocessReference],
+  ] as const;
+
+  for (const [name, fn] of impls) {
+    it(`${name}: clear TypeErrors`, () => {
+      const bad = (frame: unknown, s: unknown, out?: unknown): (() => unknown) => () =>
+        fn(frame as FrameLayout, s as PreprocessSpec, out as Float32Array | undefined);
+      expect(bad({ ...good, format: 'YUY2' }, spec)).toThrow(TypeError);
+      expect(bad({ ...good, format: 'YUY2' }, spec)).toThrow(/unsupported pixel format "YUY2"/);
+      expect(bad({ ...good, data: good.data.subarray(0, good.data.length - 1) }, spec)).toThrow(/data too short/);
+      expect(bad({ ...good, height: good.height + 1 }, spec)).toThrow(/data too short/);
+      expect(bad({ ...good, strides: [good.width * 3 - 1] }, spec)).toThrow(/stride/);
+      expect(bad({ ...good, offsets: [1] }, spec)).toThrow(/data too short/);
+      expect(bad({ ...makeFrame(yuvImg, 'I420'), offsets: [0, 0] }, spec)).toThrow(TypeError);
+      expect(bad({ ...good, width: 0 }, spec)).toThrow(/width\/height/);
+      expect(bad({ ...good, data: [1, 2, 3] }, spec)).toThrow(/Uint8Array/);
+      expect(bad(null, spec)).toThrow(TypeError);
+      expect(bad(good, null)).toThrow(TypeError);
+      expect(bad(good, { ...spec, resize: 'fit' })).toThrow(/spec.resize/);
+      expect(bad(good, { ...spec, width: 0 })).toThrow(/width\/height/);
+      expect(bad(good, { ...spec, height: 2.5 })).toThrow(/width\/height/);
+      expect(bad(good, { ...spec, mean: [0, 0] })).toThrow(/spec.mean/);
+      expect(bad(good, { ...spec, std: [1, 0, 1] })).toThrow(/spec.std/);
+      expect(bad(good, { ...spec, layout: 'CHW' })).toThrow(/spec.layout/);
+      expect(bad(good, { ...spec, channelOrder: 'GRB' })).toThrow(/spec.channelOrder/);
+      expect(bad(good, { ...spec, scale: NaN })).toThrow(/spec.scale/);
+      expect(bad(good, { ...spec, cropFraction: 1.5 })).toThrow(/cropFraction/);
+      expect(bad(good, { ...spec, colorMatrix: 'bt2020' })).toThrow(/colorMatrix/);
+      expect(bad(good, { ...spec, roi: { x: 0, y: 0, width: -1, height: 5 } })).toThrow(/spec.roi/);
+      expect(bad(good, { ...spec, roi: { x: 1000, y: 0, width: 10, height: 10 } })).toThrow(/spec.roi/);
+      expect(bad(good, spec, new Float32Array(10))).toThrow(/out has 10 floats/);
+      expect(bad(good, spec, new Float64Array(3 * 64 * 48))).toThrow(/out must be a Float32Array/);
+    });
+  }
+});
