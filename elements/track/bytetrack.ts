@@ -1,0 +1,129 @@
+/**
+ * ByteTrack (Zhang et al., "ByteTrack: Multi-Object Tracking by Associating Every Detection Box", ECCV 2022).
+ *
+ * Per update:
+ * 1. Kalman-predict every track (xyah constant-velocity model; lost tracks have their height velocity zeroed
+ *    first, as in the reference implementation).
+ * 2. First stage: high detections (confidence >= highThreshold) vs confirmed tracks, tracked *and* lost, by
+ *    IoU × confidence ("fuse score") >= matchThreshold. A lost track that matches is re-found with its id.
+ * 3. Second stage: low detections ([lowThreshold, highThreshold)) vs the still-unmatched *tracked* tracks by
+ *    plain IoU >= max(matchThreshold, 0.5). Tracked tracks still unmatched become lost.
+ * 4. Tentative tracks vs the remaining high detections (IoU × confidence >= matchThreshold + 0.1, as
+ *    ByteTrack's 0.7 vs 0.8 cost limits); a tentative track that misses is deleted; one reaching minHits
+ *    detections is confirmed and gets the next id.
+ * 5. Remaining high detections with confidence >= newTrackThreshold start tentative tracks (confirmed at once
+ *    during the first minHits − 1 updates, ByteTrack's frame-1 rule).
+ * 6. Lost tracks unmatched for more than maxLostFrames frames are dropped ('track-lost'); a lost track that
+ *    overlaps a tracked one by IoU > 0.85 is a duplicate and is dropped too.
+ */
+import type { Detection } from 'tsvision';
+import { BaseTracker, type TrackRecord } from './common.js';
+import { iou } from './iou.js';
+import { XYAH_MODEL, kalmanInitiate, kalmanPredict, kalmanUpdate } from './kalman.js';
+import type { TrackEvent, TrackerOutput, TrackerParams } from './types.js';
+
+/** Second-stage IoU floor for low-score detections (ByteTrack: 0.5). */
+const SECOND_STAGE_MIN_IOU = 0.5;
+/** Lost tracks overlapping a tracked track by more than this are duplicates (ByteTrack: 1 − 0.15). */
+const DUPLICATE_IOU = 0.85;
+
+export class ByteTracker extends BaseTracker {
+  readonly kind = 'bytetrack' as const;
+
+  constructor(params?: Partial<TrackerParams>) {
+    super(params, XYAH_MODEL);
+  }
+
+  protected override predictTrack(t: TrackRecord, steps: number): void {
+    if (t.kf === null) return;
+    if (t.status !== 'tracked') t.kf.mean[7] = 0;
+    kalmanPredict(XYAH_MODEL, t.kf, steps);
+  }
+
+  update(detections: readonly Detection[], frameIndex: number): TrackerOutput {
+    const p = this.params;
+    this.updates++;
+    this.advance(frameIndex);
+    const events: TrackEvent[] = [];
+    const { valid, rejected } = this.validate(detections);
+    const assigned: (TrackRecord | null)[] = new Array<TrackRecord | null>(detections.length).fill(null);
+    const matched = new Set<TrackRecord>();
+
+    const highIdx: number[] = [];
+    const lowIdx: number[] = [];
+    for (const k of valid) {
+      const c = detections[k].confidence;
+      if (c >= p.highThreshold) highIdx.push(k);
+      else if (c >= p.lowThreshold) lowIdx.push(k);
+    }
+
+    const confirmed: TrackRecord[] = [];
+    const tentative: TrackRecord[] = [];
+    for (const t of this.tracks) (t.id !== null ? confirmed : tentative).push(t);
+
+    const hit = (t: TrackRecord, k: number): void => {
+      const d = detections[k];
+      if (t.kf !== null) kalmanUpdate(XYAH_MODEL, t.kf, d.box);
+      this.recordHit(t, d);
+      if (t.id !== null) t.status = 'tracked';
+      assigned[k] = t;
+      matched.add(t);
+    };
+
+    // Stage 1: high detections vs confirmed (tracked + lost) tracks.
+    const highDets = highIdx.map((k) => detections[k]);
+    const a1 = this.associate(confirmed, highDets, p.matchThreshold, p.fuseScore);
+    for (let i = 0; i < confirmed.length; i++) if (a1.detOf[i] >= 0) hit(confirmed[i], highIdx[a1.detOf[i]]);
+    const highLeft: number[] = [];
+    for (let j = 0; j < highIdx.length; j++) if (a1.trackOf[j] < 0) highLeft.push(highIdx[j]);
+
+    // Stage 2: low detections vs still-unmatched tracked tracks.
+    const rTracked = confirmed.filter((t) => !matched.has(t) && t.status === 'tracked');
+    const a2 = this.associate(rTracked, lowIdx.map((k) => detections[k]), Math.max(p.matchThreshold, SECOND_STAGE_MIN_IOU), false);
+    for (let i = 0; i < rTracked.length; i++) {
+      if (a2.detOf[i] >= 0) hit(rTracked[i], lowIdx[a2.detOf[i]]);
+      else rTracked[i].status = 'lost';
+    }
+
+    // Stage 3: tentative tracks vs remaining high detections.
+    const warm = this.inWarmup();
+    const a3 = this.associate(tentative, highLeft.map((k) => detections[k]), Math.min(1, p.matchThreshold + 0.1), p.fuseScore);
+    const dead = new Set<TrackRecord>();
+    for (let i = 0; i < tentative.length; i++) {
+      const t = tentative[i];
+      if (a3.detOf[i] >= 0) {
+        hit(t, highLeft[a3.detOf[i]]);
+        if (warm || t.hits >= p.minHits) this.confirm(t, events);
+      } else {
+        dead.add(t);
+      }
+    }
+    if (dead.size > 0) this.tracks = this.tracks.filter((t) => !dead.has(t));
+
+    // Stage 4: new tracks.
+    for (let j = 0; j < highLeft.length; j++) {
+      if (a3.trackOf[j] >= 0) continue;
+      const k = highLeft[j];
+      const d = detections[k];
+      if (!(d.confidence >= p.newTrackThreshold)) continue;
+      const t = this.newTrack(d, kalmanInitiate(XYAH_MODEL, d.box));
+      assigned[k] = t;
+      matched.add(t);
+      if (warm || p.minHits <= 1) this.confirm(t, events);
+    }
+
+    // Stage 5: expiry and duplicates.
+    this.expire(events);
+    const tracked = this.tracks.filter((t) => t.id !== null && t.status === 'tracked');
+    if (tracked.length > 0) {
+      const trackedBoxes = tracked.map((t) => this.currentBox(t));
+      this.removeWhere((t) => {
+        if (t.status !== 'lost') return false;
+        const b = this.currentBox(t);
+        for (const tb of trackedBoxes) if (iou(b, tb) > DUPLICATE_IOU) return true;
+        return false;
+      }, events);
+    }
+    return this.output(detections.length, assigned, matched, events, rejected);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Public types and defaults of the multi-object trackers (tstrack's logic).
+ */
+import type { Box, Detection } from 'tsvision';
+
+export type TrackerKind = 'bytetrack' | 'sort' | 'iou';
+
+/**
+ * Tracker parameters. They map 1:1 onto tstrack's GStreamer properties (kebab-case: `high-threshold`, …).
+ * Thresholds apply to the detector's confidence *as given* (no rescaling inside the tracker); they are chosen
+ * for detectors whose scores are probabilities in 0..1. Which kinds read which parameter is listed per field.
+ */
+export interface TrackerParams {
+  /** bytetrack: detections with confidence >= this are "high" (first association stage). iou: a track is confirmed only once one of its detections reached it. sort: unused. */
+  highThreshold: number;
+  /** all: detections with confidence < this are ignored (output id null); bytetrack: [low, high) is the second-stage band. */
+  lowThreshold: number;
+  /** all: an unmatched detection starts a new (tentative) track only if its confidence >= this. */
+  newTrackThreshold: number;
+  /** all: minimum IoU between a track's (predicted) box and a detection for them to be associated. */
+  matchThreshold: number;
+  /** all: frames a confirmed track survives without a matching detection (kept, predicted, re-findable with its id) before it is dropped. */
+  maxLostFrames: number;
+  /** all: detections (consecutive, counting the first) a tentative track needs before it is confirmed and gets an id. */
+  minHits: number;
+  /** all: only associate detections with tracks of the same classId. */
+  perClass: boolean;
+  /** bytetrack: weight IoU by the detection confidence in the high-score stages (ByteTrack's fuse_score); others: unused. */
+  fuseScore: boolean;
+}
+
+/**
+ * Defaults (ByteTrack's published settings, Zhang et al. 2022, adapted to this interface):
+ * τ_high 0.6, τ_low 0.1, new-track ε 0.7, first-stage match IoU·score ≥ 0.2 (match_thresh 0.8),
+ * track buffer 30 frames, confirmation on the second consecutive detection.
+ */
+export const TRACKER_DEFAULTS: Readonly<TrackerParams> = Object.freeze({
+  /** Confidence at or above which a detection is "high" (ByteTrack τ_high). */
+  highThreshold: 0.6,
+  /** Confidence below which a detection is ignored (ByteTrack τ_low). */
+  lowThreshold: 0.1,
+  /** Confidence needed to start a new track (ByteTrack ε = τ_high + 0.1). */
+  newTrackThreshold: 0.7,
+  /** Minimum IoU for associating a track with a detection (ByteTrack 1 − match_thresh 0.8). */
+  matchThreshold: 0.2,
+  /** Frames a lost confirmed track is kept for re-identification (ByteTrack track_buffer 30). */
+  maxLostFrames: 30,
+  /** Consecutive detections needed to confirm a track (ByteTrack activates on the 2nd). */
+  minHits: 2,
+  /** Associate only same-class detections and tracks. */
+  perClass: false,
+  /** Weight IoU by detection confidence in ByteTrack's high-score stages (ByteTrack's MOT17 setting). */
+  fuseScore: true,
+});
+
+/**
+ * Classic SORT (Bewley et al. 2016: max_age 1, min_hits 3, iou_threshold 0.3) in this interface's terms.
+ * SORT's min_hits counts updates after the creating detection, so it is minHits 4 here; SORT uses every
+ * detection it is given, so thresholds are 0.
+ */
+export const CLASSIC_SORT_PARAMS: Readonly<TrackerParams> = Object.freeze({
+  highThreshold: 0,
+  lowThreshold: 0,
+  newTrackThreshold: 0,
+  matchThreshold: 0.3,
+  maxLostFrames: 1,
+  minHits: 4,
+  perClass: false,
+  fuseScore: false,
+});
+
+export interface TrackEvent {
+  /** 'track-started': a track was confirmed and got its id. 'track-lost': a confirmed track was dropped for good (its id will not come back). */
+  type: 'track-started' | 'track-lost';
+  trackId: number;
+  /** Frame index of the update / predictOnly call that produced the event. */
+  frameIndex: number;
+  label: string;
+  /** 'track-started': the confirming detection's box; 'track-lost': the last detection box the track was matched to. */
+  box: Box;
+}
+
+export interface TrackerOutput {
+  /** For each input detection (same order): its confirmed track's id, or null (unmatched, tentative, ignored or rejected). */
+  ids: (number | null)[];
+  /**
+   * For each input detection: the track's filtered box after this update (Kalman state; the last matched box
+   * for the iou tracker), or null where `ids` is null.
+   */
+  trackBoxes: (Box | null)[];
+  /**
+   * Confirmed live tracks not matched on this frame, with their predicted boxes (`predicted: true`, trackId set,
+   * label / classId / confidence of their last detection). Includes lost tracks still inside maxLostFrames.
+   */
+  predicted: Detection[];
+  /** For each entry of `predicted`: frames since that track was last matched (1 = missed only this frame). */
+  predictedAge: number[];
+  events: TrackEvent[];
+  /** Detections rejected on this call (non-finite numbers, non-positive size). */
+  rejected: number;
+}
+
+export interface Tracker {
+  readonly kind: TrackerKind;
+  readonly params: Readonly<TrackerParams>;
+  /**
+   * Associates this frame's detections. `frameIndex` should increase; a jump of k frames since the previous
+   * call predicts k steps (frames without inference may be skipped entirely or passed to predictOnly).
+   */
+  update(detections: readonly Detection[], frameIndex: number): TrackerOutput;
+  /** Advances the motion model to `frameIndex` without detections; `ids`/`trackBoxes` are empty, `predicted` lists all confirmed live tracks. */
+  predictOnly(frameIndex: number): TrackerOutput;
+  /** Total detections rejected since creation / reset. */
+  readonly rejectedCount: number;
+  /** Number of live tracks (tentative, tracked and lost). */
+  readonly liveTrackCount: number;
+  /** Drops all tracks (ids keep increasing: they are never reused within one instance). */
+  reset(): void;
+}

@@ -1,0 +1,333 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Detection } from 'tsvision';
+import {
+  CLASSIC_SORT_PARAMS,
+  TRACKER_DEFAULTS,
+  TRACKER_KINDS,
+  createTracker,
+  type TrackEvent,
+  type TrackerKind,
+} from '../../elements/track/index.js';
+import { evaluateMot, parseMot } from '../../eval/mot/metrics.js';
+import { runOffline, runOfflineSequence } from '../../eval/mot/run-offline.js';
+
+function det(x: number, y: number, w = 50, h = 100, confidence = 0.9, classId = 0, label = 'person'): Detection {
+  return { box: { x, y, width: w, height: h }, label, classId, confidence };
+}
+
+const MOTION_KINDS: TrackerKind[] = ['bytetrack', 'sort'];
+
+describe('trackers: identity', () => {
+  for (const kind of MOTION_KINDS) {
+    it(`${kind}: keeps the id of a moving object through a 10-frame gap`, () => {
+      const t = createTracker(kind, {});
+      const movingX = (f: number) => 20 + 4 * f;
+      let idBefore: number | null = null;
+      for (let f = 0; f < 20; f++) {
+        const out = t.update([det(movingX(f), 50), det(400, 200)], f);
+        idBefore = out.ids[0];
+      }
+      expect(idBefore).not.toBeNull();
+      // Gap: only the static object is detected; the moving one is predicted.
+      for (let f = 20; f < 30; f++) {
+        const out = t.update([det(400, 200)], f);
+        const k = out.predicted.findIndex((d) => d.trackId === idBefore);
+        const p = out.predicted[k];
+        expect(p?.predicted).toBe(true);
+        expect(out.predictedAge[k]).toBe(f - 19);
+        expect(p?.box.x).toBeCloseTo(movingX(f), -1);
+      }
+      const back = t.update([det(400, 200), det(movingX(30), 50)], 30);
+      expect(back.ids[1]).toBe(idBefore);
+      expect(back.ids[0]).not.toBe(idBefore);
+    });
+  }
+
+  it('iou: keeps the id of a static object through a 10-frame gap', () => {
+    const t = createTracker('iou', {});
+    let id: number | null = null;
+    for (let f = 0; f < 5; f++) id = t.update([det(100, 100)], f).ids[0];
+    for (let f = 5; f < 15; f++) t.update([], f);
+    expect(t.update([det(102, 101)], 15).ids[0]).toBe(id);
+  });
+
+  for (const kind of TRACKER_KINDS) {
+    it(`${kind}: ids start at 1, are unique and never reused`, () => {
+      const t = createTracker(kind, { maxLostFrames: 2 });
+      const started: number[] = [];
+      const lost: number[] = [];
+      const idOfObject = new Map<number, Set<number>>();
+      // Object k lives on frames [3k, 3k + 6) at its own place; objects overlap in time, never in space.
+      for (let f = 0; f < 80; f++) {
+        const dets: Detection[] = [];
+        const objs: number[] = [];
+        for (let k = 0; k < 30; k++) {
+          if (f >= 3 * k && f < 3 * k + 6) {
+            dets.push(det(60 * (k % 10), 150 * Math.floor(k / 10), 40, 80));
+            objs.push(k);
+          }
+        }
+        const out = t.update(dets, f);
+        for (const e of out.events) (e.type === 'track-started' ? started : lost).push(e.trackId);
+        out.ids.forEach((id, i) => {
+          if (id === null) return;
+          const s = idOfObject.get(objs[i]) ?? new Set<number>();
+          s.add(id);
+          idOfObject.set(objs[i], s);
+        });
+      }
+      expect(started[0]).toBe(1);
+      expect(new Set(started).size).toBe(started.length);
+      for (let i = 1; i < started.length; i++) expect(started[i]).toBeGreaterThan(started[i - 1]);
+      // Each object has exactly one id and no id belongs to two objects.
+      const owner = new Map<number, number>();
+      for (const [obj, ids] of idOfObject) {
+        expect(ids.size).toBe(1);
+        for (const id of ids) {
+          expect(owner.has(id)).toBe(false);
+          owner.set(id, obj);
+        }
+      }
+      expect(lost.length).toBeGreaterThan(0);
+      // After reset, ids keep increasing.
+      const maxId = Math.max(...started);
+      t.reset();
+      const out = t.update([det(10, 10)], 0);
+      expect(out.ids[0]).toBe(maxId + 1);
+    });
+  }
+});
+
+describe('trackers: confirmation, classes, validation, events', () => {
+  it('tentative tracks have null ids until minHits consecutive detections (after the warm-up update)', () => {
+    const t = createTracker('bytetrack', {});
+    expect(TRACKER_DEFAULTS.minHits).toBe(2);
+    // First update: warm-up, confirmed at once (ByteTrack frame-1 rule).
+    expect(t.update([det(0, 0)], 0).ids[0]).toBe(1);
+    const a = t.update([det(0, 0), det(300, 0)], 1);
+    expect(a.ids).toEqual([1, null]);
+    expect(a.events).toEqual([]);
+    const b = t.update([det(0, 0), det(302, 0)], 2);
+    expect(b.ids).toEqual([1, 2]);
+    expect(b.events.map((e) => e.type)).toEqual(['track-started']);
+
+    const t3 = createTracker('bytetrack', { minHits: 3 });
+    t3.update([], 0);
+    t3.update([], 1); // warm-up spent on empty frames
+    const ids: (number | null)[] = [];
+    for (let f = 2; f < 6; f++) ids.push(t3.update([det(10, 10)], f).ids[0]);
+    expect(ids).toEqual([null, null, 1, 1]);
+
+    // A one-frame spurious detection never gets an id nor an event.
+    const s = createTracker('bytetrack', {});
+    s.update([], 0);
+    const once = s.update([det(500, 500)], 1);
+    const after = s.update([], 2);
+    expect(once.ids).toEqual([null]);
+    expect([...once.events, ...after.events]).toEqual([]);
+    expect(after.predicted).toEqual([]);
+  });
+
+  it('detections below lowThreshold / newTrackThreshold are not tracked', () => {
+    const t = createTracker('bytetrack', {});
+    t.update([], 0);
+    for (let f = 1; f < 5; f++) {
+      const out = t.update([det(0, 0, 50, 100, 0.05), det(200, 0, 50, 100, 0.5)], f);
+      expect(out.ids).toEqual([null, null]);
+    }
+    expect(t.liveTrackCount).toBe(0);
+  });
+
+  it('bytetrack: low-score detections continue tracks (second association stage)', () => {
+    const t = createTracker('bytetrack', {});
+    let id: number | null = null;
+    for (let f = 0; f < 5; f++) id = t.update([det(10 + 2 * f, 10)], f).ids[0];
+    // Occlusion: the confidence drops below highThreshold but stays above lowThreshold.
+    for (let f = 5; f < 10; f++) expect(t.update([det(10 + 2 * f, 10, 50, 100, 0.3)], f).ids[0]).toBe(id);
+  });
+
+  for (const kind of TRACKER_KINDS) {
+    it(`${kind}: perClass only associates detections of the same class`, () => {
+      const run = (perClass: boolean) => {
+        const t = createTracker(kind, { perClass });
+        let id: number | null = null;
+        for (let f = 0; f < 6; f++) id = t.update([det(100, 100)], f).ids[0];
+        const out = t.update([det(101, 100, 50, 100, 0.9, 1, 'car')], 6);
+        return { id, out };
+      };
+      const strict = run(true);
+      expect(strict.id).not.toBeNull();
+      expect(strict.out.ids[0]).toBeNull();
+      expect(strict.out.predicted.map((p) => p.trackId)).toEqual([strict.id]);
+      const loose = run(false);
+      expect(loose.out.ids[0]).toBe(loose.id);
+    });
+
+    it(`${kind}: rejects NaN / infinite / non-positive boxes without throwing and counts them`, () => {
+      const t = createTracker(kind, {});
+      const bad: Detection[] = [
+        det(Number.NaN, 0),
+        det(0, 0, Number.POSITIVE_INFINITY, 10),
+        det(0, 0, 0, 10),
+        det(0, 0, 10, -5),
+        { ...det(0, 0), confidence: Number.NaN },
+      ];
+      for (let f = 0; f < 2; f++) {
+        const out = t.update([...bad, det(300, 300)], f);
+        expect(out.ids.slice(0, 5)).toEqual([null, null, null, null, null]);
+        expect(out.ids).toHaveLength(6);
+        expect(out.rejected).toBe(5);
+      }
+      expect(t.rejectedCount).toBe(10);
+      expect(t.liveTrackCount).toBe(1);
+      // Odd frame indices (NaN, going backwards) do not throw either.
+      expect(() => t.update([det(300, 300)], Number.NaN)).not.toThrow();
+      expect(() => t.update([det(300, 300)], -5)).not.toThrow();
+      expect(() => t.predictOnly(Number.POSITIVE_INFINITY)).not.toThrow();
+      expect(t.update([det(300, 300)], 1e9).ids[0]).not.toBeNull();
+    });
+  }
+
+  it('emits track-started and track-lost events with id, frame, label and box', () => {
+    const t = createTracker('bytetrack', { maxLostFrames: 5 });
+    const events: TrackEvent[] = [];
+    t.update([], 0);
+    for (let f = 1; f <= 4; f++) events.push(...t.update([det(100, 100, 50, 100, 0.9, 3, 'dog')], f).events);
+    expect(events).toEqual([{ type: 'track-started', trackId: 1, frameIndex: 2, label: 'dog', box: { x: 100, y: 100, width: 50, height: 100 } }]);
+    const later: TrackEvent[] = [];
+    for (let f = 5; f <= 12; f++) later.push(...t.update([], f).events);
+    // Last match on frame 4, lost for good once more than 5 frames have passed (frame 10).
+    expect(later).toEqual([{ type: 'track-lost', trackId: 1, frameIndex: 10, label: 'dog', box: { x: 100, y: 100, width: 50, height: 100 } }]);
+    expect(t.liveTrackCount).toBe(0);
+  });
+
+  for (const kind of MOTION_KINDS) {
+    it(`${kind}: predictOnly advances the motion model on frames without inference`, () => {
+      const t = createTracker(kind, {});
+      const x = (f: number) => 10 + 5 * f;
+      let id: number | null = null;
+      for (let f = 0; f < 12; f++) id = t.update([det(x(f), 40)], f).ids[0];
+      for (let f = 12; f < 15; f++) {
+        const p = t.predictOnly(f);
+        expect(p.ids).toEqual([]);
+        expect(p.predicted).toHaveLength(1);
+        expect(p.predicted[0].trackId).toBe(id);
+        expect(p.predicted[0].predicted).toBe(true);
+        expect(p.predicted[0].box.x).toBeCloseTo(x(f), -0.5);
+      }
+      expect(t.update([det(x(15), 40)], 15).ids[0]).toBe(id);
+      // Skipping frames entirely (inference every 3rd frame) predicts the missing steps too.
+      for (let f = 18; f < 60; f += 3) expect(t.update([det(x(f), 40)], f).ids[0]).toBe(id);
+    });
+  }
+
+  it('sort with CLASSIC_SORT_PARAMS reports ids only on hit streaks of min_hits (3) updates', () => {
+    const t = createTracker('sort', CLASSIC_SORT_PARAMS);
+    for (let f = 0; f < 5; f++) t.update([], f); // past the warm-up
+    const ids: (number | null)[] = [];
+    for (let f = 5; f < 10; f++) ids.push(t.update([det(50, 50)], f).ids[0]);
+    expect(ids).toEqual([null, null, null, 1, 1]); // creation + 3 updates
+    t.update([], 10); // one miss (max_age 1 keeps the track)
+    const again: (number | null)[] = [];
+    for (let f = 11; f < 15; f++) again.push(t.update([det(50, 50)], f).ids[0]);
+    expect(again).toEqual([null, null, 1, 1]); // SORT resets the streak after a miss
+    // Frames without inference (predictOnly) are not misses: the streak survives inference every 2nd frame.
+    const skip = createTracker('sort', { ...CLASSIC_SORT_PARAMS, maxLostFrames: 2 });
+    for (let f = 0; f < 5; f++) skip.update([], f);
+    const seen: (number | null)[] = [];
+    for (let f = 5; f < 17; f++) {
+      if (f % 2 === 0) skip.predictOnly(f);
+      else seen.push(skip.update([det(50 + f, 50)], f).ids[0]);
+    }
+    expect(seen).toEqual([null, null, null, 1, 1, 1]);
+  });
+});
+
+const SEQ_ROOT = '/work/shared/mot/MOT15';
+const TUD = `${SEQ_ROOT}/TUD-Campus`;
+const haveTud = existsSync(`${TUD}/det/det.txt`) && existsSync(`${TUD}/gt/gt.txt`);
+
+describe('offline MOT15 evaluation', () => {
+  it.skipIf(!haveTud)('bytetrack with default settings on TUD-Campus', () => {
+    const res = runOfflineSequence(TUD);
+    const m = evaluateMot(readFileSync(`${TUD}/gt/gt.txt`, 'utf8'), res.text);
+    console.log(
+      `[TUD-Campus bytetrack defaults] MOTA ${m.mota.toFixed(4)} IDF1 ${m.idf1.toFixed(4)} FP ${m.fp} FN ${m.fn} IDSW ${m.idsw} tracks ${res.trackCount}`,
+    );
+    // Regression floor (measured 0.630 / 0.692). The brief's 0.65 / 0.70 is not reached: see eval/mot/README.md
+    // (detection-limited; no configuration of a 432-point sweep exceeds MOTA 0.643).
+    expect(m.mota).toBeGreaterThanOrEqual(0.62);
+    expect(m.idf1).toBeGreaterThanOrEqual(0.68);
+    expect(res.rejected).toBe(0);
+    // Output rows are detection boxes of the frame (never predicted boxes) with positive ids.
+    const dets = parseMot(readFileSync(`${TUD}/det/det.txt`, 'utf8'));
+    const key = (f: number, x: number, y: number) => `${f}:${x.toFixed(2)}:${y.toFixed(2)}`;
+    const detKeys = new Set(dets.map((d) => key(d.frame, d.x, d.y)));
+    for (const r of parseMot(res.text)) {
+      expect(r.id).toBeGreaterThan(0);
+      expect(detKeys.has(key(r.frame, r.x, r.y))).toBe(true);
+    }
+  });
+
+  it.skipIf(!haveTud)('sort with classic settings reproduces the reference SORT result on TUD-Campus', () => {
+    const gt = readFileSync(`${TUD}/gt/gt.txt`, 'utf8');
+    // Reference SORT writes its Kalman boxes; README: MOTA 0.627, IDF1 0.606, FP 15, FN 113, IDSW 6.
+    const m = evaluateMot(gt, runOfflineSequence(TUD, { kind: 'sort', params: CLASSIC_SORT_PARAMS, boxSource: 'track' }).text);
+    console.log(`[TUD-Campus sort classic] MOTA ${m.mota.toFixed(4)} IDF1 ${m.idf1.toFixed(4)} FP ${m.fp} FN ${m.fn} IDSW ${m.idsw}`);
+    expect(m.mota).toBeCloseTo(0.627, 3);
+    expect(m.idf1).toBeCloseTo(0.606, 3);
+    expect([m.fp, m.fn, m.idsw]).toEqual([15, 113, 6]);
+    const iouM = evaluateMot(gt, runOfflineSequence(TUD, { kind: 'iou' }).text);
+    console.log(`[TUD-Campus iou defaults] MOTA ${iouM.mota.toFixed(4)} IDF1 ${iouM.idf1.toFixed(4)} FP ${iouM.fp} FN ${iouM.fn} IDSW ${iouM.idsw}`);
+    expect(iouM.mota).toBeGreaterThan(0.5);
+  });
+
+  it('normalises unbounded detector scores only when asked to (auto)', () => {
+    const text = ['1,-1,0,0,10,20,-2,-1,-1,-1', '1,-1,100,0,10,20,5,-1,-1,-1', '2,-1,1,0,10,20,4,-1,-1,-1'].join('\n');
+    const auto = runOffline(text);
+    expect(auto.normalized).toBe(true);
+    expect(auto.scoreRange).toEqual([-2, 5]);
+    const none = runOffline(text, { scoreNormalization: 'none' });
+    expect(none.normalized).toBe(false);
+    const probs = runOffline('1,-1,0,0,10,20,0.7,-1,-1,-1\n');
+    expect(probs.normalized).toBe(false);
+    expect(probs.numFrames).toBe(1);
+  });
+});
+
+describe('benchmark', () => {
+  it('prints the update time of a 100-object frame', () => {
+    let s = 12345;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    const objs = Array.from({ length: 100 }, (_, i) => ({ x: (i % 10) * 186 + 10, y: Math.floor(i / 10) * 98 + 5, vx: rnd() * 2 - 1, vy: rnd() * 2 - 1 }));
+    const frames: Detection[][] = [];
+    for (let f = 0; f < 700; f++) {
+      frames.push(
+        objs.map((o) => {
+          o.x += o.vx;
+          o.y += o.vy;
+          if (o.x < 0 || o.x > 1860) o.vx = -o.vx;
+          if (o.y < 0 || o.y > 990) o.vy = -o.vy;
+          return det(o.x + rnd() - 0.5, o.y + rnd() - 0.5, 60 + rnd(), 90 + rnd(), 0.5 + rnd() * 0.5);
+        }),
+      );
+    }
+    for (const kind of TRACKER_KINDS) {
+      const t = createTracker(kind, {});
+      for (let f = 0; f < 200; f++) t.update(frames[f], f); // warm-up (JIT)
+      const times: number[] = [];
+      for (let f = 200; f < 700; f++) {
+        const t0 = performance.now();
+        t.update(frames[f], f);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      const mean = times.reduce((a, b) => a + b, 0) / times.length;
+      console.log(
+        `[bench] ${kind}: 100 detections x ${t.liveTrackCount} tracks: mean ${(mean * 1000).toFixed(1)} us, median ${(times[250] * 1000).toFixed(1)} us, p95 ${(times[475] * 1000).toFixed(1)} us per update`,
+      );
+    }
+    expect(true).toBe(true);
+  });
+});
