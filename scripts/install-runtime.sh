@@ -7,8 +7,15 @@ runtime_dir=${MESON_INSTALL_DESTDIR_PREFIX:+$DESTDIR}$1
 libnode_libdir=$2
 src=$MESON_SOURCE_ROOT
 build=$MESON_BUILD_ROOT
+# The JavaScript bundle and the pixel addon come from `npm run build` (scripts/build.sh).
+bundle_dir=$build/tsvision/runtime
+[[ -f $bundle_dir/tsvision-runtime.cjs ]] || bundle_dir=$src/build/tsvision/runtime
+if [[ ! -f $bundle_dir/tsvision-runtime.cjs || ! -f $bundle_dir/tsvision_pixels.node ]]; then
+  echo "install-runtime: no runtime bundle in $bundle_dir; run \`npm run build\` first" >&2
+  exit 1
+fi
 mkdir -p "$runtime_dir/runtime" "$runtime_dir/node_modules"
-cp -a "$build/tsvision/runtime/." "$runtime_dir/runtime/"
+cp -a "$bundle_dir/." "$runtime_dir/runtime/"
 for pkg in onnxruntime-node onnxruntime-common esbuild @esbuild/linux-x64; do
   mkdir -p "$runtime_dir/node_modules/$(dirname "$pkg")"
   rm -rf "$runtime_dir/node_modules/$pkg"

@@ -152,12 +152,13 @@ export function loadHookModule(modulePath: string): LoadedModule {
     const e = err instanceof Error ? err : new Error(String(err));
     throw new TsvisionError('HOOK', `hook module ${entry} threw while loading: ${e.message}`, e.stack ?? '');
   }
-  const mod = loaded as { default?: unknown };
-  const exported = mod && typeof mod === 'object' && 'default' in mod ? mod.default : loaded;
+  const mod = loaded as { default?: unknown; __esModule?: boolean };
+  // An ES module must export its hooks as default; a CommonJS module.exports object is its default.
+  const exported = mod && typeof mod === 'object' && (mod.__esModule || 'default' in mod) ? mod.default : loaded;
   if (!exported || typeof exported !== 'object') {
     throw new TsvisionError(
       'HOOK',
-      `hook module ${entry} must have a default export that is an object of hook functions (e.g. export default { detect(frame) { … } })`,
+      `hook module ${entry} must have a default export that is an object of hook functions, e.g. "export default { detect(frame) { … } }"`,
     );
   }
   return { path: entry, exports: exported as Record<string, unknown>, cached };

@@ -1,0 +1,235 @@
+// tsvision_pixels.node — Node-API binding of the pixel preprocessing kernel (preprocess.cc).
+// Only Node-API is used (no V8/nan), so the same binary loads in Node 20 and in an embedded libnode (Node 18).
+//
+// JS API (types: ts-runtime/preprocess/spec.ts):
+//   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): { tensor, transform }
+//   bytesPerPixel(format: PixelFormat): number
+//   version: string
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+
+#include "preprocess.h"
+
+namespace {
+
+[[noreturn]] void typeError(Napi::Env env, const std::string& msg) {
+  throw Napi::TypeError::New(env, "preprocess: " + msg);
+}
+
+bool isFiniteNumber(const Napi::Value& v) { return v.IsNumber() && std::isfinite(v.As<Napi::Number>().DoubleValue()); }
+
+double getNumber(Napi::Env env, const Napi::Object& obj, const char* owner, const char* key) {
+  Napi::Value v = obj.Get(key);
+  if (!isFiniteNumber(v)) typeError(env, std::string(owner) + "." + key + " must be a finite number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int getPositiveInt(Napi::Env env, const Napi::Object& obj, const char* owner, const char* key) {
+  Napi::Value v = obj.Get(key);
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(d) || d != std::floor(d) || d <= 0 || d > 1 << 20) {
+    typeError(env, std::string(owner) + " width/height must be positive integers (" + owner + "." + key + " is " +
+                       v.ToString().Utf8Value() + ")");
+  }
+  return static_cast<int>(d);
+}
+
+void getIntArray(Napi::Env env, const Napi::Object& obj, const char* key, int count, int64_t* dst) {
+  Napi::Value v = obj.Get(key);
+  if (!v.IsArray()) typeError(env, std::string("frame.") + key + " must be an array");
+  Napi::Array arr = v.As<Napi::Array>();
+  if (static_cast<int>(arr.Length()) < count) {
+    typeError(env, std::string("frame.") + key + " needs " + std::to_string(count) + " entries for this format (got " +
+                       std::to_string(arr.Length()) + ")");
+  }
+  for (int i = 0; i < count; i++) {
+    Napi::Value e = arr.Get(static_cast<uint32_t>(i));
+    double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
+    if (!std::isfinite(d) || d != std::floor(d) || d < 0 || d > 9.0e15) {
+      typeError(env, std::string("frame.") + key + "[" + std::to_string(i) + "] must be a non-negative integer");
+    }
+    dst[i] = static_cast<int64_t>(d);
+  }
+}
+
+tsv::Frame parseFrame(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsObject()) typeError(env, "frame must be an object");
+  Napi::Object obj = value.As<Napi::Object>();
+  tsv::Frame f;
+  Napi::Value fmt = obj.Get("format");
+  if (!fmt.IsString() || !tsv::parseFormat(fmt.As<Napi::String>().Utf8Value(), f.format)) {
+    typeError(env, "unsupported pixel format " + (fmt.IsString() ? "\"" + fmt.As<Napi::String>().Utf8Value() + "\""
+                                                                   : fmt.ToString().Utf8Value()) +
+                       " (expected one of RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12)");
+  }
+  f.width = getPositiveInt(env, obj, "frame", "width");
+  f.height = getPositiveInt(env, obj, "frame", "height");
+  Napi::Value data = obj.Get("data");
+  if (data.IsTypedArray()) {
+    Napi::TypedArray ta = data.As<Napi::TypedArray>();
+    if (ta.TypedArrayType() != napi_uint8_array && ta.TypedArrayType() != napi_uint8_clamped_array) {
+      typeError(env, "frame.data must be a Uint8Array");
+    }
+    Napi::ArrayBuffer ab = ta.ArrayBuffer();
+    f.data = static_cast<const uint8_t*>(ab.Data()) + ta.ByteOffset();
+    f.size = ta.ByteLength();
+  } else if (data.IsArrayBuffer()) {
+    Napi::ArrayBuffer ab = data.As<Napi::ArrayBuffer>();
+    f.data = static_cast<const uint8_t*>(ab.Data());
+    f.size = ab.ByteLength();
+  } else {
+    typeError(env, "frame.data must be a Uint8Array");
+  }
+  if (f.data == nullptr) f.size = 0;  // detached
+  const int np = tsv::planeCount(f.format);
+  getIntArray(env, obj, "offsets", np, f.offsets);
+  getIntArray(env, obj, "strides", np, f.strides);
+  std::string err = tsv::validateFrame(f);
+  if (!err.empty()) typeError(env, err);
+  return f;
+}
+
+void getTriple(Napi::Env env, const Napi::Object& obj, const char* key, double* dst) {
+  Napi::Value v = obj.Get(key);
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != 3) {
+    typeError(env, std::string("spec.") + key + " must be an array of 3 finite numbers");
+  }
+  Napi::Array arr = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < 3; i++) {
+    Napi::Value e = arr.Get(i);
+    if (!isFiniteNumber(e)) typeError(env, std::string("spec.") + key + " must be an array of 3 finite numbers");
+    dst[i] = e.As<Napi::Number>().DoubleValue();
+  }
+}
+
+tsv::Spec parseSpec(Napi::Env env, const Napi::Value& value) {
+  if (!value.IsObject()) typeError(env, "spec must be an object");
+  Napi::Object obj = value.As<Napi::Object>();
+  tsv::Spec s;
+  s.width = getPositiveInt(env, obj, "spec", "width");
+  s.height = getPositiveInt(env, obj, "spec", "height");
+  if (static_cast<double>(s.width) * s.height > 1 << 26) typeError(env, "spec width*height is too large");
+
+  Napi::Value resize = obj.Get("resize");
+  std::string r = resize.IsString() ? resize.As<Napi::String>().Utf8Value() : std::string();
+  if (r == "letterbox") s.resize = tsv::Resize::Letterbox;
+  else if (r == "letterbox-centre") s.resize = tsv::Resize::LetterboxCentre;
+  else if (r == "stretch") s.resize = tsv::Resize::Stretch;
+  else if (r == "centre-crop") s.resize = tsv::Resize::CentreCrop;
+  else typeError(env, "spec.resize must be letterbox, letterbox-centre, stretch or centre-crop (got " + resize.ToString().Utf8Value() + ")");
+
+  Napi::Value cf = obj.Get("cropFraction");
+  if (!cf.IsUndefined()) {
+    double d = isFiniteNumber(cf) ? cf.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d > 0 && d <= 1)) typeError(env, "spec.cropFraction must be a number in (0, 1] (got " + cf.ToString().Utf8Value() + ")");
+    s.cropFraction = d;
+  }
+  s.padValue = getNumber(env, obj, "spec", "padValue");
+
+  Napi::Value order = obj.Get("channelOrder");
+  std::string o = order.IsString() ? order.As<Napi::String>().Utf8Value() : std::string();
+  if (o == "RGB") s.bgr = false;
+  else if (o == "BGR") s.bgr = true;
+  else typeError(env, "spec.channelOrder must be RGB or BGR (got " + order.ToString().Utf8Value() + ")");
+
+  s.scale = getNumber(env, obj, "spec", "scale");
+  getTriple(env, obj, "mean", s.mean);
+  getTriple(env, obj, "std", s.std);
+  for (double d : s.std) {
+    if (d == 0) typeError(env, "spec.std must not contain 0");
+  }
+
+  Napi::Value layout = obj.Get("layout");
+  std::string l = layout.IsString() ? layout.As<Napi::String>().Utf8Value() : std::string();
+  if (l == "NCHW") s.nhwc = false;
+  else if (l == "NHWC") s.nhwc = true;
+  else typeError(env, "spec.layout must be NCHW or NHWC (got " + layout.ToString().Utf8Value() + ")");
+
+  Napi::Value roi = obj.Get("roi");
+  if (!roi.IsUndefined()) {
+    const char* msg = "spec.roi must be { x, y, width, height } with finite numbers and positive width/height";
+    if (!roi.IsObject()) typeError(env, msg);
+    Napi::Object ro = roi.As<Napi::Object>();
+    const char* keys[4] = {"x", "y", "width", "height"};
+    for (int i = 0; i < 4; i++) {
+      Napi::Value e = ro.Get(keys[i]);
+      if (!isFiniteNumber(e)) typeError(env, msg);
+      s.roi[i] = e.As<Napi::Number>().DoubleValue();
+    }
+    if (s.roi[2] <= 0 || s.roi[3] <= 0) typeError(env, msg);
+    s.hasRoi = true;
+  }
+
+  Napi::Value cm = obj.Get("colorMatrix");
+  if (!cm.IsUndefined()) {
+    std::string c = cm.IsString() ? cm.As<Napi::String>().Utf8Value() : std::string();
+    if (c == "bt601") s.bt709 = false;
+    else if (c == "bt709") s.bt709 = true;
+    else typeError(env, "spec.colorMatrix must be bt601 or bt709 (got " + cm.ToString().Utf8Value() + ")");
+  }
+  return s;
+}
+
+Napi::Value Preprocess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2) typeError(env, "expected (frame, spec, out?)");
+  tsv::Frame frame = parseFrame(env, info[0]);
+  tsv::Spec spec = parseSpec(env, info[1]);
+  const size_t n = static_cast<size_t>(spec.width) * spec.height * 3;
+
+  Napi::Float32Array tensor;
+  if (info.Length() >= 3 && !info[2].IsUndefined() && !info[2].IsNull()) {
+    Napi::Value ov = info[2];
+    if (!ov.IsTypedArray() || ov.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      typeError(env, "out must be a Float32Array");
+    }
+    Napi::Float32Array out = ov.As<Napi::Float32Array>();
+    if (out.ElementLength() < n) {
+      typeError(env, "out has " + std::to_string(out.ElementLength()) + " floats, needs " + std::to_string(n));
+    }
+    if (out.Data() == nullptr) typeError(env, "out is detached");
+    tensor = out.ElementLength() == n ? out : Napi::Float32Array::New(env, n, out.ArrayBuffer(), out.ByteOffset());
+  } else {
+    tensor = Napi::Float32Array::New(env, n);
+  }
+
+  tsv::Geometry geo;
+  std::string err = tsv::computeGeometry(frame.width, frame.height, spec, geo);
+  if (!err.empty()) typeError(env, err);
+
+  tsv::preprocess(frame, spec, geo, tensor.Data());
+
+  Napi::Object transform = Napi::Object::New(env);
+  transform.Set("scaleX", geo.transform.scaleX);
+  transform.Set("scaleY", geo.transform.scaleY);
+  transform.Set("padX", geo.transform.padX);
+  transform.Set("padY", geo.transform.padY);
+  transform.Set("inputWidth", geo.transform.inputWidth);
+  transform.Set("inputHeight", geo.transform.inputHeight);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("tensor", tensor);
+  result.Set("transform", transform);
+  return result;
+}
+
+Napi::Value BytesPerPixel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  tsv::Format f;
+  if (info.Length() < 1 || !info[0].IsString() || !tsv::parseFormat(info[0].As<Napi::String>().Utf8Value(), f)) {
+    typeError(env, "bytesPerPixel: unsupported pixel format");
+  }
+  return Napi::Number::New(env, tsv::bytesPerPixel(f));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("preprocess", Napi::Function::New(env, Preprocess, "preprocess"));
+  exports.Set("bytesPerPixel", Napi::Function::New(env, BytesPerPixel, "bytesPerPixel"));
+  exports.Set("version", Napi::String::New(env, TSVISION_PIXELS_VERSION));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsvision_pixels, Init)

@@ -1,0 +1,63 @@
+// Pixel preprocessing kernel (no Node-API dependency). Semantics: ts-runtime/preprocess/spec.ts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace tsv {
+
+enum class Format { RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 };
+enum class Resize { Letterbox, LetterboxCentre, Stretch, CentreCrop };
+
+struct Frame {
+  Format format = Format::RGB;
+  int width = 0;
+  int height = 0;
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  int64_t offsets[3] = {0, 0, 0};
+  int64_t strides[3] = {0, 0, 0};
+};
+
+struct Spec {
+  int width = 0;
+  int height = 0;
+  Resize resize = Resize::Letterbox;
+  double cropFraction = 0.875;
+  double padValue = 0;
+  bool bgr = false;  // model channel order
+  double scale = 1;
+  double mean[3] = {0, 0, 0};
+  double std[3] = {1, 1, 1};
+  bool nhwc = false;
+  bool hasRoi = false;
+  double roi[4] = {0, 0, 0, 0};  // x, y, width, height
+  bool bt709 = false;
+};
+
+struct Transform {
+  double scaleX = 1, scaleY = 1, padX = 0, padY = 0;
+  int inputWidth = 0, inputHeight = 0;
+};
+
+struct Geometry {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // clipped ROI, [x0, x1) x [y0, y1)
+  int resizedWidth = 0, resizedHeight = 0;
+  int offsetX = 0, offsetY = 0;  // resized image's top-left inside the model input
+  Transform transform;
+};
+
+bool parseFormat(const std::string& name, Format& out);
+const char* formatName(Format f);
+int bytesPerPixel(Format f);
+int planeCount(Format f);
+
+// Each returns an empty string on success, an error message otherwise.
+std::string validateFrame(const Frame& frame);
+std::string computeGeometry(int frameWidth, int frameHeight, const Spec& spec, Geometry& geo);
+
+// Fills out[0 .. 3*spec.width*spec.height). Inputs must have been validated.
+void preprocess(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
+
+}  // namespace tsv

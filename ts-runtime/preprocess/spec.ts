@@ -1,0 +1,137 @@
+/**
+ * Pixel preprocessing: the shared contract of the native addon (`tsvision_pixels.node`) and the plain
+ * TypeScript reference implementation (`reference.ts`, the test oracle).
+ *
+ * ## Geometry
+ *
+ * 1. ROI: `spec.roi` (default: the whole frame) is rounded to whole pixels and clipped to the frame:
+ *    `x0 = max(0, round(roi.x))`, `x1 = min(frame.width, round(roi.x + roi.width))` (same for y).
+ *    An ROI that is empty after clipping is an error. Let `w = x1 - x0`, `h = y1 - y0`.
+ * 2. The ROI is resized to `rw x rh` and placed at offset `(offX, offY)` inside the model input `W x H`:
+ *    - `letterbox`: `s = min(W/w, H/h)`, `rw = round(w*s)`, `rh = round(h*s)`, offset (0, 0) — image top-left,
+ *      padding right/bottom.
+ *    - `letterbox-centre`: as letterbox, offset `(floor((W-rw)/2), floor((H-rh)/2))`.
+ *    - `stretch`: `rw = W`, `rh = H`, offset (0, 0).
+ *    - `centre-crop`: `s = max(W/w, H/h) / cropFraction` (so for a square model input the short side becomes
+ *      `round(W / cropFraction)`, e.g. 256 for 224), `rw = round(w*s)`, `rh = round(h*s)`, offset
+ *      `(-floor((rw-W)/2), -floor((rh-H)/2))` (negative: the centre `W x H` of the resized image is kept).
+ *    `rw`/`rh` are clamped to at least 1 (and, for the letterbox modes, to at most W/H).
+ * 3. The effective per-axis scales are `scaleX = rw / w`, `scaleY = rh / h` (exactly what a
+ *    `cv2.resize(roi, (rw, rh))` does), so model pixel `X` of the resized image samples the ROI at
+ *    `srcX = (X - offX + 0.5) / scaleX - 0.5`, clamped to `[0, w-1]` (the ROI edges, never pixels outside the ROI).
+ *
+ * ## Sampling
+ *
+ * Bilinear interpolation with half-pixel centres like OpenCV INTER_LINEAR: `x0 = floor(srcX)`,
+ * `x1 = min(x0 + 1, w - 1)`, `ax = srcX - x0` (same for y). Each of the 4 taps is converted to RGB first
+ * (YUV: limited-range matrix, chroma of pixel (x, y) is the chroma sample at (x>>1, y>>1), result clamped to
+ * 0..255 but not rounded), then interpolated. Model pixels outside the resized image (padding) get `padValue`
+ * in every channel. Every channel value `v` (0..255 scale) is then normalised as
+ * `(v * scale - mean[c]) / std[c]`, `c` in the model's channel order.
+ *
+ * ## Transform
+ *
+ * The returned {@link InputTransform} maps model-input coordinates back to FRAME pixels with
+ * `frameX = (modelX - padX) / scaleX` (and the same for y) — the ROI offset is folded into `padX/padY`:
+ * `padX = offX - x0 * scaleX`, `padY = offY - y0 * scaleY`. For letterbox modes without ROI `padX/padY` are the
+ * padding widths; for centre-crop they are negative.
+ */
+
+export type PixelFormat = 'RGB' | 'BGR' | 'RGBx' | 'BGRx' | 'RGBA' | 'BGRA' | 'I420' | 'NV12';
+
+export const PIXEL_FORMATS: readonly PixelFormat[] = ['RGB', 'BGR', 'RGBx', 'BGRx', 'RGBA', 'BGRA', 'I420', 'NV12'];
+
+/**
+ * A raw frame. Packed formats have one plane; I420 has three (Y, U, V), NV12 two (Y, interleaved UV).
+ * Chroma planes are `ceil(width/2) x ceil(height/2)` samples. `offsets[i]`/`strides[i]` are in bytes.
+ */
+export interface FrameLayout {
+  format: PixelFormat;
+  width: number;
+  height: number;
+  data: Uint8Array;
+  offsets: number[];
+  strides: number[];
+}
+
+export type ResizeMode = 'letterbox' | 'letterbox-centre' | 'stretch' | 'centre-crop';
+
+export interface PreprocessSpec {
+  /** Model input size. */
+  width: number;
+  height: number;
+  /**
+   * letterbox = keep aspect, image at top-left, pad right/bottom; letterbox-centre = pad both sides equally
+   * (floor on the left/top); stretch = plain resize; centre-crop = resize the short side to
+   * round(size / cropFraction) keeping aspect, then take the centre width x height.
+   */
+  resize: ResizeMode;
+  /** centre-crop only, default 0.875 (224/256). Must be in (0, 1]. */
+  cropFraction?: number;
+  /** Raw 0..255 value of padding before normalisation (114 for YOLO, 0 for NanoDet). */
+  padValue: number;
+  channelOrder: 'RGB' | 'BGR';
+  /** value = (pixel * scale - mean[c]) / std[c], c in the model's channel order. */
+  scale: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+  layout: 'NCHW' | 'NHWC';
+  /** Source region in frame pixels (crop first); rounded and clipped to the frame; default whole frame. */
+  roi?: { x: number; y: number; width: number; height: number };
+  /** YUV formats only, limited range; default bt601. */
+  colorMatrix?: 'bt601' | 'bt709';
+}
+
+/**
+ * Maps model-input coords back to frame pixels: `frameX = (modelX - padX) / scaleX`, `frameY = (modelY - padY) / scaleY`.
+ * The ROI offset is folded into padX/padY, so the formula always holds (with or without an ROI).
+ */
+export interface InputTransform {
+  scaleX: number;
+  scaleY: number;
+  padX: number;
+  padY: number;
+  inputWidth: number;
+  inputHeight: number;
+}
+
+export interface PreprocessResult {
+  /** `3 * width * height` floats (a view of `out` when one was given). */
+  tensor: Float32Array;
+  transform: InputTransform;
+}
+
+/** The native addon's exports (`tsvision_pixels.node`). */
+export interface PixelAddon {
+  /** Same semantics as `preprocessReference`; throws TypeError/RangeError on bad input. */
+  preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): PreprocessResult;
+  /** Number of bytes per pixel of plane 0 (packed: 3 or 4; YUV: 1). */
+  bytesPerPixel(format: PixelFormat): number;
+  /** Addon version string. */
+  readonly version: string;
+}
+
+/** Limited-range YUV → RGB coefficients (R = ky*(Y-16) + rv*(V-128), G = ky*(Y-16) - gu*(U-128) - gv*(V-128), B = ky*(Y-16) + bu*(U-128)). */
+export interface YuvCoefficients {
+  ky: number;
+  rv: number;
+  gu: number;
+  gv: number;
+  bu: number;
+}
+
+/** Derives the limited-range coefficients from Kr/Kb (BT.601: 0.299/0.114, BT.709: 0.2126/0.0722). */
+export function yuvCoefficients(matrix: 'bt601' | 'bt709' = 'bt601'): YuvCoefficients {
+  const kr = matrix === 'bt709' ? 0.2126 : 0.299;
+  const kb = matrix === 'bt709' ? 0.0722 : 0.114;
+  const kg = 1 - kr - kb;
+  const ky = 255 / 219;
+  const kc = 255 / 224;
+  return {
+    ky,
+    rv: 2 * (1 - kr) * kc,
+    gu: ((2 * kb * (1 - kb)) / kg) * kc,
+    gv: ((2 * kr * (1 - kr)) / kg) * kc,
+    bu: 2 * (1 - kb) * kc,
+  };
+}
