@@ -3,7 +3,7 @@
 # plugin works without the repository: runtime/ (bundle + pixel addon), the npm packages the runtime
 # loads at run time, and libnode.so.108 when it came from .deps (not from Debian's libnode108).
 set -euo pipefail
-runtime_dir=${MESON_INSTALL_DESTDIR_PREFIX:+$DESTDIR}$1
+runtime_dir=${DESTDIR:-}$1
 libnode_libdir=$2
 src=$MESON_SOURCE_ROOT
 build=$MESON_BUILD_ROOT
