@@ -184,6 +184,29 @@ describe('TypeScript hooks', () => {
     expect(r.stdout).toMatch(/filtered, frame=\(gint64\)0, before=\(gint64\)3, after=\(gint64\)2/);
   });
 
+  it('lets postprocess() decode the model\'s named output tensors instead of the built-in decoder', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'post.jsonl');
+    const r = await gstLaunch(
+      `${imageSource('dog.jpg', 'I420', 1)} ! tsdetect model=${YOLOX} module=${HOOKS}/postprocess-shapes.ts ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const [frame] = readJsonl(out);
+    // yolox_nano_416: one output "output" [1,3549,85] float32; the transform is the 416x416 letterbox.
+    expect(frame.objects.map((o) => o.label)).toEqual(['output:float32:1x3549x85:416']);
+    expect(frame.objects[0].confidence).toBeCloseTo((3549 * 85) / 1e6, 6);
+  });
+
+  it('loads plain JavaScript hooks too', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'js.jsonl');
+    const r = await gstLaunch(
+      `videotestsrc num-buffers=2 ! video/x-raw,width=16,height=16 ! tsdetect module=${HOOKS}/plain.js ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(readJsonl(out).map((f) => f.objects[0].label)).toEqual(['js-0', 'js-1']);
+  });
+
   it('compiles once and then loads from the cache (keyed by content)', async () => {
     const dir = tempDir();
     const cache = path.join(dir, 'cache');
