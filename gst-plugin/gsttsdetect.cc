@@ -27,17 +27,70 @@ enum {
   PROP_LABELS_FILE,
   PROP_THRESHOLD,
   PROP_IOU_THRESHOLD,
+  PROP_DECODER,
+  PROP_MAX_DETECTIONS,
+  PROP_CLASS_AGNOSTIC_NMS,
+  PROP_OBJECT_CLASS,
+  PROP_INFERENCE_INTERVAL,
+  PROP_INFERENCE_REGION,
+  PROP_DEVICE,
+  PROP_DEVICE_FALLBACK,
+  PROP_THREADS,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_PRE_PROCESS_CONFIG,
 };
+
+typedef enum {
+  GST_TS_INFERENCE_REGION_FULL_FRAME,
+  GST_TS_INFERENCE_REGION_ROI_LIST,
+} GstTsInferenceRegion;
 
 #define DEFAULT_THRESHOLD 0.5
 #define DEFAULT_IOU_THRESHOLD 0.45
+#define DEFAULT_DECODER "auto"
+#define DEFAULT_MAX_DETECTIONS 300
+#define DEFAULT_INFERENCE_INTERVAL 1
+#define DEFAULT_DEVICE "cpu"
+#define DEFAULT_BATCH_SIZE 1
+#define DEFAULT_BATCH_TIMEOUT 10
 
 struct TsDetectSettings {
   std::string model;
   std::string labels_file;
   double threshold = DEFAULT_THRESHOLD;
   double iou_threshold = DEFAULT_IOU_THRESHOLD;
+  std::string decoder = DEFAULT_DECODER;
+  guint max_detections = DEFAULT_MAX_DETECTIONS;
+  bool class_agnostic_nms = false;
+  std::string object_class;
+  guint inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  GstTsInferenceRegion inference_region = GST_TS_INFERENCE_REGION_FULL_FRAME;
+  std::string device = DEFAULT_DEVICE;
+  bool device_fallback = true;
+  guint threads = 0;
+  guint batch_size = DEFAULT_BATCH_SIZE;
+  guint batch_timeout = DEFAULT_BATCH_TIMEOUT;
+  std::string model_instance_id;
+  std::string pre_process_config;
 };
+
+#define GST_TYPE_TS_INFERENCE_REGION (gst_ts_inference_region_get_type())
+static GType gst_ts_inference_region_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_TS_INFERENCE_REGION_FULL_FRAME, "Run the model on the whole frame", "full-frame"},
+      {GST_TS_INFERENCE_REGION_ROI_LIST,
+       "Run the model on each region already on the buffer (e.g. from another detector)", "roi-list"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstTsInferenceRegion", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
 
 struct _GstTsDetect {
   GstTsFilter parent;
@@ -53,6 +106,24 @@ static void gst_ts_detect_write_config(GstTsFilter *filter, tsv::JsonWriter &jso
   json.field("labelsFile", s.labels_file.empty() ? nullptr : s.labels_file.c_str());
   json.field("threshold", s.threshold);
   json.field("iouThreshold", s.iou_threshold);
+  json.field("decoder", s.decoder);
+  json.field("maxDetections", (int64_t)s.max_detections);
+  json.field("classAgnosticNms", s.class_agnostic_nms);
+  json.field("objectClass", s.object_class);
+  json.field("inferenceInterval", (int64_t)s.inference_interval);
+  json.field("inferenceRegion", s.inference_region == GST_TS_INFERENCE_REGION_ROI_LIST ? "roi-list" : "full-frame");
+  json.field("device", s.device);
+  json.field("deviceFallback", s.device_fallback);
+  json.field("threads", (int64_t)s.threads);
+  json.field("batchSize", (int64_t)s.batch_size);
+  json.field("batchTimeout", (int64_t)s.batch_timeout);
+  json.field("modelInstanceId", s.model_instance_id);
+  json.field("preProcessConfig", s.pre_process_config);
+}
+
+static std::string string_or_empty(const GValue *value) {
+  const char *s = g_value_get_string(value);
+  return s ? s : "";
 }
 
 static void gst_ts_detect_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
@@ -71,6 +142,45 @@ static void gst_ts_detect_set_property(GObject *object, guint prop_id, const GVa
     break;
   case PROP_IOU_THRESHOLD:
     s.iou_threshold = g_value_get_double(value);
+    break;
+  case PROP_DECODER:
+    s.decoder = g_value_get_string(value) ? g_value_get_string(value) : DEFAULT_DECODER;
+    break;
+  case PROP_MAX_DETECTIONS:
+    s.max_detections = g_value_get_uint(value);
+    break;
+  case PROP_CLASS_AGNOSTIC_NMS:
+    s.class_agnostic_nms = g_value_get_boolean(value);
+    break;
+  case PROP_OBJECT_CLASS:
+    s.object_class = string_or_empty(value);
+    break;
+  case PROP_INFERENCE_INTERVAL:
+    s.inference_interval = g_value_get_uint(value);
+    break;
+  case PROP_INFERENCE_REGION:
+    s.inference_region = (GstTsInferenceRegion)g_value_get_enum(value);
+    break;
+  case PROP_DEVICE:
+    s.device = g_value_get_string(value) ? g_value_get_string(value) : DEFAULT_DEVICE;
+    break;
+  case PROP_DEVICE_FALLBACK:
+    s.device_fallback = g_value_get_boolean(value);
+    break;
+  case PROP_THREADS:
+    s.threads = g_value_get_uint(value);
+    break;
+  case PROP_BATCH_SIZE:
+    s.batch_size = g_value_get_uint(value);
+    break;
+  case PROP_BATCH_TIMEOUT:
+    s.batch_timeout = g_value_get_uint(value);
+    break;
+  case PROP_MODEL_INSTANCE_ID:
+    s.model_instance_id = string_or_empty(value);
+    break;
+  case PROP_PRE_PROCESS_CONFIG:
+    s.pre_process_config = string_or_empty(value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -94,6 +204,45 @@ static void gst_ts_detect_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_IOU_THRESHOLD:
     g_value_set_double(value, s.iou_threshold);
+    break;
+  case PROP_DECODER:
+    g_value_set_string(value, s.decoder.c_str());
+    break;
+  case PROP_MAX_DETECTIONS:
+    g_value_set_uint(value, s.max_detections);
+    break;
+  case PROP_CLASS_AGNOSTIC_NMS:
+    g_value_set_boolean(value, s.class_agnostic_nms);
+    break;
+  case PROP_OBJECT_CLASS:
+    g_value_set_string(value, s.object_class.empty() ? nullptr : s.object_class.c_str());
+    break;
+  case PROP_INFERENCE_INTERVAL:
+    g_value_set_uint(value, s.inference_interval);
+    break;
+  case PROP_INFERENCE_REGION:
+    g_value_set_enum(value, s.inference_region);
+    break;
+  case PROP_DEVICE:
+    g_value_set_string(value, s.device.c_str());
+    break;
+  case PROP_DEVICE_FALLBACK:
+    g_value_set_boolean(value, s.device_fallback);
+    break;
+  case PROP_THREADS:
+    g_value_set_uint(value, s.threads);
+    break;
+  case PROP_BATCH_SIZE:
+    g_value_set_uint(value, s.batch_size);
+    break;
+  case PROP_BATCH_TIMEOUT:
+    g_value_set_uint(value, s.batch_timeout);
+    break;
+  case PROP_MODEL_INSTANCE_ID:
+    g_value_set_string(value, s.model_instance_id.empty() ? nullptr : s.model_instance_id.c_str());
+    break;
+  case PROP_PRE_PROCESS_CONFIG:
+    g_value_set_string(value, s.pre_process_config.empty() ? nullptr : s.pre_process_config.c_str());
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -139,12 +288,87 @@ static void gst_ts_detect_class_init(GstTsDetectClass *klass) {
                           "than this intersection-over-union is dropped",
                           0.0, 1.0, DEFAULT_IOU_THRESHOLD, flags));
 
+  g_object_class_install_property(
+      gobject_class, PROP_DECODER,
+      g_param_spec_string("decoder", "Decoder",
+                          "How to read the model's outputs: auto (chosen from the output names and shapes), yolox, "
+                          "yolov5, yolov7, yolov8, yolo11, yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, "
+                          "ultraface",
+                          DEFAULT_DECODER, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_DETECTIONS,
+      g_param_spec_uint("max-detections", "Max detections",
+                        "Keep at most this many detections per frame (best first; 0 = no limit)", 0, G_MAXUINT,
+                        DEFAULT_MAX_DETECTIONS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CLASS_AGNOSTIC_NMS,
+      g_param_spec_boolean("class-agnostic-nms", "Class-agnostic NMS",
+                           "Let boxes of different classes suppress each other (default: only boxes of the same "
+                           "class do)",
+                           FALSE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string("object-class", "Object class",
+                          "Comma-separated labels to keep (e.g. \"person,car\"); empty keeps all", nullptr, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint("inference-interval", "Inference interval",
+                        "Run the model on every Nth frame (1 = every frame). Frames in between pass on without "
+                        "new detections and are marked as skipped, so tstrack predicts the tracks on them",
+                        1, G_MAXUINT, DEFAULT_INFERENCE_INTERVAL, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum("inference-region", "Inference region",
+                        "Where the model runs: the whole frame or each region already on the buffer",
+                        GST_TYPE_TS_INFERENCE_REGION, GST_TS_INFERENCE_REGION_FULL_FRAME, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DEVICE,
+      g_param_spec_string("device", "Device",
+                          "Where the model runs: cpu, cuda, cuda:N or tensorrt (onnxruntime execution providers)",
+                          DEFAULT_DEVICE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DEVICE_FALLBACK,
+      g_param_spec_boolean("device-fallback", "Device fallback",
+                           "When the device's execution provider is missing: warn and run on the CPU (true) or fail "
+                           "(false)",
+                           TRUE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_THREADS,
+      g_param_spec_uint("threads", "Threads",
+                        "CPU threads for one inference (0 = onnxruntime's default: one per physical core)", 0, 1024,
+                        0, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint("batch-size", "Batch size",
+                        "Frames (of the elements sharing model-instance-id) run together in one inference when the "
+                        "model has a dynamic batch axis; models with a fixed batch of 1 run frame by frame",
+                        1, 256, DEFAULT_BATCH_SIZE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint("batch-timeout", "Batch timeout",
+                        "Milliseconds a partial batch waits for more frames before it runs", 0, 10000,
+                        DEFAULT_BATCH_TIMEOUT, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string("model-instance-id", "Model instance id",
+                          "Elements with the same id share one onnxruntime session (one copy of the weights) and "
+                          "batch their frames together",
+                          nullptr, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_PRE_PROCESS_CONFIG,
+      g_param_spec_string("pre-process-config", "Pre-process config",
+                          "Overrides the model description's preprocessing, e.g. "
+                          "\"resize=letterbox-centre,pad-value=114,color=RGB,scale=0.003921569,mean=0:0:0,std=1:1:1,layout=NCHW\" "
+                          "(resize: letterbox, letterbox-centre, stretch, centre-crop)",
+                          nullptr, flags));
+
   gst_element_class_set_static_metadata(
       element_class, "tsvision object detection", "Filter/Analyzer/Video",
       "Detects objects with an ONNX model or a TypeScript hook and attaches them as region-of-interest metas",
       "tsvision developers");
 
   filter_class->kind = "detect";
+  gst_type_mark_as_plugin_api(GST_TYPE_TS_INFERENCE_REGION, (GstPluginAPIFlags)0);
   filter_class->write_config = gst_ts_detect_write_config;
 }
 

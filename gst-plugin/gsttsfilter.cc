@@ -310,12 +310,15 @@ static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuff
   frame.pts = GST_BUFFER_PTS_IS_VALID(buffer) ? (int64_t)GST_BUFFER_PTS(buffer) : -1;
   describe_frame(state, &vframe, frame);
   frame.objects = tsv::roi_read_all(buffer, frame.width, frame.height);
+  frame.inference_skipped = tsv::frame_inference_skipped(buffer);
   tsv::Result result = state.instance->process(frame);
   gst_video_frame_unmap(&vframe);
   if (!result.ok) {
     post_runtime_error(self, result.error);
     return GST_FLOW_ERROR;
   }
+  if (result.inference_skipped)
+    tsv::frame_mark_inference_skipped(buffer, GST_OBJECT_NAME(self));
   if (!result.skipped)
     klass->apply_result(self, buffer, result);
   return GST_FLOW_OK;

@@ -121,6 +121,32 @@ GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o, int wi
   return meta;
 }
 
+static const char *const INFERENCE_META = "TsvisionInferenceMeta";
+
+static void register_inference_meta() {
+  static gsize registered = 0;
+  if (g_once_init_enter(&registered)) {
+    static const gchar *tags[] = {nullptr};
+    gst_meta_register_custom(INFERENCE_META, tags, nullptr, nullptr, nullptr);
+    g_once_init_leave(&registered, 1);
+  }
+}
+
+void frame_mark_inference_skipped(GstBuffer *buffer, const char *element_name) {
+  register_inference_meta();
+  GstCustomMeta *meta = gst_buffer_add_custom_meta(buffer, INFERENCE_META);
+  if (meta)
+    gst_structure_set(gst_custom_meta_get_structure(meta), "skipped", G_TYPE_BOOLEAN, TRUE, "element",
+                      G_TYPE_STRING, element_name, nullptr);
+}
+
+bool frame_inference_skipped(GstBuffer *buffer) {
+  register_inference_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, INFERENCE_META);
+  gboolean skipped = FALSE;
+  return meta && gst_structure_get_boolean(gst_custom_meta_get_structure(meta), "skipped", &skipped) && skipped;
+}
+
 void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object) {
   set_object_id(meta, object);
   set_classifications(meta, object);

@@ -29,4 +29,10 @@ GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &object, i
 /* Writes the track id / classifications of `object` onto an existing meta. */
 void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object);
 
+/* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
+ * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead
+ * of treating the frame as empty. */
+void frame_mark_inference_skipped(GstBuffer *buffer, const char *element_name);
+bool frame_inference_skipped(GstBuffer *buffer);
+
 } // namespace tsv

@@ -79,6 +79,8 @@ export interface Frame {
   readonly planes: readonly Plane[];
   /** Objects already on the buffer (GstVideoRegionOfInterestMeta), e.g. from an upstream detector. */
   readonly detections: readonly Detection[];
+  /** True when an upstream detector skipped inference on this frame (tsdetect inference-interval). */
+  readonly inferenceSkipped: boolean;
 }
 
 /** A named output (or input) tensor of an ONNX model. */
@@ -122,10 +124,23 @@ export interface DetectContext extends HookContext {
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/** A model input produced by a preprocess() hook. */
+export interface ModelInput {
+  data: Float32Array;
+  dims: readonly number[];
+  /** How model-input coordinates map back to the frame (default: identity scale, no padding). */
+  transform?: InputTransform;
+}
+
 /** Hooks of `tsdetect module=…`. */
 export interface DetectHook {
   /** Called once when the element starts, before the first frame. */
   setup?(ctx: DetectContext): MaybePromise<void>;
+  /**
+   * Replaces the built-in preprocessing: returns the model's input tensor (NCHW or NHWC float32 as the
+   * model expects) and how it maps back to the frame; return undefined to use the built-in one.
+   */
+  preprocess?(frame: Frame, ctx: DetectContext): MaybePromise<ModelInput | undefined>;
   /** Replaces the model: returns this frame's detections. */
   detect?(frame: Frame, ctx: DetectContext): MaybePromise<Detection[]>;
   /** Replaces the built-in decoder: turns the model's named output tensors into detections (frame pixels). */
@@ -134,4 +149,55 @@ export interface DetectHook {
   filter?(detections: Detection[], frame: Frame, ctx: DetectContext): MaybePromise<Detection[]>;
   /** Called once when the element stops. */
   teardown?(ctx: DetectContext): MaybePromise<void>;
+}
+
+/** A track event of `tstrack` (also posted on the bus as a `tstrack-event` element message). */
+export interface TrackEvent {
+  /** 'track-started': a track was confirmed and got its id; 'track-lost': a confirmed track was dropped for good (its id never comes back). */
+  type: 'track-started' | 'track-lost';
+  trackId: number;
+  /** Index of the frame (counted at tstrack) on which the event happened. */
+  frameIndex: number;
+  label: string;
+  /** 'track-started': the confirming detection's box; 'track-lost': the last box the track was matched to (frame pixels). */
+  box: Box;
+}
+
+/** The built-in tracker's settings (tstrack's properties, camelCase). */
+export interface TrackSettings {
+  tracker: 'bytetrack' | 'sort' | 'iou';
+  highThreshold: number;
+  lowThreshold: number;
+  newTrackThreshold: number;
+  matchThreshold: number;
+  maxLostFrames: number;
+  minHits: number;
+  perClass: boolean;
+  fuseScore: boolean;
+  inferenceInterval: number;
+  predictedMaxAge: number;
+}
+
+export interface TrackContext extends HookContext {
+  /** tstrack's settings as set on the element. */
+  readonly settings: Readonly<TrackSettings>;
+  /** Whether the current frame is one on which the upstream detector did not run (see `inference-interval`). */
+  readonly inferenceSkipped: boolean;
+}
+
+/** Hooks of `tstrack module=…`. */
+export interface TrackHook {
+  /** Called once when the element starts, before the first frame. */
+  setup?(ctx: TrackContext): MaybePromise<void>;
+  /**
+   * Replaces the built-in tracker. `detections` are the objects on the buffer (`frame.detections`, invalid ones
+   * included). Return entry i for input detection i (same order; `trackId` null or absent: no id — only the
+   * trackId of these entries is used, their boxes are not written back); entries after the inputs are added as
+   * new objects (e.g. predicted boxes with `predicted: true` and a `trackId`).
+   */
+  update?(detections: readonly Detection[], frame: Frame, ctx: TrackContext): MaybePromise<Detection[]>;
+  /** Called for every event of the built-in tracker (not called when update() replaces it). */
+  onEvent?(event: TrackEvent, ctx: TrackContext): MaybePromise<void>;
+  /** Called once when the element stops. */
+  teardown?(ctx: TrackContext): MaybePromise<void>;
 }

@@ -51,12 +51,14 @@ struct Frame {
   size_t offsets[4] = {0, 0, 0, 0};
   int strides[4] = {0, 0, 0, 0};
   std::vector<Object> objects; /* what is already on the buffer */
+  bool inference_skipped = false; /* an upstream detector did not run on this frame */
 };
 
 struct Result {
   bool ok = true;
   std::string error; /* message + the hook's stack when !ok */
   bool skipped = false; /* a hook failed and error-policy=skip: frame passes unchanged */
+  bool inference_skipped = false; /* this element did not run inference on the frame (inference-interval) */
   std::vector<Object> objects;
   std::vector<Classification> frame_classifications;
 };

@@ -454,6 +454,7 @@ public:
       r = failure(get_string(env, argv[1]));
     } else if (argc >= 3 && is_type(env, argv[2], napi_object)) {
       r.skipped = get_bool(env, argv[2], "skipped", false);
+      r.inference_skipped = get_bool(env, argv[2], "inferenceSkipped", false);
       napi_value objs = prop(env, argv[2], "objects");
       uint32_t n = array_length(env, objs);
       r.objects.reserve(n);
@@ -627,6 +628,9 @@ public:
     for (size_t i = 0; i < f.objects.size(); i++)
       napi_set_element(env, dets, i, object_to_js(env, f.objects[i]));
     napi_set_named_property(env, obj, "detections", dets);
+    napi_value skipped;
+    napi_get_boolean(env, f.inference_skipped, &skipped);
+    napi_set_named_property(env, obj, "inferenceSkipped", skipped);
     return obj;
   }
 

@@ -12,7 +12,10 @@ export interface ResultObject extends Detection {
 
 export interface ProcessResult {
   objects: ResultObject[];
+  /** A hook failed with hook-errors=skip: the frame passes on unchanged. */
   skipped?: boolean;
+  /** This element skipped inference on the frame (inference-interval): marked on the buffer. */
+  inferenceSkipped?: boolean;
 }
 
 export interface ElementLogic {

@@ -19,6 +19,9 @@ export interface LoadedModule {
   cached: boolean;
 }
 
+/** Bumped when the cache layout changes, so older entries are ignored. */
+const CACHE_FORMAT = 2;
+
 interface CacheIndex {
   output: string;
   inputs: Record<string, string>;
@@ -108,7 +111,7 @@ export function loadHookModule(modulePath: string): LoadedModule {
   }
   const dir = cacheDir();
   mkdirSync(dir, { recursive: true });
-  const indexFile = path.join(dir, `${sha256(entry).slice(0, 24)}.json`);
+  const indexFile = path.join(dir, `${sha256(`${CACHE_FORMAT}\0${entry}`).slice(0, 24)}.json`);
 
   let cached = false;
   let output: string | null = null;
@@ -127,8 +130,10 @@ export function loadHookModule(modulePath: string): LoadedModule {
     }
   }
   if (!output) {
+    // Keyed by path and content: the source map inside names this entry's own path.
     const contentKey = sha256(readFileSync(entry)).slice(0, 16);
-    const outfile = path.join(dir, `${path.basename(entry).replace(/\.[^.]*$/, '')}-${contentKey}.cjs`);
+    const pathKey = sha256(entry).slice(0, 8);
+    const outfile = path.join(dir, `${path.basename(entry).replace(/\.[^.]*$/, '')}-${pathKey}-${contentKey}.cjs`);
     const { code, inputs } = compile(entry, outfile);
     const tmp = `${outfile}.${process.pid}.tmp`;
     writeFileSync(tmp, code);

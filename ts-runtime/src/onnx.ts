@@ -23,6 +23,12 @@ export interface SessionOptions {
   threads?: number;
   /** Elements with the same non-empty id share the session. */
   instanceId?: string;
+  /** cpu (default), cuda, cuda:N or tensorrt. */
+  device?: string;
+  /** When the device's provider is missing: warn and use the CPU (true) or fail (false). */
+  deviceFallback?: boolean;
+  /** Receives the fallback warning. */
+  warn?: (message: string) => void;
 }
 
 interface SharedSession {
@@ -32,15 +38,48 @@ interface SharedSession {
 
 const shared = new Map<string, SharedSession>();
 
+type ExecutionProvider = string | { name: string; deviceId?: number };
+
+/** Parses the `device` property into onnxruntime execution providers (CPU always last). */
+export function executionProviders(device = 'cpu'): { providers: ExecutionProvider[]; name: string } {
+  const d = device.trim().toLowerCase();
+  if (d === '' || d === 'cpu') return { providers: ['cpu'], name: 'cpu' };
+  const cuda = /^cuda(?::(\d+))?$/.exec(d);
+  if (cuda) return { providers: [{ name: 'cuda', deviceId: Number(cuda[1] ?? 0) }], name: `CUDA (device ${cuda[1] ?? 0})` };
+  const trt = /^tensorrt(?::(\d+))?$/.exec(d);
+  if (trt) return { providers: [{ name: 'tensorrt', deviceId: Number(trt[1] ?? 0) }], name: `TensorRT (device ${trt[1] ?? 0})` };
+  throw new TsvisionError('SETTINGS', `unknown device "${device}" (property device): use cpu, cuda, cuda:N or tensorrt`);
+}
+
 async function createSession(modelPath: string, options: SessionOptions): Promise<InferenceSession> {
   const bytes = readFileSync(modelPath);
+  const { providers, name } = executionProviders(options.device);
+  const base = {
+    graphOptimizationLevel: 'all' as const,
+    intraOpNumThreads: options.threads ?? 0,
+    interOpNumThreads: 1,
+    // onnxruntime's own warnings (e.g. "initializer appears in graph inputs") are noise to users.
+    logSeverityLevel: 3 as const,
+  };
+  const open = (eps: ExecutionProvider[]) =>
+    ort().InferenceSession.create(bytes, { ...base, executionProviders: eps as import('onnxruntime-node').InferenceSession.ExecutionProviderConfig[] });
+  if (name !== 'cpu') {
+    try {
+      return await open(providers);
+    } catch (err) {
+      const reason = (err as Error).message.split('\n')[0];
+      const message = `${name} execution provider is not available (${reason})`;
+      if (options.deviceFallback === false) {
+        throw new TsvisionError(
+          'SETTINGS',
+          `${message} (property device); install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a machine with CUDA 12, use device=cpu, or set device-fallback=true`,
+        );
+      }
+      options.warn?.(`${message}: running ${path.basename(modelPath)} on the CPU instead (device-fallback=true)`);
+    }
+  }
   try {
-    return await ort().InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      intraOpNumThreads: options.threads ?? 0,
-      interOpNumThreads: 1,
-    });
+    return await open(['cpu']);
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     throw new TsvisionError(

@@ -1,11 +1,15 @@
 /**
  * tsdetect's runtime side: a model (onnxruntime + native preprocessing + built-in decoder + NMS)
- * and/or a user hook (detect / postprocess / filter).
+ * and/or a user hook (preprocess / detect / postprocess / filter).
+ *
+ * Frames may be in flight concurrently (the element's max-inflight): preprocessing and inference
+ * of several frames overlap, while hooks that see results (postprocess, filter) are called in frame
+ * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import path from 'node:path';
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
 import { nms, selectDecoder, toDetections } from '../../../elements/detect/index';
-import type { Decoder, OutputInfo, TensorLike } from '../../../elements/detect/index';
+import type { Decoder, OutputInfo, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { preprocess } from '../../preprocess/index';
 import type { FrameLayout, PixelFormat, PreprocessSpec } from '../../preprocess/index';
 import {
@@ -23,23 +27,40 @@ import { TsvisionError } from '../errors.js';
 import { loadHookModule, validateHooks } from '../hook-loader.js';
 import { checkLabelCount, readLabels } from '../labels.js';
 import { describeModel } from '../models.js';
-import { acquireSession, inputShape, ort, releaseSession, type InferenceSession } from '../onnx.js';
+import { acquireSession, executionProviders, inputShape, ort, releaseSession, type InferenceSession } from '../onnx.js';
+import { parsePreProcessConfig } from '../preprocess-config.js';
+import { Sequencer } from '../sequencer.js';
 
 export interface DetectConfig extends BaseConfig {
   model: string | null;
   labelsFile: string | null;
   threshold: number;
   iouThreshold: number;
+  decoder?: string;
+  maxDetections?: number;
+  classAgnosticNms?: boolean;
+  objectClass?: string;
+  inferenceInterval?: number;
+  inferenceRegion?: 'full-frame' | 'roi-list';
+  device?: string;
+  deviceFallback?: boolean;
+  threads?: number;
+  batchSize?: number;
+  batchTimeout?: number;
+  modelInstanceId?: string;
+  preProcessConfig?: string;
 }
 
-const DETECT_HOOKS = ['setup', 'detect', 'postprocess', 'filter', 'teardown'] as const;
+const DETECT_HOOKS = ['setup', 'preprocess', 'detect', 'postprocess', 'filter', 'teardown'] as const;
 
 interface ModelState {
+  path: string;
   session: InferenceSession;
   inputName: string;
   spec: PreprocessSpec;
-  decoder: Decoder | null;
-  input: Float32Array;
+  decoder: Decoder;
+  /** Reusable input tensors: one per frame in flight. */
+  inputs: Float32Array[];
 }
 
 /** Class count the outputs of `decoder` carry, or null when the shapes do not say. */
@@ -52,7 +73,7 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): nu
     case 'yolov8':
       return Number(outputs[0].dims[1]) - 4;
     case 'gfl': {
-      const cls = outputs.find((o) => o.name.startsWith('cls_pred'));
+      const cls = [...outputs].sort((a, b) => last(a) - last(b))[0];
       return cls ? last(cls) : null;
     }
     case 'ssd':
@@ -65,7 +86,7 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): nu
   }
 }
 
-function frameLayout(frame: HostFrame): FrameLayout {
+export function frameLayout(frame: HostFrame): FrameLayout {
   return {
     format: frame.format as PixelFormat,
     width: frame.width,
@@ -76,46 +97,59 @@ function frameLayout(frame: HostFrame): FrameLayout {
   };
 }
 
+function tensorDims(spec: PreprocessSpec): number[] {
+  return spec.layout === 'NCHW' ? [1, 3, spec.height, spec.width] : [1, spec.height, spec.width, 3];
+}
+
 async function openModel(config: DetectConfig, env: ElementEnv): Promise<{ model: ModelState; labels: string[] }> {
   const modelPath = path.resolve(config.model as string);
-  const session = await acquireSession(modelPath);
+  const session = await acquireSession(modelPath, {
+    device: config.device,
+    deviceFallback: config.deviceFallback,
+    threads: config.threads,
+    instanceId: config.modelInstanceId,
+    warn: (m) => env.log('warning', `${env.elementName}: ${m}`),
+  });
   const description = describeModel(modelPath);
   const { name: inputName, dims } = inputShape(session);
-  const height = Number(dims[2]) > 0 ? Number(dims[2]) : description?.preprocess.height;
-  const width = Number(dims[3]) > 0 ? Number(dims[3]) : description?.preprocess.width;
+  const nhwc = description?.preprocess.layout === 'NHWC';
+  const height = Number(dims[nhwc ? 1 : 2]) > 0 ? Number(dims[nhwc ? 1 : 2]) : description?.preprocess.height;
+  const width = Number(dims[nhwc ? 2 : 3]) > 0 ? Number(dims[nhwc ? 2 : 3]) : description?.preprocess.width;
   if (!width || !height) {
     throw new TsvisionError('MODEL', `cannot tell the input size of ${modelPath} (input ${inputName} has shape [${dims.join(', ')}])`);
   }
-  const spec: PreprocessSpec = {
-    ...(description?.preprocess ?? {
-      resize: 'letterbox',
-      padValue: 114,
-      channelOrder: 'BGR',
-      scale: 1,
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      layout: 'NCHW',
-    }),
+  const base: PreprocessSpec = description?.preprocess ?? {
     width,
     height,
+    resize: 'letterbox',
+    padValue: 114,
+    channelOrder: 'BGR',
+    scale: 1,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    layout: 'NCHW',
   };
+  const spec: PreprocessSpec = { ...parsePreProcessConfig(config.preProcessConfig ?? '', base), width, height };
   // A warm-up run on a blank input: catches broken models at start, and gives the output shapes.
   const input = new Float32Array(3 * width * height);
   let outputs: Record<string, TensorLike>;
   try {
-    outputs = (await session.run({ [inputName]: new (ort().Tensor)('float32', input, [1, 3, height, width]) })) as Record<
+    outputs = (await session.run({ [inputName]: new (ort().Tensor)('float32', input, tensorDims(spec)) })) as Record<
       string,
       TensorLike
     >;
   } catch (err) {
-    throw new TsvisionError('MODEL', `model ${modelPath} failed on a ${width}x${height} input: ${(err as Error).message}`);
+    throw new TsvisionError('MODEL', `model ${modelPath} failed on a ${width}x${height} input: ${(err as Error).message.split('\n')[0]}`);
   }
   const infos: OutputInfo[] = session.outputNames.map((name) => ({ name, dims: outputs[name].dims }));
-  let decoder: Decoder | null = null;
+  let decoder: Decoder;
   try {
-    decoder = selectDecoder(infos, description?.decoder, { width, height });
+    decoder = selectDecoder(infos, config.decoder, { width, height });
   } catch (err) {
-    throw new TsvisionError('MODEL', `${(err as Error).message} (model ${modelPath}); write a postprocess() hook to decode it`);
+    throw new TsvisionError(
+      'MODEL',
+      `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder); or decode it in a postprocess() hook`,
+    );
   }
   const classes = classCount(decoder, infos);
   let labels: string[] = description?.labelNames ?? [];
@@ -128,7 +162,7 @@ async function openModel(config: DetectConfig, env: ElementEnv): Promise<{ model
     labels = [...decoder.defaultLabels];
   }
   env.log('info', `model ${modelPath}: input ${inputName} ${width}x${height}, decoder ${decoder.name}, ${classes ?? '?'} classes`);
-  return { model: { session, inputName, spec, decoder, input }, labels };
+  return { model: { path: modelPath, session, inputName, spec, decoder, inputs: [input] }, labels };
 }
 
 export async function createDetect(config: DetectConfig, env: ElementEnv): Promise<ElementLogic> {
@@ -137,12 +171,18 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
   const hook = (hookModule?.exports ?? {}) as DetectHook;
   const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);
   const args = parseModuleArgs(config.moduleArgs);
+  executionProviders(config.device); // unknown device names fail at start, even without a model
+  const interval = Math.max(1, config.inferenceInterval ?? 1);
+  const keep = new Set(
+    (config.objectClass ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  const maxDetections = config.maxDetections && config.maxDetections > 0 ? config.maxDetections : Infinity;
 
   if (!config.model && !hook.detect) {
-    throw new TsvisionError(
-      'SETTINGS',
-      `${env.elementName}: set the model property (an ONNX file) or a module with a detect() hook`,
-    );
+    throw new TsvisionError('SETTINGS', `${env.elementName}: set the model property (an ONNX file) or a module with a detect() hook`);
   }
   let model: ModelState | null = null;
   let labels: string[] = config.labelsFile ? readLabels(config.labelsFile) : [];
@@ -165,45 +205,104 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
     if (r === SKIP) throw new TsvisionError('HOOK', `${env.elementName}: setup() failed`);
   }
 
-  async function runModel(frame: HostFrame, m: ModelState): Promise<Detection[] | typeof SKIP> {
-    const { tensor, transform: t } = preprocess(frameLayout(frame), m.spec, m.input);
-    transform = t;
-    const dims = m.spec.layout === 'NCHW' ? [1, 3, m.spec.height, m.spec.width] : [1, m.spec.height, m.spec.width, 3];
-    const outputs = (await m.session.run({ [m.inputName]: new (ort().Tensor)('float32', tensor, dims) })) as Record<
-      string,
-      Tensor
-    >;
-    if (hook.postprocess) {
-      const r = await runner.run('postprocess', () => hook.postprocess!(outputs, frame, ctx));
-      return r === SKIP ? SKIP : checkDetections(r, 'postprocess', env.elementName);
+  // Hooks that see results run in frame order, one frame at a time.
+  const inOrder = new Sequencer();
+
+  type Inferred = { outputs: Record<string, Tensor>; transform: InputTransform } | typeof SKIP;
+
+  /** Runs the model on the frame (or one region of it); returns outputs and the input transform. */
+  async function infer(frame: HostFrame, m: ModelState, roi?: Detection['box']): Promise<Inferred> {
+    let t: InputTransform;
+    let data: Float32Array;
+    let dims: readonly number[] = tensorDims(m.spec);
+    const custom = hook.preprocess ? await runner.run('preprocess', () => hook.preprocess!(frame, ctx)) : undefined;
+    if (custom === SKIP) return SKIP;
+    const input = m.inputs.pop() ?? new Float32Array(3 * m.spec.width * m.spec.height);
+    try {
+      if (custom) {
+        data = custom.data;
+        dims = custom.dims;
+        t = custom.transform ?? { scaleX: 1, scaleY: 1, padX: 0, padY: 0, inputWidth: m.spec.width, inputHeight: m.spec.height };
+      } else {
+        const spec = roi ? { ...m.spec, roi } : m.spec;
+        ({ tensor: data, transform: t } = preprocess(frameLayout(frame), spec, input));
+      }
+      const outputs = (await m.session.run({ [m.inputName]: new (ort().Tensor)('float32', data, dims) })) as Record<string, Tensor>;
+      return { outputs, transform: t };
+    } finally {
+      m.inputs.push(input);
     }
-    const decoder = m.decoder as Decoder;
-    const raw = decoder.decode(outputs as Record<string, TensorLike>, {
+  }
+
+  function decode(outputs: Record<string, Tensor>, t: InputTransform, frame: HostFrame, m: ModelState): RawDetection[] {
+    return m.decoder.decode(outputs as Record<string, TensorLike>, {
       threshold: config.threshold,
       inputWidth: m.spec.width,
       inputHeight: m.spec.height,
     });
-    return toDetections(nms(raw, config.iouThreshold), t, frame.width, frame.height, labels);
+    void t;
+    void frame;
+  }
+
+  function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame): Detection[] {
+    const kept = nms(raw, config.iouThreshold, { classAware: !config.classAgnosticNms, maxDetections });
+    return toDetections(kept, t, frame.width, frame.height, labels);
+  }
+
+  /** Decodes the model's outputs (built-in decoder or postprocess hook); called in frame order. */
+  async function decodeAll(frame: HostFrame, m: ModelState, results: Inferred[]): Promise<Detection[] | typeof SKIP> {
+    const all: Detection[] = [];
+    for (const r of results) {
+      if (r === SKIP) return SKIP;
+      transform = r.transform;
+      if (hook.postprocess) {
+        const out = await runner.run('postprocess', () => hook.postprocess!(r.outputs, frame, ctx));
+        if (out === SKIP) return SKIP;
+        all.push(...checkDetections(out, 'postprocess', env.elementName));
+      } else {
+        all.push(...finish(decode(r.outputs, r.transform, frame, m), r.transform, frame));
+      }
+    }
+    return all;
+  }
+
+  function select(detections: Detection[]): Detection[] {
+    const out = keep.size > 0 ? detections.filter((d) => keep.has(d.label)) : detections;
+    return out.length > maxDetections ? out.slice(0, maxDetections) : out;
   }
 
   return {
     async process(frame: HostFrame): Promise<ProcessResult> {
-      let detections: Detection[] | typeof SKIP;
-      if (hook.detect) {
-        const r = await runner.run('detect', () => hook.detect!(frame, ctx));
-        detections = r === SKIP ? SKIP : checkDetections(r, 'detect', env.elementName);
-      } else if (model) {
-        detections = await runModel(frame, model);
-      } else {
-        detections = [];
+      const ticket = inOrder.ticket();
+      try {
+        if (frame.index % interval !== 0) return { objects: [], inferenceSkipped: true };
+        // Inference of several frames in flight overlaps; everything that sees results runs in order.
+        let inferred: Inferred[] = [];
+        if (!hook.detect && model && !(config.inferenceRegion === 'roi-list' && frame.detections.length === 0)) {
+          const regions = config.inferenceRegion === 'roi-list' ? frame.detections.map((d) => d.box) : [undefined];
+          inferred = await Promise.all(regions.map((roi) => infer(frame, model!, roi)));
+        }
+        return await ticket.run(async (): Promise<ProcessResult> => {
+          let detections: Detection[] | typeof SKIP;
+          if (hook.detect) {
+            const r = await runner.run('detect', () => hook.detect!(frame, ctx));
+            detections = r === SKIP ? SKIP : checkDetections(r, 'detect', env.elementName);
+          } else if (model) {
+            detections = await decodeAll(frame, model, inferred);
+          } else {
+            detections = [];
+          }
+          if (detections === SKIP) return { objects: [], skipped: true };
+          if (hook.filter) {
+            const r = await runner.run('filter', () => hook.filter!(detections as Detection[], frame, ctx));
+            if (r === SKIP) return { objects: [], skipped: true };
+            detections = checkDetections(r, 'filter', env.elementName);
+          }
+          return { objects: select(detections).map((d) => ({ ...d, sourceIndex: -1 })) };
+        });
+      } finally {
+        ticket.release();
       }
-      if (detections === SKIP) return { objects: [], skipped: true };
-      if (hook.filter) {
-        const r = await runner.run('filter', () => hook.filter!(detections as Detection[], frame, ctx));
-        if (r === SKIP) return { objects: [], skipped: true };
-        detections = checkDetections(r, 'filter', env.elementName);
-      }
-      return { objects: detections.map((d) => ({ ...d, sourceIndex: -1 })) };
     },
     async destroy() {
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
