@@ -1,6 +1,8 @@
 #include "gsttsfilter.h"
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <vector>
 
 #include "roi-meta.h"
@@ -18,9 +20,11 @@ enum {
   PROP_MODULE,
   PROP_MODULE_ARGS,
   PROP_HOOK_ERRORS,
+  PROP_MAX_INFLIGHT,
 };
 
 #define DEFAULT_HOOK_ERRORS GST_TS_HOOK_ERRORS_FAIL
+#define DEFAULT_MAX_INFLIGHT 2
 
 namespace {
 
@@ -28,6 +32,7 @@ struct Settings {
   std::string module;
   std::string module_args;
   GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
+  guint max_inflight = DEFAULT_MAX_INFLIGHT;
 };
 
 class BusListener : public tsv::InstanceListener {
@@ -74,12 +79,27 @@ private:
   GstTsFilter *self_;
 };
 
+/* A frame handed to the runtime and not yet pushed on (frames in flight). */
+struct Pending {
+  GstBuffer *buffer = nullptr;
+  GstVideoFrame vframe;
+  std::vector<uint8_t> scratch;
+  bool done = false;
+  tsv::Result result;
+};
+
 struct State {
   std::unique_ptr<tsv::Instance> instance;
   GstVideoInfo info;
   bool have_info = false;
   uint64_t frame_index = 0;
-  std::vector<uint8_t> scratch; /* contiguous copy for multi-memory buffers */
+  std::vector<uint8_t> scratch; /* contiguous copy for multi-memory buffers (blocking mode) */
+  guint max_inflight = DEFAULT_MAX_INFLIGHT;
+  /* Frames in flight, oldest first; guarded by `lock`, signalled on `cond`. */
+  std::mutex lock;
+  std::condition_variable cond;
+  std::deque<std::shared_ptr<Pending>> pending;
+  bool flushing = false;
 };
 
 struct Private {
@@ -183,11 +203,19 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
     return FALSE;
   }
   p->state.frame_index = 0;
+  {
+    std::lock_guard<std::mutex> lock(p->settings_lock);
+    p->state.max_inflight = p->settings.max_inflight;
+  }
+  p->state.flushing = false;
   return TRUE;
 }
 
+static void drop_pending(State &state);
+
 static gboolean gst_ts_filter_stop(GstBaseTransform *trans) {
   Private *p = priv(GST_TS_FILTER(trans));
+  drop_pending(p->state);
   p->state.instance.reset();
   p->state.have_info = false;
   p->state.scratch.clear();
@@ -233,7 +261,7 @@ const GstVideoInfo *gst_ts_filter_get_video_info(GstTsFilter *self) {
 }
 
 /* Fills `frame` with a zero-copy view of `vframe` (a copy only for multi-memory buffers). */
-static void describe_frame(State &state, GstVideoFrame *vframe, tsv::Frame &frame) {
+static void describe_frame(std::vector<uint8_t> &scratch, GstVideoFrame *vframe, tsv::Frame &frame) {
   const GstVideoInfo *info = &vframe->info;
   int n = GST_VIDEO_FRAME_N_PLANES(vframe);
   frame.width = GST_VIDEO_INFO_WIDTH(info);
@@ -259,16 +287,16 @@ static void describe_frame(State &state, GstVideoFrame *vframe, tsv::Frame &fram
   size_t total = 0;
   for (int i = 0; i < n; i++)
     total += (size_t)GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i) * GST_VIDEO_FRAME_COMP_HEIGHT(vframe, i);
-  state.scratch.resize(total);
+  scratch.resize(total);
   size_t offset = 0;
   for (int i = 0; i < n; i++) {
     size_t bytes = (size_t)GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i) * GST_VIDEO_FRAME_COMP_HEIGHT(vframe, i);
-    memcpy(state.scratch.data() + offset, GST_VIDEO_FRAME_PLANE_DATA(vframe, i), bytes);
+    memcpy(scratch.data() + offset, GST_VIDEO_FRAME_PLANE_DATA(vframe, i), bytes);
     frame.offsets[i] = offset;
     frame.strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE(vframe, i);
     offset += bytes;
   }
-  frame.data = state.scratch.data();
+  frame.data = scratch.data();
   frame.size = total;
 }
 
@@ -308,7 +336,7 @@ static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuff
   tsv::Frame frame;
   frame.index = state.frame_index++;
   frame.pts = GST_BUFFER_PTS_IS_VALID(buffer) ? (int64_t)GST_BUFFER_PTS(buffer) : -1;
-  describe_frame(state, &vframe, frame);
+  describe_frame(state.scratch, &vframe, frame);
   frame.objects = tsv::roi_read_all(buffer, frame.width, frame.height);
   frame.inference_skipped = tsv::frame_inference_skipped(buffer);
   tsv::Result result = state.instance->process(frame);
@@ -324,6 +352,191 @@ static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuff
   return GST_FLOW_OK;
 }
 
+/* ---- frames in flight (max-inflight > 1) ----------------------------------------------------
+ * The streaming thread hands a frame to the runtime and returns to fetch the next one instead of
+ * waiting; finished frames are pushed on in their original order. It waits only when max-inflight
+ * frames are in progress, and drains every frame before a serialized event (EOS, caps, segment…),
+ * so events never overtake the frames before them. */
+
+static bool async_mode(State &state) { return state.max_inflight > 1; }
+
+static void finish_pending(Pending &pending) {
+  gst_video_frame_unmap(&pending.vframe);
+}
+
+/* Waits (no spinning) until the runtime is done with every frame in flight, then drops them. */
+static void drop_pending(State &state) {
+  std::unique_lock<std::mutex> lock(state.lock);
+  state.cond.wait(lock, [&] {
+    for (auto &pd : state.pending)
+      if (!pd->done)
+        return false;
+    return true;
+  });
+  for (auto &pd : state.pending) {
+    finish_pending(*pd);
+    gst_buffer_unref(pd->buffer);
+  }
+  state.pending.clear();
+}
+
+static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, gboolean is_discont, GstBuffer *input) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  Private *p = priv(self);
+  State &state = p->state;
+  if (!async_mode(state))
+    return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->submit_input_buffer(trans, is_discont, input);
+  if (!state.instance || !state.have_info) {
+    gst_buffer_unref(input);
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps or runtime instance before the first buffer"), (nullptr));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  auto pending = std::make_shared<Pending>();
+  /* Metas are added when the result is in: the buffer must be writable (a shallow copy at most). */
+  pending->buffer = gst_buffer_make_writable(input);
+  if (!gst_video_frame_map(&pending->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
+    gst_buffer_unref(pending->buffer);
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot map video frame %" G_GUINT64_FORMAT, state.frame_index), (nullptr));
+    return GST_FLOW_ERROR;
+  }
+  tsv::Frame frame;
+  frame.index = state.frame_index++;
+  frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
+  describe_frame(pending->scratch, &pending->vframe, frame);
+  frame.objects = tsv::roi_read_all(pending->buffer, frame.width, frame.height);
+  frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
+  {
+    std::lock_guard<std::mutex> lock(state.lock);
+    state.pending.push_back(pending);
+  }
+  std::weak_ptr<Pending> weak = pending;
+  State *st = &state;
+  state.instance->process_async(frame, [st, weak](tsv::Result &&r) {
+    std::lock_guard<std::mutex> lock(st->lock);
+    if (auto pd = weak.lock()) {
+      pd->result = std::move(r);
+      pd->done = true;
+    }
+    st->cond.notify_all();
+  });
+  return GST_FLOW_OK;
+}
+
+/* Takes the oldest frame if it is done, or waits for it when `wait` (or max-inflight is reached). */
+static std::shared_ptr<Pending> take_finished(State &state, bool wait, GstFlowReturn *flow) {
+  std::unique_lock<std::mutex> lock(state.lock);
+  *flow = GST_FLOW_OK;
+  if (state.pending.empty())
+    return nullptr;
+  bool must_wait = wait || state.pending.size() >= state.max_inflight;
+  if (must_wait)
+    state.cond.wait(lock, [&] { return state.pending.front()->done || state.flushing; });
+  if (state.flushing) {
+    *flow = GST_FLOW_FLUSHING;
+    return nullptr;
+  }
+  if (!state.pending.front()->done)
+    return nullptr;
+  auto pd = state.pending.front();
+  state.pending.pop_front();
+  return pd;
+}
+
+/* Applies a finished frame's result; returns the buffer to push (nullptr on error). */
+static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn *flow) {
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  finish_pending(pd);
+  if (!pd.result.ok) {
+    post_runtime_error(self, pd.result.error);
+    gst_buffer_unref(pd.buffer);
+    *flow = GST_FLOW_ERROR;
+    return nullptr;
+  }
+  if (pd.result.inference_skipped)
+    tsv::frame_mark_inference_skipped(pd.buffer, GST_OBJECT_NAME(self));
+  if (!pd.result.skipped)
+    klass->apply_result(self, pd.buffer, pd.result);
+  *flow = GST_FLOW_OK;
+  return pd.buffer;
+}
+
+static GstFlowReturn gst_ts_filter_generate_output(GstBaseTransform *trans, GstBuffer **outbuf) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  State &state = priv(self)->state;
+  if (!async_mode(state))
+    return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->generate_output(trans, outbuf);
+  *outbuf = nullptr;
+  GstFlowReturn flow;
+  auto pd = take_finished(state, false, &flow);
+  if (!pd)
+    return flow;
+  *outbuf = complete_pending(self, *pd, &flow);
+  return flow;
+}
+
+/* Pushes every frame in flight (waiting for each), in order. */
+static GstFlowReturn drain(GstTsFilter *self) {
+  State &state = priv(self)->state;
+  GstFlowReturn flow = GST_FLOW_OK;
+  while (auto pd = take_finished(state, true, &flow)) {
+    GstBuffer *out = complete_pending(self, *pd, &flow);
+    if (!out)
+      break;
+    flow = gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
+    if (flow != GST_FLOW_OK)
+      break;
+  }
+  if (flow != GST_FLOW_OK)
+    drop_pending(state);
+  return flow;
+}
+
+static gboolean gst_ts_filter_sink_event(GstBaseTransform *trans, GstEvent *event) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  State &state = priv(self)->state;
+  switch (GST_EVENT_TYPE(event)) {
+  case GST_EVENT_FLUSH_START: {
+    std::lock_guard<std::mutex> lock(state.lock);
+    state.flushing = true;
+    state.cond.notify_all();
+    break;
+  }
+  case GST_EVENT_FLUSH_STOP:
+    drop_pending(state);
+    {
+      std::lock_guard<std::mutex> lock(state.lock);
+      state.flushing = false;
+    }
+    break;
+  default:
+    /* Serialized events (EOS, caps, segment, gap, …) must not overtake the frames before them. */
+    if (GST_EVENT_IS_SERIALIZED(event) && async_mode(state))
+      drain(self);
+    break;
+  }
+  return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->sink_event(trans, event);
+}
+
+/* Frames in flight add up to (max-inflight - 1) frame durations of latency. */
+static gboolean gst_ts_filter_query(GstBaseTransform *trans, GstPadDirection direction, GstQuery *query) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  State &state = priv(self)->state;
+  gboolean ok = GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->query(trans, direction, query);
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && async_mode(state) &&
+      state.have_info && GST_VIDEO_INFO_FPS_N(&state.info) > 0) {
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency(query, &live, &min, &max);
+    GstClockTime frame = gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(&state.info),
+                                                   GST_VIDEO_INFO_FPS_N(&state.info));
+    GstClockTime extra = frame * (state.max_inflight - 1);
+    GST_DEBUG_OBJECT(self, "adding %" GST_TIME_FORMAT " of latency for %u frames in flight", GST_TIME_ARGS(extra),
+                     state.max_inflight);
+    gst_query_set_latency(query, live, min + extra, GST_CLOCK_TIME_IS_VALID(max) ? max + extra : max);
+  }
+  return ok;
+}
+
 static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   Private *p = priv(GST_TS_FILTER(object));
   std::lock_guard<std::mutex> lock(p->settings_lock);
@@ -336,6 +549,9 @@ static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GVa
     break;
   case PROP_HOOK_ERRORS:
     p->settings.hook_errors = (GstTsHookErrors)g_value_get_enum(value);
+    break;
+  case PROP_MAX_INFLIGHT:
+    p->settings.max_inflight = g_value_get_uint(value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -354,6 +570,9 @@ static void gst_ts_filter_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_HOOK_ERRORS:
     g_value_set_enum(value, p->settings.hook_errors);
+    break;
+  case PROP_MAX_INFLIGHT:
+    g_value_set_uint(value, p->settings.max_inflight);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -393,6 +612,15 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
                         DEFAULT_HOOK_ERRORS,
                         (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_INFLIGHT,
+      g_param_spec_uint("max-inflight", "Frames in flight",
+                        "Frames handed to the runtime before the streaming thread waits for the oldest: with 1 "
+                        "the streaming thread waits for each frame's result; above 1 it goes on fetching frames "
+                        "while the model runs (output order is kept; adds max-inflight - 1 frames of latency)",
+                        1, 64, DEFAULT_MAX_INFLIGHT,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+
   GstCaps *caps = gst_caps_from_string(TS_VIDEO_CAPS);
   gst_element_class_add_pad_template(element_class,
                                      gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
@@ -404,6 +632,10 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_ts_filter_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR(gst_ts_filter_set_caps);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_ts_filter_transform_ip);
+  trans_class->submit_input_buffer = GST_DEBUG_FUNCPTR(gst_ts_filter_submit_input_buffer);
+  trans_class->generate_output = GST_DEBUG_FUNCPTR(gst_ts_filter_generate_output);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_ts_filter_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR(gst_ts_filter_query);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
   klass->apply_result = gst_ts_filter_apply_objects;

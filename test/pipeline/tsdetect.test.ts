@@ -229,6 +229,32 @@ describe('TypeScript hooks', () => {
   });
 });
 
+describe('frames in flight', () => {
+  for (const inflight of [1, 4]) {
+    it(`max-inflight=${inflight}: every frame comes out once, in order, with its own results`, async () => {
+      const dir = tempDir();
+      const out = path.join(dir, 'order.jsonl');
+      const r = await gstLaunch(
+        `videotestsrc num-buffers=40 ! video/x-raw,width=32,height=32,framerate=30/1 ! tsdetect module=${HOOKS}/random-delay.ts max-inflight=${inflight} ! tsexport location=${out} ! fakesink`,
+      );
+      expect(r.code, r.output).toBe(0);
+      const frames = readJsonl(out);
+      expect(frames.map((f) => f.objects[0].label)).toEqual(Array.from({ length: 40 }, (_, i) => `frame-${i}`));
+      frames.forEach((f, i) => expect(f.pts).toBe(Math.floor((i * 1e9) / 30)));
+    });
+  }
+
+  it('keeps a real model\'s results on the right frames with 3 frames in flight', async () => {
+    const dir = tempDir();
+    const one = path.join(dir, 'one.jsonl');
+    const three = path.join(dir, 'three.jsonl');
+    const src = `filesrc location=${MEDIA}/one-by-one-person-detection.mp4 ! qtdemux ! avdec_h264 ! identity eos-after=80`;
+    expect((await gstLaunch(`${src} ! ${DETECT} max-inflight=1 ! tsexport location=${one} ! fakesink`)).code).toBe(0);
+    expect((await gstLaunch(`${src} ! ${DETECT} max-inflight=3 ! tsexport location=${three} ! fakesink`)).code).toBe(0);
+    expect(readJsonl(three)).toEqual(readJsonl(one));
+  });
+});
+
 describe('runtime life cycle', () => {
   it('gst-inspect-1.0 never starts the runtime', async () => {
     for (const what of ['tsvision', 'tsdetect', 'tsexport']) {
