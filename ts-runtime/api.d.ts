@@ -174,6 +174,7 @@ export interface TrackSettings {
   minHits: number;
   perClass: boolean;
   fuseScore: boolean;
+  lostMatchThreshold: number;
   inferenceInterval: number;
   predictedMaxAge: number;
 }
@@ -201,3 +202,35 @@ export interface TrackHook {
   /** Called once when the element stops. */
   teardown?(ctx: TrackContext): MaybePromise<void>;
 }
+
+/** A candidate box in model-input pixels (before NMS), as decoders produce them. */
+export interface RawDetection {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+  classId: number;
+}
+
+/** Greedy non-maximum suppression, best first; class-aware unless `classAware: false`. */
+export declare function nms(
+  detections: readonly RawDetection[],
+  iouThreshold: number,
+  options?: { classAware?: boolean; maxDetections?: number },
+): RawDetection[];
+
+/** Intersection over union of two corner boxes. */
+export declare function iou(
+  a: { readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number },
+  b: { readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number },
+): number;
+
+/** Maps model-input boxes to frame-pixel detections (clipped to the frame; labels[classId] as label). */
+export declare function toDetections(
+  raw: readonly RawDetection[],
+  transform: Pick<InputTransform, 'scaleX' | 'scaleY' | 'padX' | 'padY'>,
+  frameWidth: number,
+  frameHeight: number,
+  labels: readonly string[],
+): Detection[];

@@ -229,6 +229,85 @@ describe('TypeScript hooks', () => {
   });
 });
 
+describe('decoders in pipelines', () => {
+  const ULTRAFACE = path.join(MEDIA, '..', 'models', 'ultraface_version-RFB-320.onnx');
+
+  it('a TypeScript postprocess() decoder for UltraFace gives the same boxes as the built-in SSD decoder', async () => {
+    const dir = tempDir();
+    const builtIn = path.join(dir, 'builtin.jsonl');
+    const custom = path.join(dir, 'custom.jsonl');
+    const src = imageSource('zidane.jpg', 'RGB', 1);
+    const a = await gstLaunch(`${src} ! tsdetect model=${ULTRAFACE} threshold=0.7 ! tsexport location=${builtIn} ! fakesink`);
+    expect(a.code, a.output).toBe(0);
+    const b = await gstLaunch(
+      `${src} ! tsdetect model=${ULTRAFACE} module=${ROOT}/examples/hooks/ultraface-decoder.ts module-args='{"threshold":0.7}' ! tsexport location=${custom} ! fakesink`,
+    );
+    expect(b.code, b.output).toBe(0);
+    const [x] = readJsonl(builtIn);
+    const [y] = readJsonl(custom);
+    expect(x.objects.length).toBeGreaterThanOrEqual(2); // two faces in zidane.jpg
+    expect(x.objects.every((o) => o.label === 'face')).toBe(true);
+    expect(y.objects).toEqual(x.objects);
+  });
+
+  it('an unknown decoder name is a clear error listing the valid ones', async () => {
+    const r = await gstLaunch(`videotestsrc num-buffers=1 ! tsdetect model=${YOLOX} decoder=yolo99 ! fakesink`);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/unknown decoder 'yolo99': valid decoder= values are .*yolox/);
+  });
+
+  it('object-class keeps only the listed labels; max-detections caps the count', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'classes.jsonl');
+    const r = await gstLaunch(`${imageSource('dog.jpg', 'RGB', 1)} ! ${DETECT} object-class=dog,bicycle ! tsexport location=${out} ! fakesink`);
+    expect(r.code, r.output).toBe(0);
+    expect(readJsonl(out)[0].objects.map((o) => o.label).sort()).toEqual(['bicycle', 'dog']);
+    const capped = path.join(dir, 'capped.jsonl');
+    expect((await gstLaunch(`${imageSource('dog.jpg', 'RGB', 1)} ! ${DETECT} max-detections=1 ! tsexport location=${capped} ! fakesink`)).code).toBe(0);
+    expect(readJsonl(capped)[0].objects).toHaveLength(1);
+  });
+
+  it('inference-interval=3 runs the model on frames 0, 3, 6 and marks the others', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'interval.jsonl');
+    const r = await gstLaunch(`${imageSource('dog.jpg', 'I420', 7)} ! ${DETECT} inference-interval=3 ! tsdetect module=${HOOKS}/report-skipped.ts ! tsexport location=${out} ! fakesink`);
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(out);
+    expect(frames.map((f) => f.objects.some((o) => o.label === 'dog'))).toEqual([true, false, false, true, false, false, true]);
+    expect(frames.map((f) => f.objects.find((o) => o.label.startsWith('skipped='))!.label)).toEqual(
+      ['skipped=false', 'skipped=true', 'skipped=true', 'skipped=false', 'skipped=true', 'skipped=true', 'skipped=false'],
+    );
+  });
+
+  it('inference-region=roi-list runs the detector inside the regions already on the buffer', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'roi.jsonl');
+    // The first tsdetect finds the objects; the second re-detects inside each region.
+    const r = await gstLaunch(
+      `${imageSource('dog.jpg', 'RGB', 1)} ! ${DETECT} object-class=dog ! ${DETECT} inference-region=roi-list ! tsexport location=${out} ! fakesink`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const dogs = readJsonl(out)[0].objects.filter((o) => o.label === 'dog');
+    expect(dogs.length).toBeGreaterThanOrEqual(2); // the region from the first pass and the dog found inside it
+    expect(iou(dogs[0].box, dogs[1].box)).toBeGreaterThan(0.7);
+  });
+
+  it('device=cuda without the CUDA provider warns and falls back to the CPU; device-fallback=false fails', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'cuda.jsonl');
+    const r = await gstLaunch(`${imageSource('dog.jpg', 'RGB', 1)} ! ${DETECT} device=cuda ! tsexport location=${out} ! fakesink`);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/WARNING: .*CUDA \(device 0\) execution provider is not available .*running yolox_nano_416.onnx on the CPU instead/);
+    expect(readJsonl(out)[0].objects.map((o) => o.label)).toContain('dog');
+    const strict = await gstLaunch(`videotestsrc num-buffers=1 ! ${DETECT} device=cuda device-fallback=false ! fakesink`);
+    expect(strict.code).not.toBe(0);
+    expect(strict.output).toMatch(/CUDA \(device 0\) execution provider is not available .*\(property device\)/);
+    const unknown = await gstLaunch(`videotestsrc num-buffers=1 ! ${DETECT} device=npu ! fakesink`);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.output).toContain('unknown device "npu" (property device): use cpu, cuda, cuda:N or tensorrt');
+  });
+});
+
 describe('frames in flight', () => {
   for (const inflight of [1, 4]) {
     it(`max-inflight=${inflight}: every frame comes out once, in order, with its own results`, async () => {
