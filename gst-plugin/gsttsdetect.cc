@@ -368,6 +368,7 @@ static void gst_ts_detect_class_init(GstTsDetectClass *klass) {
       "tsvision developers");
 
   filter_class->kind = "detect";
+  filter_class->debug_category = gst_ts_detect_debug;
   gst_type_mark_as_plugin_api(GST_TYPE_TS_INFERENCE_REGION, (GstPluginAPIFlags)0);
   filter_class->write_config = gst_ts_detect_write_config;
 }

@@ -59,19 +59,23 @@ public:
     gst_element_post_message(GST_ELEMENT(self_), gst_message_new_element(GST_OBJECT(self_), s));
   }
   void on_log(tsv::LogLevel level, const std::string &message) override {
+    GstDebugCategory *cat = GST_TS_FILTER_GET_CLASS(self_)->debug_category;
+    if (!cat)
+      cat = gst_ts_filter_debug;
     switch (level) {
     case tsv::LogLevel::ERROR:
-      GST_ERROR_OBJECT(self_, "%s", message.c_str());
+      GST_CAT_ERROR_OBJECT(cat, self_, "%s", message.c_str());
       break;
     case tsv::LogLevel::WARNING:
       /* Hook warnings are user-facing (skipped frames, rejected input): put them on the bus. */
+      GST_CAT_WARNING_OBJECT(cat, self_, "%s", message.c_str());
       GST_ELEMENT_WARNING(self_, LIBRARY, FAILED, ("%s", message.c_str()), (nullptr));
       break;
     case tsv::LogLevel::INFO:
-      GST_INFO_OBJECT(self_, "%s", message.c_str());
+      GST_CAT_INFO_OBJECT(cat, self_, "%s", message.c_str());
       break;
     default:
-      GST_DEBUG_OBJECT(self_, "%s", message.c_str());
+      GST_CAT_DEBUG_OBJECT(cat, self_, "%s", message.c_str());
     }
   }
 

@@ -30,6 +30,8 @@ struct _GstTsFilterClass {
   GstBaseTransformClass parent_class;
   /* The runtime's element kind: "detect", "track", ... */
   const char *kind;
+  /* The subclass's debug category: logs from its JavaScript side go there. */
+  GstDebugCategory *debug_category;
   /* Adds the subclass's settings to the config object (called with the object lock held). */
   void (*write_config)(GstTsFilter *self, tsv::JsonWriter &json);
   /* Checks settings before the runtime is started (e.g. that files exist). */

@@ -308,6 +308,24 @@ describe('decoders in pipelines', () => {
   });
 });
 
+describe('several streams sharing one model', () => {
+  it('four streams in one pipeline share a session (model-instance-id) and each gets its own results', async () => {
+    const dir = tempDir();
+    const chains = [0, 1, 2, 3]
+      .map((i) => `${imageSource(i % 2 ? 'dog.jpg' : 'person.jpg', 'I420', 3)} ! ${DETECT} model-instance-id=shared batch-size=4 ! tsexport location=${dir}/s${i}.jsonl ! fakesink`)
+      .join(' ');
+    const r = await gstLaunch(chains, { env: { GST_DEBUG: 'tsdetect:4' } });
+    expect(r.code, r.output).toBe(0);
+    for (let i = 0; i < 4; i++) {
+      const frames = readJsonl(path.join(dir, `s${i}.jsonl`));
+      expect(frames).toHaveLength(3);
+      for (const f of frames) expect(f.objects.map((o) => o.label)).toContain(i % 2 ? 'bicycle' : 'horse');
+    }
+    // yolox_nano_416 has a fixed batch of 1: the shared session runs the frames one by one.
+    expect(r.output).toContain('has a fixed batch of 1; frames run one by one');
+  });
+});
+
 describe('frames in flight', () => {
   for (const inflight of [1, 4]) {
     it(`max-inflight=${inflight}: every frame comes out once, in order, with its own results`, async () => {

@@ -30,6 +30,10 @@ import { describeModel } from '../models.js';
 import { acquireSession, executionProviders, inputShape, ort, releaseSession, type InferenceSession } from '../onnx.js';
 import { parsePreProcessConfig } from '../preprocess-config.js';
 import { Sequencer } from '../sequencer.js';
+import { Batcher } from '../batcher.js';
+
+/** Batchers of shared sessions (model-instance-id): frames of all sharing elements meet here. */
+const sharedBatchers = new Map<string, { batcher: Batcher; users: number }>();
 
 export interface DetectConfig extends BaseConfig {
   model: string | null;
@@ -59,6 +63,8 @@ interface ModelState {
   inputName: string;
   spec: PreprocessSpec;
   decoder: Decoder;
+  batcher: Batcher;
+  batcherKey: string | null;
   /** Reusable input tensors: one per frame in flight. */
   inputs: Float32Array[];
 }
@@ -162,7 +168,21 @@ async function openModel(config: DetectConfig, env: ElementEnv): Promise<{ model
     labels = [...decoder.defaultLabels];
   }
   env.log('info', `model ${modelPath}: input ${inputName} ${width}x${height}, decoder ${decoder.name}, ${classes ?? '?'} classes`);
-  return { model: { path: modelPath, session, inputName, spec, decoder, inputs: [input] }, labels };
+  const batchable = !(typeof dims[0] === 'number' && dims[0] > 0);
+  const batchSize = Math.max(1, config.batchSize ?? 1);
+  if (batchSize > 1 && !batchable) {
+    env.log('info', `${env.elementName}: ${path.basename(modelPath)} has a fixed batch of ${dims[0]}; frames run one by one (batch-size ignored)`);
+  }
+  const batcherKey = config.modelInstanceId ? `${config.modelInstanceId}\0${modelPath}` : null;
+  let entry = batcherKey ? sharedBatchers.get(batcherKey) : undefined;
+  if (!entry) {
+    const run = (data: Float32Array, d: readonly number[]) =>
+      session.run({ [inputName]: new (ort().Tensor)('float32', data, d as number[]) }) as Promise<Record<string, Tensor>>;
+    entry = { batcher: new Batcher(run, tensorDims(spec), batchable, batchSize, config.batchTimeout ?? 10), users: 0 };
+    if (batcherKey) sharedBatchers.set(batcherKey, entry);
+  }
+  entry.users++;
+  return { model: { path: modelPath, session, inputName, spec, decoder, batcher: entry.batcher, batcherKey, inputs: [input] }, labels };
 }
 
 export async function createDetect(config: DetectConfig, env: ElementEnv): Promise<ElementLogic> {
@@ -227,7 +247,9 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
         const spec = roi ? { ...m.spec, roi } : m.spec;
         ({ tensor: data, transform: t } = preprocess(frameLayout(frame), spec, input));
       }
-      const outputs = (await m.session.run({ [m.inputName]: new (ort().Tensor)('float32', data, dims) })) as Record<string, Tensor>;
+      const outputs = custom
+        ? ((await m.session.run({ [m.inputName]: new (ort().Tensor)('float32', data, dims as number[]) })) as Record<string, Tensor>)
+        : ((await m.batcher.run(data)) as Record<string, Tensor>);
       return { outputs, transform: t };
     } finally {
       m.inputs.push(input);
@@ -306,7 +328,11 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
     },
     async destroy() {
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
-      if (model) await releaseSession(model.session);
+      if (model) {
+        const entry = model.batcherKey ? sharedBatchers.get(model.batcherKey) : undefined;
+        if (entry && --entry.users === 0) sharedBatchers.delete(model.batcherKey!);
+        await releaseSession(model.session);
+      }
     },
   };
 }
