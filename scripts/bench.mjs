@@ -4,7 +4,8 @@
  *  (a) hook round trip: tsdetect with a hook that returns no detections vs `identity` in the same
  *      pipeline, µs per frame (startup cancelled by timing two stream lengths);
  *  (b) tsdetect (yolox_nano) on 300 frames of the person video vs a raw onnxruntime-node loop
- *      (same model, same native preprocessing, same frames) in this process: throughput ratio.
+ *      (same model, same native preprocessing, same frames) in this process: throughput ratio;
+ *  (c) four streams sharing one session (model-instance-id) in one process vs one stream.
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -38,12 +39,12 @@ async function perFrame(element, short, long, rounds = 3) {
 // (a) hook round trip
 const hook = path.join(ROOT, 'bench', 'empty-hook.ts');
 const identity = await perFrame(['identity'], 100, 5100);
-const tsdetect = await perFrame(['tsdetect', `module=${hook}`], 100, 5100);
-const roundTrip = (tsdetect - identity) * 1e6;
+const blocking = await perFrame(['tsdetect', 'max-inflight=1', `module=${hook}`], 100, 5100);
+const inflight = await perFrame(['tsdetect', `module=${hook}`], 100, 5100);
 console.log('(a) hook round trip, 320x240 I420, 5000 frames, best of 3');
-console.log(`    identity            ${(identity * 1e6).toFixed(1)} µs/frame (baseline pipeline)`);
-console.log(`    tsdetect + hook     ${(tsdetect * 1e6).toFixed(1)} µs/frame`);
-console.log(`    round trip          ${roundTrip.toFixed(1)} µs/frame   (target ≤ 50)\n`);
+console.log(`    identity                        ${(identity * 1e6).toFixed(1)} µs/frame (baseline pipeline)`);
+console.log(`    tsdetect + hook, max-inflight=1 ${(blocking * 1e6).toFixed(1)} µs/frame → round trip ${((blocking - identity) * 1e6).toFixed(1)} µs/frame   (target ≤ 50)`);
+console.log(`    tsdetect + hook, max-inflight=2 ${(inflight * 1e6).toFixed(1)} µs/frame → ${((inflight - identity) * 1e6).toFixed(1)} µs/frame (default: streaming thread not held)\n`);
 
 // (b) tsdetect vs raw onnxruntime-node
 const model = await resolveModelFile('yolox_nano_416.onnx');
@@ -89,8 +90,28 @@ for (let round = 0; round < 2; round++) {
   rawSeconds = Math.min(rawSeconds, Number(process.hrtime.bigint() - t0) / 1e9);
 }
 const rawFps = FRAMES / rawSeconds;
+// (c) four streams sharing one session (model-instance-id) in one process vs one stream
+const streams = (n, frames) => {
+  const args = [];
+  for (let i = 0; i < n; i++) {
+    args.push(...decode(frames), '!', 'tsdetect', `model=${model}`, `labels-file=${labels}`, 'model-instance-id=bench', 'batch-size=4', '!', 'fakesink', 'sync=false');
+  }
+  return args;
+};
+let single = Infinity;
+let four = Infinity;
+for (let i = 0; i < 2; i++) {
+  single = Math.min(single, (await timed(streams(1, FRAMES + WARMUP))) - (await timed(streams(1, WARMUP))));
+  four = Math.min(four, (await timed(streams(4, FRAMES + WARMUP))) - (await timed(streams(4, WARMUP))));
+}
+const singleFps = FRAMES / single;
+const fourFps = (4 * FRAMES) / four;
 rmSync(tmp, { recursive: true, force: true });
 console.log(`(b) yolox_nano_416 on ${FRAMES} frames of one-by-one-person-detection.mp4 (768x432 I420), best of 2`);
 console.log(`    raw onnxruntime-node loop   ${rawFps.toFixed(1)} fps (preprocess + run, baseline)`);
 console.log(`    tsdetect in a pipeline      ${pipelineFps.toFixed(1)} fps (decode time subtracted)`);
 console.log(`    ratio                       ${(pipelineFps / rawFps).toFixed(2)}   (target ≥ 0.85)`);
+console.log(`\n(c) ${FRAMES} frames per stream, decode included, one process, best of 2`);
+console.log(`    1 stream                    ${singleFps.toFixed(1)} fps`);
+console.log(`    4 streams, one session      ${fourFps.toFixed(1)} fps aggregate (model-instance-id=bench batch-size=4; yolox_nano has a fixed batch of 1, so frames run one by one)`);
+console.log(`    ratio                       ${(fourFps / singleFps).toFixed(2)}`);
