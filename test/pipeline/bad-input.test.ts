@@ -42,6 +42,15 @@ describe('bad input gives a clear error, a non-zero exit and no hang', () => {
     );
   });
 
+  it('a model whose outputs no decoder recognises', async () => {
+    const classifier = path.join(path.dirname(YOLOX), 'mobilenet_v2_quant_nnstreamer.onnx');
+    await expectFailure(
+      `${SOURCE} ! tsdetect model=${classifier} ! fakesink`,
+      `${classifier}: cannot tell which detector head produced outputs 'output' [1,1000]`,
+      /Set decoder= to one of: yolox, .* or decode the outputs in a module's postprocess\(\) hook/,
+    );
+  });
+
   it('missing labels file', async () => {
     await expectFailure(`${SOURCE} ! tsdetect model=${YOLOX} labels-file=/nonexistent/labels.txt ! fakesink`, 'labels file not found: /nonexistent/labels.txt (property labels-file)');
   });

@@ -154,7 +154,7 @@ async function openModel(config: DetectConfig, env: ElementEnv): Promise<{ model
   } catch (err) {
     throw new TsvisionError(
       'MODEL',
-      `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder); or decode it in a postprocess() hook`,
+      `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder)`,
     );
   }
   const classes = classCount(decoder, infos);
