@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { nms, selectDecoder, toDetections } from '../../../elements/detect/index';
+import { gflLevelLayout, nms, selectDecoder, toDetections } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { preprocess } from '../../preprocess/index';
 import type { FrameLayout, PixelFormat, PreprocessSpec } from '../../preprocess/index';
@@ -79,8 +79,8 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): nu
     case 'yolov8':
       return Number(outputs[0].dims[1]) - 4;
     case 'gfl': {
-      const cls = [...outputs].sort((a, b) => last(a) - last(b))[0];
-      return cls ? last(cls) : null;
+      const levels = gflLevelLayout(outputs);
+      return typeof levels === 'string' || levels.length === 0 ? null : levels[0].numClasses;
     }
     case 'ssd':
     case 'ultraface': {
