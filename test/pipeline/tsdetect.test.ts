@@ -341,6 +341,23 @@ describe('frames in flight', () => {
     });
   }
 
+  it('a flushing seek with frames in flight drops them cleanly and playback goes on to EOS', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'seek.jsonl');
+    const r = await run(path.join(ROOT, 'build', 'pipeline-runner'), [
+      'seek',
+      '1500',
+      `filesrc location=${MEDIA}/one-by-one-person-detection.mp4 ! qtdemux ! avdec_h264 ! identity eos-after=120 ! ${DETECT} max-inflight=4 ! tsexport location=${out} ! fakesink sync=true`,
+    ]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.stdout).toContain('EOS after seek');
+    const frames = readJsonl(out); // complete lines only
+    // Played ~1.5 s at 10 fps, then from the start again.
+    expect(frames.length).toBeGreaterThan(100);
+    const restart = frames.findIndex((f, i) => i > 0 && f.pts! < frames[i - 1].pts!);
+    expect(restart).toBeGreaterThan(0);
+  });
+
   it('keeps a real model\'s results on the right frames with 3 frames in flight', async () => {
     const dir = tempDir();
     const one = path.join(dir, 'one.jsonl');

@@ -3,6 +3,8 @@
  *
  *   pipeline-runner cycles N "<pipeline>"      run the pipeline to EOS N times, one after another
  *   pipeline-runner parallel K "<pipeline>"    run K copies at the same time, each to EOS
+ *   pipeline-runner seek MS "<pipeline>"        play, after MS milliseconds do a flushing seek back
+ *                                               to the start, then run to EOS
  *
  * "%d" in the pipeline is replaced by the cycle / copy number. Exit 0 when every run reached EOS,
  * 1 on the first error (printed). */
@@ -84,6 +86,22 @@ int main(int argc, char **argv) {
       gst_object_unref(ps[i]);
     }
     g_free(ps);
+  } else if (strcmp(argv[1], "seek") == 0) {
+    GstElement *p = make(argv[3], 0);
+    if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return 1;
+    g_usleep((gulong)count * 1000);
+    if (!gst_element_seek_simple(p, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT, 0)) {
+      fprintf(stderr, "seek failed\n");
+      return 1;
+    }
+    printf("seeked\n");
+    fflush(stdout);
+    if (!wait_eos(p, 0))
+      return 1;
+    printf("EOS after seek\n");
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(p);
   } else {
     fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 2;
