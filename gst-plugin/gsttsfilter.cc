@@ -271,6 +271,9 @@ static void describe_frame(std::vector<uint8_t> &scratch, GstVideoFrame *vframe,
   frame.width = GST_VIDEO_INFO_WIDTH(info);
   frame.height = GST_VIDEO_INFO_HEIGHT(info);
   frame.format = GST_VIDEO_INFO_NAME(info);
+  /* YUV conversion follows the caps, as videoconvert does (jpegdec: full range; HD: BT.709). */
+  frame.color_matrix = GST_VIDEO_INFO_COLORIMETRY(info).matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? "bt709" : "bt601";
+  frame.full_range = GST_VIDEO_INFO_COLORIMETRY(info).range == GST_VIDEO_COLOR_RANGE_0_255;
   frame.n_planes = n;
   const guint8 *base = (const guint8 *)vframe->map[0].data;
   bool contiguous = true;

@@ -65,6 +65,17 @@ export interface Plane {
   readonly stride: number;
 }
 
+/**
+ * How the YUV values of a frame map to RGB, from the caps' colorimetry (what videoconvert honours too).
+ * `matrix`: `bt709` for GStreamer's BT709 matrix (e.g. `colorimetry=bt709`, the default for HD video), `bt601`
+ * for every other one. `range`: `full` for 0..255 (e.g. jpegdec's `1:4:0:0`), `limited` for Y 16..235 and
+ * U/V 16..240 (e.g. `bt601`, `bt709`). Meaningful for the YUV formats (I420, NV12) only.
+ */
+export interface Colorimetry {
+  readonly matrix: 'bt601' | 'bt709';
+  readonly range: 'limited' | 'full';
+}
+
 /** A video frame as a hook sees it. */
 export interface Frame {
   /** 0-based count of frames this element has seen. */
@@ -77,6 +88,11 @@ export interface Frame {
   /** The frame's pixels (all planes), read-only and zero-copy. */
   readonly data: PixelView;
   readonly planes: readonly Plane[];
+  /**
+   * The caps' colorimetry of YUV frames (see {@link Colorimetry}); set on every frame the elements hand to
+   * hooks. Optional for frames built elsewhere: absent means BT.601 limited range.
+   */
+  readonly colorimetry?: Colorimetry;
   /** Objects already on the buffer (GstVideoRegionOfInterestMeta), e.g. from an upstream detector. */
   readonly detections: readonly Detection[];
   /** True when an upstream detector skipped inference on this frame (tsdetect inference-interval). */
@@ -175,6 +191,7 @@ export interface TrackSettings {
   perClass: boolean;
   fuseScore: boolean;
   lostMatchThreshold: number;
+  maxHeightChange: number;
   inferenceInterval: number;
   predictedMaxAge: number;
 }
@@ -182,7 +199,10 @@ export interface TrackSettings {
 export interface TrackContext extends HookContext {
   /** tstrack's settings as set on the element. */
   readonly settings: Readonly<TrackSettings>;
-  /** Whether the current frame is one on which the upstream detector did not run (see `inference-interval`). */
+  /**
+   * Whether tstrack treats the current frame as one the detector did not run on: it carries no objects and is
+   * marked skipped upstream (`frame.inferenceSkipped`) or falls between tstrack's own `inference-interval` frames.
+   */
   readonly inferenceSkipped: boolean;
 }
 
@@ -191,13 +211,16 @@ export interface TrackHook {
   /** Called once when the element starts, before the first frame. */
   setup?(ctx: TrackContext): MaybePromise<void>;
   /**
-   * Replaces the built-in tracker. `detections` are the objects on the buffer (`frame.detections`, invalid ones
-   * included). Return entry i for input detection i (same order; `trackId` null or absent: no id — only the
-   * trackId of these entries is used, their boxes are not written back); entries after the inputs are added as
-   * new objects (e.g. predicted boxes with `predicted: true` and a `trackId`).
+   * Replaces the built-in tracker. `detections` are the objects on the buffer (`frame.detections` without objects
+   * an upstream tracker predicted; invalid ones included). Return entry i for input detection i (same order;
+   * `trackId` null or absent: no id — only `trackId` and `predicted` of these entries are used, the detector's
+   * meta keeps its box); entries after the inputs are added as new objects (e.g. predicted boxes with
+   * `predicted: true` and a `trackId`; invalid ones are ignored with a warning). Track events are derived from the
+   * returned ids: an id's first appearance starts a track, an id absent for more than max-lost-frames frames is
+   * lost. Frames reach update() strictly in order, one at a time.
    */
   update?(detections: readonly Detection[], frame: Frame, ctx: TrackContext): MaybePromise<Detection[]>;
-  /** Called for every event of the built-in tracker (not called when update() replaces it). */
+  /** Called for every track event (the same ones posted on the bus as `tstrack-event` messages). */
   onEvent?(event: TrackEvent, ctx: TrackContext): MaybePromise<void>;
   /** Called once when the element stops. */
   teardown?(ctx: TrackContext): MaybePromise<void>;

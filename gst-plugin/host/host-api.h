@@ -45,6 +45,10 @@ struct Frame {
   int64_t pts = -1; /* nanoseconds; -1 when unknown */
   int width = 0, height = 0;
   std::string format; /* GStreamer format name: RGB, BGRx, I420, ... */
+  /* YUV colorimetry from the caps: "bt709" (GST_VIDEO_COLOR_MATRIX_BT709) or "bt601" (any other
+   * matrix), and full_range for GST_VIDEO_COLOR_RANGE_0_255 (e.g. jpegdec's 1:4:0:0). */
+  std::string color_matrix = "bt601";
+  bool full_range = false;
   const uint8_t *data = nullptr;
   size_t size = 0;
   int n_planes = 0;

@@ -608,6 +608,11 @@ public:
     set_number(env, obj, "width", f.width);
     set_number(env, obj, "height", f.height);
     set_string(env, obj, "format", f.format);
+    napi_value colorimetry;
+    napi_create_object(env, &colorimetry);
+    set_string(env, colorimetry, "matrix", f.color_matrix == "bt709" ? "bt709" : "bt601");
+    set_string(env, colorimetry, "range", f.full_range ? "full" : "limited");
+    napi_set_named_property(env, obj, "colorimetry", colorimetry);
     /* Zero-copy: the buffer's mapped memory, detached as soon as the call completes. */
     if (napi_create_external_arraybuffer(env, (void *)f.data, f.size, nullptr, nullptr, &ab) == napi_ok) {
       napi_create_reference(env, ab, 1, &call->pixels);

@@ -1,11 +1,14 @@
 // Native pixel preprocessing addon vs the plain TypeScript reference.
 // Needs the addon built first: `bash scripts/build-addon.sh` (the project's test command does it).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { loadPixelAddon, preprocess } from '../../ts-runtime/preprocess/index.js';
 import { preprocessReference } from '../../ts-runtime/preprocess/reference.js';
-import type { FrameLayout, PixelFormat, PreprocessSpec, ResizeMode } from '../../ts-runtime/preprocess/spec.js';
+import { yuvCoefficients } from '../../ts-runtime/preprocess/spec.js';
+import type { ColorMatrix, ColorRange, FrameLayout, PixelFormat, PreprocessSpec, ResizeMode } from '../../ts-runtime/preprocess/spec.js';
+import { gstLaunch, tempDir } from '../helpers/gst.js';
 
 const DOG = '/work/shared/media/dog.jpg';
 
@@ -37,19 +40,27 @@ function crop(src: Rgb, x: number, y: number, width: number, height: number): Rg
 
 const clampByte = (v: number): number => Math.max(0, Math.min(255, Math.round(v)));
 
-/** BT.601 limited-range RGB -> YUV (chroma averaged over each 2x2 block, edges replicated). */
-function rgbToYuv(img: Rgb): { y: Uint8Array; u: Uint8Array; v: Uint8Array; cw: number; ch: number } {
+/** The colorimetry a YUV test frame is encoded with (and must be decoded with). */
+interface Color {
+  colorMatrix?: ColorMatrix;
+  colorRange?: ColorRange;
+}
+
+/** RGB -> YUV in `color` (default BT.601 limited; chroma averaged over each 2x2 block, edges replicated). */
+function rgbToYuv(img: Rgb, color: Color = {}): { y: Uint8Array; u: Uint8Array; v: Uint8Array; cw: number; ch: number } {
   const { width: w, height: h, data } = img;
-  const kr = 0.299;
-  const kb = 0.114;
+  const kr = color.colorMatrix === 'bt709' ? 0.2126 : 0.299;
+  const kb = color.colorMatrix === 'bt709' ? 0.0722 : 0.114;
   const kg = 1 - kr - kb;
+  const full = color.colorRange === 'full';
+  const [yo, sy, sc] = full ? [0, 1, 1] : [16, 219 / 255, 224 / 255];
   const cw = (w + 1) >> 1;
   const ch = (h + 1) >> 1;
   const Y = new Uint8Array(w * h);
   const U = new Uint8Array(cw * ch);
   const V = new Uint8Array(cw * ch);
   const luma = (i: number): number => kr * data[i] + kg * data[i + 1] + kb * data[i + 2];
-  for (let i = 0; i < w * h; i++) Y[i] = clampByte(16 + (219 / 255) * luma(i * 3));
+  for (let i = 0; i < w * h; i++) Y[i] = clampByte(yo + sy * luma(i * 3));
   for (let cy = 0; cy < ch; cy++) {
     for (let cx = 0; cx < cw; cx++) {
       let u = 0;
@@ -60,8 +71,8 @@ function rgbToYuv(img: Rgb): { y: Uint8Array; u: Uint8Array; v: Uint8Array; cw: 
         u += (data[i + 2] - l) / (2 * (1 - kb));
         v += (data[i] - l) / (2 * (1 - kr));
       }
-      U[cy * cw + cx] = clampByte(128 + ((224 / 255) * u) / 4);
-      V[cy * cw + cx] = clampByte(128 + ((224 / 255) * v) / 4);
+      U[cy * cw + cx] = clampByte(128 + (sc * u) / 4);
+      V[cy * cw + cx] = clampByte(128 + (sc * v) / 4);
     }
   }
   return { y: Y, u: U, v: V, cw, ch };
@@ -69,12 +80,12 @@ function rgbToYuv(img: Rgb): { y: Uint8Array; u: Uint8Array; v: Uint8Array; cw: 
 
 /**
  * Converts packed RGB into `format` with padded strides (`extra` bytes per row) and a leading data offset,
- * so that the code under test has to honour offsets and strides.
+ * so that the code under test has to honour offsets and strides. YUV formats are encoded in `color`.
  */
-function makeFrame(img: Rgb, format: PixelFormat, extra = 0, lead = 0): FrameLayout {
+function makeFrame(img: Rgb, format: PixelFormat, extra = 0, lead = 0, color: Color = {}): FrameLayout {
   const { width: w, height: h } = img;
   if (format === 'I420' || format === 'NV12') {
-    const yuv = rgbToYuv(img);
+    const yuv = rgbToYuv(img, color);
     const sY = w + extra;
     const offY = lead;
     if (format === 'I420') {
@@ -230,22 +241,173 @@ describe('reference sanity (independent of the addon)', () => {
   }
 });
 
+/** Every YUV colorimetry: matrix x range ({} = the defaults, BT.601 limited). */
+const COLORS: Color[] = [
+  {},
+  { colorMatrix: 'bt709' },
+  { colorRange: 'full' },
+  { colorMatrix: 'bt709', colorRange: 'full' },
+  { colorMatrix: 'bt601', colorRange: 'limited' },
+];
+const colorName = (c: Color): string => `${c.colorMatrix ?? 'default'}/${c.colorRange ?? 'default'}`;
+
+/** A w x h I420 frame of one colour (tight strides). */
+function solidI420(w: number, h: number, Y: number, U: number, V: number): FrameLayout {
+  const cw = (w + 1) >> 1;
+  const ch = (h + 1) >> 1;
+  const data = new Uint8Array(w * h + 2 * cw * ch);
+  data.fill(Y, 0, w * h).fill(U, w * h, w * h + cw * ch).fill(V, w * h + cw * ch);
+  return { format: 'I420', width: w, height: h, data, offsets: [0, w * h, w * h + cw * ch], strides: [w, cw, cw] };
+}
+
+describe('YUV colorimetry: absolute values', () => {
+  it('yuvCoefficients are the ITU-R BT.601/BT.709 ones for limited and full range', () => {
+    const close = (k: ReturnType<typeof yuvCoefficients>, want: number[]): void => {
+      [k.ky, k.rv, k.gu, k.gv, k.bu, k.yo].forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    };
+    // limited: the familiar 1.164 / 1.596 / 0.392 / 0.813 / 2.017 (BT.601) and 1.793 / 0.213 / 0.533 / 2.112 (BT.709)
+    close(yuvCoefficients(), [1.16438, 1.59603, 0.39176, 0.81297, 2.01723, 16]);
+    close(yuvCoefficients('bt601', 'limited'), [1.16438, 1.59603, 0.39176, 0.81297, 2.01723, 16]);
+    close(yuvCoefficients('bt709', 'limited'), [1.16438, 1.79274, 0.21325, 0.53291, 2.1124, 16]);
+    // full (JPEG/JFIF): 1.402 / 0.344136 / 0.714136 / 1.772, and 1.5748 / 0.187324 / 0.468124 / 1.8556
+    close(yuvCoefficients('bt601', 'full'), [1, 1.402, 0.344136, 0.714136, 1.772, 0]);
+    close(yuvCoefficients('bt709', 'full'), [1, 1.5748, 0.187324, 0.468124, 1.8556, 0]);
+  });
+
+  // Expected RGB from inverting the ITU forward matrix numerically (independent of yuvCoefficients).
+  const KNOWN: Array<[ColorMatrix, ColorRange, [number, number, number], [number, number, number]]> = [
+    ['bt601', 'full', [128, 128, 128], [128, 128, 128]],
+    ['bt709', 'full', [128, 128, 128], [128, 128, 128]],
+    ['bt601', 'full', [255, 128, 128], [255, 255, 255]],
+    ['bt601', 'full', [235, 128, 128], [235, 235, 235]],
+    ['bt601', 'full', [16, 128, 128], [16, 16, 16]],
+    ['bt601', 'full', [0, 128, 128], [0, 0, 0]],
+    ['bt601', 'limited', [235, 128, 128], [255, 255, 255]],
+    ['bt709', 'limited', [235, 128, 128], [255, 255, 255]],
+    ['bt601', 'limited', [16, 128, 128], [0, 0, 0]],
+    ['bt601', 'limited', [128, 128, 128], [130.411, 130.411, 130.411]],
+    ['bt601', 'limited', [100, 90, 170], [164.841, 78.551, 21.153]],
+    ['bt601', 'full', [100, 90, 170], [158.884, 83.083, 32.664]],
+    ['bt709', 'limited', [100, 90, 170], [173.103, 83.529, 17.537]],
+    ['bt709', 'full', [100, 90, 170], [166.142, 87.457, 29.487]],
+    ['bt601', 'limited', [180, 150, 110], [162.23, 196.974, 235.338]],
+    ['bt601', 'full', [180, 150, 110], [154.764, 185.283, 218.984]],
+    ['bt709', 'limited', [180, 150, 110], [158.69, 195.86, 237.432]],
+    ['bt709', 'full', [180, 150, 110], [151.654, 184.305, 220.823]],
+  ];
+  const impls = [
+    ['reference', preprocessReference],
+    ['native', preprocess],
+  ] as const;
+  for (const [name, fn] of impls) {
+    it(`${name}: known YUV -> RGB values (BT.601/BT.709, limited/full), both conversion paths`, () => {
+      for (const [colorMatrix, colorRange, yuv, rgb] of KNOWN) {
+        const what = `${colorMatrix} ${colorRange} YUV ${yuv.join(',')}`;
+        const frame = solidI420(6, 4, ...yuv);
+        // upscaling (row-span path in the addon) and 2x downscaling (lookup-table path)
+        for (const [width, height] of [[12, 8], [3, 2]]) {
+          const t = fn(frame, baseSpec({ width, height, resize: 'stretch', scale: 1, layout: 'NHWC', colorMatrix, colorRange })).tensor;
+          for (let i = 0; i < t.length; i++) expect(t[i], what).toBeCloseTo(rgb[i % 3], 2);
+        }
+      }
+    });
+  }
+});
+
+/** What tsvision's C++ side makes of a caps colorimetry string (GST_VIDEO_COLOR_MATRIX_BT709 / RANGE_0_255). */
+const GST_COLORIMETRY: Array<[string, Color]> = [
+  ['bt601', { colorMatrix: 'bt601', colorRange: 'limited' }],
+  ['2:4:5:4', { colorMatrix: 'bt601', colorRange: 'limited' }], // bt601 spelt out: range 16_235, matrix BT601
+  ['bt709', { colorMatrix: 'bt709', colorRange: 'limited' }],
+  ['1:4:0:0', { colorMatrix: 'bt601', colorRange: 'full' }], // jpegdec: range 0_255, matrix BT601
+  ['1:3:5:1', { colorMatrix: 'bt709', colorRange: 'full' }], // range 0_255, matrix BT709
+];
+
+describe('YUV colorimetry: agrees with GStreamer videoconvert', () => {
+  const W = 64;
+  const H = 48;
+  for (const [colorimetry, color] of GST_COLORIMETRY) {
+    it(`videotestsrc smpte I420 colorimetry=${colorimetry}: mean abs difference to videoconvert's RGB <= 2`, async () => {
+      const dir = tempDir('tsvision-colorimetry-');
+      const yuvFile = path.join(dir, 'frame.i420');
+      const rgbFile = path.join(dir, 'frame.rgb');
+      const r = await gstLaunch(
+        `videotestsrc pattern=smpte num-buffers=1 ! video/x-raw,format=I420,width=${W},height=${H},colorimetry=${colorimetry} ! tee name=t ` +
+          `t. ! queue ! filesink location=${yuvFile} t. ! queue ! videoconvert ! video/x-raw,format=RGB ! filesink location=${rgbFile}`,
+      );
+      expect(r.code, r.output).toBe(0);
+      const yuv = new Uint8Array(readFileSync(yuvFile));
+      const rgb = new Uint8Array(readFileSync(rgbFile));
+      expect(yuv.length).toBe(W * H * 1.5);
+      expect(rgb.length).toBe(W * H * 3);
+      const frame: FrameLayout = { format: 'I420', width: W, height: H, data: yuv, offsets: [0, W * H, W * H * 1.25], strides: [W, W / 2, W / 2] };
+      const meanDiff = (c: Color): number => {
+        const t = preprocess(frame, baseSpec({ width: W, height: H, resize: 'stretch', scale: 1, layout: 'NHWC', ...c })).tensor;
+        let sum = 0;
+        for (let i = 0; i < t.length; i++) sum += Math.abs(t[i] - rgb[i]);
+        return sum / t.length;
+      };
+      const matched = meanDiff(color);
+      expect(matched).toBeLessThanOrEqual(2);
+      compare(frame, baseSpec({ width: W, height: H, resize: 'stretch', scale: 1, ...color }));
+      // the old behaviour (everything BT.601 limited) is clearly off for the others
+      if (color.colorMatrix !== 'bt601' || color.colorRange !== 'limited') expect(meanDiff({})).toBeGreaterThan(2 * matched);
+    });
+  }
+});
+
+describe('tsdetect hands the caps colorimetry to hooks (frame.colorimetry)', () => {
+  it('I420 with bt601, bt709, 1:4:0:0, HD without colorimetry, and jpegdec output', async () => {
+    const dir = tempDir('tsvision-colorimetry-');
+    const hook = path.join(dir, 'report-colorimetry.ts');
+    writeFileSync(
+      hook,
+      `export default {
+  detect(frame: any, ctx: any) {
+    const c = frame.colorimetry;
+    ctx.postMessage('colorimetry', { format: frame.format, matrix: c ? c.matrix : 'none', range: c ? c.range : 'none' });
+    return [];
+  },
+};
+`,
+    );
+    const cases: Array<[string, string, string]> = [
+      ['videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=64,height=48,colorimetry=bt601', 'bt601', 'limited'],
+      ['videotestsrc num-buffers=1 ! video/x-raw,format=NV12,width=64,height=48,colorimetry=bt709', 'bt709', 'limited'],
+      ['videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=64,height=48,colorimetry=1:4:0:0', 'bt601', 'full'],
+      ['videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=64,height=48,colorimetry=1:3:5:1', 'bt709', 'full'],
+      // no colorimetry in the caps: GStreamer's default for HD YUV is BT.709 limited
+      ['videotestsrc num-buffers=1 ! video/x-raw,format=I420,width=1280,height=720', 'bt709', 'limited'],
+      // jpegdec: full-range BT.601 (1:4:0:0)
+      [`filesrc location=${DOG} ! jpegdec ! video/x-raw,format=I420`, 'bt601', 'full'],
+    ];
+    for (const [src, matrix, range] of cases) {
+      const r = await gstLaunch(`${src} ! tsdetect module=${hook} ! fakesink`, { flags: ['-m'] });
+      expect(r.code, r.output).toBe(0);
+      expect(r.stdout, src).toMatch(new RegExp(`colorimetry, format=\\(string\\)(I420|NV12), matrix=\\(string\\)${matrix}, range=\\(string\\)${range}`));
+    }
+  });
+});
+
 describe('native preprocess matches the reference', () => {
   for (const format of FORMATS) {
     const yuv = format === 'I420' || format === 'NV12';
     const img = yuv ? yuvImg : packedImg;
-    const frames = [makeFrame(img, format, 0, 0), makeFrame(img, format, 13, 9)];
-    for (const mode of MODES) {
-      it(`${format} ${mode} (RGB/BGR x NCHW/NHWC, tight and padded strides)`, () => {
-        for (const [i, frame] of frames.entries()) {
-          for (const channelOrder of ['RGB', 'BGR'] as const) {
-            for (const layout of ['NCHW', 'NHWC'] as const) {
-              const norm = i === 1 ? IMAGENET : {};
-              compare(frame, baseSpec({ resize: mode, channelOrder, layout, ...norm }));
+    for (const color of yuv ? COLORS : [{}]) {
+      const frames = [makeFrame(img, format, 0, 0, color), makeFrame(img, format, 13, 9, color)];
+      const cname = yuv ? ` ${colorName(color)}` : '';
+      for (const mode of MODES) {
+        it(`${format}${cname} ${mode} (RGB/BGR x NCHW/NHWC, tight and padded strides)`, () => {
+          for (const [i, frame] of frames.entries()) {
+            for (const channelOrder of ['RGB', 'BGR'] as const) {
+              for (const layout of ['NCHW', 'NHWC'] as const) {
+                const norm = i === 1 ? IMAGENET : {};
+                compare(frame, baseSpec({ resize: mode, channelOrder, layout, ...norm, ...color }));
+              }
             }
           }
-        }
-      });
+        });
+      }
     }
   }
 
@@ -267,17 +429,50 @@ describe('native preprocess matches the reference', () => {
 
   it('odd-sized YUV frames (chroma planes rounded up)', () => {
     for (const format of ['I420', 'NV12'] as const) {
-      const frame = makeFrame(packedImg, format, 3, 1);
-      compare(frame, baseSpec({ resize: 'letterbox-centre', width: 80, height: 80 }));
-      compare(frame, baseSpec({ resize: 'stretch', layout: 'NHWC', colorMatrix: 'bt709' }));
-      // upscaling (the row-span conversion path) of an odd-width frame, tight strides (last byte = last pixel)
-      const tight = makeFrame(crop(dog, 11, 7, 67, 41), format);
-      compare(tight, baseSpec({ resize: 'stretch', width: 150, height: 90 }));
-      compare(tight, baseSpec({ resize: 'letterbox-centre', width: 200, height: 200, roi: { x: 1, y: 1, width: 66, height: 40 } }));
-      // luma plane last in a buffer of exactly the needed size: no read may go past its last pixel
-      const ylast = lumaLast(tight);
-      compare(ylast, baseSpec({ resize: 'stretch', width: 150, height: 90 }));
-      compare(ylast, baseSpec({ resize: 'stretch', width: 40, height: 30, layout: 'NHWC' }));
+      for (const color of COLORS) {
+        const frame = makeFrame(packedImg, format, 3, 1, color);
+        compare(frame, baseSpec({ resize: 'letterbox-centre', width: 80, height: 80, ...color }));
+        compare(frame, baseSpec({ resize: 'stretch', layout: 'NHWC', ...color }));
+        // upscaling (the row-span conversion path) of an odd-width frame, tight strides (last byte = last pixel)
+        const tight = makeFrame(crop(dog, 11, 7, 67, 41), format, 0, 0, color);
+        compare(tight, baseSpec({ resize: 'stretch', width: 150, height: 90, ...color }));
+        compare(tight, baseSpec({ resize: 'letterbox-centre', width: 200, height: 200, roi: { x: 1, y: 1, width: 66, height: 40 }, ...color }));
+        // luma plane last in a buffer of exactly the needed size: no read may go past its last pixel
+        const ylast = lumaLast(tight);
+        compare(ylast, baseSpec({ resize: 'stretch', width: 150, height: 90, ...color }));
+        compare(ylast, baseSpec({ resize: 'stretch', width: 40, height: 30, layout: 'NHWC', ...color }));
+      }
+    }
+  });
+
+  it('YUV round trip in every colorimetry: encoded and decoded with the same matrix and range ≈ the RGB original', () => {
+    const spec = baseSpec({ width: 96, height: 96 });
+    const rgb = preprocess(makeFrame(yuvImg, 'RGB'), spec).tensor;
+    // mean abs difference to the RGB original, in 0..255 units
+    const mean = (t: Float32Array): number => {
+      let sum = 0;
+      for (let i = 0; i < rgb.length; i++) sum += Math.abs(rgb[i] - t[i]);
+      return (255 * sum) / rgb.length;
+    };
+    for (const color of COLORS) {
+      const i420 = makeFrame(yuvImg, 'I420', 7, 1, color);
+      const matched = mean(preprocess(i420, { ...spec, ...color }).tensor);
+      expect(matched, colorName(color)).toBeLessThan(0.5); // chroma subsampling + rounding
+      expect(maxAbsDiff(preprocess(makeFrame(yuvImg, 'NV12', 3, 2, color), { ...spec, ...color }).tensor, preprocess(i420, { ...spec, ...color }).tensor)).toBe(0);
+      // decoding with the other range or matrix is visibly wrong
+      const otherRange: ColorRange = color.colorRange === 'full' ? 'limited' : 'full';
+      const otherMatrix: ColorMatrix = color.colorMatrix === 'bt709' ? 'bt601' : 'bt709';
+      expect(mean(preprocess(i420, { ...spec, ...color, colorRange: otherRange }).tensor), colorName(color)).toBeGreaterThan(3);
+      expect(mean(preprocess(i420, { ...spec, ...color, colorMatrix: otherMatrix }).tensor), colorName(color)).toBeGreaterThan(2 * matched);
+    }
+  });
+
+  it('real model sizes in full range and BT.709 (the 768 -> 416 lookup-table path)', () => {
+    for (const color of COLORS.slice(1, 4)) {
+      const frame = makeFrame(crop(dog, 0, 72, 768, 432), 'I420', 0, 0, color);
+      compare(frame, baseSpec({ width: 416, height: 416, channelOrder: 'BGR', scale: 1, ...color }), 0.05);
+      compare(frame, baseSpec({ width: 320, height: 320, resize: 'letterbox-centre', padValue: 0, channelOrder: 'BGR', ...color }));
+      compare(makeFrame(dog, 'NV12', 0, 0, color), baseSpec({ width: 128, height: 256, resize: 'stretch', layout: 'NHWC', ...color }));
     }
   });
 
@@ -433,6 +628,8 @@ describe('errors', () => {
       expect(bad(good, { ...spec, scale: NaN })).toThrow(/spec.scale/);
       expect(bad(good, { ...spec, cropFraction: 1.5 })).toThrow(/cropFraction/);
       expect(bad(good, { ...spec, colorMatrix: 'bt2020' })).toThrow(/colorMatrix/);
+      expect(bad(good, { ...spec, colorRange: 'tv' })).toThrow(/spec.colorRange must be limited or full/);
+      expect(bad(good, { ...spec, colorRange: 1 })).toThrow(/colorRange/);
       expect(bad(good, { ...spec, roi: { x: 0, y: 0, width: -1, height: 5 } })).toThrow(/spec.roi/);
       expect(bad(good, { ...spec, roi: { x: 1000, y: 0, width: 10, height: 10 } })).toThrow(/spec.roi/);
       expect(bad(good, spec, new Float32Array(10))).toThrow(/out has 10 floats/);

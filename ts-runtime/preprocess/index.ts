@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import type { FrameLayout, PixelAddon, PreprocessResult, PreprocessSpec } from './spec.js';
 
 export type {
+  ColorMatrix,
+  ColorRange,
   FrameLayout,
   InputTransform,
   PixelAddon,
@@ -23,7 +25,9 @@ export type {
   PreprocessResult,
   PreprocessSpec,
   ResizeMode,
+  YuvCoefficients,
 } from './spec.js';
+export { yuvCoefficients } from './spec.js';
 export { preprocessReference, preprocessGeometry } from './reference.js';
 
 export const PIXEL_ADDON_FILE = 'tsvision_pixels.node';

@@ -119,6 +119,9 @@ export function validateSpec(spec: PreprocessSpec): void {
   if (spec.colorMatrix !== undefined && spec.colorMatrix !== 'bt601' && spec.colorMatrix !== 'bt709') {
     fail(`spec.colorMatrix must be bt601 or bt709 (got ${JSON.stringify(spec.colorMatrix)})`);
   }
+  if (spec.colorRange !== undefined && spec.colorRange !== 'limited' && spec.colorRange !== 'full') {
+    fail(`spec.colorRange must be limited or full (got ${JSON.stringify(spec.colorRange)})`);
+  }
 }
 
 /** Computes ROI clipping, resized size, placement and the inverse transform (no validation). */
@@ -212,7 +215,7 @@ export function pixelRgb(frame: FrameLayout, x: number, y: number, k: YuvCoeffic
         U = d[i];
         V = d[i + 1];
       }
-      const c = Y - 16;
+      const c = Y - k.yo;
       const du = U - 128;
       const dv = V - 128;
       return [clamp255(k.ky * c + k.rv * dv), clamp255(k.ky * c - k.gu * du - k.gv * dv), clamp255(k.ky * c + k.bu * du)];
@@ -244,7 +247,7 @@ export function preprocessReference(
     tensor = out.length === n ? out : out.subarray(0, n);
   }
   const g = preprocessGeometry(frame.width, frame.height, spec);
-  const k = yuvCoefficients(spec.colorMatrix ?? 'bt601');
+  const k = yuvCoefficients(spec.colorMatrix ?? 'bt601', spec.colorRange ?? 'limited');
   const w = g.x1 - g.x0;
   const h = g.y1 - g.y0;
   const { scaleX, scaleY } = g.transform;

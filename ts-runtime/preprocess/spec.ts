@@ -24,8 +24,8 @@
  *
  * Bilinear interpolation with half-pixel centres like OpenCV INTER_LINEAR: `x0 = floor(srcX)`,
  * `x1 = min(x0 + 1, w - 1)`, `ax = srcX - x0` (same for y). Each of the 4 taps is converted to RGB first
- * (YUV: limited-range matrix, chroma of pixel (x, y) is the chroma sample at (x>>1, y>>1), result clamped to
- * 0..255 but not rounded), then interpolated. Model pixels outside the resized image (padding) get `padValue`
+ * (YUV: the `colorMatrix`/`colorRange` matrix of {@link yuvCoefficients}, chroma of pixel (x, y) is the chroma
+ * sample at (x>>1, y>>1), result clamped to 0..255 but not rounded), then interpolated. Model pixels outside the resized image (padding) get `padValue`
  * in every channel. Every channel value `v` (0..255 scale) is then normalised as
  * `(v * scale - mean[c]) / std[c]`, `c` in the model's channel order.
  *
@@ -54,6 +54,12 @@ export interface FrameLayout {
   strides: number[];
 }
 
+/** YCbCr matrix of YUV frames (ITU-R BT.601 or BT.709 Kr/Kb). */
+export type ColorMatrix = 'bt601' | 'bt709';
+
+/** Quantisation range of YUV frames: limited (Y 16..235, U/V 16..240) or full (0..255). */
+export type ColorRange = 'limited' | 'full';
+
 export type ResizeMode = 'letterbox' | 'letterbox-centre' | 'stretch' | 'centre-crop';
 
 export interface PreprocessSpec {
@@ -78,8 +84,17 @@ export interface PreprocessSpec {
   layout: 'NCHW' | 'NHWC';
   /** Source region in frame pixels (crop first); rounded and clipped to the frame; default whole frame. */
   roi?: { x: number; y: number; width: number; height: number };
-  /** YUV formats only, limited range; default bt601. */
-  colorMatrix?: 'bt601' | 'bt709';
+  /**
+   * YUV formats only: the YCbCr matrix (Kr/Kb of ITU-R BT.601 or BT.709); default bt601. GStreamer caps'
+   * colorimetry `bt709` (matrix GST_VIDEO_COLOR_MATRIX_BT709) is bt709, every other matrix bt601.
+   */
+  colorMatrix?: ColorMatrix;
+  /**
+   * YUV formats only: the quantisation range; default limited. `limited` = Y 16..235, U/V 16..240 (caps
+   * colorimetry range 16_235, e.g. `bt601`, `bt709`, `2:4:5:4`); `full` = Y, U, V 0..255 (range 0_255, e.g. JPEG's
+   * `1:4:0:0` from jpegdec).
+   */
+  colorRange?: ColorRange;
 }
 
 /**
@@ -111,27 +126,39 @@ export interface PixelAddon {
   readonly version: string;
 }
 
-/** Limited-range YUV → RGB coefficients (R = ky*(Y-16) + rv*(V-128), G = ky*(Y-16) - gu*(U-128) - gv*(V-128), B = ky*(Y-16) + bu*(U-128)). */
+/**
+ * YUV → RGB coefficients: with `yo` the luma offset (16 limited, 0 full)
+ * `R = ky*(Y-yo) + rv*(V-128)`, `G = ky*(Y-yo) - gu*(U-128) - gv*(V-128)`, `B = ky*(Y-yo) + bu*(U-128)`.
+ */
 export interface YuvCoefficients {
   ky: number;
   rv: number;
   gu: number;
   gv: number;
   bu: number;
+  /** Luma offset: 16 (limited range) or 0 (full range). */
+  yo: number;
 }
 
-/** Derives the limited-range coefficients from Kr/Kb (BT.601: 0.299/0.114, BT.709: 0.2126/0.0722). */
-export function yuvCoefficients(matrix: 'bt601' | 'bt709' = 'bt601'): YuvCoefficients {
+/**
+ * Derives the coefficients from Kr/Kb (BT.601: 0.299/0.114, BT.709: 0.2126/0.0722) and the range, the same way as
+ * ITU-R BT.601/709 and GStreamer's video-converter: normalised `E'y = (Y - yo) / sy`, `E'pb = (U - 128) / sc`,
+ * `E'pr = (V - 128) / sc` with `sy = 219, sc = 224, yo = 16` for limited and `sy = sc = 255, yo = 0` for full
+ * range; then `R = E'y + 2(1-Kr) E'pr`, `B = E'y + 2(1-Kb) E'pb`, `G = (E'y - Kr R - Kb B) / Kg`, scaled by 255.
+ */
+export function yuvCoefficients(matrix: ColorMatrix = 'bt601', range: ColorRange = 'limited'): YuvCoefficients {
   const kr = matrix === 'bt709' ? 0.2126 : 0.299;
   const kb = matrix === 'bt709' ? 0.0722 : 0.114;
   const kg = 1 - kr - kb;
-  const ky = 255 / 219;
-  const kc = 255 / 224;
+  const full = range === 'full';
+  const ky = full ? 1 : 255 / 219;
+  const kc = full ? 1 : 255 / 224;
   return {
     ky,
     rv: 2 * (1 - kr) * kc,
     gu: ((2 * kb * (1 - kb)) / kg) * kc,
     gv: ((2 * kr * (1 - kr)) / kg) * kc,
     bu: 2 * (1 - kb) * kc,
+    yo: full ? 0 : 16,
   };
 }

@@ -169,6 +169,14 @@ tsv::Spec parseSpec(Napi::Env env, const Napi::Value& value) {
     else if (c == "bt709") s.bt709 = true;
     else typeError(env, "spec.colorMatrix must be bt601 or bt709 (got " + cm.ToString().Utf8Value() + ")");
   }
+
+  Napi::Value cr = obj.Get("colorRange");
+  if (!cr.IsUndefined()) {
+    std::string c = cr.IsString() ? cr.As<Napi::String>().Utf8Value() : std::string();
+    if (c == "limited") s.fullRange = false;
+    else if (c == "full") s.fullRange = true;
+    else typeError(env, "spec.colorRange must be limited or full (got " + cr.ToString().Utf8Value() + ")");
+  }
   return s;
 }
 

@@ -31,24 +31,30 @@ struct YuvLut {
   float y[256], rv[256], gu[256], gv[256], bu[256];
 };
 
-// Limited-range YUV -> RGB: R = ky*(Y-16) + rv*(V-128), G = ky*(Y-16) - gu*(U-128) - gv*(V-128),
-// B = ky*(Y-16) + bu*(U-128), derived from Kr/Kb exactly like yuvCoefficients() in spec.ts.
+// YUV -> RGB: R = ky*(Y-yo) + rv*(V-128), G = ky*(Y-yo) - gu*(U-128) - gv*(V-128), B = ky*(Y-yo) + bu*(U-128),
+// derived from Kr/Kb and the range exactly like yuvCoefficients() in spec.ts (limited: ky = 255/219, chroma scale
+// 255/224, yo = 16; full: ky = 1, chroma scale 1, yo = 0).
 struct YuvCoef {
-  double ky, rv, gu, gv, bu;
+  double ky, rv, gu, gv, bu, yo;
 };
 
-YuvCoef yuvCoef(bool bt709) {
+YuvCoef yuvCoef(bool bt709, bool fullRange) {
   const double kr = bt709 ? 0.2126 : 0.299;
   const double kb = bt709 ? 0.0722 : 0.114;
   const double kg = 1 - kr - kb;
-  const double kc = 255.0 / 224.0;
-  return {255.0 / 219.0, 2 * (1 - kr) * kc, (2 * kb * (1 - kb)) / kg * kc, (2 * kr * (1 - kr)) / kg * kc,
-          2 * (1 - kb) * kc};
+  const double ky = fullRange ? 1.0 : 255.0 / 219.0;
+  const double kc = fullRange ? 1.0 : 255.0 / 224.0;
+  return {ky,
+          2 * (1 - kr) * kc,
+          (2 * kb * (1 - kb)) / kg * kc,
+          (2 * kr * (1 - kr)) / kg * kc,
+          2 * (1 - kb) * kc,
+          fullRange ? 0.0 : 16.0};
 }
 
 void makeLut(const YuvCoef& k, YuvLut& lut) {
   for (int i = 0; i < 256; i++) {
-    lut.y[i] = static_cast<float>(k.ky * (i - 16));
+    lut.y[i] = static_cast<float>(k.ky * (i - k.yo));
     lut.rv[i] = static_cast<float>(k.rv * (i - 128));
     lut.gu[i] = static_cast<float>(k.gu * (i - 128));
     lut.gv[i] = static_cast<float>(k.gv * (i - 128));
@@ -113,7 +119,7 @@ void hrowYuv(const Frame& f, int y, const XTaps& t, int n, const YuvLut& L, floa
 // YUV rows when the ROI is not much wider than the output: convert the ROI span of the row to RGB floats once
 // (sequential, no table gathers), then interpolate horizontally from that float row.
 struct YuvConst {
-  float ky, rv, gu, gv, bu;
+  float ky, rv, gu, gv, bu, yo;
 };
 
 template <bool NV12>
@@ -127,7 +133,7 @@ void yuvSpanToRgb(const Frame& f, int y, int x0, int x1, const YuvConst& k, floa
   // beyond x1 is read.
   const int xe0 = x0 & ~1;
   const int xe1 = x1 & ~1;
-  const float yoff = -16.f * k.ky;
+  const float yoff = -k.yo * k.ky;
   float* r = R - (x0 - xe0);
   float* g = G - (x0 - xe0);
   float* b = B - (x0 - xe0);
@@ -280,7 +286,7 @@ void run(const Frame& f, const Spec& spec, const Geometry& g, float* out) {
     }
   }
 
-  const YuvCoef coef = yuvCoef(spec.bt709);
+  const YuvCoef coef = yuvCoef(spec.bt709, spec.fullRange);
   YuvLut lut;
   if (yuv) makeLut(coef, lut);
   // YUV: when the ROI is not much wider than the output (upscaling, mild downscaling) convert each needed ROI
@@ -310,6 +316,7 @@ void run(const Frame& f, const Spec& spec, const Geometry& g, float* out) {
     kc.gu = static_cast<float>(coef.gu);
     kc.gv = static_cast<float>(coef.gv);
     kc.bu = static_cast<float>(coef.bu);
+    kc.yo = static_cast<float>(coef.yo);
   }
 
   auto hrow = [&](int y, float* dst) {

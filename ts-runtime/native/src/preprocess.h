@@ -33,7 +33,8 @@ struct Spec {
   bool nhwc = false;
   bool hasRoi = false;
   double roi[4] = {0, 0, 0, 0};  // x, y, width, height
-  bool bt709 = false;
+  bool bt709 = false;      // YUV matrix: BT.709 instead of BT.601
+  bool fullRange = false;  // YUV range: 0..255 instead of Y 16..235, U/V 16..240
 };
 
 struct Transform {

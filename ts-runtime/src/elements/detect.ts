@@ -244,7 +244,10 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
         dims = custom.dims;
         t = custom.transform ?? { scaleX: 1, scaleY: 1, padX: 0, padY: 0, inputWidth: m.spec.width, inputHeight: m.spec.height };
       } else {
-        const spec = roi ? { ...m.spec, roi } : m.spec;
+        // the frame's YUV colorimetry (caps) decides the matrix and range, like videoconvert
+        const c = frame.colorimetry;
+        const color: Partial<PreprocessSpec> = c ? { colorMatrix: c.matrix, colorRange: c.range } : {};
+        const spec: PreprocessSpec = { ...m.spec, ...color, ...(roi ? { roi } : {}) };
         ({ tensor: data, transform: t } = preprocess(frameLayout(frame), spec, input));
       }
       const outputs = custom
