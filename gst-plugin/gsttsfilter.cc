@@ -104,6 +104,7 @@ struct State {
   std::condition_variable cond;
   std::deque<std::shared_ptr<Pending>> pending;
   bool flushing = false;
+  gint64 started_at = 0; /* monotonic µs when start() finished */
 };
 
 struct Private {
@@ -128,6 +129,13 @@ static Private *priv(GstTsFilter *self) {
   return ((GstTsFilterPrivate *)gst_ts_filter_get_instance_private(self))->p;
 }
 
+static void settle_before_error(GstTsFilter *self) {
+  const gint64 settle_us = 200 * 1000;
+  gint64 since = g_get_monotonic_time() - priv(self)->state.started_at;
+  if (priv(self)->state.started_at > 0 && since >= 0 && since < settle_us)
+    g_usleep((gulong)(settle_us - since));
+}
+
 #define GST_TYPE_TS_HOOK_ERRORS (gst_ts_hook_errors_get_type())
 static GType gst_ts_hook_errors_get_type(void) {
   static GType type = 0;
@@ -144,8 +152,16 @@ static GType gst_ts_hook_errors_get_type(void) {
   return type;
 }
 
+/* gst-launch-1.0 quits its main loop from a bus *sync* handler when an ERROR is posted; an error
+ * posted by a streaming thread after set_state() returned but before the main loop runs is lost
+ * and gst-launch hangs. Streaming-thread errors in the first moments after start() therefore
+ * wait until then (at most 200 ms, only when the element is failing anyway). */
+static void settle_before_error(GstTsFilter *self);
+
 /* Errors from the runtime come as "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts). */
-static void post_runtime_error(GstTsFilter *self, const std::string &error) {
+static void post_runtime_error(GstTsFilter *self, const std::string &error, bool streaming = true) {
+  if (streaming)
+    settle_before_error(self);
   std::string code, message, details;
   size_t a = error.find('\n');
   if (a == std::string::npos) {
@@ -203,7 +219,7 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
   p->state.instance = host->create_instance(klass->kind, name, json.str(), p->listener.get(), &error);
   g_free(name);
   if (!p->state.instance) {
-    post_runtime_error(self, error);
+    post_runtime_error(self, error, false);
     return FALSE;
   }
   p->state.frame_index = 0;
@@ -212,6 +228,7 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
     p->state.max_inflight = p->settings.max_inflight;
   }
   p->state.flushing = false;
+  p->state.started_at = g_get_monotonic_time();
   return TRUE;
 }
 
@@ -246,6 +263,7 @@ static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps,
   case GST_VIDEO_FORMAT_NV12:
     break;
   default:
+    settle_before_error(self);
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
                       ("%s cannot read %s video: it takes RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12. "
                        "Insert `videoconvert` before it.",
