@@ -105,6 +105,7 @@ struct State {
   std::deque<std::shared_ptr<Pending>> pending;
   bool flushing = false;
   gint64 started_at = 0; /* monotonic µs when start() finished */
+  bool failed = false;   /* a frame failed: nothing after it is pushed (until a flush or restart) */
 };
 
 struct Private {
@@ -229,6 +230,7 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
   }
   p->state.flushing = false;
   p->state.started_at = g_get_monotonic_time();
+  p->state.failed = false;
   return TRUE;
 }
 
@@ -472,6 +474,7 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
   finish_pending(pd);
   if (!pd.result.ok) {
+    priv(self)->state.failed = true;
     post_runtime_error(self, pd.result.error);
     gst_buffer_unref(pd.buffer);
     *flow = GST_FLOW_ERROR;
@@ -491,6 +494,10 @@ static GstFlowReturn gst_ts_filter_generate_output(GstBaseTransform *trans, GstB
   if (!async_mode(state))
     return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->generate_output(trans, outbuf);
   *outbuf = nullptr;
+  if (state.failed) {
+    drop_pending(state);
+    return GST_FLOW_ERROR;
+  }
   GstFlowReturn flow;
   auto pd = take_finished(state, false, &flow);
   if (!pd)
@@ -503,6 +510,10 @@ static GstFlowReturn gst_ts_filter_generate_output(GstBaseTransform *trans, GstB
 static GstFlowReturn drain(GstTsFilter *self) {
   State &state = priv(self)->state;
   GstFlowReturn flow = GST_FLOW_OK;
+  if (state.failed) {
+    drop_pending(state);
+    return GST_FLOW_ERROR;
+  }
   while (auto pd = take_finished(state, true, &flow)) {
     GstBuffer *out = complete_pending(self, *pd, &flow);
     if (!out)
@@ -531,6 +542,7 @@ static gboolean gst_ts_filter_sink_event(GstBaseTransform *trans, GstEvent *even
     {
       std::lock_guard<std::mutex> lock(state.lock);
       state.flushing = false;
+      state.failed = false;
     }
     break;
   default:

@@ -5,11 +5,13 @@
 #include "config.h"
 #include "gsttsdetect.h"
 #include "gsttsexport.h"
+#include "gsttstrack.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER(tsdetect, plugin);
   ok |= GST_ELEMENT_REGISTER(tsexport, plugin);
+  ok |= GST_ELEMENT_REGISTER(tstrack, plugin);
   return ok;
 }
 

@@ -6,8 +6,18 @@
  *    first, as in the reference implementation).
  * 2. First stage: high detections (confidence >= highThreshold) vs confirmed tracks, tracked *and* lost, by
  *    IoU × confidence ("fuse score") >= matchThreshold. A lost track that matches is re-found with its id.
+ *    In every stage a pair is also inadmissible when the detection's height is not within a factor
+ *    maxHeightChange of the track's predicted height (not in ByteTrack; 0 turns it off): an object's image
+ *    height does not halve or double from one frame to the next, a box that does is another object or a
+ *    partial-body detection (e.g. head and torso of an occluded person), which must not take over the track.
  * 3. Second stage: low detections ([lowThreshold, highThreshold)) vs the still-unmatched *tracked* tracks by
  *    plain IoU >= max(matchThreshold, 0.5). Tracked tracks still unmatched become lost.
+ * 3b. Re-identification (lostMatchThreshold > 0; not in ByteTrack): lost tracks vs the high detections still
+ *    unmatched, admissible when IoU with the track's predicted box or with its last detected box is
+ *    >= lostMatchThreshold and the heights differ by at most 25 % (REID_MAX_HEIGHT_RATIO), optimal by the larger
+ *    of the two IoUs. A lost track's constant-velocity prediction drifts during an occlusion, while the object
+ *    usually reappears near where it was last seen (static camera); the height check keeps a partial-body box or
+ *    a nearby person of another size from taking the id.
  * 4. Tentative tracks vs the remaining high detections (IoU × confidence >= matchThreshold + 0.1, as
  *    ByteTrack's 0.7 vs 0.8 cost limits); a tentative track that misses is deleted; one reaching minHits
  *    detections is confirmed and gets the next id.
@@ -17,6 +27,7 @@
  *    overlaps a tracked one by IoU > 0.85 is a duplicate and is dropped too.
  */
 import type { Detection } from 'tsvision';
+import { assignWithLimit } from './assignment.js';
 import { BaseTracker, type TrackRecord } from './common.js';
 import { iou } from './iou.js';
 import { XYAH_MODEL, kalmanInitiate, kalmanPredict, kalmanUpdate } from './kalman.js';
@@ -26,6 +37,8 @@ import type { TrackEvent, TrackerOutput, TrackerParams } from './types.js';
 const SECOND_STAGE_MIN_IOU = 0.5;
 /** Lost tracks overlapping a tracked track by more than this are duplicates (ByteTrack: 1 − 0.15). */
 const DUPLICATE_IOU = 0.85;
+/** Re-identification: largest height ratio between a lost track's last box and a detection. */
+const REID_MAX_HEIGHT_RATIO = 1.25;
 
 export class ByteTracker extends BaseTracker {
   readonly kind = 'bytetrack' as const;
@@ -72,22 +85,28 @@ export class ByteTracker extends BaseTracker {
 
     // Stage 1: high detections vs confirmed (tracked + lost) tracks.
     const highDets = highIdx.map((k) => detections[k]);
-    const a1 = this.associate(confirmed, highDets, p.matchThreshold, p.fuseScore);
+    const a1 = this.associate(confirmed, highDets, p.matchThreshold, p.fuseScore, p.maxHeightChange);
     for (let i = 0; i < confirmed.length; i++) if (a1.detOf[i] >= 0) hit(confirmed[i], highIdx[a1.detOf[i]]);
     const highLeft: number[] = [];
     for (let j = 0; j < highIdx.length; j++) if (a1.trackOf[j] < 0) highLeft.push(highIdx[j]);
 
     // Stage 2: low detections vs still-unmatched tracked tracks.
     const rTracked = confirmed.filter((t) => !matched.has(t) && t.status === 'tracked');
-    const a2 = this.associate(rTracked, lowIdx.map((k) => detections[k]), Math.max(p.matchThreshold, SECOND_STAGE_MIN_IOU), false);
+    const a2 = this.associate(rTracked, lowIdx.map((k) => detections[k]), Math.max(p.matchThreshold, SECOND_STAGE_MIN_IOU), false, p.maxHeightChange);
     for (let i = 0; i < rTracked.length; i++) {
       if (a2.detOf[i] >= 0) hit(rTracked[i], lowIdx[a2.detOf[i]]);
       else rTracked[i].status = 'lost';
     }
 
+    // Stage 2b: re-identification of lost tracks with a larger gate.
+    if (p.lostMatchThreshold > 0 && highLeft.length > 0) {
+      const lost = confirmed.filter((t) => !matched.has(t) && t.status === 'lost');
+      if (lost.length > 0) this.reidentify(lost, detections, highLeft, hit);
+    }
+
     // Stage 3: tentative tracks vs remaining high detections.
     const warm = this.inWarmup();
-    const a3 = this.associate(tentative, highLeft.map((k) => detections[k]), Math.min(1, p.matchThreshold + 0.1), p.fuseScore);
+    const a3 = this.associate(tentative, highLeft.map((k) => detections[k]), Math.min(1, p.matchThreshold + 0.1), p.fuseScore, p.maxHeightChange);
     const dead = new Set<TrackRecord>();
     for (let i = 0; i < tentative.length; i++) {
       const t = tentative[i];
@@ -125,5 +144,35 @@ export class ByteTracker extends BaseTracker {
       }, events);
     }
     return this.output(detections.length, assigned, matched, events, rejected);
+  }
+
+  /** Stage 2b: matches `lost` tracks with detections `left` (indices; matched ones are removed from it). */
+  private reidentify(lost: TrackRecord[], detections: readonly Detection[], left: number[], hit: (t: TrackRecord, k: number) => void): void {
+    const p = this.params;
+    const nt = lost.length, nd = left.length;
+    const cost = new Float64Array(nt * nd);
+    for (let i = 0; i < nt; i++) {
+      const t = lost[i];
+      const predicted = this.currentBox(t);
+      for (let j = 0; j < nd; j++) {
+        const d = detections[left[j]];
+        const ratio = d.box.height / t.lastBox.height;
+        const ok = (!p.perClass || d.classId === t.classId) && ratio <= REID_MAX_HEIGHT_RATIO && ratio >= 1 / REID_MAX_HEIGHT_RATIO;
+        const v = ok ? Math.max(iou(predicted, d.box), iou(t.lastBox, d.box)) : 0;
+        cost[i * nd + j] = v > 0 ? 1 - v : NaN;
+      }
+    }
+    const m = assignWithLimit(cost, nt, nd, 1 - p.lostMatchThreshold);
+    const used = new Set<number>();
+    for (let i = 0; i < nt; i++) {
+      const j = m.rowToCol[i];
+      if (j < 0) continue;
+      hit(lost[i], left[j]);
+      used.add(left[j]);
+    }
+    if (used.size === 0) return;
+    let w = 0;
+    for (let j = 0; j < nd; j++) if (!used.has(left[j])) left[w++] = left[j];
+    left.length = w;
   }
 }

@@ -44,6 +44,9 @@ export function resolveParams(params: Partial<TrackerParams> | undefined, base: 
     minHits: Math.round(num(p.minHits, base.minHits, 1, 1e6)),
     perClass: typeof p.perClass === 'boolean' ? p.perClass : base.perClass,
     fuseScore: typeof p.fuseScore === 'boolean' ? p.fuseScore : base.fuseScore,
+    lostMatchThreshold: num(p.lostMatchThreshold, base.lostMatchThreshold, 0, 1),
+    // A ratio: 0 (off) or >= 1.
+    maxHeightChange: ((v) => (v > 0 && v < 1 ? 1 : v))(num(p.maxHeightChange, base.maxHeightChange, 0, 1e6)),
   };
 }
 
@@ -242,14 +245,16 @@ export abstract class BaseTracker implements Tracker {
 
   /**
    * IoU association of tracks (their current boxes) with detections: a pair is admissible when IoU > 0 and
-   * IoU (× detection confidence when `fuse`) >= minIou, and, with perClass, the classes agree. Optimal
-   * (Hungarian) under ByteTrack's cost-limit objective.
+   * IoU (× detection confidence when `fuse`) >= minIou, and, with perClass, the classes agree, and (when
+   * `maxHeightRatio` > 0) the detection's height is within a factor `maxHeightRatio` of the track box's height.
+   * Optimal (Hungarian) under ByteTrack's cost-limit objective.
    */
   protected associate(
     tracks: readonly TrackRecord[],
     dets: readonly Detection[],
     minIou: number,
     fuse: boolean,
+    maxHeightRatio = 0,
   ): Association {
     const nt = tracks.length, nd = dets.length;
     const trackOf = new Int32Array(nd).fill(-1);
@@ -292,6 +297,11 @@ export abstract class BaseTracker implements Tracker {
     for (let k = 0; k < pc; k++) {
       const j = pj[k];
       pv[k] = !perClass || cls[j] === tracks[pi[k]].classId ? 1 - pv[k] * conf[j] : NaN;
+      if (maxHeightRatio > 0) {
+        const i4 = pi[k] * 4;
+        const r = (bb[j * 4 + 3] - bb[j * 4 + 1]) / (a[i4 + 3] - a[i4 + 1]);
+        if (!(r <= maxHeightRatio && r * maxHeightRatio >= 1)) pv[k] = NaN;
+      }
     }
     const m = assignSparseWithLimit(nt, nd, pi, pj, pv, pc, limit);
     for (let i = 0; i < nt; i++) {

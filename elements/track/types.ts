@@ -27,12 +27,28 @@ export interface TrackerParams {
   perClass: boolean;
   /** bytetrack: weight IoU by the detection confidence in the high-score stages (ByteTrack's fuse_score); others: unused. */
   fuseScore: boolean;
+  /**
+   * bytetrack: re-identification gate for lost tracks. After the regular stages, a lost confirmed track may take a
+   * still-unmatched high detection whose IoU with the track's predicted box *or* its last detected box is at least
+   * this (a larger gate than matchThreshold: a lost track's prediction grows uncertain, and an occluded object
+   * tends to reappear near where it was last seen), provided the heights differ by at most 25 %. 0 turns the stage
+   * off (plain ByteTrack); others: unused.
+   */
+  lostMatchThreshold: number;
+  /**
+   * bytetrack: a detection whose height is not within this factor of a track's predicted height cannot continue
+   * that track (an object's image height does not halve or double from one frame to the next; such a box is
+   * another object or a partial-body detection). 0 turns the check off (plain ByteTrack); others: unused.
+   */
+  maxHeightChange: number;
 }
 
 /**
  * Defaults (ByteTrack's published settings, Zhang et al. 2022, adapted to this interface):
  * τ_high 0.6, τ_low 0.1, new-track ε 0.7, first-stage match IoU·score ≥ 0.2 (match_thresh 0.8),
- * track buffer 30 frames, confirmation on the second consecutive detection.
+ * track buffer 30 frames, confirmation on the second consecutive detection; plus two additions that are not part
+ * of ByteTrack: a re-identification stage for lost tracks (lostMatchThreshold) and a frame-to-frame height
+ * consistency check (maxHeightChange). `{ lostMatchThreshold: 0, maxHeightChange: 0 }` is plain ByteTrack.
  */
 export const TRACKER_DEFAULTS: Readonly<TrackerParams> = Object.freeze({
   /** Confidence at or above which a detection is "high" (ByteTrack τ_high). */
@@ -51,6 +67,10 @@ export const TRACKER_DEFAULTS: Readonly<TrackerParams> = Object.freeze({
   perClass: false,
   /** Weight IoU by detection confidence in ByteTrack's high-score stages (ByteTrack's MOT17 setting). */
   fuseScore: true,
+  /** Re-identification gate for lost tracks (half of matchThreshold; 0: plain ByteTrack). */
+  lostMatchThreshold: 0.1,
+  /** Largest frame-to-frame height change of an associated detection (0: plain ByteTrack). */
+  maxHeightChange: 2,
 });
 
 /**
@@ -67,6 +87,8 @@ export const CLASSIC_SORT_PARAMS: Readonly<TrackerParams> = Object.freeze({
   minHits: 4,
   perClass: false,
   fuseScore: false,
+  lostMatchThreshold: 0,
+  maxHeightChange: 0,
 });
 
 export interface TrackEvent {

@@ -13,6 +13,8 @@ import { runOfflineSequence, type OfflineOptions } from './run-offline.js';
 export const REPORT_CONFIGS: { name: string; options: OfflineOptions }[] = [
   { name: 'bytetrack (defaults)', options: { kind: 'bytetrack' } },
   { name: 'bytetrack (defaults, Kalman boxes)', options: { kind: 'bytetrack', boxSource: 'track' } },
+  { name: 'bytetrack (plain ByteTrack: lostMatchThreshold 0, maxHeightChange 0)', options: { kind: 'bytetrack', params: { lostMatchThreshold: 0, maxHeightChange: 0 } } },
+  { name: 'bytetrack (maxHeightChange only: lostMatchThreshold 0)', options: { kind: 'bytetrack', params: { lostMatchThreshold: 0 } } },
   { name: 'sort (defaults)', options: { kind: 'sort' } },
   { name: 'sort (classic: max_age 1, min_hits 3, IoU 0.3)', options: { kind: 'sort', params: CLASSIC_SORT_PARAMS } },
   { name: 'sort (classic, Kalman boxes)', options: { kind: 'sort', params: CLASSIC_SORT_PARAMS, boxSource: 'track' } },
