@@ -30,15 +30,9 @@ export interface TensorLike {
   readonly type: string;
 }
 
-/** One candidate box in model-input pixels (x1,y1 top-left, x2,y2 bottom-right). */
-export interface RawDetection {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  score: number;
-  classId: number;
-}
+/** One candidate box in model-input pixels (x1,y1 top-left, x2,y2 bottom-right); part of the public API. */
+import type { RawDetection } from '../../ts-runtime/api';
+export type { RawDetection };
 
 export interface DecoderOptions {
   /** Minimum score a candidate must reach (inclusive) to be returned. */

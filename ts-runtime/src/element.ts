@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { Detection, Frame } from '../api';
+import type { Detection, Frame, HookContext } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 
 /** A frame as the host hands it over (Frame plus the raw plane layout). */
@@ -113,4 +113,23 @@ export function checkDetections(value: unknown, hook: string, elementName: strin
     });
   });
   return out;
+}
+
+/** The context fields every element's hooks share (element contexts add their own on top). */
+export function hookContext(env: ElementEnv, args: Record<string, unknown>, labels: readonly string[]): HookContext {
+  return {
+    elementName: env.elementName,
+    args,
+    state: {},
+    labels,
+    postMessage: (name, fields) => env.postMessage(name, fields),
+    log: (level, message) => env.log(level, message),
+  };
+}
+
+/** Runs a hook module's setup(ctx), if it has one; a failure stops the element from starting. */
+export async function runSetup<C>(runner: HookRunner, setup: ((ctx: C) => unknown) | undefined, ctx: C, env: ElementEnv): Promise<void> {
+  if (!setup) return;
+  const r = await runner.run('setup', () => setup(ctx));
+  if (r === SKIP) throw new TsvisionError('HOOK', `${env.elementName}: setup() failed`);
 }

@@ -16,7 +16,9 @@ import {
   HookRunner,
   SKIP,
   checkDetections,
+  hookContext,
   parseModuleArgs,
+  runSetup,
   type BaseConfig,
   type ElementEnv,
   type ElementLogic,
@@ -209,21 +211,11 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
   if (config.model && !hook.detect) ({ model, labels } = await openModel(config, env));
 
   let transform: InputTransform | null = null;
-  const ctx: DetectContext = {
-    elementName: env.elementName,
-    args,
-    state: {},
-    labels,
-    get transform() {
-      return transform;
-    },
-    postMessage: (name, fields) => env.postMessage(name, fields),
-    log: (level, message) => env.log(level, message),
-  };
-  if (hook.setup) {
-    const r = await runner.run('setup', () => hook.setup!(ctx));
-    if (r === SKIP) throw new TsvisionError('HOOK', `${env.elementName}: setup() failed`);
-  }
+  const ctx: DetectContext = Object.defineProperty(hookContext(env, args, labels), 'transform', {
+    get: () => transform,
+    enumerable: true,
+  }) as DetectContext;
+  await runSetup(runner, hook.setup?.bind(hook), ctx, env);
 
   // Hooks that see results run in frame order, one frame at a time.
   const inOrder = new Sequencer();

@@ -27,7 +27,9 @@ import { createTracker, isValidDetection, type Tracker, type TrackerKind } from 
 import {
   HookRunner,
   SKIP,
+  hookContext,
   parseModuleArgs,
+  runSetup,
   type BaseConfig,
   type ElementEnv,
   type ElementLogic,
@@ -152,22 +154,11 @@ export async function createTrack(config: TrackConfig, env: ElementEnv): Promise
   let lastInferenceFrame = -1;
 
   let inferenceSkipped = false;
-  const ctx: TrackContext = {
-    elementName: env.elementName,
-    args,
-    state: {},
-    labels: [],
-    settings,
-    get inferenceSkipped() {
-      return inferenceSkipped;
-    },
-    postMessage: (name, fields) => env.postMessage(name, fields),
-    log: (level, message) => env.log(level, message),
-  };
-  if (hook.setup) {
-    const r = await runner.run('setup', () => hook.setup!(ctx));
-    if (r === SKIP) throw new TsvisionError('HOOK', `${env.elementName}: setup() failed`);
-  }
+  const ctx: TrackContext = Object.defineProperties(hookContext(env, args, []), {
+    settings: { value: settings, enumerable: true },
+    inferenceSkipped: { get: () => inferenceSkipped, enumerable: true },
+  }) as TrackContext;
+  await runSetup(runner, hook.setup?.bind(hook), ctx, env);
 
   let rejectedTotal = 0;
   let rejectingFrames = 0;
