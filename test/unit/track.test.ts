@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Detection } from 'tsvision';
 import {
@@ -246,10 +246,9 @@ describe('trackers: confirmation, classes, validation, events', () => {
 
 const SEQ_ROOT = '/work/shared/mot/MOT15';
 const TUD = `${SEQ_ROOT}/TUD-Campus`;
-const haveTud = existsSync(`${TUD}/det/det.txt`) && existsSync(`${TUD}/gt/gt.txt`);
 
 describe('offline MOT15 evaluation', () => {
-  it.skipIf(!haveTud)('bytetrack with default settings on TUD-Campus', () => {
+  it('bytetrack with default settings on TUD-Campus', () => {
     const res = runOfflineSequence(TUD);
     const m = evaluateMot(readFileSync(`${TUD}/gt/gt.txt`, 'utf8'), res.text);
     console.log(
@@ -270,7 +269,7 @@ describe('offline MOT15 evaluation', () => {
     }
   });
 
-  it.skipIf(!haveTud)('sort with classic settings reproduces the reference SORT result on TUD-Campus', () => {
+  it('sort with classic settings reproduces the reference SORT result on TUD-Campus', () => {
     const gt = readFileSync(`${TUD}/gt/gt.txt`, 'utf8');
     // Reference SORT writes its Kalman boxes; README: MOTA 0.627, IDF1 0.606, FP 15, FN 113, IDSW 6.
     const m = evaluateMot(gt, runOfflineSequence(TUD, { kind: 'sort', params: CLASSIC_SORT_PARAMS, boxSource: 'track' }).text);
