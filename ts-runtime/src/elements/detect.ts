@@ -324,6 +324,8 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
     async destroy() {
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
       if (model) {
+        const b = model.batcher;
+        env.log('info', `${env.elementName}: inference ran ${b.frames} frames in ${b.batches} runs (batch-size ${b.batchSize}, ${b.batchable ? 'dynamic' : 'fixed'} batch axis)`);
         const entry = model.batcherKey ? sharedBatchers.get(model.batcherKey) : undefined;
         if (entry && --entry.users === 0) sharedBatchers.delete(model.batcherKey!);
         await releaseSession(model.session);
