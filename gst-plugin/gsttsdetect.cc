@@ -1,9 +1,9 @@
 /**
  * SECTION:element-tsdetect
  *
- * Object detection with an ONNX model (onnxruntime, decoded by the built-in YOLOX decoder) or a
- * TypeScript hook. Each detection becomes a GstVideoRegionOfInterestMeta in DL Streamer's
- * convention (roi_type = label, a "detection" param with confidence, label_id and normalised
+ * Object detection with an ONNX model (onnxruntime; YOLOX, YOLOv5/v7/v8/v11, end-to-end,
+ * NanoDet/PicoDet and SSD heads decoded by built-in decoders) or a TypeScript hook. Each
+ * detection becomes a GstVideoRegionOfInterestMeta in DL Streamer's convention (roi_type = label, a "detection" param with confidence, label_id and normalised
  * x_min/y_min/x_max/y_max), so tsvision elements and others can read it.
  *
  * ## Example
@@ -15,16 +15,15 @@
  */
 #include "gsttsdetect.h"
 
-#include <mutex>
 #include <string>
+
+#include "model-settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_ts_detect_debug);
 #define GST_CAT_DEFAULT gst_ts_detect_debug
 
 enum {
   PROP_0,
-  PROP_MODEL,
-  PROP_LABELS_FILE,
   PROP_THRESHOLD,
   PROP_IOU_THRESHOLD,
   PROP_DECODER,
@@ -33,32 +32,18 @@ enum {
   PROP_OBJECT_CLASS,
   PROP_INFERENCE_INTERVAL,
   PROP_INFERENCE_REGION,
-  PROP_DEVICE,
-  PROP_DEVICE_FALLBACK,
-  PROP_THREADS,
-  PROP_BATCH_SIZE,
-  PROP_BATCH_TIMEOUT,
-  PROP_MODEL_INSTANCE_ID,
-  PROP_PRE_PROCESS_CONFIG,
+  PROP_MODEL_FIRST, /* the shared model properties (model-settings.h) follow */
 };
-
-typedef enum {
-  GST_TS_INFERENCE_REGION_FULL_FRAME,
-  GST_TS_INFERENCE_REGION_ROI_LIST,
-} GstTsInferenceRegion;
 
 #define DEFAULT_THRESHOLD 0.5
 #define DEFAULT_IOU_THRESHOLD 0.45
 #define DEFAULT_DECODER "auto"
 #define DEFAULT_MAX_DETECTIONS 300
 #define DEFAULT_INFERENCE_INTERVAL 1
-#define DEFAULT_DEVICE "cpu"
 #define DEFAULT_BATCH_SIZE 1
-#define DEFAULT_BATCH_TIMEOUT 10
 
 struct TsDetectSettings {
-  std::string model;
-  std::string labels_file;
+  TsModelSettings model;
   double threshold = DEFAULT_THRESHOLD;
   double iou_threshold = DEFAULT_IOU_THRESHOLD;
   std::string decoder = DEFAULT_DECODER;
@@ -67,30 +52,7 @@ struct TsDetectSettings {
   std::string object_class;
   guint inference_interval = DEFAULT_INFERENCE_INTERVAL;
   GstTsInferenceRegion inference_region = GST_TS_INFERENCE_REGION_FULL_FRAME;
-  std::string device = DEFAULT_DEVICE;
-  bool device_fallback = true;
-  guint threads = 0;
-  guint batch_size = DEFAULT_BATCH_SIZE;
-  guint batch_timeout = DEFAULT_BATCH_TIMEOUT;
-  std::string model_instance_id;
-  std::string pre_process_config;
 };
-
-#define GST_TYPE_TS_INFERENCE_REGION (gst_ts_inference_region_get_type())
-static GType gst_ts_inference_region_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_TS_INFERENCE_REGION_FULL_FRAME, "Run the model on the whole frame", "full-frame"},
-      {GST_TS_INFERENCE_REGION_ROI_LIST,
-       "Run the model on each region already on the buffer (e.g. from another detector)", "roi-list"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstTsInferenceRegion", values);
-    g_once_init_leave(&type, t);
-  }
-  return type;
-}
 
 struct _GstTsDetect {
   GstTsFilter parent;
@@ -102,8 +64,7 @@ GST_ELEMENT_REGISTER_DEFINE(tsdetect, "tsdetect", GST_RANK_NONE, GST_TYPE_TS_DET
 
 static void gst_ts_detect_write_config(GstTsFilter *filter, tsv::JsonWriter &json) {
   const TsDetectSettings &s = *GST_TS_DETECT(filter)->settings;
-  json.field("model", s.model.empty() ? nullptr : s.model.c_str());
-  json.field("labelsFile", s.labels_file.empty() ? nullptr : s.labels_file.c_str());
+  ts_model_settings_write(s.model, json);
   json.field("threshold", s.threshold);
   json.field("iouThreshold", s.iou_threshold);
   json.field("decoder", s.decoder);
@@ -112,13 +73,6 @@ static void gst_ts_detect_write_config(GstTsFilter *filter, tsv::JsonWriter &jso
   json.field("objectClass", s.object_class);
   json.field("inferenceInterval", (int64_t)s.inference_interval);
   json.field("inferenceRegion", s.inference_region == GST_TS_INFERENCE_REGION_ROI_LIST ? "roi-list" : "full-frame");
-  json.field("device", s.device);
-  json.field("deviceFallback", s.device_fallback);
-  json.field("threads", (int64_t)s.threads);
-  json.field("batchSize", (int64_t)s.batch_size);
-  json.field("batchTimeout", (int64_t)s.batch_timeout);
-  json.field("modelInstanceId", s.model_instance_id);
-  json.field("preProcessConfig", s.pre_process_config);
 }
 
 static std::string string_or_empty(const GValue *value) {
@@ -131,12 +85,6 @@ static void gst_ts_detect_set_property(GObject *object, guint prop_id, const GVa
   GST_OBJECT_LOCK(self);
   TsDetectSettings &s = *self->settings;
   switch (prop_id) {
-  case PROP_MODEL:
-    s.model = g_value_get_string(value) ? g_value_get_string(value) : "";
-    break;
-  case PROP_LABELS_FILE:
-    s.labels_file = g_value_get_string(value) ? g_value_get_string(value) : "";
-    break;
   case PROP_THRESHOLD:
     s.threshold = g_value_get_double(value);
     break;
@@ -161,29 +109,9 @@ static void gst_ts_detect_set_property(GObject *object, guint prop_id, const GVa
   case PROP_INFERENCE_REGION:
     s.inference_region = (GstTsInferenceRegion)g_value_get_enum(value);
     break;
-  case PROP_DEVICE:
-    s.device = g_value_get_string(value) ? g_value_get_string(value) : DEFAULT_DEVICE;
-    break;
-  case PROP_DEVICE_FALLBACK:
-    s.device_fallback = g_value_get_boolean(value);
-    break;
-  case PROP_THREADS:
-    s.threads = g_value_get_uint(value);
-    break;
-  case PROP_BATCH_SIZE:
-    s.batch_size = g_value_get_uint(value);
-    break;
-  case PROP_BATCH_TIMEOUT:
-    s.batch_timeout = g_value_get_uint(value);
-    break;
-  case PROP_MODEL_INSTANCE_ID:
-    s.model_instance_id = string_or_empty(value);
-    break;
-  case PROP_PRE_PROCESS_CONFIG:
-    s.pre_process_config = string_or_empty(value);
-    break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    if (!ts_model_settings_set(s.model, PROP_MODEL_FIRST, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -193,12 +121,6 @@ static void gst_ts_detect_get_property(GObject *object, guint prop_id, GValue *v
   GST_OBJECT_LOCK(self);
   const TsDetectSettings &s = *self->settings;
   switch (prop_id) {
-  case PROP_MODEL:
-    g_value_set_string(value, s.model.empty() ? nullptr : s.model.c_str());
-    break;
-  case PROP_LABELS_FILE:
-    g_value_set_string(value, s.labels_file.empty() ? nullptr : s.labels_file.c_str());
-    break;
   case PROP_THRESHOLD:
     g_value_set_double(value, s.threshold);
     break;
@@ -223,29 +145,9 @@ static void gst_ts_detect_get_property(GObject *object, guint prop_id, GValue *v
   case PROP_INFERENCE_REGION:
     g_value_set_enum(value, s.inference_region);
     break;
-  case PROP_DEVICE:
-    g_value_set_string(value, s.device.c_str());
-    break;
-  case PROP_DEVICE_FALLBACK:
-    g_value_set_boolean(value, s.device_fallback);
-    break;
-  case PROP_THREADS:
-    g_value_set_uint(value, s.threads);
-    break;
-  case PROP_BATCH_SIZE:
-    g_value_set_uint(value, s.batch_size);
-    break;
-  case PROP_BATCH_TIMEOUT:
-    g_value_set_uint(value, s.batch_timeout);
-    break;
-  case PROP_MODEL_INSTANCE_ID:
-    g_value_set_string(value, s.model_instance_id.empty() ? nullptr : s.model_instance_id.c_str());
-    break;
-  case PROP_PRE_PROCESS_CONFIG:
-    g_value_set_string(value, s.pre_process_config.empty() ? nullptr : s.pre_process_config.c_str());
-    break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    if (!ts_model_settings_get(s.model, PROP_MODEL_FIRST, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
   GST_OBJECT_UNLOCK(self);
 }
@@ -266,17 +168,15 @@ static void gst_ts_detect_class_init(GstTsDetectClass *klass) {
   gobject_class->get_property = gst_ts_detect_get_property;
   gobject_class->finalize = gst_ts_detect_finalize;
 
+  static const TsModelPropertyDocs model_docs = {
+      "Path to an ONNX detection model (onnxruntime); its decoder is chosen from the outputs (see decoder)",
+      "Frames (of the elements sharing model-instance-id) run together in one inference when the model has a "
+      "dynamic batch axis; models with a fixed batch of 1 run frame by frame",
+      DEFAULT_BATCH_SIZE,
+  };
+  ts_model_settings_install(gobject_class, PROP_MODEL_FIRST, model_docs);
+
   const GParamFlags flags = (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model", "Path to an ONNX detection model (run with onnxruntime on the CPU)",
-                          nullptr, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_LABELS_FILE,
-      g_param_spec_string("labels-file", "Labels file",
-                          "Text file with one class label per line, line N = class id N; its line count must "
-                          "match the model's class count",
-                          nullptr, flags));
   g_object_class_install_property(
       gobject_class, PROP_THRESHOLD,
       g_param_spec_double("threshold", "Threshold", "Minimum confidence of a detection", 0.0, 1.0,
@@ -321,47 +221,6 @@ static void gst_ts_detect_class_init(GstTsDetectClass *klass) {
       g_param_spec_enum("inference-region", "Inference region",
                         "Where the model runs: the whole frame or each region already on the buffer",
                         GST_TYPE_TS_INFERENCE_REGION, GST_TS_INFERENCE_REGION_FULL_FRAME, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_DEVICE,
-      g_param_spec_string("device", "Device",
-                          "Where the model runs: cpu, cuda, cuda:N or tensorrt (onnxruntime execution providers)",
-                          DEFAULT_DEVICE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_DEVICE_FALLBACK,
-      g_param_spec_boolean("device-fallback", "Device fallback",
-                           "When the device's execution provider is missing: warn and run on the CPU (true) or fail "
-                           "(false)",
-                           TRUE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_THREADS,
-      g_param_spec_uint("threads", "Threads",
-                        "CPU threads for one inference (0 = onnxruntime's default: one per physical core)", 0, 1024,
-                        0, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_BATCH_SIZE,
-      g_param_spec_uint("batch-size", "Batch size",
-                        "Frames (of the elements sharing model-instance-id) run together in one inference when the "
-                        "model has a dynamic batch axis; models with a fixed batch of 1 run frame by frame",
-                        1, 256, DEFAULT_BATCH_SIZE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_BATCH_TIMEOUT,
-      g_param_spec_uint("batch-timeout", "Batch timeout",
-                        "Milliseconds a partial batch waits for more frames before it runs", 0, 10000,
-                        DEFAULT_BATCH_TIMEOUT, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL_INSTANCE_ID,
-      g_param_spec_string("model-instance-id", "Model instance id",
-                          "Elements with the same id share one onnxruntime session (one copy of the weights) and "
-                          "batch their frames together",
-                          nullptr, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PRE_PROCESS_CONFIG,
-      g_param_spec_string("pre-process-config", "Pre-process config",
-                          "Overrides the model description's preprocessing, e.g. "
-                          "\"resize=letterbox-centre,pad-value=114,color=RGB,scale=0.003921569,mean=0:0:0,std=1:1:1,layout=NCHW\" "
-                          "(resize: letterbox, letterbox-centre, stretch, centre-crop)",
-                          nullptr, flags));
-
   gst_element_class_set_static_metadata(
       element_class, "tsvision object detection", "Filter/Analyzer/Video",
       "Detects objects with an ONNX model or a TypeScript hook and attaches them as region-of-interest metas",

@@ -5,8 +5,13 @@
  * tsvision or any other element using DL Streamer's convention) as JSON Lines:
  * |[
  * {"frame":0,"pts":0,"width":768,"height":432,"objects":[{"box":{"x":10,"y":20,"width":50,"height":120},
- *  "label":"person","class_id":0,"confidence":0.87,"track_id":null,"classifications":[]}]}
+ *  "label":"person","class_id":0,"confidence":0.87,"track_id":null,
+ *  "classifications":[{"attribute":"color","label":"red","class_id":2,"confidence":0.91}]}]}
  * ]|
+ * Objects' `classifications` come from tsclassify (or any element writing DL Streamer-style
+ * classification params); an `embedding` array is written when a classifier exposed one. Frames
+ * classified as a whole (tsclassify inference-region=full-frame) get a top-level
+ * `classifications` list of the same form.
  * `frame` counts from 0 at this element; boxes are in pixels of that frame. Every line is written
  * with a single write(), so a killed pipeline leaves only complete lines.
  *
@@ -24,6 +29,7 @@
 #include <fcntl.h>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include "json-writer.h"
 #include "roi-meta.h"
@@ -123,6 +129,24 @@ static bool write_all(int fd, const std::string &data) {
   return true;
 }
 
+/* "classifications": [{attribute, label, class_id, confidence[, embedding]}] */
+static void write_classifications(tsv::JsonWriter &j, const std::vector<tsv::Classification> &classifications) {
+  j.key("classifications").begin_array();
+  for (const tsv::Classification &c : classifications) {
+    j.begin_object();
+    j.field("attribute", c.attribute).field("label", c.label).field("class_id", c.class_id);
+    j.field("confidence", c.confidence);
+    if (!c.embedding.empty()) {
+      j.key("embedding").begin_array();
+      for (float v : c.embedding)
+        j.value((double)v);
+      j.end_array();
+    }
+    j.end_object();
+  }
+  j.end_array();
+}
+
 static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
   GstTsExport *self = GST_TS_EXPORT(trans);
   TsExportState &st = *self->state;
@@ -156,17 +180,13 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
       j.key("track_id").null();
     if (o.predicted)
       j.field("predicted", true);
-    j.key("classifications").begin_array();
-    for (const tsv::Classification &c : o.classifications) {
-      j.begin_object();
-      j.field("attribute", c.attribute).field("label", c.label).field("class_id", c.class_id);
-      j.field("confidence", c.confidence);
-      j.end_object();
-    }
-    j.end_array();
+    write_classifications(j, o.classifications);
     j.end_object();
   }
   j.end_array();
+  std::vector<tsv::Classification> frame_classifications = tsv::frame_read_classifications(buffer);
+  if (!frame_classifications.empty())
+    write_classifications(j, frame_classifications);
   j.end_object();
   std::string out = j.str() + "\n";
   if (!write_all(st.fd, out)) {

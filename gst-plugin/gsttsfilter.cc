@@ -342,6 +342,7 @@ void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv
     else if (o.source_index < 0)
       tsv::roi_add(buffer, o, width, height);
   }
+  tsv::frame_set_classifications(buffer, result.frame_classifications);
 }
 
 static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
@@ -365,6 +366,7 @@ static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuff
   frame.pts = GST_BUFFER_PTS_IS_VALID(buffer) ? (int64_t)GST_BUFFER_PTS(buffer) : -1;
   describe_frame(state.scratch, &vframe, frame);
   frame.objects = tsv::roi_read_all(buffer, frame.width, frame.height);
+  frame.classifications = tsv::frame_read_classifications(buffer);
   frame.inference_skipped = tsv::frame_inference_skipped(buffer);
   tsv::Result result = state.instance->process(frame);
   gst_video_frame_unmap(&vframe);
@@ -431,6 +433,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
   describe_frame(pending->scratch, &pending->vframe, frame);
   frame.objects = tsv::roi_read_all(pending->buffer, frame.width, frame.height);
+  frame.classifications = tsv::frame_read_classifications(pending->buffer);
   frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
   {
     std::lock_guard<std::mutex> lock(state.lock);

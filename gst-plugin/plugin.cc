@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 
 #include "config.h"
+#include "gsttsclassify.h"
 #include "gsttsdetect.h"
 #include "gsttsexport.h"
 #include "gsttstrack.h"
@@ -10,6 +11,7 @@
 static gboolean plugin_init(GstPlugin *plugin) {
   gboolean ok = FALSE;
   ok |= GST_ELEMENT_REGISTER(tsdetect, plugin);
+  ok |= GST_ELEMENT_REGISTER(tsclassify, plugin);
   ok |= GST_ELEMENT_REGISTER(tsexport, plugin);
   ok |= GST_ELEMENT_REGISTER(tstrack, plugin);
   return ok;

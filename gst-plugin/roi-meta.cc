@@ -10,9 +10,13 @@ static const char *const OBJECT_ID = "object_id";
 
 static double clamp01(double v) { return std::min(1.0, std::max(0.0, v)); }
 
-static Classification classification_from_structure(const GstStructure *s) {
+/* One attribute's classifications as a param structure: the best in DL Streamer's fields (label,
+ * label_id, confidence, and embedding as GBytes of float32); when there are several (top-k,
+ * multi-label), all of them, best first, also in the arrays labels, label_ids and confidences. */
+static void classifications_from_structure(const GstStructure *s, const char *attribute,
+                                           std::vector<Classification> &out) {
   Classification c;
-  c.attribute = gst_structure_get_name(s);
+  c.attribute = attribute;
   if (const char *label = gst_structure_get_string(s, "label"))
     c.label = label;
   gint id;
@@ -21,7 +25,96 @@ static Classification classification_from_structure(const GstStructure *s) {
   gdouble conf;
   if (gst_structure_get_double(s, "confidence", &conf))
     c.confidence = conf;
-  return c;
+  const GValue *embedding = gst_structure_get_value(s, "embedding");
+  if (embedding && G_VALUE_HOLDS(embedding, G_TYPE_BYTES)) {
+    gsize size = 0;
+    const float *data = (const float *)g_bytes_get_data((GBytes *)g_value_get_boxed(embedding), &size);
+    if (data)
+      c.embedding.assign(data, data + size / sizeof(float));
+  }
+  const GValue *labels = gst_structure_get_value(s, "labels");
+  const GValue *ids = gst_structure_get_value(s, "label_ids");
+  const GValue *confs = gst_structure_get_value(s, "confidences");
+  guint n = labels && GST_VALUE_HOLDS_ARRAY(labels) ? gst_value_array_get_size(labels) : 0;
+  if (n <= 1 || !ids || !confs || !GST_VALUE_HOLDS_ARRAY(ids) || !GST_VALUE_HOLDS_ARRAY(confs) ||
+      gst_value_array_get_size(ids) != n || gst_value_array_get_size(confs) != n) {
+    out.push_back(std::move(c));
+    return;
+  }
+  for (guint i = 0; i < n; i++) {
+    Classification k;
+    k.attribute = attribute;
+    const GValue *l = gst_value_array_get_value(labels, i);
+    const GValue *d = gst_value_array_get_value(ids, i);
+    const GValue *f = gst_value_array_get_value(confs, i);
+    if (G_VALUE_HOLDS_STRING(l) && g_value_get_string(l))
+      k.label = g_value_get_string(l);
+    if (G_VALUE_HOLDS_INT(d))
+      k.class_id = g_value_get_int(d);
+    if (G_VALUE_HOLDS_DOUBLE(f))
+      k.confidence = g_value_get_double(f);
+    if (i == 0)
+      k.embedding = std::move(c.embedding);
+    out.push_back(std::move(k));
+  }
+}
+
+static void append_to_array(GValue *array, GType type, const void *v) {
+  GValue item = G_VALUE_INIT;
+  g_value_init(&item, type);
+  if (type == G_TYPE_STRING)
+    g_value_set_string(&item, (const char *)v);
+  else if (type == G_TYPE_INT)
+    g_value_set_int(&item, *(const int *)v);
+  else
+    g_value_set_double(&item, *(const double *)v);
+  gst_value_array_append_and_take_value(array, &item);
+}
+
+/* Writes classifications[first, last) (one attribute, best first) into `s`. */
+static void classifications_to_structure(GstStructure *s, const std::vector<Classification> &all, size_t first,
+                                         size_t last) {
+  const Classification &c = all[first];
+  gst_structure_set(s, "label", G_TYPE_STRING, c.label.c_str(), "label_id", G_TYPE_INT, c.class_id, "confidence",
+                    G_TYPE_DOUBLE, c.confidence, nullptr);
+  if (!c.embedding.empty()) {
+    GBytes *bytes = g_bytes_new(c.embedding.data(), c.embedding.size() * sizeof(float));
+    gst_structure_set(s, "embedding", G_TYPE_BYTES, bytes, nullptr);
+    g_bytes_unref(bytes);
+  } else {
+    gst_structure_remove_field(s, "embedding");
+  }
+  gst_structure_remove_fields(s, "labels", "label_ids", "confidences", nullptr);
+  if (last - first <= 1)
+    return;
+  GValue labels = G_VALUE_INIT, ids = G_VALUE_INIT, confs = G_VALUE_INIT;
+  g_value_init(&labels, GST_TYPE_ARRAY);
+  g_value_init(&ids, GST_TYPE_ARRAY);
+  g_value_init(&confs, GST_TYPE_ARRAY);
+  for (size_t i = first; i < last; i++) {
+    append_to_array(&labels, G_TYPE_STRING, all[i].label.c_str());
+    append_to_array(&ids, G_TYPE_INT, &all[i].class_id);
+    append_to_array(&confs, G_TYPE_DOUBLE, &all[i].confidence);
+  }
+  gst_structure_take_value(s, "labels", &labels);
+  gst_structure_take_value(s, "label_ids", &ids);
+  gst_structure_take_value(s, "confidences", &confs);
+}
+
+static const char *attribute_name(const Classification &c) {
+  return c.attribute.empty() ? "classification" : c.attribute.c_str();
+}
+
+/* Calls write(name, first, last) for each run of classifications with the same attribute. */
+template <typename F> static void for_each_attribute(const std::vector<Classification> &all, F write) {
+  size_t first = 0;
+  while (first < all.size()) {
+    size_t last = first + 1;
+    while (last < all.size() && all[last].attribute == all[first].attribute)
+      last++;
+    write(attribute_name(all[first]), first, last);
+    first = last;
+  }
 }
 
 std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
@@ -60,7 +153,7 @@ std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
         if (gst_structure_get_boolean(s, "predicted", &predicted))
           o.predicted = predicted;
       } else if (gst_structure_has_field(s, "label")) {
-        o.classifications.push_back(classification_from_structure(s));
+        classifications_from_structure(s, name, o.classifications);
       }
     }
     out.push_back(std::move(o));
@@ -89,16 +182,14 @@ static void set_object_id(GstVideoRegionOfInterestMeta *meta, const Object &obje
 }
 
 static void set_classifications(GstVideoRegionOfInterestMeta *meta, const Object &object) {
-  for (const Classification &c : object.classifications) {
-    const char *name = c.attribute.empty() ? "classification" : c.attribute.c_str();
+  for_each_attribute(object.classifications, [&](const char *name, size_t first, size_t last) {
     GstStructure *s = gst_video_region_of_interest_meta_get_param(meta, name);
     if (!s) {
       s = gst_structure_new_empty(name);
       gst_video_region_of_interest_meta_add_param(meta, s);
     }
-    gst_structure_set(s, "label", G_TYPE_STRING, c.label.c_str(), "label_id", G_TYPE_INT, c.class_id,
-                      "confidence", G_TYPE_DOUBLE, c.confidence, nullptr);
-  }
+    classifications_to_structure(s, object.classifications, first, last);
+  });
 }
 
 GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o, int width, int height) {
@@ -145,6 +236,51 @@ bool frame_inference_skipped(GstBuffer *buffer) {
   GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, INFERENCE_META);
   gboolean skipped = FALSE;
   return meta && gst_structure_get_boolean(gst_custom_meta_get_structure(meta), "skipped", &skipped) && skipped;
+}
+
+static const char *const CLASSIFICATION_META = "TsvisionClassificationMeta";
+
+static void register_classification_meta() {
+  static gsize registered = 0;
+  if (g_once_init_enter(&registered)) {
+    static const gchar *tags[] = {nullptr};
+    gst_meta_register_custom(CLASSIFICATION_META, tags, nullptr, nullptr, nullptr);
+    g_once_init_leave(&registered, 1);
+  }
+}
+
+void frame_set_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications) {
+  if (classifications.empty())
+    return;
+  register_classification_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, CLASSIFICATION_META);
+  if (!meta)
+    meta = gst_buffer_add_custom_meta(buffer, CLASSIFICATION_META);
+  if (!meta)
+    return;
+  GstStructure *all = gst_custom_meta_get_structure(meta);
+  for_each_attribute(classifications, [&](const char *name, size_t first, size_t last) {
+    GstStructure *s = gst_structure_new_empty(name);
+    classifications_to_structure(s, classifications, first, last);
+    gst_structure_set(all, name, GST_TYPE_STRUCTURE, s, nullptr);
+    gst_structure_free(s);
+  });
+}
+
+std::vector<Classification> frame_read_classifications(GstBuffer *buffer) {
+  std::vector<Classification> out;
+  register_classification_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, CLASSIFICATION_META);
+  if (!meta)
+    return out;
+  const GstStructure *all = gst_custom_meta_get_structure(meta);
+  for (int i = 0; i < gst_structure_n_fields(all); i++) {
+    const char *name = gst_structure_nth_field_name(all, i);
+    const GValue *v = gst_structure_get_value(all, name);
+    if (v && GST_VALUE_HOLDS_STRUCTURE(v))
+      classifications_from_structure(gst_value_get_structure(v), name, out);
+  }
+  return out;
 }
 
 void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object) {

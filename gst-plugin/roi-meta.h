@@ -4,8 +4,11 @@
  *   "detection"    { confidence: double, label_id: int, label: string,
  *                    x_min, y_min, x_max, y_max: double (normalised 0..1) }
  *   "object_id"    { id: int }                               (tstrack; absent before confirmation)
- *   <attribute>    { label: string, label_id: int, confidence: double }   (tsclassify)
- * Full-frame classifications (tsclassify inference-region=full-frame) are a later addition. */
+ *   <attribute>    { label: string, label_id: int, confidence: double,
+ *                    [embedding: GBytes of float32 in host byte order] }      (tsclassify)
+ * Full-frame classifications (tsclassify inference-region=full-frame) go to a custom meta
+ * "TsvisionClassificationMeta" whose structure has one field per attribute, holding a structure
+ * of the same form as the per-object params. */
 #pragma once
 
 #include <gst/video/video.h>
@@ -32,6 +35,10 @@ void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object);
 /* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
  * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead
  * of treating the frame as empty. */
+/* Full-frame classifications: replaces those of the same attribute, keeps the others. */
+void frame_set_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications);
+std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
+
 void frame_mark_inference_skipped(GstBuffer *buffer, const char *element_name);
 bool frame_inference_skipped(GstBuffer *buffer);
 

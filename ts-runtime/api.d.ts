@@ -95,6 +95,11 @@ export interface Frame {
   readonly colorimetry?: Colorimetry;
   /** Objects already on the buffer (GstVideoRegionOfInterestMeta), e.g. from an upstream detector. */
   readonly detections: readonly Detection[];
+  /**
+   * Classifications of the whole frame already on the buffer (tsclassify `inference-region=full-frame`);
+   * set on every frame the elements hand to hooks, optional for frames built elsewhere.
+   */
+  readonly classifications?: readonly Classification[];
   /** True when an upstream detector skipped inference on this frame (tsdetect inference-interval). */
   readonly inferenceSkipped: boolean;
 }
@@ -252,6 +257,57 @@ export interface TrackHook {
   onEvent?(event: TrackEvent, ctx: TrackContext): MaybePromise<void>;
   /** Called once when the element stops. */
   teardown?(ctx: TrackContext): MaybePromise<void>;
+}
+
+/** The built-in post-processing settings of `tsclassify` (its properties, camelCase). */
+export interface ClassifySettings {
+  /** What the model's output means: class scores or an embedding vector (`auto`: the model manifest's task). */
+  outputType: 'auto' | 'classification' | 'embedding';
+  /** `auto`: softmax unless the outputs already are probabilities (multi-label: sigmoid unless in 0..1). */
+  activation: 'auto' | 'softmax' | 'sigmoid' | 'none';
+  multiLabel: boolean;
+  topK: number;
+  threshold: number;
+  /** Objects with a track id are classified at most once every N frames (0: once per track). */
+  reclassifyInterval: number;
+}
+
+export interface ClassifyContext extends HookContext {
+  /** The element's `attribute-name`: what its classifications are about (default: the element's name). */
+  readonly attributeName: string;
+  readonly settings: Readonly<ClassifySettings>;
+}
+
+/**
+ * One classification as a `tsclassify` postprocess() hook returns it: `attribute` defaults to the element's
+ * `attribute-name`, `classId` to -1, `confidence` to 1.
+ */
+export interface ClassificationResult {
+  attribute?: string;
+  label: string;
+  classId?: number;
+  confidence?: number;
+  /** A vector for downstream hooks (e.g. a re-identification embedding). */
+  embedding?: Float32Array;
+}
+
+/** Hooks of `tsclassify module=…`. */
+export interface ClassifyHook {
+  /** Called once when the element starts, before the first frame. */
+  setup?(ctx: ClassifyContext): MaybePromise<void>;
+  /**
+   * Replaces the built-in post-processing: turns the model's named output tensors for one input into
+   * classifications. `object` is the object the input was cropped from, or null for a full-frame input.
+   * Called in frame order, one object at a time.
+   */
+  postprocess?(
+    outputs: Readonly<Record<string, Tensor>>,
+    object: Detection | null,
+    frame: Frame,
+    ctx: ClassifyContext,
+  ): MaybePromise<ClassificationResult[]>;
+  /** Called once when the element stops. */
+  teardown?(ctx: ClassifyContext): MaybePromise<void>;
 }
 
 /** A candidate box in model-input pixels (before NMS), as decoders produce them. */

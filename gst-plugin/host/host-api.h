@@ -55,6 +55,7 @@ struct Frame {
   size_t offsets[4] = {0, 0, 0, 0};
   int strides[4] = {0, 0, 0, 0};
   std::vector<Object> objects; /* what is already on the buffer */
+  std::vector<Classification> classifications; /* full-frame classifications already on the buffer */
   bool inference_skipped = false; /* an upstream detector did not run on this frame */
 };
 

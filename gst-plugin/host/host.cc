@@ -633,6 +633,11 @@ public:
     for (size_t i = 0; i < f.objects.size(); i++)
       napi_set_element(env, dets, i, object_to_js(env, f.objects[i]));
     napi_set_named_property(env, obj, "detections", dets);
+    napi_value classes;
+    napi_create_array_with_length(env, f.classifications.size(), &classes);
+    for (size_t i = 0; i < f.classifications.size(); i++)
+      napi_set_element(env, classes, i, classification_to_js(env, f.classifications[i]));
+    napi_set_named_property(env, obj, "classifications", classes);
     napi_value skipped;
     napi_get_boolean(env, f.inference_skipped, &skipped);
     napi_set_named_property(env, obj, "inferenceSkipped", skipped);

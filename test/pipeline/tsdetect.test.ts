@@ -322,7 +322,7 @@ describe('several streams sharing one model', () => {
       for (const f of frames) expect(f.objects.map((o) => o.label)).toContain(i % 2 ? 'bicycle' : 'horse');
     }
     // yolox_nano_416 has a fixed batch of 1: the shared session runs the frames one by one.
-    expect(r.output).toContain('has a fixed batch of 1; frames run one by one');
+    expect(r.output).toContain('has a fixed batch of 1; inputs run one by one');
   });
 });
 

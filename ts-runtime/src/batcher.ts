@@ -51,6 +51,25 @@ export class Batcher {
     });
   }
 
+  /**
+   * Infers `count` inputs stored back to back in `joined` (e.g. the regions of one frame) at once, without
+   * waiting for other elements' frames: in runs of up to batchSize inputs when the batch axis is dynamic,
+   * otherwise one run per input, one after the other. Resolves with each input's outputs, in order.
+   */
+  async runMany(joined: Float32Array, count: number): Promise<Record<string, TensorOut>[]> {
+    const itemSize = joined.length / count;
+    const step = this.batchable ? Math.max(1, this.batchSize) : 1;
+    const out: Record<string, TensorOut>[] = [];
+    for (let start = 0; start < count; start += step) {
+      const n = Math.min(step, count - start);
+      const outputs = await this.runFn(joined.subarray(start * itemSize, (start + n) * itemSize), [n, ...this.itemDims.slice(1)]);
+      this.batches++;
+      this.frames += n;
+      for (let i = 0; i < n; i++) out.push(splitOutputs(outputs, i, n));
+    }
+    return out;
+  }
+
   private flush(): void {
     if (this.timer) {
       clearTimeout(this.timer);

@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { Detection, Frame, HookContext } from '../api';
+import type { Classification, Detection, Frame, HookContext } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 
 /** A frame as the host hands it over (Frame plus the raw plane layout). */
@@ -16,6 +16,8 @@ export interface ProcessResult {
   skipped?: boolean;
   /** This element skipped inference on the frame (inference-interval): marked on the buffer. */
   inferenceSkipped?: boolean;
+  /** Classifications of the whole frame (tsclassify inference-region=full-frame). */
+  frameClassifications?: Classification[];
 }
 
 export interface ElementLogic {

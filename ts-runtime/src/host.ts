@@ -7,6 +7,7 @@ import { encodeError } from './errors.js';
 import type { ElementEnv, ElementFactory, ElementLogic, HostFrame } from './element.js';
 import { createDetect, type DetectConfig } from './elements/detect.js';
 import { createTrack, type TrackConfig } from './elements/track.js';
+import { createClassify, type ClassifyConfig } from './elements/classify.js';
 
 interface HostBinding {
   start(dispatch: (op: string, token: number, instanceId: number, payload: unknown) => void): void;
@@ -23,6 +24,7 @@ const binding = (process as unknown as { _linkedBinding(name: string): HostBindi
 const factories: Record<string, ElementFactory> = {
   detect: (config, env) => createDetect(config as unknown as DetectConfig, env),
   track: (config, env) => createTrack(config as unknown as TrackConfig, env),
+  classify: (config, env) => createClassify(config as unknown as ClassifyConfig, env),
 };
 
 const instances = new Map<number, ElementLogic>();

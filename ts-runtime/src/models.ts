@@ -22,6 +22,8 @@ export interface ManifestModel {
 
 export interface ModelDescription {
   file: string;
+  /** detection, classification, embedding, … */
+  task: string;
   decoder?: string;
   labelNames?: string[];
   /** The labels file named by the manifest, when found beside the model. */
@@ -52,6 +54,7 @@ export function describeModel(modelPath: string): ModelDescription | null {
   const labelsPath = m.labels ? path.join(path.dirname(modelPath), m.labels) : undefined;
   return {
     file: name,
+    task: m.task,
     decoder: m.decoder,
     labelNames: m.labelNames,
     labelsPath: labelsPath && existsSync(labelsPath) ? labelsPath : undefined,

@@ -6,12 +6,10 @@
  * of several frames overlap, while hooks that see results (postprocess, filter) are called in frame
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
-import path from 'node:path';
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
 import { gflLevelLayout, nms, selectDecoder, toDetections } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, RawDetection, TensorLike } from '../../../elements/detect/index';
-import { preprocess } from '../../preprocess/index';
-import type { FrameLayout, PixelFormat, PreprocessSpec } from '../../preprocess/index';
+import type { PreprocessSpec } from '../../preprocess/index';
 import {
   HookRunner,
   SKIP,
@@ -28,18 +26,11 @@ import {
 import { TsvisionError } from '../errors.js';
 import { loadHookModule, validateHooks } from '../hook-loader.js';
 import { checkLabelCount, readLabels } from '../labels.js';
-import { describeModel } from '../models.js';
-import { acquireSession, executionProviders, inputShape, ort, releaseSession, type InferenceSession } from '../onnx.js';
-import { parsePreProcessConfig } from '../preprocess-config.js';
+import { closeModel, openModel, preprocessFrame, runSession, tensorDims, type ModelConfig, type OpenModel } from '../model-session.js';
+import { executionProviders } from '../onnx.js';
 import { Sequencer } from '../sequencer.js';
-import { Batcher } from '../batcher.js';
 
-/** Batchers of shared sessions (model-instance-id): frames of all sharing elements meet here. */
-const sharedBatchers = new Map<string, { batcher: Batcher; users: number }>();
-
-export interface DetectConfig extends BaseConfig {
-  model: string | null;
-  labelsFile: string | null;
+export interface DetectConfig extends BaseConfig, ModelConfig {
   threshold: number;
   iouThreshold: number;
   decoder?: string;
@@ -48,28 +39,26 @@ export interface DetectConfig extends BaseConfig {
   objectClass?: string;
   inferenceInterval?: number;
   inferenceRegion?: 'full-frame' | 'roi-list';
-  device?: string;
-  deviceFallback?: boolean;
-  threads?: number;
-  batchSize?: number;
-  batchTimeout?: number;
-  modelInstanceId?: string;
-  preProcessConfig?: string;
 }
 
 const DETECT_HOOKS = ['setup', 'preprocess', 'detect', 'postprocess', 'filter', 'teardown'] as const;
 
-interface ModelState {
-  path: string;
-  session: InferenceSession;
-  inputName: string;
-  spec: PreprocessSpec;
+interface ModelState extends OpenModel {
   decoder: Decoder;
-  batcher: Batcher;
-  batcherKey: string | null;
   /** Reusable input tensors: one per frame in flight. */
   inputs: Float32Array[];
 }
+
+/** Preprocessing of detection models the manifest does not know: YOLOX's (letterbox, BGR, 0..255). */
+const DETECT_FALLBACK_SPEC = {
+  resize: 'letterbox',
+  padValue: 114,
+  channelOrder: 'BGR',
+  scale: 1,
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  layout: 'NCHW',
+} as const satisfies Omit<PreprocessSpec, 'width' | 'height'>;
 
 /** Class count the outputs of `decoder` carry, or null when the shapes do not say. */
 export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): number | null {
@@ -94,70 +83,15 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): nu
   }
 }
 
-export function frameLayout(frame: HostFrame): FrameLayout {
-  return {
-    format: frame.format as PixelFormat,
-    width: frame.width,
-    height: frame.height,
-    data: frame.data as unknown as Uint8Array,
-    offsets: frame.planes.map((p) => p.offset),
-    strides: frame.planes.map((p) => p.stride),
-  };
-}
-
-function tensorDims(spec: PreprocessSpec): number[] {
-  return spec.layout === 'NCHW' ? [1, 3, spec.height, spec.width] : [1, spec.height, spec.width, 3];
-}
-
-async function openModel(config: DetectConfig, env: ElementEnv): Promise<{ model: ModelState; labels: string[] }> {
-  const modelPath = path.resolve(config.model as string);
-  const session = await acquireSession(modelPath, {
-    device: config.device,
-    deviceFallback: config.deviceFallback,
-    threads: config.threads,
-    instanceId: config.modelInstanceId,
-    warn: (m) => env.log('warning', `${env.elementName}: ${m}`),
-  });
-  const description = describeModel(modelPath);
-  const { name: inputName, dims } = inputShape(session);
-  const nhwc = description?.preprocess.layout === 'NHWC';
-  const height = Number(dims[nhwc ? 1 : 2]) > 0 ? Number(dims[nhwc ? 1 : 2]) : description?.preprocess.height;
-  const width = Number(dims[nhwc ? 2 : 3]) > 0 ? Number(dims[nhwc ? 2 : 3]) : description?.preprocess.width;
-  if (!width || !height) {
-    throw new TsvisionError('MODEL', `cannot tell the input size of ${modelPath} (input ${inputName} has shape [${dims.join(', ')}])`);
-  }
-  const base: PreprocessSpec = description?.preprocess ?? {
-    width,
-    height,
-    resize: 'letterbox',
-    padValue: 114,
-    channelOrder: 'BGR',
-    scale: 1,
-    mean: [0, 0, 0],
-    std: [1, 1, 1],
-    layout: 'NCHW',
-  };
-  const spec: PreprocessSpec = { ...parsePreProcessConfig(config.preProcessConfig ?? '', base), width, height };
-  // A warm-up run on a blank input: catches broken models at start, and gives the output shapes.
-  const input = new Float32Array(3 * width * height);
-  let outputs: Record<string, TensorLike>;
-  try {
-    outputs = (await session.run({ [inputName]: new (ort().Tensor)('float32', input, tensorDims(spec)) })) as Record<
-      string,
-      TensorLike
-    >;
-  } catch (err) {
-    throw new TsvisionError('MODEL', `model ${modelPath} failed on a ${width}x${height} input: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const infos: OutputInfo[] = session.outputNames.map((name) => ({ name, dims: outputs[name].dims }));
+async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{ model: ModelState; labels: string[] }> {
+  const opened = await openModel(config, env, { ...DETECT_FALLBACK_SPEC, mean: [0, 0, 0], std: [1, 1, 1] });
+  const { path: modelPath, spec, description, outputs: infos } = opened;
   let decoder: Decoder;
   try {
-    decoder = selectDecoder(infos, config.decoder, { width, height });
+    decoder = selectDecoder(infos, config.decoder, { width: spec.width, height: spec.height });
   } catch (err) {
-    throw new TsvisionError(
-      'MODEL',
-      `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder)`,
-    );
+    await closeModel(opened, env);
+    throw new TsvisionError('MODEL', `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder)`);
   }
   const classes = classCount(decoder, infos);
   let labels: string[] = description?.labelNames ?? [];
@@ -169,22 +103,8 @@ async function openModel(config: DetectConfig, env: ElementEnv): Promise<{ model
   } else if (decoder.defaultLabels) {
     labels = [...decoder.defaultLabels];
   }
-  env.log('info', `model ${modelPath}: input ${inputName} ${width}x${height}, decoder ${decoder.name}, ${classes ?? '?'} classes`);
-  const batchable = !(typeof dims[0] === 'number' && dims[0] > 0);
-  const batchSize = Math.max(1, config.batchSize ?? 1);
-  if (batchSize > 1 && !batchable) {
-    env.log('info', `${env.elementName}: ${path.basename(modelPath)} has a fixed batch of ${dims[0]}; frames run one by one (batch-size ignored)`);
-  }
-  const batcherKey = config.modelInstanceId ? `${config.modelInstanceId}\0${modelPath}` : null;
-  let entry = batcherKey ? sharedBatchers.get(batcherKey) : undefined;
-  if (!entry) {
-    const run = (data: Float32Array, d: readonly number[]) =>
-      session.run({ [inputName]: new (ort().Tensor)('float32', data, d as number[]) }) as Promise<Record<string, Tensor>>;
-    entry = { batcher: new Batcher(run, tensorDims(spec), batchable, batchSize, config.batchTimeout ?? 10), users: 0 };
-    if (batcherKey) sharedBatchers.set(batcherKey, entry);
-  }
-  entry.users++;
-  return { model: { path: modelPath, session, inputName, spec, decoder, batcher: entry.batcher, batcherKey, inputs: [input] }, labels };
+  env.log('info', `model ${modelPath}: input ${opened.inputName} ${spec.width}x${spec.height}, decoder ${decoder.name}, ${classes ?? '?'} classes`);
+  return { model: { ...opened, decoder, inputs: [] }, labels };
 }
 
 export async function createDetect(config: DetectConfig, env: ElementEnv): Promise<ElementLogic> {
@@ -208,7 +128,7 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
   }
   let model: ModelState | null = null;
   let labels: string[] = config.labelsFile ? readLabels(config.labelsFile) : [];
-  if (config.model && !hook.detect) ({ model, labels } = await openModel(config, env));
+  if (config.model && !hook.detect) ({ model, labels } = await openDetectModel(config, env));
 
   let transform: InputTransform | null = null;
   const ctx: DetectContext = Object.defineProperty(hookContext(env, args, labels), 'transform', {
@@ -236,14 +156,10 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
         dims = custom.dims;
         t = custom.transform ?? { scaleX: 1, scaleY: 1, padX: 0, padY: 0, inputWidth: m.spec.width, inputHeight: m.spec.height };
       } else {
-        // the frame's YUV colorimetry (caps) decides the matrix and range, like videoconvert
-        const c = frame.colorimetry;
-        const color: Partial<PreprocessSpec> = c ? { colorMatrix: c.matrix, colorRange: c.range } : {};
-        const spec: PreprocessSpec = { ...m.spec, ...color, ...(roi ? { roi } : {}) };
-        ({ tensor: data, transform: t } = preprocess(frameLayout(frame), spec, input));
+        ({ tensor: data, transform: t } = preprocessFrame(frame, m.spec, input, roi));
       }
       const outputs = custom
-        ? ((await m.session.run({ [m.inputName]: new (ort().Tensor)('float32', data, dims as number[]) })) as Record<string, Tensor>)
+        ? await runSession(m.session, m.inputName, data, dims)
         : ((await m.batcher.run(data)) as Record<string, Tensor>);
       return { outputs, transform: t };
     } finally {
@@ -323,13 +239,7 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
     },
     async destroy() {
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
-      if (model) {
-        const b = model.batcher;
-        env.log('info', `${env.elementName}: inference ran ${b.frames} frames in ${b.batches} runs (batch-size ${b.batchSize}, ${b.batchable ? 'dynamic' : 'fixed'} batch axis)`);
-        const entry = model.batcherKey ? sharedBatchers.get(model.batcherKey) : undefined;
-        if (entry && --entry.users === 0) sharedBatchers.delete(model.batcherKey!);
-        await releaseSession(model.session);
-      }
+      if (model) await closeModel(model, env);
     },
   };
 }

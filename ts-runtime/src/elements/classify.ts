@@ -1,0 +1,289 @@
+/**
+ * tsclassify's runtime side: classifies the objects already on a frame (crops) or the whole frame
+ * with an ONNX model, post-processed by the built-in scorer (activation, top-k, threshold, labels) or
+ * a postprocess() hook.
+ *
+ * All regions of a frame are preprocessed by the native addon into one buffer and run together
+ * (in runs of up to batch-size when the model's batch axis is dynamic, one by one otherwise). With
+ * reclassify-interval, the decision to classify a track is taken when its frame arrives (frames
+ * reach process() in order, even when several are in flight) and the pending result is cached at
+ * once, so a track is never classified twice within the interval.
+ */
+import type { Classification, ClassificationResult, ClassifyContext, ClassifyHook, ClassifySettings, Detection, Tensor } from '../../api';
+import { ReclassifyCache, l2Normalize, scoreClasses, selectRegions, type Activation, type Region } from '../../../elements/classify/index';
+import { tensorValues } from '../../../elements/detect/index';
+import type { TensorLike } from '../../../elements/detect/index';
+import type { PreprocessSpec } from '../../preprocess/index';
+import { HookRunner, SKIP, hookContext, parseModuleArgs, runSetup, type BaseConfig, type ElementEnv, type ElementLogic, type HostFrame, type ProcessResult, type ResultObject } from '../element.js';
+import { TsvisionError } from '../errors.js';
+import { loadHookModule, validateHooks } from '../hook-loader.js';
+import { checkLabelCount, readLabels } from '../labels.js';
+import { closeModel, openModel, preprocessFrame, type ModelConfig, type OpenModel } from '../model-session.js';
+import { executionProviders } from '../onnx.js';
+import { Sequencer } from '../sequencer.js';
+
+export interface ClassifyConfig extends BaseConfig, ModelConfig {
+  inferenceRegion?: 'full-frame' | 'roi-list';
+  objectClass?: string;
+  minWidth?: number;
+  minHeight?: number;
+  threshold?: number;
+  topK?: number;
+  activation?: Activation;
+  multiLabel?: boolean;
+  reclassifyInterval?: number;
+  /** Empty: the element's name. */
+  attributeName?: string;
+  outputType?: ClassifySettings['outputType'];
+}
+
+const CLASSIFY_HOOKS = ['setup', 'postprocess', 'teardown'] as const;
+
+/**
+ * Preprocessing of classifiers the manifest does not know: the torchvision / ONNX model zoo convention
+ * (RGB, 0..1, ImageNet mean and std), with the region stretched to the input as DeepStream and DL Streamer
+ * do for secondary classifiers.
+ */
+const CLASSIFY_FALLBACK_SPEC: Omit<PreprocessSpec, 'width' | 'height'> = {
+  resize: 'stretch',
+  padValue: 0,
+  channelOrder: 'RGB',
+  scale: 1 / 255,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  layout: 'NCHW',
+};
+
+/** Tracks absent for this many frames are forgotten by the reclassify cache (their track has ended). */
+const FORGET_TRACK_AFTER_FRAMES = 300;
+
+type Outputs = Record<string, Tensor>;
+
+export async function createClassify(config: ClassifyConfig, env: ElementEnv): Promise<ElementLogic> {
+  const hookModule = config.module ? loadHookModule(config.module) : null;
+  if (hookModule) validateHooks(hookModule, CLASSIFY_HOOKS);
+  const hook = (hookModule?.exports ?? {}) as ClassifyHook;
+  const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);
+  const args = parseModuleArgs(config.moduleArgs);
+  executionProviders(config.device);
+  if (!config.model) {
+    throw new TsvisionError('SETTINGS', `${env.elementName}: set the model property (an ONNX classification or embedding model)`);
+  }
+  const attribute = config.attributeName || env.elementName;
+  const fullFrame = config.inferenceRegion === 'full-frame';
+  const filter = {
+    objectClass: new Set(
+      (config.objectClass ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+    minWidth: config.minWidth ?? 0,
+    minHeight: config.minHeight ?? 0,
+  };
+
+  const model: OpenModel = await openModel(config, env, CLASSIFY_FALLBACK_SPEC);
+  // A centre crop (ImageNet-style evaluation of whole photos) would cut the edges off a tight object box:
+  // objects are letterboxed whole instead, unless pre-process-config chooses the resize mode.
+  if (!fullFrame && model.spec.resize === 'centre-crop' && !/(^|,)\s*resize\s*=/.test(config.preProcessConfig ?? '')) {
+    model.spec = { ...model.spec, resize: 'letterbox-centre' };
+  }
+  let labels: string[] = [];
+  let outputType: 'classification' | 'embedding';
+  let outputName: string;
+  try {
+    const configured = config.outputType ?? 'auto';
+    outputType = configured === 'auto' ? (model.description?.task === 'embedding' ? 'embedding' : 'classification') : configured;
+    outputName = model.outputs[0].name;
+    const size: number = model.outputs[0].dims.slice(1).reduce<number>((a, b) => a * Number(b), 1);
+    if (config.labelsFile) {
+      labels = readLabels(config.labelsFile);
+      if (outputType === 'classification') checkLabelCount(labels, size, config.labelsFile, model.path);
+    } else if (model.description?.labelsPath) {
+      labels = readLabels(model.description.labelsPath);
+    } else {
+      labels = model.description?.labelNames ?? [];
+    }
+    if (outputType === 'classification' && labels.length > 0 && labels.length !== size && !hook.postprocess) {
+      checkLabelCount(labels, size, model.description?.labelsPath ?? 'the model manifest', model.path);
+    }
+    env.log('info', `model ${model.path}: input ${model.inputName} ${model.spec.width}x${model.spec.height}, output ${outputName} (${size} values, ${outputType})`);
+  } catch (err) {
+    await closeModel(model, env, 'inputs');
+    throw err;
+  }
+
+  const settings: ClassifySettings = {
+    outputType,
+    activation: config.activation ?? 'auto',
+    multiLabel: config.multiLabel ?? false,
+    topK: config.topK ?? 1,
+    threshold: config.threshold ?? 0,
+    reclassifyInterval: config.reclassifyInterval ?? 1,
+  };
+  const ctx: ClassifyContext = { ...hookContext(env, args, labels), attributeName: attribute, settings };
+  await runSetup(runner, hook.setup?.bind(hook), ctx, env);
+
+  const cache = new ReclassifyCache<Promise<Classification[]>>(settings.reclassifyInterval, FORGET_TRACK_AFTER_FRAMES);
+  const inOrder = new Sequencer();
+  const itemSize = 3 * model.spec.width * model.spec.height;
+
+  /** The built-in post-processing of one input's outputs. */
+  function builtIn(outputs: Outputs): Classification[] {
+    const values = tensorValues(outputs[outputName] as TensorLike);
+    if (outputType === 'embedding') {
+      return [{ attribute, label: '', classId: -1, confidence: 1, embedding: l2Normalize(values) }];
+    }
+    return scoreClasses(values, { ...settings, labels, attribute });
+  }
+
+  function checkResults(value: unknown): Classification[] {
+    if (!Array.isArray(value)) {
+      throw new TsvisionError('HOOK', `${env.elementName}: postprocess() must return an array of classifications, got ${typeof value}`);
+    }
+    return value.map((c: ClassificationResult | null, i) => {
+      if (!c || typeof c.label !== 'string') {
+        throw new TsvisionError('HOOK', `${env.elementName}: postprocess() returned an invalid classification at index ${i}: expected { label, classId?, confidence?, attribute?, embedding? }`);
+      }
+      if (c.embedding !== undefined && !(c.embedding instanceof Float32Array)) {
+        throw new TsvisionError('HOOK', `${env.elementName}: postprocess() classification ${i}: embedding must be a Float32Array`);
+      }
+      return {
+        attribute: c.attribute || attribute,
+        label: c.label,
+        classId: typeof c.classId === 'number' ? c.classId : -1,
+        confidence: typeof c.confidence === 'number' ? c.confidence : 1,
+        ...(c.embedding ? { embedding: c.embedding } : {}),
+      };
+    });
+  }
+
+  /** Post-processes each input's outputs, in frame order (hooks see frames sequentially). */
+  async function postprocessAll(frame: HostFrame, objects: (Detection | null)[], outputs: Outputs[]): Promise<Classification[][] | typeof SKIP> {
+    if (!hook.postprocess) return outputs.map(builtIn);
+    const out: Classification[][] = [];
+    for (let i = 0; i < outputs.length; i++) {
+      const r = await runner.run('postprocess', () => hook.postprocess!(outputs[i], objects[i], frame, ctx));
+      if (r === SKIP) return SKIP;
+      out.push(checkResults(r));
+    }
+    return out;
+  }
+
+  /** Runs the model on the given regions of the frame (or the whole frame for `[undefined]`). */
+  async function infer(frame: HostFrame, boxes: (Region['box'] | undefined)[]): Promise<Outputs[]> {
+    if (boxes.length === 0) return [];
+    const joined = new Float32Array(itemSize * boxes.length);
+    boxes.forEach((box, i) => preprocessFrame(frame, model.spec, joined.subarray(i * itemSize, (i + 1) * itemSize), box));
+    // A single full-frame input may meet other streams' frames in the shared batcher (model-instance-id).
+    if (boxes.length === 1 && boxes[0] === undefined) return [(await model.batcher.run(joined)) as Outputs];
+    return (await model.batcher.runMany(joined, boxes.length)) as Outputs[];
+  }
+
+  async function processFullFrame(frame: HostFrame): Promise<ProcessResult> {
+    const ticket = inOrder.ticket();
+    try {
+      const outputs = await infer(frame, [undefined]);
+      return await ticket.run(async () => {
+        const results = await postprocessAll(frame, [null], outputs);
+        if (results === SKIP) return { objects: [], skipped: true };
+        return { objects: [], frameClassifications: results[0] };
+      });
+    } finally {
+      ticket.release();
+    }
+  }
+
+  async function processRegions(frame: HostFrame): Promise<ProcessResult> {
+    const ticket = inOrder.ticket();
+    try {
+      // Decided synchronously, in frame order: which objects run, which reuse a (possibly pending) result.
+      const regions = selectRegions(frame.detections, frame.width, frame.height, filter);
+      const toRun: Region[] = [];
+      const reused = new Map<number, Promise<Classification[]>>();
+      let settle: ((results: Classification[][] | null) => void) | null = null;
+      const batchResults = new Promise<Classification[][] | null>((resolve) => (settle = resolve));
+      for (const region of regions) {
+        const trackId = frame.detections[region.index].trackId;
+        const cached = typeof trackId === 'number' ? cache.lookup(trackId, frame.index) : undefined;
+        if (cached) {
+          reused.set(region.index, cached);
+          continue;
+        }
+        const slot = toRun.length;
+        toRun.push(region);
+        if (typeof trackId === 'number') {
+          const pending = batchResults.then((r) => {
+            if (!r) throw new Error('classification failed');
+            return r[slot];
+          });
+          pending.catch(() => undefined);
+          cache.store(trackId, frame.index, pending);
+        }
+      }
+      // Boxes tstrack predicted (no detection on this frame) keep their track's last result.
+      frame.detections.forEach((d, index) => {
+        if (!d.predicted || typeof d.trackId !== 'number') return;
+        const last = cache.peek(d.trackId, frame.index);
+        if (last) reused.set(index, last);
+      });
+      cache.sweep(frame.index);
+
+      const forgetRun = () => {
+        for (const r of toRun) {
+          const trackId = frame.detections[r.index].trackId;
+          if (typeof trackId === 'number') cache.forget(trackId);
+        }
+      };
+      let results: Classification[][] | typeof SKIP;
+      try {
+        const outputs = await infer(
+          frame,
+          toRun.map((r) => r.box),
+        );
+        results = await ticket.run(() =>
+          postprocessAll(
+            frame,
+            toRun.map((r) => frame.detections[r.index]),
+            outputs,
+          ),
+        );
+      } catch (err) {
+        settle!(null);
+        forgetRun();
+        throw err;
+      }
+      settle!(results === SKIP ? null : results);
+      if (results === SKIP) {
+        forgetRun();
+        return { objects: [], skipped: true };
+      }
+
+      const objects: ResultObject[] = [];
+      const add = (index: number, classifications: Classification[]) => {
+        const d = frame.detections[index];
+        objects.push({ box: d.box, label: d.label, classId: d.classId, confidence: d.confidence, trackId: null, classifications, sourceIndex: index });
+      };
+      toRun.forEach((r, i) => add(r.index, results[i]));
+      for (const [index, pending] of reused) {
+        const classifications = await pending.catch(() => null);
+        if (classifications) add(index, classifications);
+      }
+      objects.sort((a, b) => a.sourceIndex - b.sourceIndex);
+      return { objects };
+    } finally {
+      ticket.release();
+    }
+  }
+
+  return {
+    process(frame: HostFrame): Promise<ProcessResult> {
+      return fullFrame ? processFullFrame(frame) : processRegions(frame);
+    },
+    async destroy() {
+      if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
+      cache.clear();
+      await closeModel(model, env, 'inputs');
+    },
+  };
+}
