@@ -127,8 +127,8 @@ function groupByFrame(rows: readonly MotRow[]): Map<number, MotRow[]> {
   return m;
 }
 
-/** motmetrics' boxiou → 1 − IoU, NaN when above maxDistance. */
-function distanceMatrix(gt: readonly MotRow[], hyp: readonly MotRow[], maxDistance: number): Float64Array {
+/** motmetrics' boxiou → 1 − IoU, NaN when above maxDistance (row-major gt.length x hyp.length). */
+export function distanceMatrix(gt: readonly MotRow[], hyp: readonly MotRow[], maxDistance: number): Float64Array {
   const d = new Float64Array(gt.length * hyp.length);
   for (let i = 0; i < gt.length; i++) {
     const a = gt[i];
@@ -218,6 +218,18 @@ function div(a: number, b: number): number {
 /** Object / hypothesis identifier (MOTChallenge ids are numbers; the accumulator also takes strings). */
 export type TrackKey = number | string;
 
+/** One accumulator event (motmetrics' mot_events rows other than RAW): what happened to an object / hypothesis on a frame. */
+export interface MotEvent {
+  frame: number;
+  type: 'MATCH' | 'SWITCH' | 'MISS' | 'FP';
+  /** Object (ground-truth) id; null for FP. */
+  oid: TrackKey | null;
+  /** Hypothesis id; null for MISS. */
+  hid: TrackKey | null;
+  /** SWITCH: the hypothesis the object was matched to before. */
+  previousHid?: TrackKey;
+}
+
 /**
  * Frame-by-frame event accumulator — a port of py-motmetrics' `MOTAccumulator` (update semantics of
  * motmetrics >= 1.4, max_switch_time = ∞) plus the metrics `mh.compute` derives from its events.
@@ -246,8 +258,12 @@ export class MotAccumulator {
   private readonly hCount = new Map<TrackKey, number>();
   private readonly tps = new Map<TrackKey, Map<TrackKey, number>>();
 
-  constructor(options: { carryOver?: 'last-frame' | 'any' } = {}) {
+  /** Events of every update when constructed with `recordEvents` (otherwise null). */
+  readonly events: MotEvent[] | null;
+
+  constructor(options: { carryOver?: 'last-frame' | 'any'; recordEvents?: boolean } = {}) {
     this.carryAny = options.carryOver === 'any';
+    this.events = options.recordEvents === true ? [] : null;
   }
 
   private trace(o: TrackKey, v: number): void {
@@ -318,6 +334,7 @@ export class MotAccumulator {
         this.matches++;
         this.sumD += dist;
         this.trace(o, 1);
+        this.events?.push({ frame, type: 'MATCH', oid: o, hid: hids[j] });
       }
       // 2. Maximum-cardinality, minimum-distance assignment of the rest.
       for (let i = 0; i < no; i++) if (oMasked[i] === 1) d.fill(NaN, i * nh, (i + 1) * nh);
@@ -341,6 +358,9 @@ export class MotAccumulator {
         this.lastMatch.set(o, frame);
         if (isSwitch) this.idsw++;
         else this.matches++;
+        if (this.events !== null) {
+          this.events.push(isSwitch ? { frame, type: 'SWITCH', oid: o, hid: h, previousHid: prev } : { frame, type: 'MATCH', oid: o, hid: h });
+        }
         this.sumD += dist;
         oMasked[i] = 1;
         hMasked[j] = 1;
@@ -354,8 +374,13 @@ export class MotAccumulator {
       if (oMasked[i] === 1) continue;
       this.fn++;
       this.trace(oids[i], 0);
+      this.events?.push({ frame, type: 'MISS', oid: oids[i], hid: null });
     }
-    for (let j = 0; j < nh; j++) if (hMasked[j] === 0) this.fp++;
+    for (let j = 0; j < nh; j++) {
+      if (hMasked[j] !== 0) continue;
+      this.fp++;
+      this.events?.push({ frame, type: 'FP', oid: null, hid: hids[j] });
+    }
     for (const o of oids) this.lastOccurrence.set(o, frame);
     this.lastUpdateFrame = frame;
     return frame;
@@ -417,6 +442,15 @@ export class MotAccumulator {
 
 /** Evaluates a hypothesis (tracker output) against ground truth; both as parsed rows or MOTChallenge text. */
 export function evaluateMot(gtIn: readonly MotRow[] | string, hypIn: readonly MotRow[] | string, options: EvaluateOptions = {}): MotMetrics {
+  return accumulateMot(gtIn, hypIn, options).compute();
+}
+
+/** The accumulator evaluateMot computes its metrics from (`recordEvents`: keep the per-frame events). */
+export function accumulateMot(
+  gtIn: readonly MotRow[] | string,
+  hypIn: readonly MotRow[] | string,
+  options: EvaluateOptions & { recordEvents?: boolean } = {},
+): MotAccumulator {
   const maxDistance = options.maxDistance ?? 0.5;
   let gt = typeof gtIn === 'string' ? parseMot(gtIn) : gtIn;
   const hyp = typeof hypIn === 'string' ? parseMot(hypIn) : hypIn;
@@ -424,12 +458,12 @@ export function evaluateMot(gtIn: readonly MotRow[] | string, hypIn: readonly Mo
   const gtBy = groupByFrame(gt);
   const hypBy = groupByFrame(hyp);
   const frames = [...new Set([...gtBy.keys(), ...hypBy.keys()])].sort((a, b) => a - b);
-  const acc = new MotAccumulator({ carryOver: options.carryOver });
+  const acc = new MotAccumulator({ carryOver: options.carryOver, recordEvents: options.recordEvents });
   for (const frame of frames) {
     const g = gtBy.get(frame) ?? [];
     const h = hypBy.get(frame) ?? [];
     const dist = g.length > 0 && h.length > 0 ? distanceMatrix(g, h, maxDistance) : new Float64Array(0);
     acc.update(g.map((r) => r.id), h.map((r) => r.id), dist, frame);
   }
-  return acc.compute();
+  return acc;
 }

@@ -9,7 +9,8 @@ import {
   type TrackEvent,
   type TrackerKind,
 } from '../../elements/track/index.js';
-import { evaluateMot, parseMot } from '../../eval/mot/metrics.js';
+import { analyseErrors } from '../../eval/mot/error-analysis.js';
+import { accumulateMot, evaluateMot, parseMot } from '../../eval/mot/metrics.js';
 import { runOffline, runOfflineSequence } from '../../eval/mot/run-offline.js';
 
 function det(x: number, y: number, w = 50, h = 100, confidence = 0.9, classId = 0, label = 'person'): Detection {
@@ -254,10 +255,10 @@ describe('offline MOT15 evaluation', () => {
     console.log(
       `[TUD-Campus bytetrack defaults] MOTA ${m.mota.toFixed(4)} IDF1 ${m.idf1.toFixed(4)} FP ${m.fp} FN ${m.fn} IDSW ${m.idsw} tracks ${res.trackCount}`,
     );
-    // Regression floor (measured 0.630 / 0.692). The brief's 0.65 / 0.70 is not reached: see eval/mot/README.md
-    // (detection-limited; no configuration of a 432-point sweep exceeds MOTA 0.643).
+    // Regression floor (measured 0.632 / 0.742: FP 27, FN 101, IDSW 4). MOTA 0.65 is not reached: the detections
+    // bound it (see the next test and eval/mot/README.md, "Error analysis").
     expect(m.mota).toBeGreaterThanOrEqual(0.62);
-    expect(m.idf1).toBeGreaterThanOrEqual(0.68);
+    expect(m.idf1).toBeGreaterThanOrEqual(0.70);
     expect(res.rejected).toBe(0);
     // Output rows are detection boxes of the frame (never predicted boxes) with positive ids.
     const dets = parseMot(readFileSync(`${TUD}/det/det.txt`, 'utf8'));
@@ -267,6 +268,55 @@ describe('offline MOT15 evaluation', () => {
       expect(r.id).toBeGreaterThan(0);
       expect(detKeys.has(key(r.frame, r.x, r.y))).toBe(true);
     }
+  });
+
+  it('error analysis of the defaults on TUD-Campus: what the detections allow', () => {
+    const gt = readFileSync(`${TUD}/gt/gt.txt`, 'utf8');
+    const detText = readFileSync(`${TUD}/det/det.txt`, 'utf8');
+    const res = runOfflineSequence(TUD);
+    const a = analyseErrors(gt, detText, res.rows);
+    const m = evaluateMot(gt, res.text);
+    // The analysis splits exactly the errors metrics.ts counts.
+    expect([a.fn.total, a.fp.total, a.idsw]).toEqual([m.fn, m.fp, m.idsw]);
+    expect(a.fn.noDetection + a.fn.detectionNotReported).toBe(m.fn);
+    expect(a.fp.duplicate + a.fp.poorlyLocalised + a.fp.noObject).toBe(m.fp);
+    // 95 of the 359 gt boxes have no detection of their own at IoU >= 0.5 (81 have none at all, 14 share their only
+    // one with another person): any output of detection boxes has FN >= 95.
+    expect(a.numGt).toBe(359);
+    expect(a.fnFloor).toBe(95);
+    expect(a.motaBound).toBeCloseTo(1 - 95 / 359, 12);
+    // The defaults' errors (eval/mot/README.md): 94 + 7 misses (the split follows one maximum matching: where a
+    // detection could cover either of two people it counts one of them as covered), 17 poorly localised boxes of
+    // tracked people and 10 boxes on no annotated person.
+    expect([a.fn.noDetection, a.fn.detectionNotReported]).toEqual([94, 7]);
+    expect([a.fp.poorlyLocalised, a.fp.noObject, a.fp.duplicate]).toEqual([17, 10, 0]);
+    // The best confidence threshold on the raw detections, even with perfect identities, stays below 0.65.
+    expect(a.bestThreshold.mota).toBeLessThan(0.65);
+    expect(a.bestThreshold.mota).toBeCloseTo(1 - 130 / 359, 12);
+  });
+
+  it('error analysis classifies misses and false positives', () => {
+    const row = (frame: number, id: number, x: number, w = 10, conf = 1) => `${frame},${id},${x},0,${w},20,${conf},-1,-1,-1`;
+    const gt = [row(1, 1, 0), row(1, 2, 100), row(1, 3, 200), row(2, 1, 0)].join('\n');
+    // Frame 1: a detection for each object and one on nothing; frame 2: none.
+    const det = [row(1, -1, 0, 10, 0.9), row(1, -1, 100, 10, 0.8), row(1, -1, 203, 10, 0.7), row(1, -1, 400, 10, 0.6)].join('\n');
+    // The tracker reports object 1 twice (the second box IoU 0.6), object 2 not at all, object 3's shifted box (IoU
+    // 0.54 → matched) and the box on nothing; frame 2 shifts object 1 by 4 (IoU 0.43: poorly localised).
+    const hyp = [row(1, 7, 0), row(1, 8, 2.5), row(1, 9, 203), row(1, 10, 400), row(2, 7, 4)].join('\n');
+    const a = analyseErrors(gt, det, hyp);
+    expect(a.fnFloor).toBe(1); // frame 2 has no detection
+    expect(a.detectionFp).toBe(1);
+    expect(a.fn).toEqual({ total: 2, noDetection: 1, detectionNotReported: 1 });
+    expect(a.fp).toEqual({ total: 3, duplicate: 1, poorlyLocalised: 1, noObject: 1 });
+    expect(a.idsw).toBe(0);
+    // Threshold 0.7 drops the 0.6 box on nothing and keeps all true ones: FN 1 (frame 2), FP 0.
+    expect(a.bestThreshold).toEqual({ threshold: 0.7, fp: 0, fn: 1, mota: 0.75 });
+    expect(a.lines.length).toBe(5);
+    // The accumulator's events, when recorded, add up to its counts.
+    const acc = accumulateMot(gt, hyp, { recordEvents: true });
+    const c = acc.compute();
+    const count = (type: string) => acc.events!.filter((e) => e.type === type).length;
+    expect([count('MISS'), count('FP'), count('SWITCH'), count('MATCH')]).toEqual([c.fn, c.fp, c.idsw, c.numMatches]);
   });
 
   it('sort with classic settings reproduces the reference SORT result on TUD-Campus', () => {
