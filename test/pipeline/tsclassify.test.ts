@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COCO_LABELS, HOOKS, MEDIA, MODELS, YOLOX, gstLaunch, readJsonl, run, tempDir, type RunResult } from '../helpers/gst';
+import { withDynamicBatch } from '../helpers/onnx-batch';
 
 const MOBILENET = path.join(MODELS, 'mobilenet_v2_quant_nnstreamer.onnx');
 const IMAGENET_LABELS = path.join(MODELS, 'imagenet_classes_1000.txt');
@@ -140,12 +141,56 @@ describe('tsclassify: per object', () => {
     );
     const people = frames[0].objects;
     expect(people.length).toBeGreaterThan(0);
+    // a downstream hook reads the vectors off the ROI metas
+    const downstream = await launch(
+      `filesrc location=${path.join(MEDIA, 'person.jpg')} ! jpegdec ! videoconvert ! tsdetect model=${YOLOX} labels-file=${COCO_LABELS} object-class=person ! ` +
+        `tsclassify model=${OSNET} attribute-name=reid ! tsdetect module=${HOOKS}/read-embeddings.ts ! fakesink`,
+      {},
+      ['-m'],
+    );
+    const seen = [...downstream.output.matchAll(/embedding, label=\(string\)person, attribute=\(string\)reid, length=\(g\w+\)(\d+), norm=\(g?double\)([\d.e+-]+)/g)];
+    expect(seen).toHaveLength(people.length);
+    for (const m of seen) {
+      expect(Number(m[1])).toBe(512);
+      expect(Number(m[2])).toBeCloseTo(1, 4);
+    }
     for (const p of people) {
       const [c] = p.classifications;
       expect(c.attribute).toBe('reid');
       expect(c.embedding).toHaveLength(512);
       const norm = Math.hypot(...c.embedding!);
       expect(norm).toBeCloseTo(1, 4);
+    }
+  });
+});
+
+describe('tsclassify: all regions of a frame in one run (dynamic batch axis)', () => {
+  it('runs the regions of each frame together, capped by batch-size, with the same results as one by one', async () => {
+    // MobileNetV2 with its batch axis made dynamic at test time (same file name: the manifest still describes it)
+    const dir = tempDir();
+    const dynamic = path.join(dir, 'mobilenet_v2_quant_nnstreamer.onnx');
+    const report = withDynamicBatch(MOBILENET, dynamic, 'N', { reshapeBatch: true });
+    expect(report.inputs).toEqual(['input']);
+    const source = `videotestsrc num-buffers=2 pattern=ball ! video/x-raw,width=320,height=240 ! tsdetect module=${HOOKS}/classify-regions.ts`;
+    const classify = async (model: string, extra = '') => {
+      const out = path.join(dir, `out-${Math.random()}.jsonl`);
+      const r = await launch(`${source} ! tsclassify model=${model} labels-file=${IMAGENET_LABELS} top-k=2 ${extra} ! tsexport location=${out} ! fakesink`, { GST_DEBUG: 'tsclassify:4' });
+      return { frames: readJsonl(out) as unknown as ExportedFrame[], stats: inferenceStats(r) };
+    };
+    const single = await classify(MOBILENET);
+    const batched = await classify(dynamic);
+    const capped = await classify(dynamic, 'batch-size=2');
+    expect(single.stats).toEqual([{ inputs: 6, runs: 6 }]);
+    expect(batched.stats).toEqual([{ inputs: 6, runs: 2 }]); // three regions per frame, one run per frame
+    expect(capped.stats).toEqual([{ inputs: 6, runs: 4 }]); // 2 + 1 per frame
+    for (const other of [batched, capped]) {
+      other.frames.forEach((f, i) =>
+        f.objects.forEach((o, j) => {
+          const want = single.frames[i].objects[j].classifications;
+          expect(o.classifications.map((c) => c.label)).toEqual(want.map((c) => c.label));
+          o.classifications.forEach((c, k) => expect(c.confidence).toBeCloseTo(want[k].confidence, 4));
+        }),
+      );
     }
   });
 });

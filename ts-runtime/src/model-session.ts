@@ -113,8 +113,17 @@ export async function openModel(config: ModelConfig, env: ElementEnv, fallback: 
     throw new TsvisionError('MODEL', `model ${modelPath} failed on a ${width}x${height} input: ${(err as Error).message.split('\n')[0]}`);
   }
   const infos: OutputInfo[] = session.outputNames.map((name) => ({ name, dims: outputs[name].dims }));
-  const batchable = !(typeof dims[0] === 'number' && dims[0] > 0);
   const batchSize = Math.max(1, config.batchSize ?? 1);
+  let batchable = !(typeof dims[0] === 'number' && dims[0] > 0);
+  if (batchable && batchSize > 1) {
+    // A graph can declare a dynamic batch axis and still fold the batch into another axis (a Reshape with a
+    // hard-coded 1): check with two inputs that every output carries the batch, else run inputs one by one.
+    const problem = await checkBatchAxis(session, inputName, spec, infos);
+    if (problem) {
+      env.log('warning', `${env.elementName}: ${path.basename(modelPath)} declares a dynamic batch axis but ${problem}; inputs run one by one (batch-size ignored)`);
+      batchable = false;
+    }
+  }
   if (batchSize > 1 && !batchable) {
     env.log('info', `${env.elementName}: ${path.basename(modelPath)} has a fixed batch of ${dims[0]}; inputs run one by one (batch-size ignored)`);
   }
@@ -127,6 +136,24 @@ export async function openModel(config: ModelConfig, env: ElementEnv, fallback: 
   }
   entry.users++;
   return { path: modelPath, session, inputName, spec, description, outputs: infos, batchable, batcher: entry.batcher, batcherKey };
+}
+
+/** Why a batch of 2 does not give two batch-1 outputs per output, or null when it does. */
+async function checkBatchAxis(session: InferenceSession, inputName: string, spec: PreprocessSpec, single: readonly OutputInfo[]): Promise<string | null> {
+  let outputs: Record<string, TensorLike>;
+  try {
+    outputs = (await runSession(session, inputName, new Float32Array(2 * 3 * spec.width * spec.height), tensorDims(spec, 2))) as Record<string, TensorLike>;
+  } catch (err) {
+    return `it fails on a batch of 2 (${(err as Error).message.split('\n')[0]})`;
+  }
+  for (const one of single) {
+    const two = outputs[one.name].dims.map(Number);
+    const want = [2, ...one.dims.slice(1).map(Number)];
+    if (Number(one.dims[0]) !== 1 || two.join(',') !== want.join(',')) {
+      return `output ${one.name} has shape [${two.join(', ')}] for a batch of 2 (expected [${want.join(', ')}])`;
+    }
+  }
+  return null;
 }
 
 /** Logs what batching achieved and releases the session (and the shared batcher with its last user). */
