@@ -10,35 +10,14 @@
  *   node bench/track-bench.mjs [--pipeline]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { importTs } from '../scripts/lib/import-ts.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 
-async function loadTrackers() {
-  const esbuild = require(path.join(ROOT, 'node_modules', 'esbuild'));
-  const result = esbuild.buildSync({
-    entryPoints: [path.join(ROOT, 'elements', 'track', 'index.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node18',
-    write: false,
-    logLevel: 'error',
-  });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsvision-track-bench-'));
-  const file = path.join(dir, 'track.mjs');
-  writeFileSync(file, result.outputFiles[0].text);
-  try {
-    return await import(pathToFileURL(file).href);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const loadTrackers = () => importTs('elements/track/index.ts');
 
 /** 100 objects on a 1920x1080 grid, each with its own velocity; jittered boxes, confidences in 0.5..1. */
 function makeFrames(count, n = 100) {

@@ -1,14 +1,14 @@
 /**
  * Cross-stream batching on a real model: two streams in one gst-launch-1.0 process share one
  * session (model-instance-id) of a detector whose batch axis was made dynamic at test time
- * (test/helpers/onnx-batch.ts), so their frames run two at a time; each stream's results must be
+ * (models/dynamic-batch.ts), so their frames run two at a time; each stream's results must be
  * those it gets alone.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEDIA, MODELS, gstLaunch, readJsonl, tempDir, type JsonlFrame, type RunResult } from '../helpers/gst';
-import { withDynamicBatch } from '../helpers/onnx-batch';
+import { withDynamicBatch } from '../../models/dynamic-batch';
 
 // light_person_detector: its head reshapes with a hard-coded batch of 1, rewritten to 0 ("copy the
 // input's batch"); the rewritten model gives exactly the original's outputs item by item

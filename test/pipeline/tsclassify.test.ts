@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COCO_LABELS, HOOKS, MEDIA, MODELS, YOLOX, gstLaunch, readJsonl, run, tempDir, type RunResult } from '../helpers/gst';
-import { withDynamicBatch } from '../helpers/onnx-batch';
+import { withDynamicBatch } from '../../models/dynamic-batch';
 
 const MOBILENET = path.join(MODELS, 'mobilenet_v2_quant_nnstreamer.onnx');
 const IMAGENET_LABELS = path.join(MODELS, 'imagenet_classes_1000.txt');

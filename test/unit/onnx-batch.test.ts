@@ -1,5 +1,5 @@
 /**
- * The ONNX dynamic-batch rewriter (test/helpers/onnx-batch.ts) on the real models of ../shared/models:
+ * The ONNX dynamic-batch rewriter (models/dynamic-batch.ts) on the real models of ../shared/models:
  * the rewritten graph has a symbolic batch axis and gives, item by item, what the original model
  * gives at batch 1.
  */
@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir, MODELS } from '../helpers/gst';
-import { decodeMessage, encodeMessage, withDynamicBatch, type DynamicBatchOptions } from '../helpers/onnx-batch';
+import { decodeMessage, encodeMessage, withDynamicBatch, type DynamicBatchOptions } from '../../models/dynamic-batch';
 
 const dir = tempDir('tsvision-onnx-batch-');
 const sessions: ort.InferenceSession[] = [];

@@ -1,6 +1,11 @@
 /**
- * Test helper: rewrites an ONNX model with a fixed batch of 1 into one with a dynamic (symbolic)
- * batch axis, working directly on the protobuf wire format (no onnx package needed).
+ * Rewrites an ONNX model with a fixed batch of 1 into one with a dynamic (symbolic) batch axis, working
+ * directly on the protobuf wire format (no onnx package needed), so that tsdetect/tsclassify can run several
+ * inputs per inference (`batch-size`). Verify the result (the tests do, on the models of ../shared): some graphs
+ * need `reshapeBatch`, and models quantised with one scale per tensor (DynamicQuantizeLinear) give results that
+ * depend on the other inputs of the batch. The elements check at start that the outputs carry the batch axis.
+ *
+ * Used by the tests and by `npm run bench` (four streams batched on yolox_nano made dynamic).
  *
  * ONNX field numbers used (onnx.proto3):
  *   ModelProto.graph = 7
