@@ -6,6 +6,7 @@
 #include "gsttsclassify.h"
 #include "gsttsdetect.h"
 #include "gsttsexport.h"
+#include "gsttsoverlay.h"
 #include "gsttstrack.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
@@ -14,6 +15,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
   ok |= GST_ELEMENT_REGISTER(tsclassify, plugin);
   ok |= GST_ELEMENT_REGISTER(tsexport, plugin);
   ok |= GST_ELEMENT_REGISTER(tstrack, plugin);
+  ok |= GST_ELEMENT_REGISTER(tsoverlay, plugin);
   return ok;
 }
 

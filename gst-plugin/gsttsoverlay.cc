@@ -1,0 +1,583 @@
+/**
+ * SECTION:element-tsoverlay
+ * @title: tsoverlay
+ *
+ * Draws the objects on each buffer (GstVideoRegionOfInterestMeta, e.g. from tsdetect, tstrack,
+ * tsclassify or any DL Streamer-style element) into the video, in place: each object's box and a
+ * label with its track id, label, confidence and, one per line, its classifications
+ * (`attribute: label confidence`, the best class of each attribute), and the frame's own
+ * classifications (tsclassify `inference-region=full-frame`) in the top-left corner, on dark grey.
+ * Boxes that tstrack predicted on a frame without inference
+ * (`predicted=true` in the `object_id` param) are drawn dashed. ROI metas written by other
+ * elements without a DL Streamer `detection` param are drawn with their `roi_type` as label and
+ * no confidence.
+ *
+ * Each object gets a colour from an endless, deterministic palette (see `color-by`): the same
+ * class id (or, for objects without one, the same label) or the same track id always gets the
+ * same colour, in every run and in every format. The label is drawn on a filled background of the
+ * object's colour, in black or white (whichever reads better), above the box (inside it when there
+ * is no room above), in a built-in bitmap font scaled by an integer factor chosen from the frame
+ * size (`text-scale`). Line thickness follows the frame size too (`thickness`).
+ *
+ * The element draws straight into RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 and NV12 frames (no
+ * videoconvert needed); for I420 and NV12 the colours are converted to YUV with the stream's
+ * colorimetry and the chroma is drawn at half resolution. Other formats: insert videoconvert.
+ *
+ * Buffers without ROI metas (and without frame classifications) pass through untouched and are not
+ * even mapped, so the element costs next to nothing on frames with nothing to draw. A buffer that
+ * has something to draw and is not writable (e.g. shared after a tee) is copied first, as with any
+ * in-place filter.
+ *
+ * ## Example
+ * |[
+ * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! \
+ *   tsdetect model=yolox_nano_416.onnx labels-file=coco_classes.txt threshold=0.4 ! \
+ *   tstrack ! tsoverlay color-by=track ! videoconvert ! autovideosink
+ * ]| Detects, tracks and draws the objects of a video, each track in its own colour.
+ * |[
+ * gst-launch-1.0 videotestsrc ! video/x-raw,format=NV12,width=1280,height=720 ! \
+ *   tsdetect module=hook.ts ! tsoverlay draw-confidence=false thickness=4 ! \
+ *   x264enc ! mp4mux ! filesink location=overlay.mp4
+ * ]| Draws a hook's detections on NV12 frames, without confidences, with 4-pixel lines.
+ */
+#include "gsttsoverlay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "overlay-draw.h"
+#include "roi-meta.h"
+
+GST_DEBUG_CATEGORY_STATIC(gst_ts_overlay_debug);
+#define GST_CAT_DEFAULT gst_ts_overlay_debug
+
+using tsv::overlay::Canvas;
+using tsv::overlay::Rgb;
+
+enum {
+  PROP_0,
+  PROP_COLOR_BY,
+  PROP_DRAW_BOXES,
+  PROP_DRAW_LABELS,
+  PROP_DRAW_CONFIDENCE,
+  PROP_DRAW_TRACK_ID,
+  PROP_DRAW_CLASSIFICATIONS,
+  PROP_DRAW_PREDICTED,
+  PROP_THICKNESS,
+  PROP_TEXT_SCALE,
+};
+
+#define DEFAULT_COLOR_BY GST_TS_OVERLAY_COLOR_BY_CLASS
+#define DEFAULT_DRAW_BOXES TRUE
+#define DEFAULT_DRAW_LABELS TRUE
+#define DEFAULT_DRAW_CONFIDENCE TRUE
+#define DEFAULT_DRAW_TRACK_ID TRUE
+#define DEFAULT_DRAW_CLASSIFICATIONS TRUE
+#define DEFAULT_DRAW_PREDICTED TRUE
+#define DEFAULT_THICKNESS 0
+#define DEFAULT_TEXT_SCALE 0
+#define MAX_THICKNESS 100
+#define MAX_TEXT_SCALE 50
+
+/* Objects without a track id under color-by=track. */
+static const Rgb UNTRACKED_COLOR = {160, 160, 160};
+/* The background of the frame's own classifications (top-left corner). */
+static const Rgb FRAME_LABEL_COLOR = {40, 40, 40};
+
+#define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(VIDEO_FORMATS)));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(VIDEO_FORMATS)));
+
+/* The properties; guarded by the object lock, copied once per frame. */
+struct TsOverlaySettings {
+  GstTsOverlayColorBy color_by = DEFAULT_COLOR_BY;
+  gboolean draw_boxes = DEFAULT_DRAW_BOXES;
+  gboolean draw_labels = DEFAULT_DRAW_LABELS;
+  gboolean draw_confidence = DEFAULT_DRAW_CONFIDENCE;
+  gboolean draw_track_id = DEFAULT_DRAW_TRACK_ID;
+  gboolean draw_classifications = DEFAULT_DRAW_CLASSIFICATIONS;
+  gboolean draw_predicted = DEFAULT_DRAW_PREDICTED;
+  guint thickness = DEFAULT_THICKNESS;
+  guint text_scale = DEFAULT_TEXT_SCALE;
+
+  /* Whether any object could produce ink at all. */
+  bool draws_anything() const {
+    return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications;
+  }
+};
+
+/* Streaming state: only touched from the streaming thread (set_info, transform) and start/stop. */
+struct TsOverlayState {
+  int auto_thickness = 1; /* for the negotiated frame size */
+  int auto_text_scale = 1;
+  guint64 frames = 0;
+  guint64 frames_drawn = 0;
+  guint64 objects_drawn = 0;
+};
+
+struct _GstTsOverlay {
+  GstVideoFilter parent;
+  TsOverlaySettings *settings;
+  TsOverlayState *state;
+};
+
+G_DEFINE_TYPE(GstTsOverlay, gst_ts_overlay, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE(tsoverlay, "tsoverlay", GST_RANK_NONE, GST_TYPE_TS_OVERLAY);
+
+#define GST_TYPE_TS_OVERLAY_COLOR_BY (gst_ts_overlay_color_by_get_type())
+static GType gst_ts_overlay_color_by_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_TS_OVERLAY_COLOR_BY_CLASS, "One colour per class id (per label for objects without a class id)",
+       "class"},
+      {GST_TS_OVERLAY_COLOR_BY_TRACK, "One colour per track id (objects without a track id are grey)", "track"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstTsOverlayColorBy", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+/* Line thickness and text scale for a frame size: 1 up to 539 lines, 2 for 720p, 3 for 1080p,
+ * 6 for 2160p (from the shorter side, so portrait video gets the same as landscape). */
+static int auto_size(int width, int height) { return std::max(1, (std::min(width, height) + 180) / 360); }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Drawing */
+
+namespace {
+
+/* One object as it will be drawn. */
+struct Item {
+  tsv::Object object;
+  bool has_confidence = false; /* the meta had a `detection` param with a confidence */
+  Rgb color;
+};
+
+std::string format_number(double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_ascii_formatd(buf, sizeof buf, "%.2f", v);
+}
+
+/* "attribute: label confidence" for the best class of each attribute (top-k results come best first,
+ * one attribute after the other); classifications without a label (embeddings) are left out. */
+void classification_lines(const std::vector<tsv::Classification> &classifications, bool confidence,
+                          std::vector<std::string> &lines) {
+  const std::string *previous = nullptr;
+  for (const tsv::Classification &c : classifications) {
+    if (previous && *previous == c.attribute)
+      continue;
+    previous = &c.attribute;
+    if (c.label.empty())
+      continue;
+    std::string line;
+    if (!c.attribute.empty() && c.attribute != "classification")
+      line = c.attribute + ": ";
+    line += c.label;
+    if (confidence)
+      line += " " + format_number(c.confidence);
+    lines.push_back(tsv::overlay::printable(line));
+  }
+}
+
+std::vector<std::string> label_lines(const Item &item, const TsOverlaySettings &s) {
+  const tsv::Object &o = item.object;
+  std::vector<std::string> lines;
+  std::string first;
+  auto append = [&first](const std::string &part) {
+    if (part.empty())
+      return;
+    if (!first.empty())
+      first += ' ';
+    first += part;
+  };
+  if (s.draw_track_id && o.track_id >= 0)
+    append("#" + std::to_string(o.track_id));
+  if (s.draw_labels)
+    append(o.label);
+  if (s.draw_confidence && item.has_confidence)
+    append(format_number(o.confidence));
+  if (!first.empty())
+    lines.push_back(tsv::overlay::printable(first));
+  if (s.draw_classifications)
+    classification_lines(o.classifications, s.draw_confidence, lines);
+  return lines;
+}
+
+Rgb object_color(const tsv::Object &o, GstTsOverlayColorBy color_by) {
+  if (color_by == GST_TS_OVERLAY_COLOR_BY_TRACK)
+    return o.track_id >= 0 ? tsv::overlay::palette_color((uint64_t)o.track_id) : UNTRACKED_COLOR;
+  if (o.class_id >= 0)
+    return tsv::overlay::palette_color((uint64_t)o.class_id);
+  return tsv::overlay::palette_color(tsv::overlay::label_index(o.label));
+}
+
+/* The box's pixel rectangle [x0, x1) x [y0, y1), not clipped to the frame. */
+struct Rect {
+  int x0, y0, x1, y1;
+};
+Rect pixel_rect(const tsv::Box &b) {
+  return {(int)std::lround(b.x), (int)std::lround(b.y), (int)std::lround(b.x + b.width),
+          (int)std::lround(b.y + b.height)};
+}
+
+void draw_label(Canvas &canvas, const Rect &box, std::vector<std::string> lines, int scale, Rgb color) {
+  const int w = canvas.width(), h = canvas.height();
+  /* Lines wider than the frame are cut. */
+  const size_t max_chars = (size_t)std::max(1, (w - scale) / tsv::overlay::text_width(1, scale));
+  size_t chars = 0;
+  for (std::string &line : lines) {
+    if (line.size() > max_chars)
+      line.resize(max_chars);
+    chars = std::max(chars, line.size());
+  }
+  const int bg_w = scale + tsv::overlay::text_width(chars, scale);
+  const int bg_h = scale + (int)lines.size() * tsv::overlay::line_height(scale);
+  int x = std::max(0, std::min(box.x0, w - bg_w));
+  int y = box.y0 - bg_h; /* above the box */
+  if (y < 0)
+    y = std::max(0, box.y0); /* no room: inside, at the top */
+  if (y + bg_h > h)
+    y = std::max(0, h - bg_h);
+  canvas.fill_rect(x, y, x + bg_w, y + bg_h, canvas.paint(color));
+  const Canvas::Paint ink = canvas.paint(tsv::overlay::text_color_on(color));
+  for (size_t i = 0; i < lines.size(); i++)
+    canvas.text(x + scale, y + scale + (int)i * tsv::overlay::line_height(scale), lines[i], scale, ink);
+}
+
+} // namespace
+
+/* Whether `buffer` carries anything to draw with settings `s`: cheap, no copy of the metas. */
+static bool gst_ts_overlay_has_work(GstBuffer *buffer, const TsOverlaySettings &s) {
+  if (!s.draws_anything())
+    return false;
+  if (gst_buffer_get_meta(buffer, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+    return true;
+  return s.draw_classifications && !tsv::frame_read_classifications(buffer).empty();
+}
+
+/* Reads the objects to draw. */
+static std::vector<Item> gst_ts_overlay_collect(GstBuffer *buffer, const GstVideoInfo *info,
+                                                const TsOverlaySettings &s) {
+  std::vector<Item> items;
+  std::vector<GstVideoRegionOfInterestMeta *> metas;
+  std::vector<tsv::Object> objects =
+      tsv::roi_read_all(buffer, GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info), &metas);
+  items.reserve(objects.size());
+  for (size_t i = 0; i < objects.size(); i++) {
+    if (objects[i].predicted && !s.draw_predicted)
+      continue;
+    Item item;
+    const GstStructure *det = gst_video_region_of_interest_meta_get_param(metas[i], "detection");
+    item.has_confidence = det && gst_structure_has_field(det, "confidence");
+    item.color = object_color(objects[i], s.color_by);
+    item.object = std::move(objects[i]);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+static GstFlowReturn gst_ts_overlay_prepare_output_buffer(GstBaseTransform *trans, GstBuffer *inbuf,
+                                                          GstBuffer **outbuf) {
+  GstTsOverlay *self = GST_TS_OVERLAY(trans);
+  GST_OBJECT_LOCK(self);
+  const TsOverlaySettings s = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  /* Nothing to draw: the buffer goes on as it is, even when it is not writable (no copy). */
+  if (!gst_ts_overlay_has_work(inbuf, s)) {
+    *outbuf = inbuf;
+    return GST_FLOW_OK;
+  }
+  return GST_BASE_TRANSFORM_CLASS(gst_ts_overlay_parent_class)->prepare_output_buffer(trans, inbuf, outbuf);
+}
+
+static GstFlowReturn gst_ts_overlay_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
+  GstTsOverlay *self = GST_TS_OVERLAY(trans);
+  GstVideoFilter *filter = GST_VIDEO_FILTER(trans);
+  TsOverlayState &state = *self->state;
+
+  if (G_UNLIKELY(!filter->negotiated)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, (nullptr), ("buffer before caps were negotiated"));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  state.frames++;
+  GST_OBJECT_LOCK(self);
+  const TsOverlaySettings s = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  if (!gst_ts_overlay_has_work(buffer, s))
+    return GST_FLOW_OK; /* the common case of an empty frame: no map, no copy */
+
+  std::vector<Item> items = gst_ts_overlay_collect(buffer, &filter->in_info, s);
+  std::vector<std::string> frame_lines;
+  if (s.draw_classifications)
+    classification_lines(tsv::frame_read_classifications(buffer), s.draw_confidence, frame_lines);
+  if (items.empty() && frame_lines.empty())
+    return GST_FLOW_OK;
+  if (!gst_buffer_is_writable(buffer)) {
+    /* Only when the properties changed between prepare_output_buffer and here. */
+    GST_DEBUG_OBJECT(self, "buffer %p not writable, not drawn", buffer);
+    return GST_FLOW_OK;
+  }
+
+  GstVideoFrame frame;
+  if (!gst_video_frame_map(&frame, &filter->in_info, buffer, (GstMapFlags)(GST_MAP_READWRITE))) {
+    GST_ELEMENT_WARNING(self, STREAM, FAILED, ("Could not map a video frame to draw on"),
+                        ("buffer %" GST_PTR_FORMAT, buffer));
+    return GST_FLOW_OK;
+  }
+  Canvas canvas(&frame);
+  const int thickness = s.thickness ? (int)s.thickness : state.auto_thickness;
+  const int scale = s.text_scale ? (int)s.text_scale : state.auto_text_scale;
+
+  if (s.draw_boxes) {
+    for (const Item &item : items) {
+      Rect r = pixel_rect(item.object.box);
+      canvas.outline(r.x0, r.y0, r.x1, r.y1, thickness, canvas.paint(item.color), item.object.predicted);
+    }
+  }
+  /* Labels after all boxes, so that no box crosses a label. */
+  for (const Item &item : items) {
+    std::vector<std::string> lines = label_lines(item, s);
+    if (!lines.empty())
+      draw_label(canvas, pixel_rect(item.object.box), std::move(lines), scale, item.color);
+  }
+  /* The frame's own classifications (tsclassify inference-region=full-frame) on top, top-left. */
+  if (!frame_lines.empty())
+    draw_label(canvas, Rect{0, 0, 0, 0}, std::move(frame_lines), scale, FRAME_LABEL_COLOR);
+  gst_video_frame_unmap(&frame);
+
+  state.frames_drawn++;
+  state.objects_drawn += items.size();
+  GST_LOG_OBJECT(self, "drew %zu objects", items.size());
+  return GST_FLOW_OK;
+}
+
+static gboolean gst_ts_overlay_set_info(GstVideoFilter *filter, GstCaps *incaps, GstVideoInfo *in_info,
+                                        GstCaps *outcaps, GstVideoInfo *out_info) {
+  GstTsOverlay *self = GST_TS_OVERLAY(filter);
+  if (!Canvas::supports(GST_VIDEO_INFO_FORMAT(in_info))) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Unsupported video format %s: insert videoconvert before tsoverlay",
+                                                GST_VIDEO_INFO_NAME(in_info)),
+                      ("caps %" GST_PTR_FORMAT, incaps));
+    return FALSE;
+  }
+  const int size = auto_size(GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info));
+  self->state->auto_thickness = size;
+  self->state->auto_text_scale = size;
+  GST_DEBUG_OBJECT(self, "%s %dx%d: automatic thickness %d, text scale %d", GST_VIDEO_INFO_NAME(in_info),
+                   GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info), size, size);
+  return TRUE;
+}
+
+/* Caps outside the pad templates are refused by the base class; say why in the debug log, since
+ * the pipeline only sees "not-negotiated". */
+static gboolean gst_ts_overlay_accept_caps(GstBaseTransform *trans, GstPadDirection direction, GstCaps *caps) {
+  gboolean ok = GST_BASE_TRANSFORM_CLASS(gst_ts_overlay_parent_class)->accept_caps(trans, direction, caps);
+  if (!ok && caps && gst_caps_get_size(caps) > 0) {
+    const GstStructure *s = gst_caps_get_structure(caps, 0);
+    const char *format = gst_structure_get_string(s, "format");
+    if (gst_structure_has_name(s, "video/x-raw") && format)
+      GST_WARNING_OBJECT(trans, "format %s is not supported (%s): insert videoconvert before tsoverlay", format,
+                         VIDEO_FORMATS);
+  }
+  return ok;
+}
+
+static gboolean gst_ts_overlay_start(GstBaseTransform *trans) {
+  GstTsOverlay *self = GST_TS_OVERLAY(trans);
+  *self->state = TsOverlayState();
+  return TRUE;
+}
+
+static gboolean gst_ts_overlay_stop(GstBaseTransform *trans) {
+  GstTsOverlay *self = GST_TS_OVERLAY(trans);
+  const TsOverlayState &state = *self->state;
+  GST_INFO_OBJECT(self, "drew %" G_GUINT64_FORMAT " objects on %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " frames",
+                  state.objects_drawn, state.frames_drawn, state.frames);
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* GObject */
+
+static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
+  GstTsOverlay *self = GST_TS_OVERLAY(object);
+  GST_OBJECT_LOCK(self);
+  TsOverlaySettings &s = *self->settings;
+  switch (prop_id) {
+  case PROP_COLOR_BY:
+    s.color_by = (GstTsOverlayColorBy)g_value_get_enum(value);
+    break;
+  case PROP_DRAW_BOXES:
+    s.draw_boxes = g_value_get_boolean(value);
+    break;
+  case PROP_DRAW_LABELS:
+    s.draw_labels = g_value_get_boolean(value);
+    break;
+  case PROP_DRAW_CONFIDENCE:
+    s.draw_confidence = g_value_get_boolean(value);
+    break;
+  case PROP_DRAW_TRACK_ID:
+    s.draw_track_id = g_value_get_boolean(value);
+    break;
+  case PROP_DRAW_CLASSIFICATIONS:
+    s.draw_classifications = g_value_get_boolean(value);
+    break;
+  case PROP_DRAW_PREDICTED:
+    s.draw_predicted = g_value_get_boolean(value);
+    break;
+  case PROP_THICKNESS:
+    s.thickness = g_value_get_uint(value);
+    break;
+  case PROP_TEXT_SCALE:
+    s.text_scale = g_value_get_uint(value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
+  GstTsOverlay *self = GST_TS_OVERLAY(object);
+  GST_OBJECT_LOCK(self);
+  const TsOverlaySettings &s = *self->settings;
+  switch (prop_id) {
+  case PROP_COLOR_BY:
+    g_value_set_enum(value, s.color_by);
+    break;
+  case PROP_DRAW_BOXES:
+    g_value_set_boolean(value, s.draw_boxes);
+    break;
+  case PROP_DRAW_LABELS:
+    g_value_set_boolean(value, s.draw_labels);
+    break;
+  case PROP_DRAW_CONFIDENCE:
+    g_value_set_boolean(value, s.draw_confidence);
+    break;
+  case PROP_DRAW_TRACK_ID:
+    g_value_set_boolean(value, s.draw_track_id);
+    break;
+  case PROP_DRAW_CLASSIFICATIONS:
+    g_value_set_boolean(value, s.draw_classifications);
+    break;
+  case PROP_DRAW_PREDICTED:
+    g_value_set_boolean(value, s.draw_predicted);
+    break;
+  case PROP_THICKNESS:
+    g_value_set_uint(value, s.thickness);
+    break;
+  case PROP_TEXT_SCALE:
+    g_value_set_uint(value, s.text_scale);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_ts_overlay_finalize(GObject *object) {
+  GstTsOverlay *self = GST_TS_OVERLAY(object);
+  delete self->settings;
+  delete self->state;
+  G_OBJECT_CLASS(gst_ts_overlay_parent_class)->finalize(object);
+}
+
+static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
+  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(gst_ts_overlay_debug, "tsoverlay", 0, "tsvision object overlay");
+
+  gobject_class->set_property = gst_ts_overlay_set_property;
+  gobject_class->get_property = gst_ts_overlay_get_property;
+  gobject_class->finalize = gst_ts_overlay_finalize;
+
+  const GParamFlags flags = (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_COLOR_BY,
+      g_param_spec_enum("color-by", "Colour by",
+                        "What picks an object's colour from the fixed palette: its class (class id, or the label "
+                        "when there is none) or its track id (objects without one are grey)",
+                        GST_TYPE_TS_OVERLAY_COLOR_BY, DEFAULT_COLOR_BY, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_BOXES,
+      g_param_spec_boolean("draw-boxes", "Draw boxes",
+                           "Draw each object's box (dashed when tstrack predicted it on a frame without inference)",
+                           DEFAULT_DRAW_BOXES, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_LABELS,
+      g_param_spec_boolean("draw-labels", "Draw labels", "Write each object's label (class name) in its label box",
+                           DEFAULT_DRAW_LABELS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_CONFIDENCE,
+      g_param_spec_boolean("draw-confidence", "Draw confidence",
+                           "Write the detection confidence (0.00..1.00) after the label, and each classification's "
+                           "confidence after it (objects without a DL Streamer detection param have none)",
+                           DEFAULT_DRAW_CONFIDENCE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_TRACK_ID,
+      g_param_spec_boolean("draw-track-id", "Draw track id",
+                           "Write the track id (#N, from tstrack's object_id param) before the label",
+                           DEFAULT_DRAW_TRACK_ID, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_CLASSIFICATIONS,
+      g_param_spec_boolean("draw-classifications", "Draw classifications",
+                           "Write the classifications of each object (e.g. from tsclassify) on lines of their own "
+                           "under its label, \"attribute: label confidence\" (the best class of each attribute), "
+                           "and those of the whole frame (tsclassify inference-region=full-frame) in the top-left "
+                           "corner",
+                           DEFAULT_DRAW_CLASSIFICATIONS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_PREDICTED,
+      g_param_spec_boolean("draw-predicted", "Draw predicted",
+                           "Draw the boxes tstrack predicted on frames without inference (predicted=true), dashed; "
+                           "false: leave them out",
+                           DEFAULT_DRAW_PREDICTED, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_THICKNESS,
+      g_param_spec_uint("thickness", "Thickness",
+                        "Box line thickness in pixels, drawn inside the box's edges; 0: from the frame size "
+                        "(1 below 540 lines, 2 at 720p, 3 at 1080p, 6 at 2160p)",
+                        0, MAX_THICKNESS, DEFAULT_THICKNESS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TEXT_SCALE,
+      g_param_spec_uint("text-scale", "Text scale",
+                        "Integer scale of the built-in 5x9-pixel font (a text line is 10 x text-scale pixels "
+                        "high); 0: from the frame size, as thickness",
+                        0, MAX_TEXT_SCALE, DEFAULT_TEXT_SCALE, flags));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "tsvision object overlay", "Filter/Effect/Video",
+      "Draws the region-of-interest metas on each frame (boxes, labels, confidences, track ids, "
+      "classifications) in place, in RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12",
+      "tsvision developers");
+
+  trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_ts_overlay_prepare_output_buffer);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_ts_overlay_transform_ip);
+  trans_class->accept_caps = GST_DEBUG_FUNCPTR(gst_ts_overlay_accept_caps);
+  trans_class->start = GST_DEBUG_FUNCPTR(gst_ts_overlay_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR(gst_ts_overlay_stop);
+  filter_class->set_info = GST_DEBUG_FUNCPTR(gst_ts_overlay_set_info);
+
+  gst_type_mark_as_plugin_api(GST_TYPE_TS_OVERLAY_COLOR_BY, (GstPluginAPIFlags)0);
+}
+
+static void gst_ts_overlay_init(GstTsOverlay *self) {
+  self->settings = new TsOverlaySettings();
+  self->state = new TsOverlayState();
+  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  /* Drawing is cheap: never drop a frame for QoS (GstVideoFilter enables it). */
+  gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);
+}
