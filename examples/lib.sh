@@ -1,0 +1,63 @@
+# Sourced by the example scripts (not run on its own): paths, the plugin, frame limits, launching.
+#
+# Environment every example reads:
+#   GST_PLUGIN_PATH  where GStreamer finds the tsvision plugin; when unset and the repository has been built
+#                    (npm run build), <repo>/build/gst-plugin. Leave it unset for an installed plugin.
+#   SHARED_DIR       the shared data (default <repo>/../shared); MODELS_DIR, MEDIA_DIR default to its models/, media/.
+#   FRAMES           stop after about this many video frames (identity eos-after=N after the decoder; a decoder
+#                    may still drain the few frames it holds). Unset or 0: the whole input.
+#   DRY_RUN=1        print the gst-launch-1.0 command, one argument per line, and exit without running it.
+
+EXAMPLES_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$EXAMPLES_DIR")
+if [[ -z ${SHARED_DIR:-} ]]; then
+  SHARED_DIR=$REPO_DIR/../shared
+  [[ ! -d $SHARED_DIR ]] || SHARED_DIR=$(cd "$SHARED_DIR" && pwd)
+fi
+MODELS_DIR=${MODELS_DIR:-$SHARED_DIR/models}
+MEDIA_DIR=${MEDIA_DIR:-$SHARED_DIR/media}
+OUT_DIR=${OUT_DIR:-$REPO_DIR/out}
+
+if [[ -z ${GST_PLUGIN_PATH:-} && -d $REPO_DIR/build/gst-plugin ]]; then
+  export GST_PLUGIN_PATH=$REPO_DIR/build/gst-plugin
+fi
+
+die() {
+  echo "$(basename "$0"): $*" >&2
+  exit 1
+}
+
+# need_file FILE WHAT: stops with a clear message when FILE does not exist.
+need_file() {
+  [[ -f $1 ]] || die "$2 not found: $1"
+}
+
+# frame_limit: the words "identity eos-after=N !" when FRAMES is set (append them after the decoder).
+frame_limit() {
+  if [[ -n ${FRAMES:-} && ${FRAMES} != 0 ]]; then
+    [[ $FRAMES =~ ^[0-9]+$ ]] || die "FRAMES must be a number of frames (got '$FRAMES')"
+    LIMIT=(identity "eos-after=$FRAMES" '!')
+  else
+    LIMIT=()
+  fi
+}
+
+# split_words VAR TEXT: VAR becomes the words of TEXT split at white space (no quoting, no globbing), for
+# pipeline fragments given in the environment such as SOURCE="videotestsrc num-buffers=60".
+split_words() {
+  local -n into=$1
+  read -r -a into <<<"$2"
+}
+
+# launch ARGS…: gst-launch-1.0 ARGS…, after checking that the plugin can be found (DRY_RUN=1: print only).
+launch() {
+  if [[ ${DRY_RUN:-0} == 1 ]]; then
+    printf '%s\n' gst-launch-1.0 "$@"
+    exit 0
+  fi
+  if ! gst-inspect-1.0 tsvision >/dev/null 2>&1; then
+    die "GStreamer cannot find the tsvision plugin: run 'npm run build' in $REPO_DIR, or set GST_PLUGIN_PATH to the installed plugin's directory"
+  fi
+  echo "+ gst-launch-1.0 $*" >&2
+  gst-launch-1.0 "$@"
+}
