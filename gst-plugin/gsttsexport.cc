@@ -1,8 +1,8 @@
 /**
  * SECTION:element-tsexport
  *
- * A pass-through element that writes each frame's objects (GstVideoRegionOfInterestMeta, from
- * tsvision or any other element using DL Streamer's convention) as JSON Lines:
+ * A pass-through element that exports each frame's objects (GstVideoRegionOfInterestMeta, from
+ * tsvision or any other element using DL Streamer's convention) as one JSON line per frame:
  * |[
  * {"frame":0,"pts":0,"width":768,"height":432,"objects":[{"box":{"x":10,"y":20,"width":50,"height":120},
  *  "label":"person","class_id":0,"confidence":0.87,"track_id":null,
@@ -12,12 +12,39 @@
  * classification params); an `embedding` array is written when a classifier exposed one. Frames
  * classified as a whole (tsclassify inference-region=full-frame) get a top-level
  * `classifications` list of the same form.
- * `frame` counts from 0 at this element; boxes are in pixels of that frame. Every line is written
- * with a single write(), so a killed pipeline leaves only complete lines.
+ * `frame` counts from 0 at this element; boxes are in pixels of that frame.
  *
- * ## Example
+ * The line goes to any of three outputs, each optional:
+ *
+ * - `location`: a JSON Lines file. Every line is written with a single write(), so a killed
+ *   pipeline leaves only complete lines.
+ * - `post-messages=true`: an element message named `tsexport` on the bus per frame, with the
+ *   fields `frame` (guint64), `pts` and `running-time` (GstClockTime, GST_CLOCK_TIME_NONE when
+ *   unknown), `object-count` (guint) and `json` (the line, a string).
+ * - `mqtt-address`: an MQTT broker (libmosquitto) to which each line is published, in order, with
+ *   QoS 1 on `mqtt-topic` (default `tsvision/<element name>`). A publisher thread of its own does
+ *   all the networking; the streaming thread only queues. While the broker is unreachable (down
+ *   at start, restarting, network loss) the results are queued, up to `mqtt-queue-size` (beyond it
+ *   the oldest are dropped, with a warning that counts them), and sent in order once it is back:
+ *   it reconnects by itself with an exponential backoff (0.25 s up to 5 s). A lost connection is
+ *   a warning on the bus, its return an info message. Unacknowledged results are sent again after
+ *   a reconnection, so a subscriber may get a result twice (QoS 1 is at-least-once), never out of
+ *   order. At stop (e.g. after EOS) what is still queued is delivered for up to 2 s, then
+ *   dropped with a warning: the pipeline never waits long for a broker that is gone.
+ *
+ * ## Examples
  * |[
  * gst-launch-1.0 … ! tsdetect model=m.onnx ! tsexport location=out.jsonl ! fakesink
+ * ]|
+ * Results as bus messages (gst-launch-1.0 -m prints them):
+ * |[
+ * gst-launch-1.0 -m … ! tsdetect model=m.onnx ! tsexport post-messages=true ! fakesink
+ * ]|
+ * Results to an MQTT broker (read them with `mosquitto_sub -h broker -t 'tsvision/#' -q 1`):
+ * |[
+ * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! \
+ *   tsdetect model=yolox_nano_416.onnx labels-file=coco_classes.txt ! \
+ *   tsexport name=cam1 mqtt-address=mqtt://broker:1883 mqtt-topic=site/cam1/objects ! fakesink
  * ]|
  */
 #include "gsttsexport.h"
@@ -27,11 +54,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <string>
 #include <unistd.h>
 #include <vector>
 
 #include "json-writer.h"
+#include "mqtt-publisher.h"
 #include "roi-meta.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_ts_export_debug);
@@ -40,10 +69,24 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_export_debug);
 enum {
   PROP_0,
   PROP_LOCATION,
+  PROP_POST_MESSAGES,
+  PROP_MQTT_ADDRESS,
+  PROP_MQTT_TOPIC,
+  PROP_MQTT_CLIENT_ID,
+  PROP_MQTT_QUEUE_SIZE,
 };
+
+#define DEFAULT_POST_MESSAGES FALSE
+#define DEFAULT_MQTT_QUEUE_SIZE 1000
+#define MQTT_FLUSH_TIMEOUT_MS 2000
 
 struct TsExportSettings {
   std::string location;
+  gint post_messages = DEFAULT_POST_MESSAGES; /* atomic: read once per frame without the lock */
+  std::string mqtt_address;                   /* "" = no MQTT */
+  std::string mqtt_topic;                     /* "" = tsvision/<element name> */
+  std::string mqtt_client_id;                 /* "" = generated at start */
+  guint mqtt_queue_size = DEFAULT_MQTT_QUEUE_SIZE;
 };
 
 struct TsExportState {
@@ -52,6 +95,7 @@ struct TsExportState {
   bool have_info = false;
   guint64 frame = 0;
   tsv::JsonWriter line;
+  std::unique_ptr<tsv::MqttPublisher> mqtt;
 };
 
 struct _GstTsExport {
@@ -68,6 +112,77 @@ static GstStaticPadTemplate sink_template =
 static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-raw(ANY)"));
 
+static std::string default_topic(GstTsExport *self) {
+  gchar *name = gst_object_get_name(GST_OBJECT(self));
+  std::string topic = std::string("tsvision/") + (name ? name : "tsexport");
+  g_free(name);
+  return topic;
+}
+
+/* Publisher-thread events → debug log, and the bus for the user-facing ones. */
+static void on_mqtt_event(GstTsExport *self, tsv::MqttEventLevel level, const std::string &message) {
+  switch (level) {
+  case tsv::MqttEventLevel::WARNING:
+    GST_WARNING_OBJECT(self, "%s", message.c_str());
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", message.c_str()), (nullptr));
+    break;
+  case tsv::MqttEventLevel::INFO:
+    GST_INFO_OBJECT(self, "%s", message.c_str());
+    /* The text in the debug part too: that is what gst-launch-1.0 prints of an info message. */
+    GST_ELEMENT_INFO(self, RESOURCE, WRITE, ("%s", message.c_str()), ("%s", message.c_str()));
+    break;
+  default:
+    GST_DEBUG_OBJECT(self, "%s", message.c_str());
+  }
+}
+
+static gboolean start_mqtt(GstTsExport *self) {
+  TsExportSettings s;
+  GST_OBJECT_LOCK(self);
+  s = *self->settings;
+  GST_OBJECT_UNLOCK(self);
+  if (s.mqtt_address.empty())
+    return TRUE;
+  tsv::MqttPublisherConfig config;
+  std::string error;
+  if (!tsv::mqtt_parse_address(s.mqtt_address, config.address, error)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("Invalid mqtt-address \"%s\": %s (expected host:port or mqtt://host:port)",
+                       s.mqtt_address.c_str(), error.c_str()),
+                      (nullptr));
+    return FALSE;
+  }
+  config.topic = s.mqtt_topic.empty() ? default_topic(self) : s.mqtt_topic;
+  if (s.mqtt_client_id.empty()) {
+    gchar *name = gst_object_get_name(GST_OBJECT(self));
+    gchar *id = g_strdup_printf("tsvision-%s-%08x", name ? name : "tsexport", g_random_int());
+    config.client_id = id;
+    g_free(id);
+    g_free(name);
+  } else {
+    config.client_id = s.mqtt_client_id;
+  }
+  config.queue_size = s.mqtt_queue_size;
+  config.flush_timeout_ms = MQTT_FLUSH_TIMEOUT_MS;
+  GST_INFO_OBJECT(self, "publishing to MQTT broker %s:%d, topic \"%s\", client id \"%s\"",
+                  config.address.host.c_str(), config.address.port, config.topic.c_str(), config.client_id.c_str());
+  self->state->mqtt = tsv::MqttPublisher::start(
+      config, [self](tsv::MqttEventLevel level, const std::string &message) { on_mqtt_event(self, level, message); },
+      error);
+  if (!self->state->mqtt) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Cannot publish to MQTT: %s", error.c_str()), (nullptr));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void stop_mqtt(GstTsExport *self) {
+  if (self->state->mqtt) {
+    self->state->mqtt->stop(); /* delivers what it can within MQTT_FLUSH_TIMEOUT_MS */
+    self->state->mqtt.reset();
+  }
+}
+
 static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   GstTsExport *self = GST_TS_EXPORT(trans);
   std::string location;
@@ -76,22 +191,30 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   GST_OBJECT_UNLOCK(self);
   self->state->frame = 0;
   self->state->have_info = false;
-  if (location.empty())
-    return TRUE;
-  int fd = open(location.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
-                      ("Cannot write results to \"%s\" (property location): %s", location.c_str(),
-                       g_strerror(errno)),
-                      (nullptr));
+  if (!location.empty()) {
+    int fd = open(location.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
+                        ("Cannot write results to \"%s\" (property location): %s", location.c_str(),
+                         g_strerror(errno)),
+                        (nullptr));
+      return FALSE;
+    }
+    self->state->fd = fd;
+  }
+  if (!start_mqtt(self)) {
+    if (self->state->fd >= 0) {
+      close(self->state->fd);
+      self->state->fd = -1;
+    }
     return FALSE;
   }
-  self->state->fd = fd;
   return TRUE;
 }
 
 static gboolean gst_ts_export_stop(GstBaseTransform *trans) {
   GstTsExport *self = GST_TS_EXPORT(trans);
+  stop_mqtt(self);
   if (self->state->fd >= 0) {
     fsync(self->state->fd);
     close(self->state->fd);
@@ -151,8 +274,9 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
   GstTsExport *self = GST_TS_EXPORT(trans);
   TsExportState &st = *self->state;
   guint64 frame = st.frame++;
-  if (st.fd < 0)
-    return GST_FLOW_OK;
+  const bool post = g_atomic_int_get(&self->settings->post_messages);
+  if (st.fd < 0 && !post && !st.mqtt)
+    return GST_FLOW_OK; /* nothing to export to */
   int width = st.have_info ? GST_VIDEO_INFO_WIDTH(&st.info) : 0;
   int height = st.have_info ? GST_VIDEO_INFO_HEIGHT(&st.info) : 0;
   tsv::JsonWriter &j = st.line;
@@ -166,7 +290,8 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
   j.field("width", width);
   j.field("height", height);
   j.key("objects").begin_array();
-  for (const tsv::Object &o : tsv::roi_read_all(buffer, width, height)) {
+  const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
+  for (const tsv::Object &o : objects) {
     j.begin_object();
     j.key("box").begin_object();
     j.field("x", o.box.x).field("y", o.box.y).field("width", o.box.width).field("height", o.box.height);
@@ -188,12 +313,25 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
   if (!frame_classifications.empty())
     write_classifications(j, frame_classifications);
   j.end_object();
-  std::string out = j.str() + "\n";
-  if (!write_all(st.fd, out)) {
+  if (st.fd >= 0 && !write_all(st.fd, j.str() + "\n")) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot write results (property location): %s", g_strerror(errno)),
                       (nullptr));
     return GST_FLOW_ERROR;
   }
+  if (post) {
+    GstClockTime pts = GST_BUFFER_PTS(buffer);
+    GstClockTime running_time =
+        GST_CLOCK_TIME_IS_VALID(pts) && trans->segment.format == GST_FORMAT_TIME
+            ? gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, pts)
+            : GST_CLOCK_TIME_NONE;
+    GstStructure *s = gst_structure_new("tsexport", "frame", G_TYPE_UINT64, (guint64)frame, "pts", G_TYPE_UINT64,
+                                        (guint64)pts, "running-time", G_TYPE_UINT64, (guint64)running_time,
+                                        "object-count", G_TYPE_UINT, (guint)objects.size(), "json", G_TYPE_STRING,
+                                        j.str().c_str(), nullptr);
+    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  }
+  if (st.mqtt)
+    st.mqtt->publish(j.str()); /* queued; the publisher thread sends it */
   return GST_FLOW_OK;
 }
 
@@ -203,6 +341,21 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
   switch (prop_id) {
   case PROP_LOCATION:
     self->settings->location = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_POST_MESSAGES:
+    g_atomic_int_set(&self->settings->post_messages, g_value_get_boolean(value));
+    break;
+  case PROP_MQTT_ADDRESS:
+    self->settings->mqtt_address = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_TOPIC:
+    self->settings->mqtt_topic = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_CLIENT_ID:
+    self->settings->mqtt_client_id = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_QUEUE_SIZE:
+    self->settings->mqtt_queue_size = g_value_get_uint(value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -216,6 +369,22 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
   switch (prop_id) {
   case PROP_LOCATION:
     g_value_set_string(value, self->settings->location.empty() ? nullptr : self->settings->location.c_str());
+    break;
+  case PROP_POST_MESSAGES:
+    g_value_set_boolean(value, g_atomic_int_get(&self->settings->post_messages));
+    break;
+  case PROP_MQTT_ADDRESS:
+    g_value_set_string(value, self->settings->mqtt_address.empty() ? nullptr : self->settings->mqtt_address.c_str());
+    break;
+  case PROP_MQTT_TOPIC:
+    g_value_set_string(value, self->settings->mqtt_topic.empty() ? nullptr : self->settings->mqtt_topic.c_str());
+    break;
+  case PROP_MQTT_CLIENT_ID:
+    g_value_set_string(value,
+                       self->settings->mqtt_client_id.empty() ? nullptr : self->settings->mqtt_client_id.c_str());
+    break;
+  case PROP_MQTT_QUEUE_SIZE:
+    g_value_set_uint(value, self->settings->mqtt_queue_size);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -246,11 +415,48 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
       g_param_spec_string("location", "Location",
                           "JSON Lines file to write, one line per frame (created or truncated at start)", nullptr,
                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean("post-messages", "Post messages",
+                           "Post an element message \"tsexport\" on the bus per frame with the fields frame "
+                           "(guint64), pts, running-time (GstClockTime), object-count (guint) and json (the frame's "
+                           "JSON line)",
+                           DEFAULT_POST_MESSAGES,
+                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_ADDRESS,
+      g_param_spec_string("mqtt-address", "MQTT address",
+                          "MQTT broker to publish each frame's JSON line to (QoS 1, in order), as host:port or "
+                          "mqtt://host:port (port 1883 when left out; IPv6 as [address]:port); empty: no MQTT",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_TOPIC,
+      g_param_spec_string("mqtt-topic", "MQTT topic",
+                          "Topic to publish the results on (no wildcards); null: \"tsvision/<element name>\"",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_CLIENT_ID,
+      g_param_spec_string("mqtt-client-id", "MQTT client id",
+                          "MQTT client identifier (unique per broker: a broker disconnects a client when another "
+                          "one connects with its id); null: \"tsvision-<element name>-<random hex>\", new at "
+                          "each start",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_QUEUE_SIZE,
+      g_param_spec_uint("mqtt-queue-size", "MQTT queue size",
+                        "Most results held for the MQTT broker (queued or awaiting its acknowledgement) while it "
+                        "is unreachable or slow; beyond it the oldest are dropped, with a warning",
+                        1, G_MAXINT, DEFAULT_MQTT_QUEUE_SIZE,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(element_class, "tsvision results export", "Filter/Video",
-                                        "Writes each frame's objects (region-of-interest metas) as JSON Lines",
+                                        "Exports each frame's objects (region-of-interest metas) as JSON Lines: to a file, "
+                                        "bus messages and/or an MQTT broker",
                                         "tsvision developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR(gst_ts_export_start);

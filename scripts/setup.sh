@@ -2,7 +2,9 @@
 # One-shot set-up for a Debian 12 machine (run as root, or with everything already installed).
 # Installs what is missing and skips what is present, so a second run takes a second or two:
 #   1. apt packages: GStreamer (dev, tools, base/good plugins, libav for H.264), meson, cmake, the
-#      runtime libraries of Debian's libnode108 (Node 18, the embeddable runtime);
+#      runtime libraries of Debian's libnode108 (Node 18, the embeddable runtime), libmosquitto
+#      (tsexport's MQTT client) and the mosquitto broker + clients the MQTT tests run (the tests
+#      start their own broker; the system service is not needed);
 #   2. libnode108 + libnode-dev unpacked into .deps/node (they cannot be apt-installed next to a
 #      nodesource `nodejs`), and the JS modules libnode loads from /usr/share/nodejs;
 #   3. npm packages (`npm ci`, with onnxruntime-node's CUDA download skipped);
@@ -22,6 +24,7 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-ugly
   meson ninja-build pkg-config cmake g++ make python3
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g libuv1-dev libssl-dev
+  libmosquitto-dev mosquitto mosquitto-clients
 )
 NODE_DEBS=(libnode108 libnode-dev node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
 NODE_PREFIX=$ROOT/.deps/node

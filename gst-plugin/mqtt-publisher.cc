@@ -1,0 +1,611 @@
+#include "mqtt-publisher.h"
+
+#include <mosquitto.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <thread>
+#include <unistd.h>
+
+namespace tsv {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+/* Unacknowledged messages at a time (libmosquitto's own in-flight limit is 20). */
+constexpr size_t kWindow = 16;
+constexpr milliseconds kInitialBackoff{250};
+constexpr milliseconds kMaxBackoff{5000};
+/* A TCP connect + CONNACK that takes longer than this is abandoned and retried. */
+constexpr milliseconds kConnectTimeout{5000};
+/* Dropped-result warnings: the first at once, then at most one per interval. */
+constexpr milliseconds kDropReportInterval{5000};
+/* stop(): how long past the flush timeout to wait for a stuck thread before leaving it. */
+constexpr milliseconds kStopGrace{1000};
+
+int ms_until(Clock::time_point t, Clock::time_point now) {
+  if (t <= now)
+    return 0;
+  auto ms = std::chrono::duration_cast<milliseconds>(t - now).count() + 1;
+  return (int)std::min<long long>(ms, 60'000);
+}
+
+/* libmosquitto's messages end with a full stop; ours go on after them. */
+std::string without_full_stop(std::string s) {
+  while (!s.empty() && (s.back() == '.' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+std::string mosq_error(int rc, int err) {
+  if (rc == MOSQ_ERR_ERRNO)
+    return err ? strerror(err) : "system error";
+  if (rc == MOSQ_ERR_EAI)
+    return std::string("cannot resolve the host name: ") + gai_strerror(err);
+  return without_full_stop(mosquitto_strerror(rc));
+}
+
+} // namespace
+
+bool mqtt_parse_address(const std::string &text, MqttAddress &out, std::string &error) {
+  std::string s = text;
+  auto scheme_end = s.find("://");
+  if (scheme_end != std::string::npos) {
+    std::string scheme = s.substr(0, scheme_end);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+    if (scheme != "mqtt" && scheme != "tcp") {
+      error = "unsupported scheme \"" + scheme + "://\" (only mqtt:// or tcp://; TLS is not supported)";
+      return false;
+    }
+    s = s.substr(scheme_end + 3);
+  }
+  if (!s.empty() && s.back() == '/')
+    s.pop_back();
+  if (s.empty()) {
+    error = "no host";
+    return false;
+  }
+  std::string host, port;
+  if (s[0] == '[') { /* [v6-address]:port */
+    auto close = s.find(']');
+    if (close == std::string::npos) {
+      error = "unterminated [ in an IPv6 address";
+      return false;
+    }
+    host = s.substr(1, close - 1);
+    std::string rest = s.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') {
+        error = "expected :port after ]";
+        return false;
+      }
+      port = rest.substr(1);
+      if (port.empty()) {
+        error = "empty port";
+        return false;
+      }
+    }
+  } else {
+    auto colon = s.rfind(':');
+    if (colon != std::string::npos && s.find(':') != colon) {
+      error = "an IPv6 address must be written in brackets, e.g. [::1]:1883";
+      return false;
+    }
+    host = colon == std::string::npos ? s : s.substr(0, colon);
+    if (colon != std::string::npos) {
+      port = s.substr(colon + 1);
+      if (port.empty()) {
+        error = "empty port";
+        return false;
+      }
+    }
+  }
+  if (host.empty()) {
+    error = "no host";
+    return false;
+  }
+  for (char c : host) {
+    if (c == '/' || c == '@' || c == '?' || c == '#' || (unsigned char)c <= ' ') {
+      error = "invalid character in the host name \"" + host + "\"";
+      return false;
+    }
+  }
+  int p = 1883;
+  if (!port.empty()) {
+    char *end = nullptr;
+    errno = 0;
+    long v = strtol(port.c_str(), &end, 10);
+    if (errno || *end || v < 1 || v > 65535 || !isdigit((unsigned char)port[0])) {
+      error = "invalid port \"" + port + "\" (1-65535)";
+      return false;
+    }
+    p = (int)v;
+  }
+  out.host = host;
+  out.port = p;
+  return true;
+}
+
+static void mqtt_lib_cleanup_at_exit() { mosquitto_lib_cleanup(); }
+
+void mqtt_lib_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mosquitto_lib_init();
+    atexit(mqtt_lib_cleanup_at_exit);
+  });
+}
+
+struct MqttPublisher::Core {
+  MqttPublisherConfig cfg;
+  size_t window = kWindow;
+  int wake_fd = -1;
+  std::thread thread;
+
+  /* Shared with the streaming thread (publish) and stop(). */
+  std::mutex mu;
+  std::deque<std::string> pending; /* not yet handed to libmosquitto, oldest first */
+  size_t inflight_count = 0;       /* == inflight.size(), for the queue bound */
+  uint64_t dropped_unreported = 0;
+  uint64_t dropped_total = 0;
+  bool wake_signalled = false;
+  bool stop_requested = false;
+  Clock::time_point stop_deadline;
+
+  /* The thread's end, for stop(). */
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+
+  /* Events: cleared by stop() when it leaves a stuck thread behind. */
+  std::mutex event_mu;
+  MqttEventCallback on_event;
+
+  /* Publisher thread only. */
+  struct Inflight {
+    int mid;
+    std::string payload;
+  };
+  enum class Conn { IDLE, CONNECTING, CONNECTED };
+  struct mosquitto *mosq = nullptr;
+  Conn conn = Conn::IDLE;
+  std::deque<Inflight> inflight;
+  Clock::time_point connect_started;
+  int connack_rc = -1; /* set by on_connect */
+  int disconnect_rc = 0, disconnect_errno = 0;
+
+  ~Core() {
+    if (wake_fd >= 0)
+      close(wake_fd);
+  }
+
+  std::string broker() const {
+    std::string h = cfg.address.host.find(':') != std::string::npos ? "[" + cfg.address.host + "]" : cfg.address.host;
+    return h + ":" + std::to_string(cfg.address.port);
+  }
+
+  void emit(MqttEventLevel level, const std::string &message) {
+    std::lock_guard<std::mutex> lock(event_mu);
+    if (on_event)
+      on_event(level, message);
+  }
+
+  void wake() {
+    uint64_t one = 1;
+    ssize_t n = write(wake_fd, &one, sizeof one);
+    (void)n;
+  }
+
+  void enqueue(std::string payload) {
+    bool signal = false;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      pending.push_back(std::move(payload));
+      while (pending.size() + inflight_count > cfg.queue_size && !pending.empty()) {
+        pending.pop_front();
+        dropped_unreported++;
+        dropped_total++;
+      }
+      if (!wake_signalled) {
+        wake_signalled = signal = true;
+      }
+    }
+    if (signal)
+      wake();
+  }
+
+  /* libmosquitto callbacks (called from this thread, inside mosquitto_loop_*). */
+  static void on_connect_cb(struct mosquitto *, void *obj, int rc) { static_cast<Core *>(obj)->connack_rc = rc; }
+  static void on_disconnect_cb(struct mosquitto *, void *obj, int rc) {
+    Core *c = static_cast<Core *>(obj);
+    c->disconnect_errno = errno;
+    c->disconnect_rc = rc;
+  }
+  static void on_publish_cb(struct mosquitto *, void *obj, int mid) { static_cast<Core *>(obj)->acked(mid); }
+
+  void acked(int mid) {
+    auto it = std::find_if(inflight.begin(), inflight.end(), [mid](const Inflight &m) { return m.mid == mid; });
+    if (it == inflight.end())
+      return;
+    inflight.erase(it);
+    std::lock_guard<std::mutex> lock(mu);
+    inflight_count--;
+  }
+
+  void destroy_client() {
+    if (mosq) {
+      mosquitto_destroy(mosq);
+      mosq = nullptr;
+    }
+    conn = Conn::IDLE;
+  }
+
+  /* The unacknowledged messages go back to the front of the queue, in order, to be sent again
+   * on the next connection (a fresh client: nothing of the old session is kept). */
+  void requeue_inflight() {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = inflight.rbegin(); it != inflight.rend(); ++it)
+      pending.push_front(std::move(it->payload));
+    inflight.clear();
+    inflight_count = 0;
+  }
+
+  /* Starts a non-blocking connection. Returns "" or why it failed at once. */
+  std::string start_connect() {
+    connack_rc = -1;
+    disconnect_rc = 0;
+    disconnect_errno = 0;
+    mosq = mosquitto_new(cfg.client_id.c_str(), true, this);
+    if (!mosq)
+      return std::string("cannot create an MQTT client: ") + strerror(errno);
+    mosquitto_connect_callback_set(mosq, on_connect_cb);
+    mosquitto_disconnect_callback_set(mosq, on_disconnect_cb);
+    mosquitto_publish_callback_set(mosq, on_publish_cb);
+    mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, (int)window);
+    mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    errno = 0;
+    int rc = mosquitto_connect_async(mosq, cfg.address.host.c_str(), cfg.address.port, cfg.keepalive_s);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      std::string why = mosq_error(rc, errno);
+      destroy_client();
+      return why;
+    }
+    conn = Conn::CONNECTING;
+    connect_started = Clock::now();
+    return "";
+  }
+
+  std::string closed_reason() const {
+    if (connack_rc > 0)
+      return "connection refused by the broker: " + without_full_stop(mosquitto_connack_string(connack_rc));
+    if (disconnect_rc == MOSQ_ERR_KEEPALIVE)
+      return "no answer from the broker (keep-alive timeout)";
+    if (disconnect_rc)
+      return mosq_error(disconnect_rc, disconnect_errno);
+    return "connection closed";
+  }
+
+  /* Hands queued messages to libmosquitto while fewer than `window` are unacknowledged. Returns
+   * "" or a connection error. */
+  std::string pump() {
+    while (inflight.size() < window) {
+      std::string payload;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (pending.empty())
+          break;
+        payload = std::move(pending.front());
+        pending.pop_front();
+        inflight_count++;
+      }
+      int mid = 0;
+      errno = 0;
+      int rc = mosquitto_publish(mosq, &mid, cfg.topic.c_str(), (int)payload.size(), payload.data(), 1, false);
+      if (rc == MOSQ_ERR_SUCCESS) {
+        inflight.push_back({mid, std::move(payload)});
+        continue;
+      }
+      if (rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_OVERSIZE_PACKET) { /* can never be sent */
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          inflight_count--;
+        }
+        emit(MqttEventLevel::WARNING, "Dropped a result of " + std::to_string(payload.size()) +
+                                          " bytes that the MQTT broker " + broker() + " does not accept: " +
+                                          mosq_error(rc, 0));
+        continue;
+      }
+      /* A write error: the message goes back, the connection is given up. libmosquitto may have
+       * kept it, but that client is destroyed before the next connection. */
+      std::string why = mosq_error(rc, errno);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        pending.push_front(std::move(payload));
+        inflight_count--;
+      }
+      return why;
+    }
+    return "";
+  }
+
+  void run();
+};
+
+void MqttPublisher::Core::run() {
+  pthread_setname_np(pthread_self(), "tsexport-mqtt");
+  milliseconds backoff = kInitialBackoff;
+  Clock::time_point next_attempt = Clock::now();
+  Clock::time_point last_drop_report;
+  bool drop_reported = false;
+  bool outage_reported = false; /* a warning is on the bus for the current outage */
+  bool ever_connected = false;
+  bool final_attempt = false; /* stop(): the one more try made while disconnected */
+
+  auto connect_failed = [&](const std::string &why) {
+    destroy_client();
+    size_t queued;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      queued = pending.size();
+    }
+    if (!outage_reported) {
+      emit(MqttEventLevel::WARNING,
+           std::string(ever_connected ? "Cannot reconnect" : "Cannot connect") + " to the MQTT broker " + broker() +
+               " (property mqtt-address): " + why + "; results are queued (at most mqtt-queue-size=" +
+               std::to_string(cfg.queue_size) + ") and sent once it is reachable; retrying");
+      outage_reported = true;
+    } else {
+      emit(MqttEventLevel::DEBUG, "MQTT broker " + broker() + ": " + why + "; " + std::to_string(queued) +
+                                      " results queued, retrying in " + std::to_string(backoff.count()) + " ms");
+    }
+    next_attempt = Clock::now() + backoff;
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  };
+  auto connection_lost = [&](const std::string &why) {
+    destroy_client();
+    size_t unacknowledged = inflight.size();
+    requeue_inflight();
+    emit(MqttEventLevel::WARNING, "Lost the connection to the MQTT broker " + broker() +
+                                      " (property mqtt-address): " + why + "; reconnecting; " +
+                                      std::to_string(unacknowledged) +
+                                      " unacknowledged results will be sent again, and new results are "
+                                      "queued (at most mqtt-queue-size=" +
+                                      std::to_string(cfg.queue_size) + ")");
+    outage_reported = true;
+    backoff = kInitialBackoff;
+    next_attempt = Clock::now() + backoff;
+  };
+
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    bool stopping;
+    Clock::time_point deadline;
+    size_t queued;
+    uint64_t dropped, dropped_total_now;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = stop_requested;
+      deadline = stop_deadline;
+      queued = pending.size();
+      dropped = dropped_unreported;
+      dropped_total_now = dropped_total;
+    }
+
+    if (dropped && (!drop_reported || now - last_drop_report >= kDropReportInterval)) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        dropped_unreported -= dropped;
+      }
+      emit(MqttEventLevel::WARNING,
+           "Dropping the oldest results: the MQTT broker " + broker() +
+               (conn == Conn::CONNECTED ? " does not keep up" : " is unreachable") + " and mqtt-queue-size (" +
+               std::to_string(cfg.queue_size) + ") is reached; " + std::to_string(dropped_total_now) +
+               " results dropped so far");
+      drop_reported = true;
+      last_drop_report = now;
+    }
+
+    if (stopping) {
+      if (queued == 0 && inflight.empty())
+        break;
+      if (now >= deadline)
+        break;
+      if (conn == Conn::IDLE) {
+        if (final_attempt)
+          break; /* the broker is still unreachable: don't wait for it */
+        final_attempt = true;
+        next_attempt = now;
+      }
+    }
+
+    if (conn == Conn::IDLE && now >= next_attempt) {
+      std::string why = start_connect();
+      if (!why.empty())
+        connect_failed(why);
+    }
+    if (conn == Conn::CONNECTING && connack_rc == 0) {
+      conn = Conn::CONNECTED;
+      backoff = kInitialBackoff;
+      size_t n;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        n = pending.size();
+      }
+      if (outage_reported)
+        emit(MqttEventLevel::INFO, std::string(ever_connected ? "Reconnected" : "Connected") + " to the MQTT broker " +
+                                       broker() + "; sending " + std::to_string(n) + " queued results");
+      else
+        emit(MqttEventLevel::DEBUG, "Connected to the MQTT broker " + broker());
+      ever_connected = true;
+      outage_reported = false;
+    }
+    if (conn == Conn::CONNECTING && now - connect_started >= kConnectTimeout)
+      connect_failed("no answer within " + std::to_string(kConnectTimeout.count() / 1000) + " s");
+    if (conn == Conn::CONNECTED) {
+      std::string why = pump();
+      if (!why.empty())
+        connection_lost(why);
+    }
+
+    /* Wait for the network, a new result, a retry time or the stop deadline. */
+    now = Clock::now();
+    int timeout = 1000; /* keep-alive bookkeeping */
+    if (conn == Conn::IDLE)
+      timeout = std::min(timeout, ms_until(next_attempt, now));
+    if (conn == Conn::CONNECTING)
+      timeout = std::min(timeout, ms_until(connect_started + kConnectTimeout, now));
+    if (stopping)
+      timeout = conn == Conn::IDLE && final_attempt ? 0 : std::min(timeout, ms_until(deadline, now));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (dropped_unreported)
+        timeout = std::min(timeout, ms_until(last_drop_report + kDropReportInterval, now));
+    }
+    struct pollfd fds[2];
+    nfds_t nfds = 1;
+    fds[0] = {wake_fd, POLLIN, 0};
+    int sock = mosq ? mosquitto_socket(mosq) : -1;
+    if (sock >= 0) {
+      fds[1] = {sock, (short)(POLLIN | (mosquitto_want_write(mosq) ? POLLOUT : 0)), 0};
+      nfds = 2;
+    }
+    int n = poll(fds, nfds, timeout);
+    if (n < 0 && errno != EINTR) {
+      emit(MqttEventLevel::WARNING, std::string("MQTT publisher: poll() failed: ") + strerror(errno));
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    if (n > 0 && (fds[0].revents & POLLIN)) {
+      uint64_t v;
+      ssize_t r = read(wake_fd, &v, sizeof v);
+      (void)r;
+      std::lock_guard<std::mutex> lock(mu);
+      wake_signalled = false;
+    }
+    if (!mosq)
+      continue;
+    if (n > 0 && nfds == 2) {
+      short re = fds[1].revents;
+      if (re & (POLLIN | POLLERR | POLLHUP))
+        mosquitto_loop_read(mosq, 1);
+      if (mosquitto_socket(mosq) >= 0 && (re & POLLOUT))
+        mosquitto_loop_write(mosq, 1);
+    }
+    if (mosquitto_socket(mosq) >= 0)
+      mosquitto_loop_misc(mosq);
+    if (mosquitto_socket(mosq) < 0) {
+      if (conn == Conn::CONNECTED)
+        connection_lost(closed_reason());
+      else
+        connect_failed(closed_reason());
+    }
+  }
+
+  if (mosq && conn == Conn::CONNECTED) {
+    mosquitto_disconnect(mosq); /* written at once when the socket can take it */
+  }
+  destroy_client();
+  size_t undelivered;
+  uint64_t dropped_total_now;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    undelivered = pending.size() + inflight.size();
+    dropped_total_now = dropped_total;
+    pending.clear();
+  }
+  inflight.clear();
+  if (undelivered)
+    emit(MqttEventLevel::WARNING, std::to_string(undelivered) + " results were not delivered to the MQTT broker " +
+                                      broker() + " before stopping (" + std::to_string(dropped_total_now) +
+                                      " dropped earlier for mqtt-queue-size)");
+  else if (dropped_total_now)
+    emit(MqttEventLevel::WARNING, std::to_string(dropped_total_now) +
+                                      " results in all were dropped for mqtt-queue-size while the MQTT broker " +
+                                      broker() + " was unreachable");
+  {
+    std::lock_guard<std::mutex> lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
+}
+
+MqttPublisher::MqttPublisher(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+
+std::unique_ptr<MqttPublisher> MqttPublisher::start(const MqttPublisherConfig &config, MqttEventCallback on_event,
+                                                    std::string &error) {
+  mqtt_lib_init_once();
+  if (config.topic.empty() || mosquitto_pub_topic_check(config.topic.c_str()) != MOSQ_ERR_SUCCESS ||
+      mosquitto_validate_utf8(config.topic.c_str(), (int)config.topic.size()) != MOSQ_ERR_SUCCESS) {
+    error = "invalid topic \"" + config.topic + "\" (property mqtt-topic): it must be non-empty UTF-8 without "
+            "the wildcards + and #";
+    return nullptr;
+  }
+  if (config.client_id.empty() || config.client_id.size() > 65535 ||
+      mosquitto_validate_utf8(config.client_id.c_str(), (int)config.client_id.size()) != MOSQ_ERR_SUCCESS) {
+    error = "invalid client id \"" + config.client_id + "\" (property mqtt-client-id)";
+    return nullptr;
+  }
+  auto core = std::make_shared<Core>();
+  core->cfg = config;
+  core->cfg.queue_size = std::max<size_t>(1, config.queue_size);
+  core->window = std::min(kWindow, core->cfg.queue_size);
+  core->on_event = std::move(on_event);
+  core->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (core->wake_fd < 0) {
+    error = std::string("eventfd: ") + strerror(errno);
+    return nullptr;
+  }
+  try {
+    core->thread = std::thread([core] { core->run(); });
+  } catch (const std::exception &e) {
+    error = std::string("cannot start the MQTT publisher thread: ") + e.what();
+    return nullptr;
+  }
+  return std::unique_ptr<MqttPublisher>(new MqttPublisher(core));
+}
+
+void MqttPublisher::publish(std::string payload) { core_->enqueue(std::move(payload)); }
+
+void MqttPublisher::stop() {
+  if (!core_ || !core_->thread.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> lock(core_->mu);
+    core_->stop_requested = true;
+    core_->stop_deadline = Clock::now() + milliseconds(core_->cfg.flush_timeout_ms);
+  }
+  core_->wake();
+  bool finished;
+  {
+    std::unique_lock<std::mutex> lock(core_->done_mu);
+    finished = core_->done_cv.wait_for(lock, milliseconds(core_->cfg.flush_timeout_ms) + kStopGrace,
+                                       [this] { return core_->done; });
+  }
+  if (finished) {
+    core_->thread.join();
+  } else {
+    /* Stuck in a blocking call (a DNS look-up): leave it; it owns a reference to the core and
+     * ends by itself. No more events from it. */
+    {
+      std::lock_guard<std::mutex> lock(core_->event_mu);
+      core_->on_event = nullptr;
+    }
+    core_->thread.detach();
+  }
+}
+
+MqttPublisher::~MqttPublisher() { stop(); }
+
+} // namespace tsv
