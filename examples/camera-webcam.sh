@@ -28,22 +28,4 @@ else
   [[ -z ${CAPS:-} ]] || SRC+=(! "$CAPS")
   SRC+=(! decodebin)
 fi
-need_file "$MODEL" "model"
-need_file "$LABELS" "labels file"
-
-DETECT=(tsdetect "model=$MODEL" "labels-file=$LABELS" "threshold=${THRESHOLD:-0.4}" "inference-interval=${INFERENCE_INTERVAL:-1}")
-[[ -z ${OBJECT_CLASS:-} ]] || DETECT+=("object-class=$OBJECT_CLASS")
-EXPORT=()
-[[ -z ${JSONL:-} ]] || EXPORT=(tsexport "location=$JSONL" !)
-if [[ -n $OUTPUT ]]; then
-  mkdir -p "$(dirname "$OUTPUT")"
-  SINK=(x264enc speed-preset=veryfast tune=zerolatency ! video/x-h264,profile=high ! mp4mux ! filesink "location=$OUTPUT")
-else
-  SINK=(autovideosink sync=false)
-fi
-
-launch -e \
-  "${SRC[@]}" ! videoconvert ! \
-  queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! \
-  "${DETECT[@]}" ! tstrack ! "${EXPORT[@]}" tsoverlay color-by=track ! \
-  videoconvert ! "${SINK[@]}"
+run_live_pipeline

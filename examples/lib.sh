@@ -61,3 +61,28 @@ launch() {
   echo "+ gst-launch-1.0 $*" >&2
   gst-launch-1.0 "$@"
 }
+
+# run_live_pipeline: the camera examples' pipeline after their source SRC (an array, decoded video): a leaky
+# queue so the picture stays live when the model is slower than the camera, detect + track (+ tsexport when
+# JSONL is set) + overlay, then a window or, with OUTPUT, an MP4 finalised on Ctrl-C (-e).
+# Reads MODEL, LABELS, THRESHOLD, INFERENCE_INTERVAL, OBJECT_CLASS, JSONL, OUTPUT.
+run_live_pipeline() {
+  need_file "$MODEL" "model"
+  need_file "$LABELS" "labels file"
+  local detect=(tsdetect "model=$MODEL" "labels-file=$LABELS" "threshold=${THRESHOLD:-0.4}" "inference-interval=${INFERENCE_INTERVAL:-1}")
+  [[ -z ${OBJECT_CLASS:-} ]] || detect+=("object-class=$OBJECT_CLASS")
+  local export=()
+  [[ -z ${JSONL:-} ]] || export=(tsexport "location=$JSONL" !)
+  local sink
+  if [[ -n $OUTPUT ]]; then
+    mkdir -p "$(dirname "$OUTPUT")"
+    sink=(x264enc speed-preset=veryfast tune=zerolatency ! video/x-h264,profile=high ! mp4mux ! filesink "location=$OUTPUT")
+  else
+    sink=(autovideosink sync=false)
+  fi
+  launch -e \
+    "${SRC[@]}" ! videoconvert ! \
+    queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! \
+    "${detect[@]}" ! tstrack ! "${export[@]}" tsoverlay color-by=track ! \
+    videoconvert ! "${sink[@]}"
+}

@@ -50,7 +50,7 @@ interface ModelState extends OpenModel {
 }
 
 /** Preprocessing of detection models the manifest does not know: YOLOX's (letterbox, BGR, 0..255). */
-const DETECT_FALLBACK_SPEC = {
+const DETECT_FALLBACK_SPEC: Omit<PreprocessSpec, 'width' | 'height'> = {
   resize: 'letterbox',
   padValue: 114,
   channelOrder: 'BGR',
@@ -58,7 +58,7 @@ const DETECT_FALLBACK_SPEC = {
   mean: [0, 0, 0],
   std: [1, 1, 1],
   layout: 'NCHW',
-} as const satisfies Omit<PreprocessSpec, 'width' | 'height'>;
+};
 
 /** Class count the outputs of `decoder` carry, or null when the shapes do not say. */
 export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): number | null {
@@ -84,7 +84,7 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): nu
 }
 
 async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{ model: ModelState; labels: string[] }> {
-  const opened = await openModel(config, env, { ...DETECT_FALLBACK_SPEC, mean: [0, 0, 0], std: [1, 1, 1] });
+  const opened = await openModel(config, env, DETECT_FALLBACK_SPEC);
   const { path: modelPath, spec, description, outputs: infos } = opened;
   let decoder: Decoder;
   try {
