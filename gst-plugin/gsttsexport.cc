@@ -11,7 +11,10 @@
  * Objects' `classifications` come from tsclassify (or any element writing DL Streamer-style
  * classification params); an `embedding` array is written when a classifier exposed one. Frames
  * classified as a whole (tsclassify inference-region=full-frame) get a top-level
- * `classifications` list of the same form.
+ * `classifications` list of the same form. Boxes of earlier frames reported late (tstrack
+ * `fill-gaps`: a re-found track's boxes on the frames it was missed on) are listed in
+ * `past_objects`, each with the `frame` (and `frames_ago`, `pts`) it belongs to and
+ * `"interpolated":true`.
  * `frame` counts from 0 at this element; boxes are in pixels of that frame.
  *
  * The line goes to any of three outputs, each optional:
@@ -270,6 +273,42 @@ static void write_classifications(tsv::JsonWriter &j, const std::vector<tsv::Cla
   j.end_array();
 }
 
+/* One object's fields (inside an object the caller opened). */
+static void write_object_fields(tsv::JsonWriter &j, const tsv::Object &o) {
+  j.key("box").begin_object();
+  j.field("x", o.box.x).field("y", o.box.y).field("width", o.box.width).field("height", o.box.height);
+  j.end_object();
+  j.field("label", o.label);
+  j.field("class_id", o.class_id);
+  j.field("confidence", o.confidence);
+  if (o.track_id >= 0)
+    j.field("track_id", o.track_id);
+  else
+    j.key("track_id").null();
+}
+
+/* "past_objects": boxes of earlier frames reported on this one (tstrack fill-gaps), each with the
+ * frame it belongs to (`frame` as counted here, `frames_ago`, that frame's `pts`). */
+static void write_past_objects(tsv::JsonWriter &j, guint64 frame, const std::vector<tsv::PastObject> &past) {
+  j.key("past_objects").begin_array();
+  for (const tsv::PastObject &p : past) {
+    j.begin_object();
+    if (p.frames_ago <= frame)
+      j.field("frame", (uint64_t)(frame - p.frames_ago));
+    else
+      j.key("frame").null();
+    j.field("frames_ago", (uint64_t)p.frames_ago);
+    if (p.pts >= 0)
+      j.field("pts", (uint64_t)p.pts);
+    else
+      j.key("pts").null();
+    write_object_fields(j, p.object);
+    j.field("interpolated", true);
+    j.end_object();
+  }
+  j.end_array();
+}
+
 static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
   GstTsExport *self = GST_TS_EXPORT(trans);
   TsExportState &st = *self->state;
@@ -293,16 +332,7 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
   const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
   for (const tsv::Object &o : objects) {
     j.begin_object();
-    j.key("box").begin_object();
-    j.field("x", o.box.x).field("y", o.box.y).field("width", o.box.width).field("height", o.box.height);
-    j.end_object();
-    j.field("label", o.label);
-    j.field("class_id", o.class_id);
-    j.field("confidence", o.confidence);
-    if (o.track_id >= 0)
-      j.field("track_id", o.track_id);
-    else
-      j.key("track_id").null();
+    write_object_fields(j, o);
     if (o.predicted)
       j.field("predicted", true);
     write_classifications(j, o.classifications);
@@ -312,6 +342,9 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
   std::vector<tsv::Classification> frame_classifications = tsv::frame_read_classifications(buffer);
   if (!frame_classifications.empty())
     write_classifications(j, frame_classifications);
+  const std::vector<tsv::PastObject> past = tsv::frame_read_past_objects(buffer);
+  if (!past.empty())
+    write_past_objects(j, frame, past);
   j.end_object();
   if (st.fd >= 0 && !write_all(st.fd, j.str() + "\n")) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot write results (property location): %s", g_strerror(errno)),

@@ -18,6 +18,13 @@
  * is always tracked; any other empty frame is one on which the detector found nothing: tracks age,
  * nothing is predicted onto it.
  *
+ * Gaps: when a confirmed track is found again after missing on at most `fill-gaps` frames, the
+ * boxes of the frames it missed, interpolated between the detections before and after the gap, are
+ * reported on the re-finding buffer as past-frame objects (custom meta `TsvisionPastObjectsMeta`,
+ * see roi-meta.h; tsexport's `past_objects`), like DeepStream's past-frame data: no frame is held
+ * back, so a consumer of complete trajectories (an exporter, an analytics service) gets them
+ * without any latency added to the video.
+ *
  * Track events are posted as element messages named `tstrack-event` with the fields `type`
  * (`track-started` or `track-lost`), `track-id`, `frame`, `label`, `x`, `y`, `width`, `height`
  * (pixels: the confirming detection's box, or the last box of a lost track). Detections with
@@ -57,6 +64,7 @@ enum {
   PROP_FUSE_SCORE,
   PROP_LOST_MATCH_THRESHOLD,
   PROP_MAX_HEIGHT_CHANGE,
+  PROP_FILL_GAPS,
   PROP_INFERENCE_INTERVAL,
   PROP_PREDICTED_MAX_AGE,
 };
@@ -73,6 +81,7 @@ enum {
 #define DEFAULT_FUSE_SCORE TRUE
 #define DEFAULT_LOST_MATCH_THRESHOLD 0.1
 #define DEFAULT_MAX_HEIGHT_CHANGE 2.0
+#define DEFAULT_FILL_GAPS 20
 #define DEFAULT_INFERENCE_INTERVAL 1
 #define DEFAULT_PREDICTED_MAX_AGE -1
 
@@ -88,6 +97,7 @@ struct TsTrackSettings {
   gboolean fuse_score = DEFAULT_FUSE_SCORE;
   double lost_match_threshold = DEFAULT_LOST_MATCH_THRESHOLD;
   double max_height_change = DEFAULT_MAX_HEIGHT_CHANGE;
+  guint fill_gaps = DEFAULT_FILL_GAPS;
   guint inference_interval = DEFAULT_INFERENCE_INTERVAL;
   gint predicted_max_age = DEFAULT_PREDICTED_MAX_AGE;
 };
@@ -142,6 +152,7 @@ static void gst_ts_track_write_config(GstTsFilter *filter, tsv::JsonWriter &json
   json.field("fuseScore", (bool)s.fuse_score);
   json.field("lostMatchThreshold", s.lost_match_threshold);
   json.field("maxHeightChange", s.max_height_change);
+  json.field("fillGaps", (int64_t)s.fill_gaps);
   json.field("inferenceInterval", (int64_t)s.inference_interval);
   json.field("predictedMaxAge", (int64_t)s.predicted_max_age);
 }
@@ -150,6 +161,7 @@ static void gst_ts_track_write_config(GstTsFilter *filter, tsv::JsonWriter &json
  * count the buffer's ROI metas in iteration order, as the frame's objects were read. Ids go onto the
  * existing metas, predicted boxes become new ones. */
 static void gst_ts_track_apply_result(GstTsFilter *filter, GstBuffer *buffer, const tsv::Result &result) {
+  tsv::frame_add_past_objects(buffer, result.past_objects);
   if (result.objects.empty())
     return;
   const GstVideoInfo *info = gst_ts_filter_get_video_info(filter);
@@ -205,6 +217,9 @@ static void gst_ts_track_set_property(GObject *object, guint prop_id, const GVal
   case PROP_MAX_HEIGHT_CHANGE:
     s.max_height_change = g_value_get_double(value);
     break;
+  case PROP_FILL_GAPS:
+    s.fill_gaps = g_value_get_uint(value);
+    break;
   case PROP_INFERENCE_INTERVAL:
     s.inference_interval = g_value_get_uint(value);
     break;
@@ -254,6 +269,9 @@ static void gst_ts_track_get_property(GObject *object, guint prop_id, GValue *va
     break;
   case PROP_MAX_HEIGHT_CHANGE:
     g_value_set_double(value, s.max_height_change);
+    break;
+  case PROP_FILL_GAPS:
+    g_value_set_uint(value, s.fill_gaps);
     break;
   case PROP_INFERENCE_INTERVAL:
     g_value_set_uint(value, s.inference_interval);
@@ -352,6 +370,15 @@ static void gst_ts_track_class_init(GstTsTrackClass *klass) {
                           "next is another object or a partial-body detection); 0: off (as in ByteTrack); other "
                           "trackers: unused",
                           0.0, 100.0, DEFAULT_MAX_HEIGHT_CHANGE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FILL_GAPS,
+      g_param_spec_uint("fill-gaps", "Fill gaps",
+                        "When a confirmed track is found again after missing on at most this many frames, its "
+                        "boxes on the frames it missed (interpolated between the detections before and after "
+                        "the gap) are reported on the re-finding buffer as past-frame objects (custom meta "
+                        "TsvisionPastObjectsMeta; tsexport writes them as past_objects). Those frames have "
+                        "already gone downstream: nothing is delayed. 0: off",
+                        0, 1000000, DEFAULT_FILL_GAPS, flags));
   g_object_class_install_property(
       gobject_class, PROP_INFERENCE_INTERVAL,
       g_param_spec_uint("inference-interval", "Inference interval",

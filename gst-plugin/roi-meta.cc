@@ -283,6 +283,89 @@ std::vector<Classification> frame_read_classifications(GstBuffer *buffer) {
   return out;
 }
 
+static const char *const PAST_OBJECTS_META = "TsvisionPastObjectsMeta";
+
+static void register_past_objects_meta() {
+  static gsize registered = 0;
+  if (g_once_init_enter(&registered)) {
+    static const gchar *tags[] = {nullptr};
+    gst_meta_register_custom(PAST_OBJECTS_META, tags, nullptr, nullptr, nullptr);
+    g_once_init_leave(&registered, 1);
+  }
+}
+
+void frame_add_past_objects(GstBuffer *buffer, const std::vector<PastObject> &objects) {
+  if (objects.empty())
+    return;
+  register_past_objects_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, PAST_OBJECTS_META);
+  if (!meta)
+    meta = gst_buffer_add_custom_meta(buffer, PAST_OBJECTS_META);
+  if (!meta)
+    return;
+  GstStructure *s = gst_custom_meta_get_structure(meta);
+  GValue array = G_VALUE_INIT;
+  g_value_init(&array, GST_TYPE_ARRAY);
+  const GValue *existing = gst_structure_get_value(s, "objects");
+  if (existing && GST_VALUE_HOLDS_ARRAY(existing))
+    g_value_copy(existing, &array);
+  for (const PastObject &p : objects) {
+    const Object &o = p.object;
+    GstStructure *po = gst_structure_new("past-object", "frames-ago", G_TYPE_UINT, (guint)p.frames_ago, "track-id",
+                                         G_TYPE_INT, (gint)o.track_id, "label", G_TYPE_STRING, o.label.c_str(),
+                                         "label-id", G_TYPE_INT, o.class_id, "confidence", G_TYPE_DOUBLE,
+                                         o.confidence, "x", G_TYPE_DOUBLE, o.box.x, "y", G_TYPE_DOUBLE, o.box.y,
+                                         "width", G_TYPE_DOUBLE, o.box.width, "height", G_TYPE_DOUBLE, o.box.height,
+                                         "interpolated", G_TYPE_BOOLEAN, TRUE, nullptr);
+    if (p.pts >= 0)
+      gst_structure_set(po, "pts", G_TYPE_UINT64, (guint64)p.pts, nullptr);
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure(&v, po);
+    gst_structure_free(po);
+    gst_value_array_append_and_take_value(&array, &v);
+  }
+  gst_structure_take_value(s, "objects", &array);
+}
+
+std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer) {
+  std::vector<PastObject> out;
+  register_past_objects_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, PAST_OBJECTS_META);
+  if (!meta)
+    return out;
+  const GValue *array = gst_structure_get_value(gst_custom_meta_get_structure(meta), "objects");
+  if (!array || !GST_VALUE_HOLDS_ARRAY(array))
+    return out;
+  for (guint i = 0; i < gst_value_array_get_size(array); i++) {
+    const GValue *v = gst_value_array_get_value(array, i);
+    if (!GST_VALUE_HOLDS_STRUCTURE(v))
+      continue;
+    const GstStructure *po = gst_value_get_structure(v);
+    PastObject p;
+    guint frames_ago = 0;
+    guint64 pts = 0;
+    gint track_id = -1, label_id = -1;
+    gst_structure_get_uint(po, "frames-ago", &frames_ago);
+    p.frames_ago = frames_ago;
+    if (gst_structure_get_uint64(po, "pts", &pts))
+      p.pts = (int64_t)pts;
+    if (gst_structure_get_int(po, "track-id", &track_id))
+      p.object.track_id = track_id;
+    if (gst_structure_get_int(po, "label-id", &label_id))
+      p.object.class_id = label_id;
+    if (const char *label = gst_structure_get_string(po, "label"))
+      p.object.label = label;
+    gst_structure_get_double(po, "confidence", &p.object.confidence);
+    gst_structure_get_double(po, "x", &p.object.box.x);
+    gst_structure_get_double(po, "y", &p.object.box.y);
+    gst_structure_get_double(po, "width", &p.object.box.width);
+    gst_structure_get_double(po, "height", &p.object.box.height);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object) {
   set_object_id(meta, object);
   set_classifications(meta, object);

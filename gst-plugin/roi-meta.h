@@ -39,6 +39,15 @@ void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object);
 void frame_set_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications);
 std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
 
+/* Objects of earlier frames reported on a later buffer (tstrack fill-gaps) go to a custom meta
+ * "TsvisionPastObjectsMeta" whose structure has a field "objects": a GstValueArray of structures
+ *   past-object { frames-ago: uint, pts: guint64 (absent when unknown), track-id: int,
+ *                 label: string, label-id: int, confidence: double,
+ *                 x, y, width, height: double (pixels of the frame), interpolated: boolean }
+ * Appends to those already there. */
+void frame_add_past_objects(GstBuffer *buffer, const std::vector<PastObject> &objects);
+std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer);
+
 void frame_mark_inference_skipped(GstBuffer *buffer, const char *element_name);
 bool frame_inference_skipped(GstBuffer *buffer);
 

@@ -220,6 +220,13 @@ export interface TrackerParams {
    * another object or a partial-body detection). 0 turns the check off (plain ByteTrack); others: unused.
    */
   maxHeightChange: number;
+  /**
+   * all: longest gap, in frames, in a confirmed track's detections that is filled in when the track is found
+   * again. The boxes of the frames it was missed on are interpolated linearly between the detections before and
+   * after the gap and reported with the re-finding frame as past-frame objects (DeepStream's "past-frame data":
+   * those frames have already gone downstream). 0 turns it off.
+   */
+  fillGaps: number;
 }
 
 /** The built-in tracker's settings (tstrack's properties, camelCase). */

@@ -8,6 +8,7 @@ import { createOverlapPairs, overlapPairsLtrb } from './iou.js';
 import { kalmanPredict, type KalmanState, type MotionModel } from './kalman.js';
 import {
   TRACKER_DEFAULTS,
+  type FilledBox,
   type TrackEvent,
   type Tracker,
   type TrackerKind,
@@ -47,6 +48,7 @@ export function resolveParams(params: Partial<TrackerParams> | undefined, base: 
     lostMatchThreshold: num(p.lostMatchThreshold, base.lostMatchThreshold, 0, 1),
     // A ratio: 0 (off) or >= 1.
     maxHeightChange: ((v) => (v > 0 && v < 1 ? 1 : v))(num(p.maxHeightChange, base.maxHeightChange, 0, 1e6)),
+    fillGaps: Math.round(num(p.fillGaps, base.fillGaps, 0, 1e6)),
   };
 }
 
@@ -85,6 +87,8 @@ export interface TrackRecord {
   streak: number;
   startFrame: number;
   lastMatchFrame: number;
+  /** Frames (update calls) this confirmed track was missed on since its last match, while a fillable gap (at most fillGaps). */
+  missedFrames: number[];
 }
 
 export interface Association {
@@ -98,6 +102,16 @@ function cloneBox(b: Box): Box {
   return { x: b.x, y: b.y, width: b.width, height: b.height };
 }
 
+/** The box a fraction `a` of the way from `from` to `to` (each coordinate linearly). */
+function lerpBox(from: Box, to: Box, a: number): Box {
+  return {
+    x: from.x + a * (to.x - from.x),
+    y: from.y + a * (to.y - from.y),
+    width: from.width + a * (to.width - from.width),
+    height: from.height + a * (to.height - from.height),
+  };
+}
+
 export abstract class BaseTracker implements Tracker {
   abstract readonly kind: TrackerKind;
   readonly params: Readonly<TrackerParams>;
@@ -108,6 +122,8 @@ export abstract class BaseTracker implements Tracker {
   /** Number of update() calls (1-based once the first call started). */
   protected updates = 0;
   private rejectedTotal = 0;
+  /** Gap boxes filled in during the current update (see recordHit). */
+  private filled: FilledBox[] = [];
   protected readonly model: MotionModel | null;
 
   constructor(params: Partial<TrackerParams> | undefined, model: MotionModel | null, base?: Readonly<TrackerParams>) {
@@ -152,6 +168,7 @@ export abstract class BaseTracker implements Tracker {
   }
 
   protected advance(frameIndex: number): void {
+    this.filled = [];
     const steps = this.stepsTo(frameIndex);
     for (const t of this.tracks) this.predictTrack(t, steps);
     // Non-finite or non-increasing indices never move time backwards: they count as the next frame.
@@ -186,6 +203,7 @@ export abstract class BaseTracker implements Tracker {
       streak: 0,
       startFrame: this.frame ?? 0,
       lastMatchFrame: this.frame ?? 0,
+      missedFrames: [],
     };
     this.tracks.push(t);
     return t;
@@ -193,6 +211,7 @@ export abstract class BaseTracker implements Tracker {
 
   /** Records a match of `t` with `d` (the motion update is the caller's). */
   protected recordHit(t: TrackRecord, d: Detection): void {
+    if (t.id !== null && t.missedFrames.length > 0) this.fillGap(t, d);
     t.lastBox = cloneBox(d.box);
     t.label = d.label;
     t.classId = d.classId;
@@ -201,6 +220,23 @@ export abstract class BaseTracker implements Tracker {
     t.hits++;
     t.streak++;
     t.lastMatchFrame = this.frame ?? 0;
+  }
+
+  /**
+   * A confirmed track missed on some frames is matched again: its boxes on those frames are interpolated between
+   * the last detection before the gap and `d` (when the gap is at most fillGaps frames; longer ones stay empty).
+   */
+  private fillGap(t: TrackRecord, d: Detection): void {
+    const f = this.frame ?? 0;
+    const span = f - t.lastMatchFrame;
+    if (t.id !== null && span - 1 <= this.params.fillGaps) {
+      const confidence = Math.min(t.confidence, d.confidence);
+      for (const m of t.missedFrames) {
+        const box = lerpBox(t.lastBox, d.box, (m - t.lastMatchFrame) / span);
+        this.filled.push({ frameIndex: m, trackId: t.id, box, label: d.label, classId: d.classId, confidence });
+      }
+    }
+    t.missedFrames = [];
   }
 
   protected confirm(t: TrackRecord, events: TrackEvent[]): void {
@@ -335,12 +371,14 @@ export abstract class BaseTracker implements Tracker {
     const predicted: Detection[] = [];
     const predictedAge: number[] = [];
     const f = this.frame ?? 0;
+    const fillGaps = this.params.fillGaps;
     for (const t of this.tracks) {
       if (t.id === null || matchedThisFrame.has(t)) continue;
       predicted.push(this.predictedDetection(t));
       predictedAge.push(f - t.lastMatchFrame);
+      if (f - t.lastMatchFrame <= fillGaps) t.missedFrames.push(f);
     }
-    return { ids, trackBoxes, predicted, predictedAge, events, rejected };
+    return { ids, trackBoxes, predicted, predictedAge, events, filled: this.filled, rejected };
   }
 
   abstract update(detections: readonly Detection[], frameIndex: number): TrackerOutput;
@@ -358,7 +396,7 @@ export abstract class BaseTracker implements Tracker {
       predicted.push(this.predictedDetection(t));
       predictedAge.push(f - t.lastMatchFrame);
     }
-    return { ids: [], trackBoxes: [], predicted, predictedAge, events, rejected: 0 };
+    return { ids: [], trackBoxes: [], predicted, predictedAge, events, filled: [], rejected: 0 };
   }
 
   /** Kind-specific bookkeeping after a predict-only advance. */

@@ -13,7 +13,7 @@ import { SortTracker } from './sort.js';
 import type { Tracker, TrackerKind, TrackerParams } from './types.js';
 
 export { TRACKER_DEFAULTS, CLASSIC_SORT_PARAMS } from './types.js';
-export type { TrackEvent, Tracker, TrackerKind, TrackerOutput, TrackerParams } from './types.js';
+export type { FilledBox, TrackEvent, Tracker, TrackerKind, TrackerOutput, TrackerParams } from './types.js';
 export { resolveParams, isValidDetection } from './common.js';
 export { ByteTracker } from './bytetrack.js';
 export { SortTracker } from './sort.js';

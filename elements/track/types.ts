@@ -36,6 +36,8 @@ export const TRACKER_DEFAULTS: Readonly<TrackerParams> = Object.freeze({
   lostMatchThreshold: 0.1,
   /** Largest frame-to-frame height change of an associated detection (0: plain ByteTrack). */
   maxHeightChange: 2,
+  /** Longest detection gap of a re-found track that is filled in as past-frame boxes (ByteTrack's interpolation interval, 20). */
+  fillGaps: 20,
 });
 
 /**
@@ -54,6 +56,7 @@ export const CLASSIC_SORT_PARAMS: Readonly<TrackerParams> = Object.freeze({
   fuseScore: false,
   lostMatchThreshold: 0,
   maxHeightChange: 0,
+  fillGaps: 0,
 });
 
 export interface TrackEvent {
@@ -65,6 +68,19 @@ export interface TrackEvent {
   label: string;
   /** 'track-started': the confirming detection's box; 'track-lost': the last detection box the track was matched to. */
   box: Box;
+}
+
+/** A box of a frame on which a confirmed track was missed, filled in when the track was found again (fillGaps). */
+export interface FilledBox {
+  /** The frame the box belongs to (an earlier update() call's frameIndex). */
+  frameIndex: number;
+  trackId: number;
+  /** Linear interpolation between the detections before and after the gap. */
+  box: Box;
+  label: string;
+  classId: number;
+  /** The lower confidence of the two detections around the gap. */
+  confidence: number;
 }
 
 export interface TrackerOutput {
@@ -83,6 +99,11 @@ export interface TrackerOutput {
   /** For each entry of `predicted`: frames since that track was last matched (1 = missed only this frame). */
   predictedAge: number[];
   events: TrackEvent[];
+  /**
+   * Boxes of earlier frames on which tracks matched on this frame had been missed (gaps of at most fillGaps
+   * frames), in track order then frame order. Always empty from predictOnly.
+   */
+  filled: FilledBox[];
   /** Detections rejected on this call (non-finite numbers, non-positive size). */
   rejected: number;
 }

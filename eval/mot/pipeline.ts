@@ -57,6 +57,7 @@ const PROPERTY_OF: Record<keyof TrackerParams, string> = {
   fuseScore: 'fuse-score',
   lostMatchThreshold: 'lost-match-threshold',
   maxHeightChange: 'max-height-change',
+  fillGaps: 'fill-gaps',
 };
 
 /** tstrack properties (`name=value` words) for a tracker kind and parameters. */
@@ -104,22 +105,47 @@ interface JsonlObject {
   predicted?: boolean;
 }
 
-/** tsexport JSON Lines → MOTChallenge rows (tracked, non-predicted objects; MOT frame = frame + 1). */
+/**
+ * tsexport JSON Lines → MOTChallenge rows (MOT frame = frame + 1): the tracked, non-predicted objects of each
+ * line, and its `past_objects` (tstrack fill-gaps) on the frames they belong to. Rows sorted by frame, then id,
+ * as runOffline writes them.
+ */
 export function jsonlToMot(jsonl: string): { text: string; rows: MotRow[]; trackCount: number } {
-  const lines: string[] = [];
-  const ids = new Set<number>();
+  const rows: { frame: number; id: number; o: JsonlObject }[] = [];
   for (const line of jsonl.split('\n')) {
     if (line.trim() === '') continue;
-    const frame = JSON.parse(line) as { frame: number; objects: JsonlObject[] };
+    const frame = JSON.parse(line) as { frame: number; objects: JsonlObject[]; past_objects?: (JsonlObject & { frame: number | null })[] };
     for (const o of frame.objects) {
       if (o.track_id === null || o.predicted) continue;
-      ids.add(o.track_id);
-      const b = o.box;
-      lines.push(`${frame.frame + 1},${o.track_id},${fmt(b.x)},${fmt(b.y)},${fmt(b.width)},${fmt(b.height)},${fmt(o.confidence ?? 0)},-1,-1,-1`);
+      rows.push({ frame: frame.frame + 1, id: o.track_id, o });
+    }
+    for (const o of frame.past_objects ?? []) {
+      if (o.track_id === null || o.frame === null) continue;
+      rows.push({ frame: o.frame + 1, id: o.track_id, o });
     }
   }
+  rows.sort((a, b) => a.frame - b.frame || a.id - b.id);
+  const lines = rows.map(({ frame, id, o }) => {
+    const b = o.box;
+    return `${frame},${id},${fmt(b.x)},${fmt(b.y)},${fmt(b.width)},${fmt(b.height)},${fmt(o.confidence ?? 0)},-1,-1,-1`;
+  });
   const text = lines.length > 0 ? lines.join('\n') + '\n' : '';
-  return { text, rows: parseMot(text), trackCount: ids.size };
+  return { text, rows: parseMot(text), trackCount: new Set(rows.map((r) => r.id)).size };
+}
+
+/**
+ * Whether two results have the same rows (frame, id, in order) with boxes and confidences equal within
+ * `tolerance` pixels: boxes that went through a buffer's ROI meta (normalised coordinates) differ from the
+ * offline ones in the last digits.
+ */
+export function sameRows(a: readonly MotRow[], b: readonly MotRow[], tolerance = 1e-3): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const r = a[i], s = b[i];
+    if (r.frame !== s.frame || r.id !== s.id) return false;
+    for (const k of ['x', 'y', 'width', 'height', 'conf'] as const) if (!(Math.abs(r[k] - s[k]) <= tolerance)) return false;
+  }
+  return true;
 }
 
 function lastFrame(detText: string): number {

@@ -3,8 +3,10 @@
  * tracker and returns MOTChallenge result text for eval/mot/metrics.ts.
  *
  * - MOT frame f (1-based) is tracker frameIndex f − 1; frames without detections are still updated.
- * - A result row is written for every detection that got a track id; predicted boxes of unmatched / lost
- *   tracks are not written (a live pipeline marks them `predicted` instead).
+ * - A result row is written for every detection that got a track id, and for every gap box the tracker filled
+ *   in when a track was found again (`TrackerOutput.filled`, fillGaps; tstrack reports them as past-frame
+ *   objects, tsexport as `past_objects`) on the frame it belongs to. Predicted boxes of unmatched / lost tracks
+ *   are not written (a live pipeline marks them `predicted` instead). Rows are sorted by frame, then id.
  * - The written box is the detection box (`boxSource: 'detection'`, the default — it is exactly what tstrack
  *   leaves on the buffer, because it writes ids onto the detector's ROI metas) or the track's Kalman-filtered box
  *   (`boxSource: 'track'`, what the ByteTrack / SORT reference implementations write).
@@ -85,7 +87,6 @@ export function runOffline(detText: string, options: OfflineOptions = {}): Offli
 
   const tracker = createTracker(options.kind ?? 'bytetrack', options.params ?? {});
   const useTrackBox = options.boxSource === 'track';
-  const lines: string[] = [];
   const out: MotRow[] = [];
   const ids = new Set<number>();
   let ms = 0;
@@ -100,10 +101,15 @@ export function runOffline(detText: string, options: OfflineOptions = {}): Offli
       const tb = res.trackBoxes[k];
       const b: Box = useTrackBox && tb !== null ? tb : dets[k].box;
       ids.add(id);
-      lines.push(`${f},${id},${fmt(b.x)},${fmt(b.y)},${fmt(b.width)},${fmt(b.height)},${fmt(dets[k].confidence)},-1,-1,-1`);
       out.push({ frame: f, id, x: b.x, y: b.y, width: b.width, height: b.height, conf: dets[k].confidence, classId: -1, visibility: -1 });
     }
+    for (const g of res.filled) {
+      const b = g.box;
+      out.push({ frame: g.frameIndex + 1, id: g.trackId, x: b.x, y: b.y, width: b.width, height: b.height, conf: g.confidence, classId: -1, visibility: -1 });
+    }
   }
+  out.sort((a, b) => a.frame - b.frame || a.id - b.id);
+  const lines = out.map((r) => `${r.frame},${r.id},${fmt(r.x)},${fmt(r.y)},${fmt(r.width)},${fmt(r.height)},${fmt(r.conf)},-1,-1,-1`);
   return {
     text: lines.length > 0 ? lines.join('\n') + '\n' : '',
     rows: out,

@@ -68,7 +68,7 @@ async function main() {
     }
     const res = await lib.runPipelineSequence(seqDir, { kind, params, root });
     const offline = lib.runOffline(readFileSync(path.join(seqDir, 'det', 'det.txt'), 'utf8'), { kind, params });
-    const same = offline.text === res.text;
+    const same = lib.sameRows(offline.rows, res.rows);
     const perFrame = ((res.elapsedMs / Math.max(1, res.numFrames))).toFixed(2);
     const gt = path.join(seqDir, 'gt', 'gt.txt');
     if (existsSync(gt)) {

@@ -59,6 +59,14 @@ struct Frame {
   bool inference_skipped = false; /* an upstream detector did not run on this frame */
 };
 
+/* An object of an earlier frame, reported late on a later buffer (tstrack fill-gaps: the boxes of
+ * the frames a track was missed on, filled in when it is found again). */
+struct PastObject {
+  Object object;
+  uint32_t frames_ago = 0; /* how many frames before the buffer it is reported on */
+  int64_t pts = -1;        /* that frame's pts (nanoseconds); -1 when unknown */
+};
+
 struct Result {
   bool ok = true;
   std::string error; /* message + the hook's stack when !ok */
@@ -66,6 +74,7 @@ struct Result {
   bool inference_skipped = false; /* this element did not run inference on the frame (inference-interval) */
   std::vector<Object> objects;
   std::vector<Classification> frame_classifications;
+  std::vector<PastObject> past_objects;
 };
 
 /* A field of a bus message posted from JavaScript. */

@@ -472,6 +472,19 @@ public:
         if (is_type(env, c, napi_object))
           r.frame_classifications.push_back(classification_from_js(env, c));
       }
+      napi_value past = prop(env, argv[2], "pastObjects");
+      uint32_t np = array_length(env, past);
+      for (uint32_t i = 0; i < np; i++) {
+        napi_value d;
+        napi_get_element(env, past, i, &d);
+        if (!is_type(env, d, napi_object))
+          continue;
+        PastObject p;
+        p.object = object_from_js(env, d);
+        p.frames_ago = (uint32_t)get_number(env, d, "framesAgo", 0);
+        p.pts = (int64_t)get_number(env, d, "pts", -1);
+        r.past_objects.push_back(std::move(p));
+      }
     }
     h->finish(env, call, std::move(r));
     return nullptr;

@@ -118,6 +118,8 @@ export interface JsonlFrame {
   width: number;
   height: number;
   objects: JsonlObject[];
+  /** tstrack fill-gaps: objects of earlier frames reported on this one. */
+  past_objects?: (Omit<JsonlObject, 'classifications'> & { frame: number | null; frames_ago: number; pts: number | null; interpolated: true })[];
 }
 
 /** Reads a tsexport file; throws if any line is not complete JSON. */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Detection } from 'tsvision';
 import { TRACKER_DEFAULTS, createTracker } from '../../elements/track/index.js';
 import { evaluateMot } from '../../eval/mot/metrics.js';
-import { runPipelineSequence } from '../../eval/mot/pipeline.js';
+import { runPipelineSequence, sameRows } from '../../eval/mot/pipeline.js';
 import { runOffline } from '../../eval/mot/run-offline.js';
 import { HOOKS, ROOT, SHARED, gstLaunch, readJsonl, run, tempDir, type JsonlFrame, type RunResult } from '../helpers/gst';
 
@@ -121,8 +121,30 @@ describe('tstrack element', () => {
       expect(after.length).toBeGreaterThanOrEqual(tracker === 'sort' ? 15 : 20);
       expect(new Set(after)).toEqual(new Set([before]));
       expect(byLabel(frames[39], 'car')[0].track_id).not.toBe(before);
+      // fill-gaps (default 20): the re-finding frame reports the 10 missed boxes, interpolated between the
+      // detections of frames 9 and 20 (exact here: the object moves at constant speed), with their frames' pts.
+      for (const f of frames) if (f.frame !== 20) expect(f.past_objects, `frame ${f.frame}`).toBeUndefined();
+      const past = frames[20].past_objects ?? [];
+      expect(past.map((p) => p.frame)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+      for (const p of past) {
+        expect(p.frames_ago).toBe(20 - p.frame!);
+        expect(p.pts).toBe(frames[p.frame!].pts);
+        expect(p.track_id).toBe(before);
+        expect(p.label).toBe('person');
+        expect(p.interpolated).toBe(true);
+        expect(p.box.x).toBeCloseTo(10 + 4 * p.frame!, 6);
+        expect([p.box.y, p.box.width, p.box.height].map((v) => Math.round(v * 1e6) / 1e6)).toEqual([40, 40, 80]);
+      }
     });
   }
+
+  it('fill-gaps=0 reports no past-frame objects; a gap longer than fill-gaps is not filled', async () => {
+    for (const tstrack of ['tstrack fill-gaps=0', 'tstrack fill-gaps=9']) {
+      const { frames } = await track(40, detect('track-moving.ts', { gapStart: 10, gapLength: 10 }), tstrack);
+      expect(byLabel(frames[20], 'person')[0].track_id, tstrack).toBe(byLabel(frames[5], 'person')[0].track_id);
+      for (const f of frames) expect(f.past_objects, `${tstrack}: frame ${f.frame}`).toBeUndefined();
+    }
+  });
 
   it('ids are unique per stream and never reused; track-started / track-lost on the bus', async () => {
     const { r, frames } = await track(100, detect('track-churn.ts'), 'tstrack max-lost-frames=2', ['-m']);
@@ -322,13 +344,15 @@ describe('MOT evaluation through the pipeline', () => {
       const offline = runOffline(detText, { params });
       expect(pipe.numFrames).toBe(71);
       expect(pipe.rows.length).toBeGreaterThan(200);
-      expect(pipe.text).toBe(offline.text);
+      expect(sameRows(pipe.rows, offline.rows)).toBe(true);
       const m = evaluateMot(gtText, pipe.text);
       const o = evaluateMot(gtText, offline.text);
       console.log(
         `[TUD-Campus pipeline ${JSON.stringify(params)}] MOTA ${m.mota.toFixed(4)} IDF1 ${m.idf1.toFixed(4)} FP ${m.fp} FN ${m.fn} IDSW ${m.idsw} tracks ${pipe.trackCount}`,
       );
-      expect(m).toEqual(o);
+      // Same errors; MOTP differs in the last digits (boxes through normalised ROI-meta coordinates).
+      expect([m.mota, m.idf1, m.fp, m.fn, m.idsw, m.numMatches]).toEqual([o.mota, o.idf1, o.fp, o.fn, o.idsw, o.numMatches]);
+      expect(m.motp).toBeCloseTo(o.motp, 6);
     }
   });
 });

@@ -18,6 +18,14 @@ export interface ProcessResult {
   inferenceSkipped?: boolean;
   /** Classifications of the whole frame (tsclassify inference-region=full-frame). */
   frameClassifications?: Classification[];
+  /** Objects of earlier frames reported on this one (tstrack fill-gaps); written as TsvisionPastObjectsMeta. */
+  pastObjects?: PastObject[];
+}
+
+/** An object of the frame `framesAgo` frames before the one it is reported with (`pts`: that frame's, or null). */
+export interface PastObject extends Detection {
+  framesAgo: number;
+  pts: number | null;
 }
 
 export interface ElementLogic {

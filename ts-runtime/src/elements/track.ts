@@ -34,6 +34,7 @@ import {
   type ElementEnv,
   type ElementLogic,
   type HostFrame,
+  type PastObject,
   type ProcessResult,
   type ResultObject,
 } from '../element.js';
@@ -68,6 +69,7 @@ export function trackSettings(config: Partial<TrackConfig>): TrackSettings {
     fuseScore: config.fuseScore !== false,
     lostMatchThreshold: num(config.lostMatchThreshold, NaN),
     maxHeightChange: num(config.maxHeightChange, NaN),
+    fillGaps: num(config.fillGaps, NaN),
     inferenceInterval: int(config.inferenceInterval, 1, 1),
     predictedMaxAge: int(config.predictedMaxAge, -1, -1),
   });
@@ -146,12 +148,16 @@ export async function createTrack(config: TrackConfig, env: ElementEnv): Promise
         fuseScore: settings.fuseScore,
         lostMatchThreshold: settings.lostMatchThreshold,
         maxHeightChange: settings.maxHeightChange,
+        fillGaps: settings.fillGaps,
       });
   const lifecycle = hook.update ? new IdLifecycle(Number.isFinite(settings.maxLostFrames) ? settings.maxLostFrames : 30) : null;
   const interval = settings.inferenceInterval;
   const inOrder = new Sequencer();
   /** Index of the latest frame the detector ran on (not skipped), for the automatic predicted-max-age. */
   let lastInferenceFrame = -1;
+  /** pts of the recent frames (index → pts), for the frames that past-frame objects belong to. */
+  const recentPts = new Map<number, number | null>();
+  const ptsWindow = (Number.isFinite(settings.fillGaps) ? settings.fillGaps : 20) + 1;
 
   let inferenceSkipped = false;
   const ctx: TrackContext = Object.defineProperties(hookContext(env, args, []), {
@@ -233,6 +239,8 @@ export async function createTrack(config: TrackConfig, env: ElementEnv): Promise
   }
 
   async function processFrame(frame: HostFrame): Promise<ProcessResult> {
+    recentPts.set(frame.index, frame.pts);
+    recentPts.delete(frame.index - ptsWindow);
     const all = frame.detections;
     // Objects an upstream tracker predicted are not detections.
     let inputs: readonly Detection[] = all;
@@ -283,7 +291,15 @@ export async function createTrack(config: TrackConfig, env: ElementEnv): Promise
     }
     reportRejected(out.rejected, frame.index, 'detection(s)');
     await emit(out.events);
-    return { objects };
+    if (out.filled.length === 0) return { objects };
+    const pastObjects: PastObject[] = [];
+    for (const g of out.filled) {
+      const box = clipBox(g.box, frame.width, frame.height);
+      if (box === null) continue;
+      const { frameIndex, ...object } = g;
+      pastObjects.push({ ...object, box, framesAgo: frame.index - frameIndex, pts: recentPts.get(frameIndex) ?? null });
+    }
+    return { objects, pastObjects };
   }
 
   return {
