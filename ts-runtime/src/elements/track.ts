@@ -14,6 +14,9 @@
  *   objects (`sourceIndex: -1`, `predicted: true`, `trackId`), clipped to the frame. Any frame that carries
  *   objects is tracked normally, and any other empty frame is an empty detection result (tracks age; nothing is
  *   predicted onto it).
+ * - gaps (fill-gaps): when a confirmed track is matched again after missing on some frames, the tracker's
+ *   interpolated boxes for those frames (`TrackerOutput.filled`) come back as `pastObjects` with `framesAgo` and
+ *   the pts of their frame; the host writes them onto this buffer as TsvisionPastObjectsMeta.
  * - frames are processed strictly in order (a Sequencer), also with frames in flight (max-inflight) and async
  *   hooks.
  * - track events (`track-started`, `track-lost`) become `tstrack-event` element messages and go to the hook's
