@@ -196,6 +196,18 @@ uint32_t array_length(napi_env env, napi_value v) {
   return n;
 }
 
+/* Calls fn(element) for each element of the array property `name` of `obj` that is an object. */
+template <typename Fn> void for_each_object(napi_env env, napi_value obj, const char *name, Fn fn) {
+  napi_value array = prop(env, obj, name);
+  uint32_t n = array_length(env, array);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, array, i, &e);
+    if (is_type(env, e, napi_object))
+      fn(e);
+  }
+}
+
 void set_number(napi_env env, napi_value obj, const char *name, double d) {
   napi_value v;
   napi_create_double(env, d, &v);
@@ -242,14 +254,8 @@ Object object_from_js(napi_env env, napi_value d) {
   o.track_id = (int64_t)get_number(env, d, "trackId", -1);
   o.predicted = get_bool(env, d, "predicted", false);
   o.source_index = (int)get_number(env, d, "sourceIndex", -1);
-  napi_value cls = prop(env, d, "classifications");
-  uint32_t n = array_length(env, cls);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value c;
-    napi_get_element(env, cls, i, &c);
-    if (is_type(env, c, napi_object))
-      o.classifications.push_back(classification_from_js(env, c));
-  }
+  for_each_object(env, d, "classifications",
+                  [&](napi_value c) { o.classifications.push_back(classification_from_js(env, c)); });
   return o;
 }
 
@@ -455,36 +461,16 @@ public:
     } else if (argc >= 3 && is_type(env, argv[2], napi_object)) {
       r.skipped = get_bool(env, argv[2], "skipped", false);
       r.inference_skipped = get_bool(env, argv[2], "inferenceSkipped", false);
-      napi_value objs = prop(env, argv[2], "objects");
-      uint32_t n = array_length(env, objs);
-      r.objects.reserve(n);
-      for (uint32_t i = 0; i < n; i++) {
-        napi_value d;
-        napi_get_element(env, objs, i, &d);
-        if (is_type(env, d, napi_object))
-          r.objects.push_back(object_from_js(env, d));
-      }
-      napi_value fc = prop(env, argv[2], "frameClassifications");
-      uint32_t m = array_length(env, fc);
-      for (uint32_t i = 0; i < m; i++) {
-        napi_value c;
-        napi_get_element(env, fc, i, &c);
-        if (is_type(env, c, napi_object))
-          r.frame_classifications.push_back(classification_from_js(env, c));
-      }
-      napi_value past = prop(env, argv[2], "pastObjects");
-      uint32_t np = array_length(env, past);
-      for (uint32_t i = 0; i < np; i++) {
-        napi_value d;
-        napi_get_element(env, past, i, &d);
-        if (!is_type(env, d, napi_object))
-          continue;
+      for_each_object(env, argv[2], "objects", [&](napi_value d) { r.objects.push_back(object_from_js(env, d)); });
+      for_each_object(env, argv[2], "frameClassifications",
+                      [&](napi_value c) { r.frame_classifications.push_back(classification_from_js(env, c)); });
+      for_each_object(env, argv[2], "pastObjects", [&](napi_value d) {
         PastObject p;
         p.object = object_from_js(env, d);
         p.frames_ago = (uint32_t)get_number(env, d, "framesAgo", 0);
         p.pts = (int64_t)get_number(env, d, "pts", -1);
         r.past_objects.push_back(std::move(p));
-      }
+      });
     }
     h->finish(env, call, std::move(r));
     return nullptr;
