@@ -1,8 +1,14 @@
 #include "gsttsfilter.h"
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 #include <vector>
 
 #include "roi-meta.h"
@@ -21,10 +27,12 @@ enum {
   PROP_MODULE_ARGS,
   PROP_HOOK_ERRORS,
   PROP_MAX_INFLIGHT,
+  PROP_HOOK_TIMEOUT,
 };
 
 #define DEFAULT_HOOK_ERRORS GST_TS_HOOK_ERRORS_FAIL
 #define DEFAULT_MAX_INFLIGHT 2
+#define DEFAULT_HOOK_TIMEOUT 10000
 
 namespace {
 
@@ -33,6 +41,7 @@ struct Settings {
   std::string module_args;
   GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
   guint max_inflight = DEFAULT_MAX_INFLIGHT;
+  guint hook_timeout = DEFAULT_HOOK_TIMEOUT;
 };
 
 class BusListener : public tsv::InstanceListener {
@@ -79,17 +88,78 @@ public:
     }
   }
 
+  void on_console(tsv::LogLevel level, const std::string &line) override {
+    GstDebugCategory *cat = GST_TS_FILTER_GET_CLASS(self_)->debug_category;
+    if (!cat)
+      cat = gst_ts_filter_debug;
+    GstDebugLevel l = level == tsv::LogLevel::ERROR     ? GST_LEVEL_ERROR
+                      : level == tsv::LogLevel::WARNING ? GST_LEVEL_WARNING
+                      : level == tsv::LogLevel::INFO    ? GST_LEVEL_INFO
+                                                        : GST_LEVEL_DEBUG;
+    GST_CAT_LEVEL_LOG(cat, l, self_, "console: %s", line.c_str());
+  }
+
 private:
   GstTsFilter *self_;
+};
+
+/* A buffer's mapped memory, shared with the runtime while JavaScript may read it (a call answered
+ * early, by hook-timeout or a cancel, leaves JavaScript holding the frame for a while). */
+struct MappedFrame {
+  GstVideoFrame vframe;
+  std::vector<uint8_t> scratch; /* contiguous copy for multi-memory buffers */
+  ~MappedFrame() { gst_video_frame_unmap(&vframe); }
 };
 
 /* A frame handed to the runtime and not yet pushed on (frames in flight). */
 struct Pending {
   GstBuffer *buffer = nullptr;
-  GstVideoFrame vframe;
-  std::vector<uint8_t> scratch;
   bool done = false;
   tsv::Result result;
+};
+
+/* The streaming thread's wait for the oldest frame: it sleeps in read() on a pipe, woken by the
+ * thread that completes the frame. A pipe write is a "synchronous" wake-up for the scheduler,
+ * which keeps a frame's hand-off on one CPU (see gst-plugin/host/host.cc). */
+class Wakeup {
+public:
+  Wakeup() {
+    if (pipe2(fds_, O_CLOEXEC | O_NONBLOCK) != 0)
+      fds_[0] = fds_[1] = -1;
+  }
+  ~Wakeup() {
+    if (fds_[0] >= 0) {
+      close(fds_[0]);
+      close(fds_[1]);
+    }
+  }
+  /* Called with the state lock held, by the waker. */
+  void signal() {
+    char c = 1;
+    if (fds_[1] >= 0)
+      while (write(fds_[1], &c, 1) < 0 && errno == EINTR) {
+      }
+  }
+  /* Waits until `ready()` (checked under `lock`). */
+  template <typename Ready> void wait(std::unique_lock<std::mutex> &lock, std::condition_variable &cond, Ready ready) {
+    if (fds_[0] < 0) {
+      cond.wait(lock, ready);
+      return;
+    }
+    while (!ready()) {
+      lock.unlock();
+      struct pollfd pfd = {fds_[0], POLLIN, 0};
+      while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+      }
+      char buf[64];
+      while (read(fds_[0], buf, sizeof buf) > 0) {
+      }
+      lock.lock();
+    }
+  }
+
+private:
+  int fds_[2] = {-1, -1};
 };
 
 struct State {
@@ -97,15 +167,16 @@ struct State {
   GstVideoInfo info;
   bool have_info = false;
   uint64_t frame_index = 0;
-  std::vector<uint8_t> scratch; /* contiguous copy for multi-memory buffers (blocking mode) */
   guint max_inflight = DEFAULT_MAX_INFLIGHT;
-  /* Frames in flight, oldest first; guarded by `lock`, signalled on `cond`. */
+  GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
+  /* Frames in flight, oldest first; guarded by `lock`; the streaming thread waits on `wakeup`. */
   std::mutex lock;
-  std::condition_variable cond;
+  std::condition_variable cond; /* only when the wake-up pipe could not be made */
+  Wakeup wakeup;
   std::deque<std::shared_ptr<Pending>> pending;
   bool flushing = false;
-  gint64 started_at = 0; /* monotonic µs when start() finished */
-  bool failed = false;   /* a frame failed: nothing after it is pushed (until a flush or restart) */
+  bool failed = false; /* a frame failed: nothing after it is pushed (until a flush or restart) */
+  std::atomic<bool> main_loop_seen{false};
 };
 
 struct Private {
@@ -130,11 +201,45 @@ static Private *priv(GstTsFilter *self) {
   return ((GstTsFilterPrivate *)gst_ts_filter_get_instance_private(self))->p;
 }
 
-static void settle_before_error(GstTsFilter *self) {
-  const gint64 settle_us = 200 * 1000;
-  gint64 since = g_get_monotonic_time() - priv(self)->state.started_at;
-  if (priv(self)->state.started_at > 0 && since >= 0 && since < settle_us)
-    g_usleep((gulong)(settle_us - since));
+/* gst-launch-1.0 (1.22) quits its main loop from a bus *sync* handler when an ERROR is posted; an
+ * error posted by a streaming thread after set_state() returned but before g_main_loop_run() is
+ * lost (quitting a loop that does not run yet does nothing) and gst-launch hangs. So before its
+ * first streaming-thread error an element makes sure the default main context is being iterated,
+ * if anyone iterates it: an idle source there signals the wait, which ends as soon as the loop
+ * runs (at once in a running application) and after 500 ms at most (an application that does
+ * not use the default context, where the race does not exist). */
+struct MainLoopProbe {
+  std::mutex mutex;
+  std::condition_variable cond;
+  bool ran = false;
+};
+
+static void wait_for_main_loop(GstTsFilter *self) {
+  State &state = priv(self)->state;
+  if (state.main_loop_seen.load())
+    return;
+  auto probe = std::make_shared<MainLoopProbe>();
+  auto *ref = new std::shared_ptr<MainLoopProbe>(probe);
+  /* An attached source (not g_main_context_invoke, which would run it here when nobody holds the context). */
+  GSource *idle = g_idle_source_new();
+  g_source_set_priority(idle, G_PRIORITY_HIGH);
+  g_source_set_callback(
+      idle,
+      [](gpointer data) -> gboolean {
+        auto &pr = *static_cast<std::shared_ptr<MainLoopProbe> *>(data);
+        std::lock_guard<std::mutex> lock(pr->mutex);
+        pr->ran = true;
+        pr->cond.notify_all();
+        return G_SOURCE_REMOVE;
+      },
+      ref, [](gpointer data) { delete static_cast<std::shared_ptr<MainLoopProbe> *>(data); });
+  g_source_attach(idle, nullptr);
+  g_source_unref(idle);
+  std::unique_lock<std::mutex> lock(probe->mutex);
+  if (probe->cond.wait_for(lock, std::chrono::milliseconds(500), [&] { return probe->ran; }))
+    state.main_loop_seen = true;
+  else
+    GST_DEBUG_OBJECT(self, "no main loop iterates the default context; posting the error now");
 }
 
 #define GST_TYPE_TS_HOOK_ERRORS (gst_ts_hook_errors_get_type())
@@ -153,16 +258,10 @@ static GType gst_ts_hook_errors_get_type(void) {
   return type;
 }
 
-/* gst-launch-1.0 quits its main loop from a bus *sync* handler when an ERROR is posted; an error
- * posted by a streaming thread after set_state() returned but before the main loop runs is lost
- * and gst-launch hangs. Streaming-thread errors in the first moments after start() therefore
- * wait until then (at most 200 ms, only when the element is failing anyway). */
-static void settle_before_error(GstTsFilter *self);
-
 /* Errors from the runtime come as "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts). */
 static void post_runtime_error(GstTsFilter *self, const std::string &error, bool streaming = true) {
   if (streaming)
-    settle_before_error(self);
+    wait_for_main_loop(self);
   std::string code, message, details;
   size_t a = error.find('\n');
   if (a == std::string::npos) {
@@ -214,22 +313,35 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", error.c_str()), (nullptr));
     return FALSE;
   }
+  tsv::InstanceOptions options;
+  {
+    std::lock_guard<std::mutex> lock(p->settings_lock);
+    options.module = p->settings.module;
+    options.call_timeout_ms = p->settings.hook_timeout;
+    p->state.max_inflight = p->settings.max_inflight;
+    p->state.hook_errors = p->settings.hook_errors;
+  }
+  /* setup() compiles the hook and loads models: it gets longer than a frame. */
+  options.setup_timeout_ms = options.call_timeout_ms * 6;
+  /* Elements sharing a model session (model-instance-id) share a runtime; others get their own. */
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(self), "model-instance-id")) {
+    gchar *id = nullptr;
+    g_object_get(self, "model-instance-id", &id, nullptr);
+    if (id && *id)
+      options.group = std::string("model:") + id;
+    g_free(id);
+  }
   GST_DEBUG_OBJECT(self, "creating %s instance with %s", klass->kind, json.str().c_str());
   gchar *name = gst_object_get_name(GST_OBJECT(self));
   p->listener = std::make_unique<BusListener>(self);
-  p->state.instance = host->create_instance(klass->kind, name, json.str(), p->listener.get(), &error);
+  p->state.instance = host->create_instance(klass->kind, name, json.str(), options, p->listener.get(), &error);
   g_free(name);
   if (!p->state.instance) {
     post_runtime_error(self, error, false);
     return FALSE;
   }
   p->state.frame_index = 0;
-  {
-    std::lock_guard<std::mutex> lock(p->settings_lock);
-    p->state.max_inflight = p->settings.max_inflight;
-  }
   p->state.flushing = false;
-  p->state.started_at = g_get_monotonic_time();
   p->state.failed = false;
   return TRUE;
 }
@@ -238,11 +350,12 @@ static void drop_pending(State &state);
 
 static gboolean gst_ts_filter_stop(GstBaseTransform *trans) {
   Private *p = priv(GST_TS_FILTER(trans));
+  /* Never blocks on JavaScript: calls in progress are answered at once, teardown is bounded. */
+  if (p->state.instance)
+    p->state.instance->cancel();
   drop_pending(p->state);
   p->state.instance.reset();
   p->state.have_info = false;
-  p->state.scratch.clear();
-  p->state.scratch.shrink_to_fit();
   return TRUE;
 }
 
@@ -265,7 +378,7 @@ static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps,
   case GST_VIDEO_FORMAT_NV12:
     break;
   default:
-    settle_before_error(self);
+    wait_for_main_loop(self);
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
                       ("%s cannot read %s video: it takes RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12. "
                        "Insert `videoconvert` before it.",
@@ -330,82 +443,48 @@ static void describe_frame(std::vector<uint8_t> &scratch, GstVideoFrame *vframe,
 void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result) {
   const GstVideoInfo *info = gst_ts_filter_get_video_info(self);
   int width = GST_VIDEO_INFO_WIDTH(info), height = GST_VIDEO_INFO_HEIGHT(info);
-  std::vector<GstVideoRegionOfInterestMeta *> metas;
-  bool need_metas = false;
+  /* Objects that update one of the frame's objects name it by id; the others are new. */
+  std::vector<GstVideoRegionOfInterestMeta *> metas, sources;
+  bool any_source = false;
   for (const auto &o : result.objects)
-    need_metas |= o.source_index >= 0;
-  if (need_metas)
-    tsv::roi_read_all(buffer, width, height, &metas);
+    any_source |= o.source_id >= 0;
+  if (any_source)
+    metas = tsv::roi_metas(buffer);
   for (const auto &o : result.objects) {
-    if (o.source_index >= 0 && (size_t)o.source_index < metas.size())
-      tsv::roi_update(metas[o.source_index], o);
-    else if (o.source_index < 0)
+    GstVideoRegionOfInterestMeta *source = nullptr;
+    for (size_t k = 0; o.source_id >= 0 && k < metas.size() && !source; k++)
+      if (metas[k]->id == o.source_id)
+        source = metas[k];
+    sources.push_back(source);
+  }
+  for (size_t i = 0; i < result.objects.size(); i++) {
+    const auto &o = result.objects[i];
+    if (sources[i])
+      tsv::roi_update(sources[i], o);
+    else if (o.source_id < 0)
       tsv::roi_add(buffer, o, width, height);
   }
   tsv::frame_set_classifications(buffer, result.frame_classifications);
 }
 
-static GstFlowReturn gst_ts_filter_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
-  GstTsFilter *self = GST_TS_FILTER(trans);
-  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
-  Private *p = priv(self);
-  State &state = p->state;
-  if (!state.instance || !state.have_info) {
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps or runtime instance before the first buffer"),
-                      (nullptr));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  GstVideoFrame vframe;
-  if (!gst_video_frame_map(&vframe, &state.info, buffer, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot map video frame %" G_GUINT64_FORMAT, state.frame_index),
-                      (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  tsv::Frame frame;
-  frame.index = state.frame_index++;
-  frame.pts = GST_BUFFER_PTS_IS_VALID(buffer) ? (int64_t)GST_BUFFER_PTS(buffer) : -1;
-  describe_frame(state.scratch, &vframe, frame);
-  frame.objects = tsv::roi_read_all(buffer, frame.width, frame.height);
-  frame.classifications = tsv::frame_read_classifications(buffer);
-  frame.inference_skipped = tsv::frame_inference_skipped(buffer);
-  tsv::Result result = state.instance->process(frame);
-  gst_video_frame_unmap(&vframe);
-  if (!result.ok) {
-    post_runtime_error(self, result.error);
-    return GST_FLOW_ERROR;
-  }
-  if (result.inference_skipped)
-    tsv::frame_mark_inference_skipped(buffer, GST_OBJECT_NAME(self));
-  if (!result.skipped)
-    klass->apply_result(self, buffer, result);
-  return GST_FLOW_OK;
-}
-
-/* ---- frames in flight (max-inflight > 1) ----------------------------------------------------
+/* ---- frames in flight ------------------------------------------------------------------------
  * The streaming thread hands a frame to the runtime and returns to fetch the next one instead of
  * waiting; finished frames are pushed on in their original order. It waits only when max-inflight
- * frames are in progress, and drains every frame before a serialized event (EOS, caps, segment…),
- * so events never overtake the frames before them. */
+ * frames are in progress (with max-inflight=1: for each frame), and drains every frame before a
+ * serialized event (EOS, caps, segment…), so events never overtake the frames before them. */
 
-static bool async_mode(State &state) { return state.max_inflight > 1; }
-
-static void finish_pending(Pending &pending) {
-  gst_video_frame_unmap(&pending.vframe);
-}
-
-/* Waits (no spinning) until the runtime is done with every frame in flight, then drops them. */
+/* Waits until the runtime is done with every frame in flight (cancel() answers them at once when
+ * the element stops or flushes), then drops them. */
 static void drop_pending(State &state) {
   std::unique_lock<std::mutex> lock(state.lock);
-  state.cond.wait(lock, [&] {
+  state.wakeup.wait(lock, state.cond, [&] {
     for (auto &pd : state.pending)
       if (!pd->done)
         return false;
     return true;
   });
-  for (auto &pd : state.pending) {
-    finish_pending(*pd);
+  for (auto &pd : state.pending)
     gst_buffer_unref(pd->buffer);
-  }
   state.pending.clear();
 }
 
@@ -413,8 +492,6 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   GstTsFilter *self = GST_TS_FILTER(trans);
   Private *p = priv(self);
   State &state = p->state;
-  if (!async_mode(state))
-    return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->submit_input_buffer(trans, is_discont, input);
   if (!state.instance || !state.have_info) {
     gst_buffer_unref(input);
     GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps or runtime instance before the first buffer"), (nullptr));
@@ -423,18 +500,23 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   auto pending = std::make_shared<Pending>();
   /* Metas are added when the result is in: the buffer must be writable (a shallow copy at most). */
   pending->buffer = gst_buffer_make_writable(input);
-  if (!gst_video_frame_map(&pending->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
+  tsv::Frame frame;
+  /* Before mapping (which takes a reference): object ids are made unique on a writable buffer. */
+  frame.objects = tsv::roi_read_all(pending->buffer, GST_VIDEO_INFO_WIDTH(&state.info), GST_VIDEO_INFO_HEIGHT(&state.info));
+  frame.classifications = tsv::frame_read_classifications(pending->buffer);
+  frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
+  auto mapped = std::make_shared<MappedFrame>();
+  if (!gst_video_frame_map(&mapped->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
+    mapped.reset(); /* nothing to unmap */
     gst_buffer_unref(pending->buffer);
     GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot map video frame %" G_GUINT64_FORMAT, state.frame_index), (nullptr));
     return GST_FLOW_ERROR;
   }
-  tsv::Frame frame;
   frame.index = state.frame_index++;
   frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
-  describe_frame(pending->scratch, &pending->vframe, frame);
-  frame.objects = tsv::roi_read_all(pending->buffer, frame.width, frame.height);
-  frame.classifications = tsv::frame_read_classifications(pending->buffer);
-  frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
+  describe_frame(mapped->scratch, &mapped->vframe, frame);
+  /* The runtime owns the mapping now: it is undone when JavaScript is done with the frame. */
+  frame.keepalive = std::move(mapped);
   {
     std::lock_guard<std::mutex> lock(state.lock);
     state.pending.push_back(pending);
@@ -447,6 +529,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
       pd->result = std::move(r);
       pd->done = true;
     }
+    st->wakeup.signal();
     st->cond.notify_all();
   });
   return GST_FLOW_OK;
@@ -460,7 +543,7 @@ static std::shared_ptr<Pending> take_finished(State &state, bool wait, GstFlowRe
     return nullptr;
   bool must_wait = wait || state.pending.size() >= state.max_inflight;
   if (must_wait)
-    state.cond.wait(lock, [&] { return state.pending.front()->done || state.flushing; });
+    state.wakeup.wait(lock, state.cond, [&] { return state.pending.front()->done || state.flushing; });
   if (state.flushing) {
     *flow = GST_FLOW_FLUSHING;
     return nullptr;
@@ -475,9 +558,26 @@ static std::shared_ptr<Pending> take_finished(State &state, bool wait, GstFlowRe
 /* Applies a finished frame's result; returns the buffer to push (nullptr on error). */
 static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn *flow) {
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
-  finish_pending(pd);
+  State &state = priv(self)->state;
+  *flow = GST_FLOW_OK;
+  if (!pd.result.ok && pd.result.cancelled) {
+    gst_buffer_unref(pd.buffer);
+    *flow = GST_FLOW_FLUSHING;
+    return nullptr;
+  }
+  if (!pd.result.ok && pd.result.timed_out && state.hook_errors == GST_TS_HOOK_ERRORS_SKIP) {
+    /* The frame goes on without results; the instance restarts (setup() again) on the next frame. */
+    std::string message = pd.result.error;
+    size_t a = message.find('\n'), b = message.find('\n', a + 1);
+    if (a != std::string::npos)
+      message = message.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+    GST_ELEMENT_WARNING(self, LIBRARY, FAILED,
+                        ("%s (hook-errors=skip: frame passed on without results; the hook restarts)", message.c_str()),
+                        (nullptr));
+    return pd.buffer;
+  }
   if (!pd.result.ok) {
-    priv(self)->state.failed = true;
+    state.failed = true;
     post_runtime_error(self, pd.result.error);
     gst_buffer_unref(pd.buffer);
     *flow = GST_FLOW_ERROR;
@@ -487,15 +587,12 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
     tsv::frame_mark_inference_skipped(pd.buffer, GST_OBJECT_NAME(self));
   if (!pd.result.skipped)
     klass->apply_result(self, pd.buffer, pd.result);
-  *flow = GST_FLOW_OK;
   return pd.buffer;
 }
 
 static GstFlowReturn gst_ts_filter_generate_output(GstBaseTransform *trans, GstBuffer **outbuf) {
   GstTsFilter *self = GST_TS_FILTER(trans);
   State &state = priv(self)->state;
-  if (!async_mode(state))
-    return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->generate_output(trans, outbuf);
   *outbuf = nullptr;
   if (state.failed) {
     drop_pending(state);
@@ -530,16 +627,27 @@ static GstFlowReturn drain(GstTsFilter *self) {
   return flow;
 }
 
+/* Wakes a streaming thread waiting for frames and answers the runtime calls in progress, so that
+ * flushing and stopping never wait on JavaScript (a hook that hangs included). */
+static void unblock(GstTsFilter *self) {
+  State &state = priv(self)->state;
+  {
+    std::lock_guard<std::mutex> lock(state.lock);
+    state.flushing = true;
+    state.wakeup.signal();
+    state.cond.notify_all();
+  }
+  if (state.instance)
+    state.instance->cancel();
+}
+
 static gboolean gst_ts_filter_sink_event(GstBaseTransform *trans, GstEvent *event) {
   GstTsFilter *self = GST_TS_FILTER(trans);
   State &state = priv(self)->state;
   switch (GST_EVENT_TYPE(event)) {
-  case GST_EVENT_FLUSH_START: {
-    std::lock_guard<std::mutex> lock(state.lock);
-    state.flushing = true;
-    state.cond.notify_all();
+  case GST_EVENT_FLUSH_START:
+    unblock(self);
     break;
-  }
   case GST_EVENT_FLUSH_STOP:
     drop_pending(state);
     {
@@ -550,11 +658,23 @@ static gboolean gst_ts_filter_sink_event(GstBaseTransform *trans, GstEvent *even
     break;
   default:
     /* Serialized events (EOS, caps, segment, gap, …) must not overtake the frames before them. */
-    if (GST_EVENT_IS_SERIALIZED(event) && async_mode(state))
+    if (GST_EVENT_IS_SERIALIZED(event))
       drain(self);
     break;
   }
   return GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->sink_event(trans, event);
+}
+
+static GstStateChangeReturn gst_ts_filter_change_state(GstElement *element, GstStateChange transition) {
+  GstTsFilter *self = GST_TS_FILTER(element);
+  /* Before the pads deactivate (which waits for the streaming thread to leave this element). */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    unblock(self);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    std::lock_guard<std::mutex> lock(priv(self)->state.lock);
+    priv(self)->state.flushing = false;
+  }
+  return GST_ELEMENT_CLASS(gst_ts_filter_parent_class)->change_state(element, transition);
 }
 
 /* Frames in flight add up to (max-inflight - 1) frame durations of latency. */
@@ -562,7 +682,7 @@ static gboolean gst_ts_filter_query(GstBaseTransform *trans, GstPadDirection dir
   GstTsFilter *self = GST_TS_FILTER(trans);
   State &state = priv(self)->state;
   gboolean ok = GST_BASE_TRANSFORM_CLASS(gst_ts_filter_parent_class)->query(trans, direction, query);
-  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && async_mode(state) &&
+  if (ok && direction == GST_PAD_SRC && GST_QUERY_TYPE(query) == GST_QUERY_LATENCY && state.max_inflight > 1 &&
       state.have_info && GST_VIDEO_INFO_FPS_N(&state.info) > 0) {
     gboolean live;
     GstClockTime min, max;
@@ -593,6 +713,9 @@ static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GVa
   case PROP_MAX_INFLIGHT:
     p->settings.max_inflight = g_value_get_uint(value);
     break;
+  case PROP_HOOK_TIMEOUT:
+    p->settings.hook_timeout = g_value_get_uint(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
@@ -613,6 +736,9 @@ static void gst_ts_filter_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_MAX_INFLIGHT:
     g_value_set_uint(value, p->settings.max_inflight);
+    break;
+  case PROP_HOOK_TIMEOUT:
+    g_value_set_uint(value, p->settings.hook_timeout);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -661,6 +787,15 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
                         1, 64, DEFAULT_MAX_INFLIGHT,
                         (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
+  g_object_class_install_property(
+      gobject_class, PROP_HOOK_TIMEOUT,
+      g_param_spec_uint("hook-timeout", "Hook time-out",
+                        "Longest a per-frame hook call may run, in milliseconds, before the element fails it "
+                        "(hook-errors=fail: error; skip: the frame passes on without results and the hook restarts); "
+                        "setup() gets 6x this. 0: no limit",
+                        0, G_MAXUINT, DEFAULT_HOOK_TIMEOUT,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+
   GstCaps *caps = gst_caps_from_string(TS_VIDEO_CAPS);
   gst_element_class_add_pad_template(element_class,
                                      gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
@@ -668,10 +803,10 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
                                      gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref(caps);
 
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_ts_filter_change_state);
   trans_class->start = GST_DEBUG_FUNCPTR(gst_ts_filter_start);
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_ts_filter_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR(gst_ts_filter_set_caps);
-  trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_ts_filter_transform_ip);
   trans_class->submit_input_buffer = GST_DEBUG_FUNCPTR(gst_ts_filter_submit_input_buffer);
   trans_class->generate_output = GST_DEBUG_FUNCPTR(gst_ts_filter_generate_output);
   trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_ts_filter_sink_event);

@@ -157,26 +157,11 @@ static void gst_ts_track_write_config(GstTsFilter *filter, tsv::JsonWriter &json
   json.field("predictedMaxAge", (int64_t)s.predicted_max_age);
 }
 
-/* Like the base class's apply_result, without parsing the metas again: the result's source indices
- * count the buffer's ROI metas in iteration order, as the frame's objects were read. Ids go onto the
- * existing metas, predicted boxes become new ones. */
+/* The base class's apply_result plus the past-frame objects (fill-gaps): ids go onto the metas the
+ * detections came from, predicted boxes become new ones. */
 static void gst_ts_track_apply_result(GstTsFilter *filter, GstBuffer *buffer, const tsv::Result &result) {
   tsv::frame_add_past_objects(buffer, result.past_objects);
-  if (result.objects.empty())
-    return;
-  const GstVideoInfo *info = gst_ts_filter_get_video_info(filter);
-  std::vector<GstVideoRegionOfInterestMeta *> metas;
-  gpointer state = nullptr;
-  GstMeta *meta;
-  while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    metas.push_back((GstVideoRegionOfInterestMeta *)meta);
-  const size_t n = metas.size(); /* new metas added below are not sources */
-  for (const tsv::Object &o : result.objects) {
-    if (o.source_index >= 0 && (size_t)o.source_index < n)
-      tsv::roi_update(metas[o.source_index], o);
-    else if (o.source_index < 0)
-      tsv::roi_add(buffer, o, GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info));
-  }
+  gst_ts_filter_apply_objects(filter, buffer, result);
 }
 
 static void gst_ts_track_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {

@@ -122,9 +122,26 @@ std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
   std::vector<Object> out;
   gpointer state = nullptr;
   GstMeta *meta;
+  /* Results name the object they update by the meta's id: on a writable buffer (the elements that
+   * write results) ids are made unique first (other vendors' metas often all carry 0). */
+  if (gst_buffer_is_writable(buffer)) {
+    std::vector<gint> seen;
+    gint max_id = 0;
+    while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+      max_id = std::max(max_id, ((GstVideoRegionOfInterestMeta *)meta)->id);
+    state = nullptr;
+    while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      auto *roi = (GstVideoRegionOfInterestMeta *)meta;
+      if (roi->id < 0 || std::find(seen.begin(), seen.end(), roi->id) != seen.end())
+        roi->id = ++max_id;
+      seen.push_back(roi->id);
+    }
+    state = nullptr;
+  }
   while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     auto *roi = (GstVideoRegionOfInterestMeta *)meta;
     Object o;
+    o.source_id = roi->id;
     o.box = {(double)roi->x, (double)roi->y, (double)roi->w, (double)roi->h};
     if (roi->roi_type)
       o.label = g_quark_to_string(roi->roi_type);
@@ -165,6 +182,15 @@ std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
 
 std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height) {
   return roi_read_all(buffer, width, height, nullptr);
+}
+
+std::vector<GstVideoRegionOfInterestMeta *> roi_metas(GstBuffer *buffer) {
+  std::vector<GstVideoRegionOfInterestMeta *> out;
+  gpointer state = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    out.push_back((GstVideoRegionOfInterestMeta *)meta);
+  return out;
 }
 
 static void set_object_id(GstVideoRegionOfInterestMeta *meta, const Object &object) {

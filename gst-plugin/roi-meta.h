@@ -19,12 +19,16 @@
 
 namespace tsv {
 
-/* Reads every ROI meta of `buffer` (frame size `width` x `height`) in meta order. */
+/* Reads every ROI meta of `buffer` (frame size `width` x `height`) in meta order; each object's
+ * source_id is its meta's id (made unique among the buffer's metas when the buffer is writable). */
 std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height);
 
 /* Same, also returning the metas (so results can update them in place). */
 std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
                                  std::vector<GstVideoRegionOfInterestMeta *> *metas);
+
+/* The ROI metas of `buffer`, unparsed (to find the one with an Object's source_id). */
+std::vector<GstVideoRegionOfInterestMeta *> roi_metas(GstBuffer *buffer);
 
 /* Adds `object` as a new ROI meta. */
 GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &object, int width, int height);

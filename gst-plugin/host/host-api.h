@@ -35,11 +35,14 @@ struct Object {
   int64_t track_id = -1; /* -1: no track id */
   bool predicted = false;
   std::vector<Classification> classifications;
-  /* In a Result: index into Frame::objects this object updates, or -1 for a new object. */
-  int source_index = -1;
+  /* In a Frame: the object's id on the buffer (its position among the buffer's ROI metas, set
+   * when read). In a Result: the id of the Frame object this object updates, or -1 for a new one. */
+  int source_id = -1;
 };
 
-/* A frame handed to the runtime. The pixel memory must stay valid until the call completes. */
+/* A frame handed to the runtime. The pixel memory must stay valid while `keepalive` lives: the
+ * host holds a reference to it until JavaScript is done with the frame, even when the call was
+ * answered early (hook-timeout, cancel) and the element has moved on. */
 struct Frame {
   uint64_t index = 0;
   int64_t pts = -1; /* nanoseconds; -1 when unknown */
@@ -57,6 +60,7 @@ struct Frame {
   std::vector<Object> objects; /* what is already on the buffer */
   std::vector<Classification> classifications; /* full-frame classifications already on the buffer */
   bool inference_skipped = false; /* an upstream detector did not run on this frame */
+  std::shared_ptr<void> keepalive; /* owns `data` (a mapped buffer) */
 };
 
 /* An object of an earlier frame, reported late on a later buffer (tstrack fill-gaps: the boxes of
@@ -69,12 +73,19 @@ struct PastObject {
 
 struct Result {
   bool ok = true;
-  std::string error; /* message + the hook's stack when !ok */
+  std::string error; /* "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts) when !ok */
+  /* !ok because the call ran past hook-timeout (error says which hook); the instance restarts
+   * on its next call. */
+  bool timed_out = false;
+  /* !ok because the element cancelled its calls (state change to READY, flush). */
+  bool cancelled = false;
   bool skipped = false; /* a hook failed and error-policy=skip: frame passes unchanged */
   bool inference_skipped = false; /* this element did not run inference on the frame (inference-interval) */
   std::vector<Object> objects;
   std::vector<Classification> frame_classifications;
   std::vector<PastObject> past_objects;
+  /* Milliseconds spent in the element's hooks and in model runs for this frame (-1: none). */
+  double hook_ms = -1, model_ms = -1;
 };
 
 /* A field of a bus message posted from JavaScript. */
@@ -89,22 +100,53 @@ struct MessageField {
 
 enum class LogLevel { ERROR = 1, WARNING = 2, INFO = 4, DEBUG = 5 };
 
-/* Called on the runtime thread; implementations must be thread-safe towards the element. */
+/* Called on a runtime thread; implementations must be thread-safe towards the element. */
 class InstanceListener {
 public:
   virtual ~InstanceListener() = default;
   virtual void on_message(const std::string &name, const std::vector<MessageField> &fields) = 0;
+  /* The element's own log lines (warnings are user-facing: skipped frames, rejected input). */
   virtual void on_log(LogLevel level, const std::string &message) = 0;
+  /* A hook's console.* output (one line, already written to stdout/stderr with the element's
+   * name in front): for the element's debug category. */
+  virtual void on_console(LogLevel level, const std::string &line) = 0;
+};
+
+struct InstanceOptions {
+  /* Instances with the same non-empty group share one runtime thread (and so their model
+   * sessions: model-instance-id); an empty group gets a runtime of its own. */
+  std::string group;
+  /* Longest a frame call may take before it is answered with timed_out (0: no limit). */
+  uint32_t call_timeout_ms = 0;
+  /* Longest creation (hook compilation, model loading, setup()) may take (0: no limit). */
+  uint32_t setup_timeout_ms = 0;
+  /* The hook module file, for messages. */
+  std::string module;
+};
+
+/* Figures a runtime instance keeps about itself. */
+struct InstanceStats {
+  uint32_t restarts = 0;  /* times the instance was re-created after a hook-timeout */
+  uint32_t timeouts = 0;  /* calls answered with timed_out */
 };
 
 /* One element instance's logic in the runtime: its hook module, model sessions and state. */
 class Instance {
 public:
-  virtual ~Instance() = default; /* runs the hook's teardown; blocks until done */
-  /* Blocks the calling thread (without spinning) until the runtime has processed the frame. */
+  /* Runs the hook's teardown, waiting a bounded time: a runtime that does not answer is stopped. */
+  virtual ~Instance() = default;
+  /* Blocks the calling thread (without spinning) until the runtime has processed the frame, the
+   * call timed out or it was cancelled. A runtime stopped by a time-out is restarted here first
+   * (its setup() runs again). */
   virtual Result process(const Frame &frame) = 0;
-  /* Returns at once; `done` runs on the runtime thread when the result is in. */
+  /* Returns at once; `done` runs on a runtime (or the watchdog) thread when the result is in. */
   virtual void process_async(const Frame &frame, std::function<void(Result &&)> done) = 0;
+  /* Answers every call in progress at once with cancelled (JavaScript may go on with them;
+   * their frames stay alive until it is done). Never blocks on JavaScript. */
+  virtual void cancel() = 0;
+  /* Loads another hook module (or the same file again) at the next frame boundary. */
+  virtual void set_module(const std::string &module) = 0;
+  virtual InstanceStats stats() const = 0;
 };
 
 class Host {
@@ -116,13 +158,14 @@ public:
   virtual std::unique_ptr<Instance> create_instance(const std::string &kind,
                                                     const std::string &element_name,
                                                     const std::string &config_json,
+                                                    const InstanceOptions &options,
                                                     InstanceListener *listener,
                                                     std::string *error) = 0;
 };
 
 } // namespace tsv
 
-/* Starts the runtime on first call (its own thread), then returns the same Host. Returns
- * nullptr and fills `error` when the runtime cannot start. */
+/* Starts the runtime on first call, then returns the same Host. Returns nullptr and fills
+ * `error` when the runtime cannot start. */
 extern "C" tsv::Host *tsv_host_get(const char *runtime_dir, std::string *error);
 using TsvHostGetFunc = tsv::Host *(*)(const char *, std::string *);

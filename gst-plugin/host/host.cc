@@ -1,53 +1,46 @@
-/* tsvision — the embedded Node.js host.
+/* tsvision — the embedded Node.js host: element instances, their runtimes, and the watchdog.
  *
- * One Node runtime per process, on its own thread, started by the first tsv_host_get() call.
- * Streaming threads hand frames over through a Node-API thread-safe function (a mutex-guarded
- * queue plus one uv_async wake-up) and sleep on a condition variable until JavaScript calls
- * back with the result; nothing spins. The JavaScript side (ts-runtime/src/host.ts, bundled to
- * runtime/tsvision-runtime.cjs) reaches this file through process._linkedBinding('tsvision_host'). */
+ * Each element instance lives in a runtime (runtime.h: a Node environment on its own thread);
+ * instances with the same group (model-instance-id) share one. Every call to JavaScript is
+ * entered in one table of open calls; exactly one party takes it out and answers it: the runtime
+ * when JavaScript completes it, the watchdog when it runs past its deadline (then the runtime is
+ * stopped — the only way to end `for (;;) {}` — and the instance is created again on its next
+ * call), or the element when it cancels (state change, flush). JavaScript's own answer to a call
+ * answered early is dropped; the frame it refers to stays alive until then (Frame::keepalive).
+ *
+ * Streaming threads wait for their frame's result in read() on a pipe of their own: a pipe write
+ * is a "synchronous" wake-up for the scheduler, which with the runtime following its caller's
+ * CPU (runtime.cc) keeps a frame's hand-off on one CPU. */
 #include "host-api.h"
 
-#include <node.h>
 #include <node_api.h>
-#include <uv.h>
 
 #include <atomic>
-#include <chrono>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
-#include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <map>
 #include <mutex>
-#include <pthread.h>
-#include <sched.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
+
+#include "marshal.h"
+#include "runtime.h"
 
 namespace tsv {
 namespace {
 
-/* ---- calls into JavaScript ------------------------------------------------------------ */
+Result failure(std::string error) {
+  Result r;
+  r.ok = false;
+  r.error = std::move(error);
+  return r;
+}
 
-enum class Op { CREATE, PROCESS, DESTROY, SHUTDOWN };
-
-struct Call {
-  Op op;
-  int instance_id = 0;
-  /* CREATE */
-  std::string kind, element_name, config_json;
-  InstanceListener *listener = nullptr;
-  /* PROCESS */
-  Frame frame;
-  napi_ref pixels = nullptr; /* the frame's external ArrayBuffer, detached on completion */
-  /* completion: exactly one of these runs, on the runtime thread */
-  std::function<void(Result &&)> done;
-  Result result;
-};
-
-/* A blocking wrapper: the caller sleeps until `done` fires. */
+/* A blocking wait for a call's answer on a condition variable (control calls: create, destroy). */
 struct Waiter {
   std::mutex mutex;
   std::condition_variable cond;
@@ -69,10 +62,7 @@ struct Waiter {
   }
 };
 
-/* The streaming thread's wait for a frame's result: it sleeps in read() on a pipe of its own,
- * and the runtime thread writes one byte when the result is in. A pipe write is a "synchronous"
- * wake-up for the scheduler (the waker is about to sleep), which keeps the two threads on one
- * CPU instead of paying a cross-CPU wake-up (~60 µs on a virtual machine) on each hand-off. */
+/* The streaming thread's wait for a frame's result: it sleeps in read() on a pipe of its own. */
 class ThreadWaiter {
 public:
   static ThreadWaiter &current() {
@@ -110,734 +100,576 @@ private:
   Result result_;
 };
 
-Result failure(std::string message) {
-  Result r;
-  r.ok = false;
-  r.error = std::move(message);
-  return r;
-}
-
-/* ---- N-API helpers (runtime thread only) ---------------------------------------------- */
-
-std::string describe_pending_exception(napi_env env) {
-  bool pending = false;
-  napi_is_exception_pending(env, &pending);
-  if (!pending)
-    return "unknown JavaScript error";
-  napi_value exc, str;
-  napi_get_and_clear_last_exception(env, &exc);
-  napi_value stack;
-  napi_valuetype t;
-  napi_typeof(env, exc, &t);
-  if (t == napi_object && napi_get_named_property(env, exc, "stack", &stack) == napi_ok) {
-    napi_valuetype st;
-    napi_typeof(env, stack, &st);
-    if (st == napi_string)
-      exc = stack;
-  }
-  if (napi_coerce_to_string(env, exc, &str) != napi_ok)
-    return "unprintable JavaScript error";
-  size_t len = 0;
-  napi_get_value_string_utf8(env, str, nullptr, 0, &len);
-  std::string out(len, '\0');
-  napi_get_value_string_utf8(env, str, out.data(), len + 1, &len);
-  return out;
-}
-
-std::string get_string(napi_env env, napi_value v) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string)
-    return {};
-  size_t len = 0;
-  napi_get_value_string_utf8(env, v, nullptr, 0, &len);
-  std::string out(len, '\0');
-  napi_get_value_string_utf8(env, v, out.data(), len + 1, &len);
-  return out;
-}
-
-napi_value prop(napi_env env, napi_value obj, const char *name) {
-  napi_value v = nullptr;
-  if (napi_get_named_property(env, obj, name, &v) != napi_ok)
-    return nullptr;
-  return v;
-}
-
-bool is_type(napi_env env, napi_value v, napi_valuetype want) {
-  napi_valuetype t;
-  return v && napi_typeof(env, v, &t) == napi_ok && t == want;
-}
-
-double get_number(napi_env env, napi_value obj, const char *name, double fallback) {
-  napi_value v = prop(env, obj, name);
-  double d;
-  if (is_type(env, v, napi_number) && napi_get_value_double(env, v, &d) == napi_ok)
-    return d;
-  return fallback;
-}
-
-bool get_bool(napi_env env, napi_value obj, const char *name, bool fallback) {
-  napi_value v = prop(env, obj, name);
-  bool b;
-  if (is_type(env, v, napi_boolean) && napi_get_value_bool(env, v, &b) == napi_ok)
-    return b;
-  return fallback;
-}
-
-std::string get_string_prop(napi_env env, napi_value obj, const char *name) {
-  napi_value v = prop(env, obj, name);
-  return v ? get_string(env, v) : std::string();
-}
-
-uint32_t array_length(napi_env env, napi_value v) {
-  bool is_array = false;
-  uint32_t n = 0;
-  if (v && napi_is_array(env, v, &is_array) == napi_ok && is_array)
-    napi_get_array_length(env, v, &n);
-  return n;
-}
-
-/* Calls fn(element) for each element of the array property `name` of `obj` that is an object. */
-template <typename Fn> void for_each_object(napi_env env, napi_value obj, const char *name, Fn fn) {
-  napi_value array = prop(env, obj, name);
-  uint32_t n = array_length(env, array);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value e;
-    napi_get_element(env, array, i, &e);
-    if (is_type(env, e, napi_object))
-      fn(e);
-  }
-}
-
-void set_number(napi_env env, napi_value obj, const char *name, double d) {
-  napi_value v;
-  napi_create_double(env, d, &v);
-  napi_set_named_property(env, obj, name, v);
-}
-
-void set_string(napi_env env, napi_value obj, const char *name, const std::string &s) {
-  napi_value v;
-  napi_create_string_utf8(env, s.data(), s.size(), &v);
-  napi_set_named_property(env, obj, name, v);
-}
-
-Classification classification_from_js(napi_env env, napi_value c) {
-  Classification out;
-  out.attribute = get_string_prop(env, c, "attribute");
-  out.label = get_string_prop(env, c, "label");
-  out.class_id = (int)get_number(env, c, "classId", -1);
-  out.confidence = get_number(env, c, "confidence", 0);
-  napi_value emb = prop(env, c, "embedding");
-  bool is_typed = false;
-  if (emb && napi_is_typedarray(env, emb, &is_typed) == napi_ok && is_typed) {
-    napi_typedarray_type type;
-    size_t length;
-    void *data;
-    if (napi_get_typedarray_info(env, emb, &type, &length, &data, nullptr, nullptr) == napi_ok &&
-        type == napi_float32_array)
-      out.embedding.assign((float *)data, (float *)data + length);
-  }
-  return out;
-}
-
-Object object_from_js(napi_env env, napi_value d) {
-  Object o;
-  napi_value box = prop(env, d, "box");
-  if (is_type(env, box, napi_object)) {
-    o.box.x = get_number(env, box, "x", 0);
-    o.box.y = get_number(env, box, "y", 0);
-    o.box.width = get_number(env, box, "width", 0);
-    o.box.height = get_number(env, box, "height", 0);
-  }
-  o.label = get_string_prop(env, d, "label");
-  o.class_id = (int)get_number(env, d, "classId", -1);
-  o.confidence = get_number(env, d, "confidence", 0);
-  o.track_id = (int64_t)get_number(env, d, "trackId", -1);
-  o.predicted = get_bool(env, d, "predicted", false);
-  o.source_index = (int)get_number(env, d, "sourceIndex", -1);
-  for_each_object(env, d, "classifications",
-                  [&](napi_value c) { o.classifications.push_back(classification_from_js(env, c)); });
-  return o;
-}
-
-napi_value classification_to_js(napi_env env, const Classification &c) {
-  napi_value obj;
-  napi_create_object(env, &obj);
-  set_string(env, obj, "attribute", c.attribute);
-  set_string(env, obj, "label", c.label);
-  set_number(env, obj, "classId", c.class_id);
-  set_number(env, obj, "confidence", c.confidence);
-  if (!c.embedding.empty()) {
-    napi_value ab, ta;
-    void *data;
-    napi_create_arraybuffer(env, c.embedding.size() * sizeof(float), &data, &ab);
-    memcpy(data, c.embedding.data(), c.embedding.size() * sizeof(float));
-    napi_create_typedarray(env, napi_float32_array, c.embedding.size(), ab, 0, &ta);
-    napi_set_named_property(env, obj, "embedding", ta);
-  }
-  return obj;
-}
-
-napi_value object_to_js(napi_env env, const Object &o) {
-  napi_value obj, box, v;
-  napi_create_object(env, &obj);
-  napi_create_object(env, &box);
-  set_number(env, box, "x", o.box.x);
-  set_number(env, box, "y", o.box.y);
-  set_number(env, box, "width", o.box.width);
-  set_number(env, box, "height", o.box.height);
-  napi_set_named_property(env, obj, "box", box);
-  set_string(env, obj, "label", o.label);
-  set_number(env, obj, "classId", o.class_id);
-  set_number(env, obj, "confidence", o.confidence);
-  if (o.track_id >= 0)
-    set_number(env, obj, "trackId", (double)o.track_id);
-  else {
-    napi_get_null(env, &v);
-    napi_set_named_property(env, obj, "trackId", v);
-  }
-  if (o.predicted) {
-    napi_get_boolean(env, true, &v);
-    napi_set_named_property(env, obj, "predicted", v);
-  }
-  napi_value arr;
-  napi_create_array_with_length(env, o.classifications.size(), &arr);
-  for (size_t i = 0; i < o.classifications.size(); i++)
-    napi_set_element(env, arr, i, classification_to_js(env, o.classifications[i]));
-  napi_set_named_property(env, obj, "classifications", arr);
-  return obj;
-}
-
-/* ---- the host ---------------------------------------------------------------------------- */
-
-class HostImpl;
-HostImpl *g_host = nullptr;
-
-class InstanceImpl : public Instance {
-public:
-  InstanceImpl(HostImpl *host, int id) : host_(host), id_(id) {}
-  ~InstanceImpl() override;
-  Result process(const Frame &frame) override;
-  void process_async(const Frame &frame, std::function<void(Result &&)> done) override;
-
-private:
-  HostImpl *host_;
-  int id_;
+/* Delivers an instance's messages and logs while the instance exists (recursive: a listener may
+ * destroy its own instance from a bus sync handler). */
+struct ListenerGuard {
+  std::recursive_mutex mutex;
+  InstanceListener *listener = nullptr;
 };
 
-class HostImpl : public Host {
+/* Writes a hook's console line(s) with the element's name in front, one write() per message
+ * (so lines of different elements never interleave mid-line). */
+void write_console(const std::string &element, LogLevel level, const std::string &text) {
+  static std::mutex mutex;
+  std::string out;
+  size_t start = 0;
+  do {
+    size_t end = text.find('\n', start);
+    out += element + ": " + text.substr(start, end == std::string::npos ? std::string::npos : end - start) + "\n";
+    start = end == std::string::npos ? std::string::npos : end + 1;
+  } while (start != std::string::npos && start < text.size());
+  int fd = level <= LogLevel::WARNING ? 2 : 1;
+  std::lock_guard<std::mutex> lock(mutex);
+  const char *p = out.data();
+  size_t left = out.size();
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    p += n;
+    left -= (size_t)n;
+  }
+}
+
+class InstanceImpl;
+
+class HostImpl : public Host, public RuntimeOwner {
 public:
   explicit HostImpl(std::string runtime_dir) : runtime_dir_(std::move(runtime_dir)) {}
 
   bool start(std::string *error) {
-    thread_ = std::thread([this] { run(); });
-    std::unique_lock<std::mutex> lock(state_mutex_);
-    state_cond_.wait(lock, [this] { return state_ != State::STARTING; });
-    if (state_ != State::RUNNING) {
-      *error = start_error_;
-      lock.unlock();
-      if (thread_.joinable())
-        thread_.join();
+    if (!node_process_init(error))
       return false;
-    }
+    watchdog_ = std::thread([this] { watch(); });
     return true;
   }
 
   std::unique_ptr<Instance> create_instance(const std::string &kind, const std::string &element_name,
-                                            const std::string &config_json, InstanceListener *listener,
-                                            std::string *error) override {
-    int id = next_instance_id_.fetch_add(1);
-    auto call = new Call();
-    call->op = Op::CREATE;
-    call->instance_id = id;
-    call->kind = kind;
-    call->element_name = element_name;
-    call->config_json = config_json;
-    call->listener = listener;
-    Waiter waiter;
-    call->done = waiter.callback();
-    submit(call);
-    Result r = waiter.wait();
-    if (!r.ok) {
-      *error = r.error;
-      return nullptr;
-    }
-    return std::make_unique<InstanceImpl>(this, id);
-  }
+                                            const std::string &config_json, const InstanceOptions &options,
+                                            InstanceListener *listener, std::string *error) override;
 
-  /* Hand-off latency: a wake-up of a thread sleeping on another, idle CPU costs ~60 µs each way
-   * on a virtual machine (an IPI and a halted vCPU), a same-CPU switch ~5 µs. So the runtime
-   * thread follows the CPU of the streaming thread that hands it a frame: while that thread
-   * sleeps waiting for the result, the runtime thread runs where it was. TSVISION_CPU_FOLLOW=0
-   * turns this off. */
-  void follow_caller_cpu() {
-    if (!cpu_follow_)
-      return;
-    int cpu = sched_getcpu();
-    if (cpu < 0 || cpu == runtime_cpu_.load(std::memory_order_relaxed))
-      return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (pthread_setaffinity_np(thread_.native_handle(), sizeof set, &set) == 0)
-      runtime_cpu_.store(cpu, std::memory_order_relaxed);
-  }
+  /* ---- runtimes ---- */
 
-  /* Queues a call for the runtime thread. Takes ownership. */
-  void submit(Call *call) {
-    if (call->op == Op::PROCESS)
-      follow_caller_cpu();
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    if (state_ != State::RUNNING ||
-        napi_call_threadsafe_function(tsfn_, call, napi_tsfn_blocking) != napi_ok) {
-      auto done = std::move(call->done);
-      delete call;
-      done(failure("the tsvision runtime has stopped"));
-    }
-  }
-
-  /* ---- binding entry points (runtime thread) ---- */
-
-  static napi_value init_binding(napi_env env, napi_value exports) {
-    g_host->env_ = env;
-    napi_property_descriptor props[] = {
-        {"start", nullptr, js_start, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"startFailed", nullptr, js_start_failed, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"complete", nullptr, js_complete, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"postMessage", nullptr, js_post_message, nullptr, nullptr, nullptr, napi_default, nullptr},
-        {"log", nullptr, js_log, nullptr, nullptr, nullptr, napi_default, nullptr},
-    };
-    napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-    return exports;
-  }
-
-  /* start(dispatch): dispatch(op, token, instanceId, payload) is how C++ calls JavaScript. */
-  static napi_value js_start(napi_env env, napi_callback_info info) {
-    size_t argc = 1;
-    napi_value argv[1];
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    napi_value name;
-    napi_create_string_utf8(env, "tsvision-dispatch", NAPI_AUTO_LENGTH, &name);
-    HostImpl *h = g_host;
-    napi_status st = napi_create_threadsafe_function(env, argv[0], nullptr, name, 0, 1, nullptr, nullptr,
-                                                     h, call_js, &h->tsfn_);
-    std::lock_guard<std::mutex> lock(h->state_mutex_);
-    if (st != napi_ok) {
-      h->start_error_ = "could not create the dispatch function";
-      h->state_ = State::FAILED;
-    } else {
-      h->state_ = State::RUNNING;
-    }
-    h->state_cond_.notify_all();
-    return nullptr;
-  }
-
-  static napi_value js_start_failed(napi_env env, napi_callback_info info) {
-    size_t argc = 1;
-    napi_value argv[1];
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    std::lock_guard<std::mutex> lock(g_host->state_mutex_);
-    g_host->start_error_ = get_string(env, argv[0]);
-    g_host->state_ = State::FAILED;
-    g_host->state_cond_.notify_all();
-    return nullptr;
-  }
-
-  /* complete(token, error: string | null, result) */
-  static napi_value js_complete(napi_env env, napi_callback_info info) {
-    size_t argc = 3;
-    napi_value argv[3];
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    int64_t token = 0;
-    napi_get_value_int64(env, argv[0], &token);
-    HostImpl *h = g_host;
-    auto it = h->calls_.find(token);
-    if (it == h->calls_.end())
-      return nullptr;
-    Call *call = it->second;
-    h->calls_.erase(it);
-    Result r;
-    if (argc >= 2 && is_type(env, argv[1], napi_string)) {
-      r = failure(get_string(env, argv[1]));
-    } else if (argc >= 3 && is_type(env, argv[2], napi_object)) {
-      r.skipped = get_bool(env, argv[2], "skipped", false);
-      r.inference_skipped = get_bool(env, argv[2], "inferenceSkipped", false);
-      for_each_object(env, argv[2], "objects", [&](napi_value d) { r.objects.push_back(object_from_js(env, d)); });
-      for_each_object(env, argv[2], "frameClassifications",
-                      [&](napi_value c) { r.frame_classifications.push_back(classification_from_js(env, c)); });
-      for_each_object(env, argv[2], "pastObjects", [&](napi_value d) {
-        PastObject p;
-        p.object = object_from_js(env, d);
-        p.frames_ago = (uint32_t)get_number(env, d, "framesAgo", 0);
-        p.pts = (int64_t)get_number(env, d, "pts", -1);
-        r.past_objects.push_back(std::move(p));
-      });
-    }
-    h->finish(env, call, std::move(r));
-    return nullptr;
-  }
-
-  /* postMessage(instanceId, name, fields) */
-  static napi_value js_post_message(napi_env env, napi_callback_info info) {
-    size_t argc = 3;
-    napi_value argv[3];
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    int32_t id = 0;
-    napi_get_value_int32(env, argv[0], &id);
-    auto it = g_host->listeners_.find(id);
-    if (it == g_host->listeners_.end() || argc < 3)
-      return nullptr;
-    std::vector<MessageField> fields;
-    napi_value keys;
-    if (is_type(env, argv[2], napi_object) && napi_get_property_names(env, argv[2], &keys) == napi_ok) {
-      uint32_t n = array_length(env, keys);
-      for (uint32_t i = 0; i < n; i++) {
-        napi_value k, v;
-        napi_get_element(env, keys, i, &k);
-        napi_get_property(env, argv[2], k, &v);
-        MessageField f;
-        f.name = get_string(env, k);
-        napi_valuetype t;
-        napi_typeof(env, v, &t);
-        if (t == napi_number) {
-          double d;
-          napi_get_value_double(env, v, &d);
-          if (d == (double)(int64_t)d && d > -9.0e15 && d < 9.0e15) {
-            f.kind = MessageField::INT;
-            f.i = (int64_t)d;
-          } else {
-            f.kind = MessageField::DOUBLE;
-            f.d = d;
-          }
-        } else if (t == napi_boolean) {
-          f.kind = MessageField::BOOLEAN;
-          napi_get_value_bool(env, v, &f.b);
-        } else {
-          napi_value s;
-          napi_coerce_to_string(env, v, &s);
-          f.kind = MessageField::STRING;
-          f.s = get_string(env, s);
-        }
-        fields.push_back(std::move(f));
+  /* A runtime for a new instance of `group`: the group's, an idle one, or a new one. */
+  std::shared_ptr<Runtime> acquire_runtime(const std::string &group, std::string *error) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!group.empty()) {
+      auto it = groups_.find(group);
+      if (it != groups_.end() && !it->second->stopped()) {
+        it->second->instances++;
+        return it->second;
       }
     }
-    it->second->on_message(get_string(env, argv[1]), fields);
-    return nullptr;
+    std::shared_ptr<Runtime> rt;
+    while (!idle_.empty() && !rt) {
+      rt = std::move(idle_.back());
+      idle_.pop_back();
+      if (rt->stopped())
+        rt.reset();
+    }
+    if (!rt) {
+      lock.unlock();
+      rt = std::make_shared<Runtime>(next_runtime_id_++, runtime_dir_, this);
+      if (!rt->start(error))
+        return nullptr;
+      lock.lock();
+      all_.push_back(rt);
+    }
+    rt->instances++;
+    if (!group.empty())
+      groups_[group] = rt;
+    return rt;
   }
 
-  /* log(instanceId, level, message) */
-  static napi_value js_log(napi_env env, napi_callback_info info) {
-    size_t argc = 3;
-    napi_value argv[3];
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-    int32_t id = 0, level = 4;
-    napi_get_value_int32(env, argv[0], &id);
-    napi_get_value_int32(env, argv[1], &level);
-    auto it = g_host->listeners_.find(id);
-    std::string message = get_string(env, argv[2]);
-    if (it != g_host->listeners_.end())
-      it->second->on_log((LogLevel)level, message);
-    else if (level <= (int)LogLevel::WARNING)
-      fprintf(stderr, "tsvision: %s\n", message.c_str());
-    return nullptr;
+  /* An instance no longer uses `rt`: a runtime nobody uses waits for the next instance (a few are
+   * kept: starting one costs tens of milliseconds) or is stopped. */
+  void release_runtime(const std::shared_ptr<Runtime> &rt) {
+    std::shared_ptr<Runtime> stop;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (--rt->instances > 0)
+        return;
+      for (auto it = groups_.begin(); it != groups_.end();)
+        it = it->second == rt ? groups_.erase(it) : std::next(it);
+      if (!rt->stopped() && idle_.size() < MAX_IDLE_RUNTIMES)
+        idle_.push_back(rt);
+      else
+        stop = rt;
+      for (auto it = all_.begin(); it != all_.end();)
+        it = (stop && *it == stop) ? all_.erase(it) : std::next(it);
+    }
+    if (stop)
+      stop->terminate(); /* freed when the last reference goes */
   }
 
-  /* The thread-safe function's callback: runs one queued Call on the runtime thread. */
-  static void call_js(napi_env env, napi_value dispatch, void *context, void *data) {
-    HostImpl *h = static_cast<HostImpl *>(context);
-    Call *call = static_cast<Call *>(data);
-    if (env == nullptr) { /* the runtime is going away */
-      h->finish(nullptr, call, failure("the tsvision runtime has stopped"));
-      return;
+  /* ---- calls ---- */
+
+  /* Enters `call` in the table and hands it to `rt`; it is answered in any case. */
+  void send(const std::shared_ptr<Runtime> &rt, std::shared_ptr<Call> call, uint32_t timeout_ms) {
+    call->token = next_token_++;
+    call->runtime = rt;
+    call->submitted = Clock::now();
+    if (timeout_ms > 0)
+      call->deadline = call->submitted + std::chrono::milliseconds(timeout_ms);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calls_[call->token] = call;
+      if (timeout_ms > 0)
+        watchdog_cond_.notify_one();
     }
-    int64_t token = h->next_token_++;
-    h->calls_[token] = call;
-    napi_value args[4], op, payload = nullptr;
-    const char *op_name = "process";
-    switch (call->op) {
-    case Op::CREATE:
-      op_name = "create";
-      h->listeners_[call->instance_id] = call->listener;
-      napi_create_object(env, &payload);
-      set_string(env, payload, "kind", call->kind);
-      set_string(env, payload, "elementName", call->element_name);
-      set_string(env, payload, "config", call->config_json);
-      break;
-    case Op::PROCESS:
-      op_name = "process";
-      payload = h->frame_to_js(env, call);
-      break;
-    case Op::DESTROY:
-      op_name = "destroy";
-      napi_get_undefined(env, &payload);
-      break;
-    case Op::SHUTDOWN:
-      op_name = "shutdown";
-      napi_get_undefined(env, &payload);
-      break;
-    }
-    napi_create_string_utf8(env, op_name, NAPI_AUTO_LENGTH, &op);
-    args[0] = op;
-    napi_create_int64(env, token, &args[1]);
-    napi_create_int32(env, call->instance_id, &args[2]);
-    args[3] = payload;
-    napi_value global, ret;
-    napi_get_global(env, &global);
-    if (napi_call_function(env, global, dispatch, 4, args, &ret) != napi_ok) {
-      std::string message = describe_pending_exception(env);
-      auto it = h->calls_.find(token);
-      if (it != h->calls_.end()) {
-        h->calls_.erase(it);
-        h->finish(env, call, failure(message));
-      }
+    if (!rt->submit(call)) {
+      if (auto taken = take(call->token))
+        answer(*taken, failure("INTERNAL\nthe tsvision runtime has stopped\n"));
     }
   }
 
-  napi_value frame_to_js(napi_env env, Call *call) {
-    const Frame &f = call->frame;
-    napi_value obj, ab, data, planes;
-    napi_create_object(env, &obj);
-    set_number(env, obj, "index", (double)f.index);
-    if (f.pts >= 0)
-      set_number(env, obj, "pts", (double)f.pts);
-    else {
-      napi_value null_value;
-      napi_get_null(env, &null_value);
-      napi_set_named_property(env, obj, "pts", null_value);
-    }
-    set_number(env, obj, "width", f.width);
-    set_number(env, obj, "height", f.height);
-    set_string(env, obj, "format", f.format);
-    napi_value colorimetry;
-    napi_create_object(env, &colorimetry);
-    set_string(env, colorimetry, "matrix", f.color_matrix == "bt709" ? "bt709" : "bt601");
-    set_string(env, colorimetry, "range", f.full_range ? "full" : "limited");
-    napi_set_named_property(env, obj, "colorimetry", colorimetry);
-    /* Zero-copy: the buffer's mapped memory, detached as soon as the call completes. */
-    if (napi_create_external_arraybuffer(env, (void *)f.data, f.size, nullptr, nullptr, &ab) == napi_ok) {
-      napi_create_reference(env, ab, 1, &call->pixels);
-      napi_create_typedarray(env, napi_uint8_array, f.size, ab, 0, &data);
-      napi_set_named_property(env, obj, "data", data);
-    }
-    napi_create_array_with_length(env, f.n_planes, &planes);
-    for (int i = 0; i < f.n_planes; i++) {
-      napi_value p;
-      napi_create_object(env, &p);
-      set_number(env, p, "offset", (double)f.offsets[i]);
-      set_number(env, p, "stride", f.strides[i]);
-      napi_set_element(env, planes, i, p);
-    }
-    napi_set_named_property(env, obj, "planes", planes);
-    napi_value dets;
-    napi_create_array_with_length(env, f.objects.size(), &dets);
-    for (size_t i = 0; i < f.objects.size(); i++)
-      napi_set_element(env, dets, i, object_to_js(env, f.objects[i]));
-    napi_set_named_property(env, obj, "detections", dets);
-    napi_value classes;
-    napi_create_array_with_length(env, f.classifications.size(), &classes);
-    for (size_t i = 0; i < f.classifications.size(); i++)
-      napi_set_element(env, classes, i, classification_to_js(env, f.classifications[i]));
-    napi_set_named_property(env, obj, "classifications", classes);
-    napi_value skipped;
-    napi_get_boolean(env, f.inference_skipped, &skipped);
-    napi_set_named_property(env, obj, "inferenceSkipped", skipped);
-    return obj;
+  /* Takes an open call out of the table: whoever gets it answers it. */
+  std::shared_ptr<Call> take(int64_t token) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = calls_.find(token);
+    if (it == calls_.end())
+      return nullptr;
+    auto call = std::move(it->second);
+    calls_.erase(it);
+    return call;
   }
 
-  /* Completes a call (runtime thread): detaches its pixels, runs its callback, frees it. */
-  void finish(napi_env env, Call *call, Result &&r) {
-    if (call->pixels && env) {
-      napi_value ab;
-      if (napi_get_reference_value(env, call->pixels, &ab) == napi_ok && ab)
-        napi_detach_arraybuffer(env, ab);
-      napi_delete_reference(env, call->pixels);
-    }
-    if (call->op == Op::DESTROY)
-      listeners_.erase(call->instance_id);
-    if (call->op == Op::CREATE && !r.ok)
-      listeners_.erase(call->instance_id);
-    auto done = std::move(call->done);
-    delete call;
+  static void answer(Call &call, Result &&r) {
+    auto done = std::move(call.done);
     if (done)
       done(std::move(r));
   }
 
-  /* Stops the runtime at process exit so no JavaScript runs while the process tears down. */
-  void shutdown() {
+  /* Answers every open call of `instance_id` with cancelled. */
+  void cancel_calls(int instance_id) {
+    std::vector<std::shared_ptr<Call>> cancelled;
     {
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      if (state_ != State::RUNNING)
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = calls_.begin(); it != calls_.end();) {
+        if (it->second->instance_id == instance_id && it->second->op == Op::PROCESS) {
+          cancelled.push_back(std::move(it->second));
+          it = calls_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto &call : cancelled) {
+      Result r = failure("INTERNAL\ncancelled\n");
+      r.cancelled = true;
+      answer(*call, std::move(r));
+    }
+  }
+
+  /* RuntimeOwner */
+  void completed(const std::shared_ptr<Call> &call, napi_env env, const std::string *error, napi_value value) override {
+    auto taken = take(call->token);
+    if (!taken)
+      return; /* answered already (time-out, cancel): JavaScript's answer is dropped */
+    if (error) {
+      answer(*taken, failure(*error));
+      return;
+    }
+    Result r;
+    if (taken->op == Op::PROCESS)
+      result_from_js(env, value, &r);
+    answer(*taken, std::move(r));
+  }
+
+  void abandoned(const std::shared_ptr<Call> &call, const std::string &why) override {
+    if (auto taken = take(call->token))
+      answer(*taken, failure("INTERNAL\n" + why + "\n"));
+  }
+
+  void runtime_stopped(Runtime *rt) override {
+    std::vector<std::shared_ptr<Call>> orphans;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = calls_.begin(); it != calls_.end();) {
+        auto owner = it->second->runtime.lock();
+        if (!owner || owner.get() == rt) {
+          orphans.push_back(std::move(it->second));
+          it = calls_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto &call : orphans)
+      answer(*call, failure("INTERNAL\nthe tsvision runtime stopped\n"));
+  }
+
+  std::shared_ptr<ListenerGuard> guard_of(int instance_id, std::string *element_name = nullptr) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = records_.find(instance_id);
+    if (it == records_.end())
+      return nullptr;
+    if (element_name)
+      *element_name = it->second.element_name;
+    return it->second.guard;
+  }
+
+  void post_message(int instance_id, const std::string &name, std::vector<MessageField> &&fields) override {
+    if (auto guard = guard_of(instance_id)) {
+      std::lock_guard<std::recursive_mutex> lock(guard->mutex);
+      if (guard->listener)
+        guard->listener->on_message(name, fields);
+    }
+  }
+
+  void log(int instance_id, LogLevel level, const std::string &message) override {
+    auto guard = guard_of(instance_id);
+    if (!guard) {
+      if (level <= LogLevel::WARNING)
+        fprintf(stderr, "tsvision: %s\n", message.c_str());
+      return;
+    }
+    std::lock_guard<std::recursive_mutex> lock(guard->mutex);
+    if (guard->listener)
+      guard->listener->on_log(level, message);
+  }
+
+  void console(int instance_id, LogLevel level, const std::string &text) override {
+    std::string element = "tsvision";
+    auto guard = guard_of(instance_id, &element);
+    write_console(element, level, text);
+    if (guard) {
+      std::lock_guard<std::recursive_mutex> lock(guard->mutex);
+      if (guard->listener)
+        guard->listener->on_console(level, text);
+    }
+  }
+
+  /* ---- instance records (messages, logs, time-out messages) ---- */
+
+  struct Record {
+    std::string element_name, module;
+    std::shared_ptr<ListenerGuard> guard;
+    uint32_t timeout_ms = 0, setup_timeout_ms = 0;
+    std::atomic<uint32_t> *timeouts = nullptr;
+  };
+
+  int add_record(const std::string &element_name, const InstanceOptions &options, InstanceListener *listener,
+                 std::atomic<uint32_t> *timeouts) {
+    int id = next_instance_id_++;
+    Record r;
+    r.element_name = element_name;
+    r.module = options.module;
+    r.guard = std::make_shared<ListenerGuard>();
+    r.guard->listener = listener;
+    r.timeout_ms = options.call_timeout_ms;
+    r.setup_timeout_ms = options.setup_timeout_ms;
+    r.timeouts = timeouts;
+    std::lock_guard<std::mutex> lock(mutex_);
+    records_[id] = std::move(r);
+    return id;
+  }
+
+  void remove_record(int id) {
+    std::shared_ptr<ListenerGuard> guard;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = records_.find(id);
+      if (it == records_.end())
         return;
+      guard = it->second.guard;
+      records_.erase(it);
     }
-    /* Let JavaScript release sessions and child processes, then stop the loop. */
-    auto call = new Call();
-    call->op = Op::SHUTDOWN;
-    Waiter waiter;
-    call->done = waiter.callback();
-    submit(call);
+    std::lock_guard<std::recursive_mutex> lock(guard->mutex);
+    guard->listener = nullptr;
+  }
+
+  /* ---- the watchdog ---- */
+
+  std::string timeout_message(const Call &call, const std::shared_ptr<Runtime> &rt) {
+    std::string element = "tsvision", module;
+    uint32_t limit = 0;
+    std::atomic<uint32_t> *timeouts = nullptr;
     {
-      std::unique_lock<std::mutex> lock(waiter.mutex);
-      waiter.cond.wait_for(lock, std::chrono::seconds(2), [&] { return waiter.finished; });
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = records_.find(call.instance_id);
+      if (it != records_.end()) {
+        element = it->second.element_name;
+        module = it->second.module;
+        limit = call.op == Op::CREATE ? it->second.setup_timeout_ms : it->second.timeout_ms;
+        timeouts = it->second.timeouts;
+      }
     }
-    {
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      state_ = State::STOPPING;
-      if (tsfn_)
-        napi_release_threadsafe_function(tsfn_, napi_tsfn_abort);
-    }
-    if (node_env_)
-      node::Stop(node_env_);
-    /* Never hang the exit: give the thread a moment, then leave it. */
-    std::unique_lock<std::mutex> lock(state_mutex_);
-    if (state_cond_.wait_for(lock, std::chrono::seconds(3), [this] { return thread_finished_; })) {
+    if (timeouts)
+      (*timeouts)++;
+    int hook = rt ? rt->running_hook(call.instance_id) : 0;
+    if (call.op == Op::CREATE && hook == 0)
+      hook = 1; /* setup */
+    std::string what = hook ? std::string(HOOK_NAMES[hook]) + "()" : std::string();
+    std::string where = module.empty() ? std::string() : " in " + module;
+    std::string msg;
+    if (call.op == Op::CREATE)
+      msg = element + ": " + (what.empty() ? std::string("starting") : what + where) + " did not finish within " +
+            std::to_string(limit) + " ms (setup gets 6 x hook-timeout); it was stopped. Make it faster or raise hook-timeout (0: no limit).";
+    else if (!what.empty())
+      msg = element + ": " + what + where + " did not return within " + std::to_string(limit) +
+            " ms (hook-timeout) on frame " + std::to_string(call.frame.index) +
+            "; it was stopped. Make the hook faster, raise hook-timeout, or set hook-timeout=0 for no limit.";
+    else
+      msg = element + ": frame " + std::to_string(call.frame.index) + " was not done within " + std::to_string(limit) +
+            " ms (hook-timeout) while no hook was running (the model run or the element's own work); it was stopped. Raise hook-timeout, or set hook-timeout=0 for no limit.";
+    return "HOOK\n" + msg + "\n";
+  }
+
+  void watch() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!quit_) {
+      Clock::time_point next = Clock::time_point::max();
+      for (auto &entry : calls_)
+        next = std::min(next, entry.second->deadline);
+      if (next == Clock::time_point::max())
+        watchdog_cond_.wait(lock);
+      else
+        watchdog_cond_.wait_until(lock, next);
+      Clock::time_point now = Clock::now();
+      std::vector<std::shared_ptr<Call>> expired;
+      for (auto it = calls_.begin(); it != calls_.end();) {
+        if (it->second->deadline <= now) {
+          expired.push_back(std::move(it->second));
+          it = calls_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (expired.empty())
+        continue;
       lock.unlock();
-      thread_.join();
-    } else {
-      thread_.detach();
+      for (auto &call : expired) {
+        auto rt = call->runtime.lock();
+        Result r = failure(timeout_message(*call, rt));
+        r.timed_out = true;
+        /* Only stopping the runtime ends a synchronous loop; its other calls are answered as abandoned. */
+        if (rt)
+          rt->terminate();
+        answer(*call, std::move(r));
+      }
+      lock.lock();
     }
+  }
+
+  /* Stops every runtime at process exit so no JavaScript runs while the process tears down. */
+  void shutdown() {
+    std::vector<std::shared_ptr<Runtime>> runtimes;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      quit_ = true;
+      watchdog_cond_.notify_all();
+      runtimes = all_;
+    }
+    if (watchdog_.joinable())
+      watchdog_.join();
+    /* Let JavaScript release sessions and child processes (bounded), then stop the loops. */
+    std::vector<std::unique_ptr<Waiter>> waiters;
+    for (auto &rt : runtimes) {
+      if (rt->stopped())
+        continue;
+      auto call = std::make_shared<Call>();
+      call->op = Op::SHUTDOWN;
+      waiters.push_back(std::make_unique<Waiter>());
+      call->done = waiters.back()->callback();
+      send(rt, call, 0);
+    }
+    Clock::time_point until = Clock::now() + std::chrono::seconds(2);
+    for (auto &w : waiters) {
+      std::unique_lock<std::mutex> lock(w->mutex);
+      w->cond.wait_until(lock, until, [&] { return w->finished; });
+    }
+    for (auto &rt : runtimes)
+      rt->terminate();
+    until = Clock::now() + std::chrono::seconds(3);
+    for (auto &rt : runtimes) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      rt->join(std::max(left, std::chrono::milliseconds(0)));
+    }
+    /* Runtimes that did not stop are left to the process exit. */
+    for (auto &rt : runtimes)
+      new std::shared_ptr<Runtime>(rt);
   }
 
 private:
-  enum class State { STARTING, RUNNING, FAILED, STOPPING };
-
-  void run() {
-    std::string bundle = runtime_dir_ + "/runtime/tsvision-runtime.cjs";
-    std::vector<std::string> args = {"tsvision", bundle};
-    /* Leave signals and stdio to the host application (gst-launch handles SIGINT itself). */
-    auto init = node::InitializeOncePerProcess(
-        args, {node::ProcessInitializationFlags::kNoInitializeV8,
-               node::ProcessInitializationFlags::kNoInitializeNodeV8Platform,
-               node::ProcessInitializationFlags::kNoDefaultSignalHandling,
-               node::ProcessInitializationFlags::kNoStdioInitialization,
-               node::ProcessInitializationFlags::kDisableNodeOptionsEnv});
-    if (init->early_return() || init->exit_code() != 0) {
-      std::string msg = "Node.js failed to initialise:";
-      for (auto &e : init->errors())
-        msg += " " + e;
-      fail_start(msg);
-      return;
-    }
-    auto platform = node::MultiIsolatePlatform::Create(2);
-    v8::V8::InitializePlatform(platform.get());
-    v8::V8::Initialize();
-    std::vector<std::string> errors;
-    auto setup = node::CommonEnvironmentSetup::Create(platform.get(), &errors, init->args(),
-                                                      init->exec_args(),
-                                                      node::EnvironmentFlags::kNoFlags);
-    if (!setup) {
-      std::string msg = "could not create the Node.js environment:";
-      for (auto &e : errors)
-        msg += " " + e;
-      fail_start(msg);
-      return;
-    }
-    v8::Isolate *isolate = setup->isolate();
-    node::Environment *env = setup->env();
-    {
-      v8::Locker locker(isolate);
-      v8::Isolate::Scope isolate_scope(isolate);
-      v8::HandleScope handle_scope(isolate);
-      v8::Context::Scope context_scope(setup->context());
-      node_env_ = env;
-      node::AddLinkedBinding(env, "tsvision_host", init_binding, NAPI_VERSION);
-      /* A hook calling process.exit() must not end the user's pipeline behind GStreamer's back. */
-      node::SetProcessExitHandler(env, [](node::Environment *, int code) {
-        fprintf(stderr, "tsvision: ignoring process.exit(%d) called from JavaScript\n", code);
-      });
-      std::string script =
-          "const bundle = process.argv[1];\n"
-          "const binding = process._linkedBinding('tsvision_host');\n"
-          "try {\n"
-          "  require('module').createRequire(bundle)(bundle);\n"
-          "} catch (e) {\n"
-          "  binding.startFailed('cannot load the tsvision runtime ' + bundle + ': ' + (e && e.stack || e));\n"
-          "}\n";
-      v8::MaybeLocal<v8::Value> ret = node::LoadEnvironment(env, script.c_str());
-      if (ret.IsEmpty())
-        fail_start("the tsvision runtime bootstrap threw");
-      {
-        std::lock_guard<std::mutex> lock(state_mutex_);
-        if (state_ == State::STARTING) {
-          start_error_ = "the tsvision runtime " + bundle + " did not start";
-          state_ = State::FAILED;
-          state_cond_.notify_all();
-        }
-      }
-      if (state_ == State::RUNNING || state_ == State::STOPPING)
-        node::SpinEventLoop(env).FromMaybe(1);
-      node::Stop(env);
-      node_env_ = nullptr;
-    }
-    {
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      if (state_ != State::FAILED)
-        state_ = State::STOPPING;
-      thread_finished_ = true;
-      state_cond_.notify_all();
-    }
-    /* The environment and V8 are left to the process exit: tearing V8 down here would race
-     * with other libraries' exit handlers and buys nothing. */
-    setup.release();
-    platform.release();
-  }
-
-  void fail_start(const std::string &msg) {
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    start_error_ = msg;
-    state_ = State::FAILED;
-    thread_finished_ = true;
-    state_cond_.notify_all();
-  }
-
-  std::string runtime_dir_;
-  std::thread thread_;
-  std::mutex state_mutex_;
-  std::condition_variable state_cond_;
-  State state_ = State::STARTING;
-  bool thread_finished_ = false;
-  std::string start_error_;
+  static constexpr size_t MAX_IDLE_RUNTIMES = 2;
+  const std::string runtime_dir_;
+  std::thread watchdog_;
+  std::atomic<int64_t> next_token_{1};
   std::atomic<int> next_instance_id_{1};
-  std::atomic<int> runtime_cpu_{-1};
-  bool cpu_follow_ = getenv("TSVISION_CPU_FOLLOW") == nullptr || strcmp(getenv("TSVISION_CPU_FOLLOW"), "0") != 0;
+  std::atomic<int> next_runtime_id_{1};
 
-  /* runtime thread only */
-  napi_env env_ = nullptr;
-  node::Environment *node_env_ = nullptr;
-  napi_threadsafe_function tsfn_ = nullptr;
-  int64_t next_token_ = 1;
-  std::map<int64_t, Call *> calls_;
-  std::map<int, InstanceListener *> listeners_;
-
-  friend class InstanceImpl;
+  /* guarded by mutex_ */
+  std::mutex mutex_;
+  std::condition_variable watchdog_cond_;
+  bool quit_ = false;
+  std::map<int64_t, std::shared_ptr<Call>> calls_;
+  std::map<int, Record> records_;
+  std::map<std::string, std::shared_ptr<Runtime>> groups_;
+  std::vector<std::shared_ptr<Runtime>> idle_;
+  std::vector<std::shared_ptr<Runtime>> all_;
 };
 
-InstanceImpl::~InstanceImpl() {
-  auto call = new Call();
-  call->op = Op::DESTROY;
-  call->instance_id = id_;
-  Waiter waiter;
-  call->done = waiter.callback();
-  host_->submit(call);
-  waiter.wait();
-}
+HostImpl *g_host = nullptr;
 
-Result InstanceImpl::process(const Frame &frame) {
-  ThreadWaiter &waiter = ThreadWaiter::current();
-  if (!waiter.ok()) { /* out of file descriptors: fall back to a condition variable */
-    Waiter fallback;
-    process_async(frame, fallback.callback());
-    return fallback.wait();
+class InstanceImpl : public Instance {
+public:
+  InstanceImpl(HostImpl *host, std::string kind, const std::string &element_name, std::string config_json,
+               InstanceOptions options, InstanceListener *listener)
+      : host_(host), kind_(std::move(kind)), element_name_(element_name), config_json_(std::move(config_json)),
+        options_(std::move(options)) {
+    id_ = host_->add_record(element_name_, options_, listener, &timeouts_);
   }
-  process_async(frame, waiter.callback());
-  return waiter.wait();
-}
 
-void InstanceImpl::process_async(const Frame &frame, std::function<void(Result &&)> done) {
-  auto call = new Call();
-  call->op = Op::PROCESS;
-  call->instance_id = id_;
-  call->frame = frame;
-  call->done = std::move(done);
-  host_->submit(call);
+  ~InstanceImpl() override {
+    cancel();
+    std::shared_ptr<Runtime> rt;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rt = std::move(runtime_);
+    }
+    if (rt) {
+      if (!rt->stopped()) {
+        /* Teardown gets a moment; a runtime still busy with a cancelled call is not waited for. */
+        auto call = std::make_shared<Call>();
+        call->op = Op::DESTROY;
+        call->instance_id = id_;
+        auto waiter = std::make_shared<Waiter>();
+        call->done = [waiter](Result &&r) { waiter->callback()(std::move(r)); };
+        host_->send(rt, call, 0);
+        auto bound = rt->js_pending() > 1 ? std::chrono::milliseconds(300) : std::chrono::milliseconds(3000);
+        std::unique_lock<std::mutex> lock(waiter->mutex);
+        if (!waiter->cond.wait_for(lock, bound, [&] { return waiter->finished; })) {
+          lock.unlock();
+          rt->terminate();
+          if (auto taken = host_->take(call->token))
+            HostImpl::answer(*taken, failure("INTERNAL\nstopped\n"));
+        }
+      }
+      host_->release_runtime(rt);
+    }
+    host_->remove_record(id_);
+  }
+
+  /* Creates the JavaScript side in a runtime of the instance's group (blocking). */
+  bool attach(std::string *error) {
+    auto rt = host_->acquire_runtime(options_.group, error);
+    if (!rt)
+      return false;
+    auto call = std::make_shared<Call>();
+    call->op = Op::CREATE;
+    call->instance_id = id_;
+    call->kind = kind_;
+    call->element_name = element_name_;
+    call->config_json = config_json_;
+    Waiter waiter;
+    call->done = waiter.callback();
+    host_->send(rt, call, options_.setup_timeout_ms);
+    Result r = waiter.wait();
+    if (!r.ok) {
+      *error = r.error;
+      host_->release_runtime(rt);
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    runtime_ = std::move(rt);
+    return true;
+  }
+
+  /* The instance's runtime; after a time-out stopped it, the instance is created again first. */
+  std::shared_ptr<Runtime> live_runtime(std::string *error) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (runtime_ && !runtime_->stopped())
+      return runtime_;
+    if (!broken_.empty()) {
+      *error = broken_;
+      return nullptr;
+    }
+    auto old = std::move(runtime_);
+    lock.unlock();
+    if (old)
+      host_->release_runtime(old);
+    old.reset();
+    restarts_++;
+    if (!attach(error)) {
+      lock.lock();
+      broken_ = *error;
+      return nullptr;
+    }
+    lock.lock();
+    return runtime_;
+  }
+
+  Result process(const Frame &frame) override {
+    ThreadWaiter &waiter = ThreadWaiter::current();
+    if (!waiter.ok()) { /* out of file descriptors: fall back to a condition variable */
+      Waiter fallback;
+      process_async(frame, fallback.callback());
+      return fallback.wait();
+    }
+    process_async(frame, waiter.callback());
+    return waiter.wait();
+  }
+
+  void process_async(const Frame &frame, std::function<void(Result &&)> done) override {
+    std::string error;
+    auto rt = live_runtime(&error);
+    if (!rt) {
+      done(failure(error));
+      return;
+    }
+    auto call = std::make_shared<Call>();
+    call->op = Op::PROCESS;
+    call->instance_id = id_;
+    call->frame = frame;
+    call->done = std::move(done);
+    host_->send(rt, std::move(call), options_.call_timeout_ms);
+  }
+
+  void cancel() override { host_->cancel_calls(id_); }
+
+  void set_module(const std::string &module) override {
+    std::shared_ptr<Runtime> rt;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rt = runtime_;
+    }
+    if (!rt)
+      return;
+    auto call = std::make_shared<Call>();
+    call->op = Op::SET_MODULE;
+    call->instance_id = id_;
+    call->module = module;
+    host_->send(rt, std::move(call), 0);
+  }
+
+  InstanceStats stats() const override {
+    InstanceStats s;
+    s.restarts = restarts_.load();
+    s.timeouts = timeouts_.load();
+    return s;
+  }
+
+private:
+  HostImpl *host_;
+  int id_ = 0;
+  const std::string kind_, element_name_, config_json_;
+  const InstanceOptions options_;
+  std::mutex mutex_;
+  std::shared_ptr<Runtime> runtime_;
+  std::string broken_; /* a restart failed: every call fails with this */
+  std::atomic<uint32_t> restarts_{0}, timeouts_{0};
+};
+
+std::unique_ptr<Instance> HostImpl::create_instance(const std::string &kind, const std::string &element_name,
+                                                    const std::string &config_json, const InstanceOptions &options,
+                                                    InstanceListener *listener, std::string *error) {
+  auto instance = std::make_unique<InstanceImpl>(this, kind, element_name, config_json, options, listener);
+  if (!instance->attach(error))
+    return nullptr;
+  return instance;
 }
 
 std::mutex g_start_mutex;
@@ -857,17 +689,24 @@ extern "C" __attribute__((visibility("default"))) tsv::Host *tsv_host_get(const 
   std::lock_guard<std::mutex> lock(g_start_mutex);
   if (g_host)
     return g_host;
-  if (!g_start_error.empty()) { /* Node cannot be initialised twice in one process */
+  if (!g_start_error.empty()) {
     *error = g_start_error;
     return nullptr;
   }
   auto host = new HostImpl(runtime_dir);
-  g_host = host;
   if (!host->start(error)) {
     g_start_error = *error;
-    g_host = nullptr;
+    delete host;
     return nullptr;
   }
+  /* The first runtime is started now, so that a broken installation fails here, clearly. */
+  std::shared_ptr<Runtime> probe = host->acquire_runtime("", error);
+  if (!probe) {
+    g_start_error = *error;
+    return nullptr;
+  }
+  host->release_runtime(probe);
+  g_host = host;
   atexit(shutdown_at_exit);
   return g_host;
 }

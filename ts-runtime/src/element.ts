@@ -1,6 +1,10 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
 import type { Classification, Detection, Frame, HookContext } from '../api';
 import { TsvisionError, hookError } from './errors.js';
+import { spent } from './timing.js';
+
+/** Hooks the watchdog can name when one runs past hook-timeout (keep in step with HOOK_NAMES in gst-plugin/host/runtime.cc). */
+export const HOOK_NAMES = ['', 'setup', 'filter', 'detect', 'postprocess', 'update', 'onEvent', 'teardown', 'classify', 'preprocess'] as const;
 
 /** A frame as the host hands it over (Frame plus the raw plane layout). */
 export type HostFrame = Frame;
@@ -31,6 +35,8 @@ export interface PastObject extends Detection {
 export interface ElementLogic {
   process(frame: HostFrame): Promise<ProcessResult> | ProcessResult;
   destroy(): Promise<void> | void;
+  /** Loads `module` (the `module` property changed while playing) and swaps it in at a frame boundary. */
+  setModule?(module: string): Promise<void>;
 }
 
 /** Services the host gives an element instance. */
@@ -38,6 +44,9 @@ export interface ElementEnv {
   readonly elementName: string;
   postMessage(name: string, fields: Record<string, string | number | boolean>): void;
   log(level: 'error' | 'warning' | 'info' | 'debug', message: string): void;
+  /** A hook starts / ends running (what the watchdog names when one runs past hook-timeout). */
+  hookStarted?(name: string): void;
+  hookFinished?(name: string): void;
 }
 
 /** Settings every runtime-hosted element has (module, module-args, hook-errors). */
@@ -80,6 +89,8 @@ export class HookRunner {
 
   /** Returns the hook's value, or `SKIP` when it threw and the policy is skip. */
   async run<T>(name: string, call: () => T | Promise<T>): Promise<T | typeof SKIP> {
+    const t0 = performance.now();
+    this.env.hookStarted?.(name);
     try {
       return await call();
     } catch (err) {
@@ -90,6 +101,9 @@ export class HookRunner {
         this.env.log('warning', `${error.message} (hook-errors=skip: frame passed on without results; ${this.failures} so far)`);
       }
       return SKIP;
+    } finally {
+      this.env.hookFinished?.(name);
+      spent.hookMs += performance.now() - t0;
     }
   }
 }

@@ -15,6 +15,7 @@ import { TsvisionError } from './errors.js';
 import { describeModel, type ModelDescription } from './models.js';
 import { acquireSession, inputShape, ort, releaseSession, type InferenceSession } from './onnx.js';
 import { parsePreProcessConfig } from './preprocess-config.js';
+import { timed } from './timing.js';
 
 /** The model settings of model-running elements (gst-plugin/model-settings.h). */
 export interface ModelConfig {
@@ -78,7 +79,7 @@ export function preprocessFrame(frame: HostFrame, spec: PreprocessSpec, out: Flo
 
 /** Runs `session` on one float32 input. */
 export function runSession(session: InferenceSession, inputName: string, data: Float32Array, dims: readonly number[]): Promise<Record<string, Tensor>> {
-  return session.run({ [inputName]: new (ort().Tensor)('float32', data, dims as number[]) }) as Promise<Record<string, Tensor>>;
+  return timed('modelMs', () => session.run({ [inputName]: new (ort().Tensor)('float32', data, dims as number[]) }) as Promise<Record<string, Tensor>>);
 }
 
 /**

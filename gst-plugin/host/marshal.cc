@@ -1,0 +1,347 @@
+#include "marshal.h"
+
+#include <cstring>
+
+namespace tsv {
+
+std::string describe_pending_exception(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending)
+    return "unknown JavaScript error";
+  napi_value exc, str;
+  napi_get_and_clear_last_exception(env, &exc);
+  napi_value stack;
+  if (is_type(env, exc, napi_object) && napi_get_named_property(env, exc, "stack", &stack) == napi_ok &&
+      is_type(env, stack, napi_string))
+    exc = stack;
+  if (napi_coerce_to_string(env, exc, &str) != napi_ok)
+    return "unprintable JavaScript error";
+  return get_string(env, str);
+}
+
+std::string get_string(napi_env env, napi_value v) {
+  if (!is_type(env, v, napi_string))
+    return {};
+  size_t len = 0;
+  napi_get_value_string_utf8(env, v, nullptr, 0, &len);
+  std::string out(len, '\0');
+  napi_get_value_string_utf8(env, v, out.data(), len + 1, &len);
+  return out;
+}
+
+napi_value prop(napi_env env, napi_value obj, const char *name) {
+  napi_value v = nullptr;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok)
+    return nullptr;
+  return v;
+}
+
+bool is_type(napi_env env, napi_value v, napi_valuetype want) {
+  napi_valuetype t;
+  return v && napi_typeof(env, v, &t) == napi_ok && t == want;
+}
+
+double get_number(napi_env env, napi_value obj, const char *name, double fallback) {
+  napi_value v = prop(env, obj, name);
+  double d;
+  if (is_type(env, v, napi_number) && napi_get_value_double(env, v, &d) == napi_ok)
+    return d;
+  return fallback;
+}
+
+bool get_bool(napi_env env, napi_value obj, const char *name, bool fallback) {
+  napi_value v = prop(env, obj, name);
+  bool b;
+  if (is_type(env, v, napi_boolean) && napi_get_value_bool(env, v, &b) == napi_ok)
+    return b;
+  return fallback;
+}
+
+std::string get_string_prop(napi_env env, napi_value obj, const char *name) {
+  napi_value v = prop(env, obj, name);
+  return v ? get_string(env, v) : std::string();
+}
+
+void set_number(napi_env env, napi_value obj, const char *name, double d) {
+  napi_value v;
+  napi_create_double(env, d, &v);
+  napi_set_named_property(env, obj, name, v);
+}
+
+void set_string(napi_env env, napi_value obj, const char *name, const std::string &s) {
+  napi_value v;
+  napi_create_string_utf8(env, s.data(), s.size(), &v);
+  napi_set_named_property(env, obj, name, v);
+}
+
+namespace {
+
+uint32_t array_length(napi_env env, napi_value v) {
+  bool is_array = false;
+  uint32_t n = 0;
+  if (v && napi_is_array(env, v, &is_array) == napi_ok && is_array)
+    napi_get_array_length(env, v, &n);
+  return n;
+}
+
+/* Calls fn(index, element) for each element of the array `array` that is an object. */
+template <typename Fn> void for_each_object(napi_env env, napi_value array, Fn fn) {
+  uint32_t n = array_length(env, array);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    napi_get_element(env, array, i, &e);
+    if (is_type(env, e, napi_object))
+      fn(i, e);
+  }
+}
+
+/* The data of a Float64Array property, or nullptr. */
+const double *float64_data(napi_env env, napi_value array, size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *data = nullptr;
+  if (!array || napi_is_typedarray(env, array, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, array, &type, length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float64_array)
+    return nullptr;
+  return (const double *)data;
+}
+
+Classification classification_from_js(napi_env env, napi_value c) {
+  Classification out;
+  out.attribute = get_string_prop(env, c, "attribute");
+  out.label = get_string_prop(env, c, "label");
+  out.class_id = (int)get_number(env, c, "classId", -1);
+  out.confidence = get_number(env, c, "confidence", 0);
+  napi_value emb = prop(env, c, "embedding");
+  bool is_typed = false;
+  if (emb && napi_is_typedarray(env, emb, &is_typed) == napi_ok && is_typed) {
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    if (napi_get_typedarray_info(env, emb, &type, &length, &data, nullptr, nullptr) == napi_ok &&
+        type == napi_float32_array)
+      out.embedding.assign((float *)data, (float *)data + length);
+  }
+  return out;
+}
+
+std::vector<Classification> classifications_from_js(napi_env env, napi_value array) {
+  std::vector<Classification> out;
+  for_each_object(env, array, [&](uint32_t, napi_value c) { out.push_back(classification_from_js(env, c)); });
+  return out;
+}
+
+napi_value classification_to_js(napi_env env, const Classification &c) {
+  napi_value obj;
+  napi_create_object(env, &obj);
+  set_string(env, obj, "attribute", c.attribute);
+  set_string(env, obj, "label", c.label);
+  set_number(env, obj, "classId", c.class_id);
+  set_number(env, obj, "confidence", c.confidence);
+  if (!c.embedding.empty()) {
+    napi_value ab, ta;
+    void *data;
+    napi_create_arraybuffer(env, c.embedding.size() * sizeof(float), &data, &ab);
+    memcpy(data, c.embedding.data(), c.embedding.size() * sizeof(float));
+    napi_create_typedarray(env, napi_float32_array, c.embedding.size(), ab, 0, &ta);
+    napi_set_named_property(env, obj, "embedding", ta);
+  }
+  return obj;
+}
+
+napi_value classifications_to_js(napi_env env, const std::vector<Classification> &list) {
+  napi_value arr;
+  napi_create_array_with_length(env, list.size(), &arr);
+  for (size_t i = 0; i < list.size(); i++)
+    napi_set_element(env, arr, i, classification_to_js(env, list[i]));
+  return arr;
+}
+
+/* Objects as { nums: Float64Array, labels: string[], classifications: [index, Classification[]][] }. */
+napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
+  napi_value wire, ab, nums, labels, classes;
+  napi_create_object(env, &wire);
+  void *data = nullptr;
+  size_t n = objects.size();
+  napi_create_arraybuffer(env, n * OBJECT_FIELDS * sizeof(double), &data, &ab);
+  double *d = (double *)data;
+  napi_create_array_with_length(env, n, &labels);
+  napi_create_array(env, &classes);
+  uint32_t n_classes = 0;
+  for (size_t i = 0; i < n; i++) {
+    const Object &o = objects[i];
+    double *r = d + i * OBJECT_FIELDS;
+    r[F_X] = o.box.x;
+    r[F_Y] = o.box.y;
+    r[F_WIDTH] = o.box.width;
+    r[F_HEIGHT] = o.box.height;
+    r[F_CLASS_ID] = o.class_id;
+    r[F_CONFIDENCE] = o.confidence;
+    r[F_TRACK_ID] = (double)o.track_id;
+    r[F_FLAGS] = o.predicted ? 1 : 0;
+    r[F_SOURCE] = o.source_id;
+    napi_value label;
+    napi_create_string_utf8(env, o.label.data(), o.label.size(), &label);
+    napi_set_element(env, labels, i, label);
+    if (!o.classifications.empty()) {
+      napi_value pair, index;
+      napi_create_array_with_length(env, 2, &pair);
+      napi_create_uint32(env, (uint32_t)i, &index);
+      napi_set_element(env, pair, 0, index);
+      napi_set_element(env, pair, 1, classifications_to_js(env, o.classifications));
+      napi_set_element(env, classes, n_classes++, pair);
+    }
+  }
+  napi_create_typedarray(env, napi_float64_array, n * OBJECT_FIELDS, ab, 0, &nums);
+  napi_set_named_property(env, wire, "nums", nums);
+  napi_set_named_property(env, wire, "labels", labels);
+  napi_set_named_property(env, wire, "classifications", classes);
+  return wire;
+}
+
+/* Reads objects written by wire.ts encodeObjects() from `wire` into `out`. */
+void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
+  if (!is_type(env, wire, napi_object))
+    return;
+  size_t length = 0;
+  const double *d = float64_data(env, prop(env, wire, "nums"), &length);
+  if (!d)
+    return;
+  size_t n = length / OBJECT_FIELDS;
+  napi_value labels = prop(env, wire, "labels");
+  size_t base = out->size();
+  out->resize(base + n);
+  for (size_t i = 0; i < n; i++) {
+    const double *r = d + i * OBJECT_FIELDS;
+    Object &o = (*out)[base + i];
+    o.box = {r[F_X], r[F_Y], r[F_WIDTH], r[F_HEIGHT]};
+    o.class_id = (int)r[F_CLASS_ID];
+    o.confidence = r[F_CONFIDENCE];
+    o.track_id = (int64_t)r[F_TRACK_ID];
+    o.predicted = ((int)r[F_FLAGS] & 1) != 0;
+    o.source_id = (int)r[F_SOURCE];
+    napi_value label;
+    if (napi_get_element(env, labels, (uint32_t)i, &label) == napi_ok)
+      o.label = get_string(env, label);
+  }
+  for_each_object(env, prop(env, wire, "classifications"), [&](uint32_t, napi_value pair) {
+    napi_value index_value, list;
+    uint32_t index = 0;
+    napi_get_element(env, pair, 0, &index_value);
+    napi_get_element(env, pair, 1, &list);
+    if (napi_get_value_uint32(env, index_value, &index) == napi_ok && index < n)
+      (*out)[base + index].classifications = classifications_from_js(env, list);
+  });
+}
+
+} // namespace
+
+napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
+  napi_value obj, ab, data, offsets, strides;
+  napi_create_object(env, &obj);
+  set_number(env, obj, "index", (double)f.index);
+  set_number(env, obj, "pts", (double)f.pts);
+  set_number(env, obj, "width", f.width);
+  set_number(env, obj, "height", f.height);
+  set_string(env, obj, "format", f.format);
+  set_string(env, obj, "matrix", f.color_matrix == "bt709" ? "bt709" : "bt601");
+  napi_value full;
+  napi_get_boolean(env, f.full_range, &full);
+  napi_set_named_property(env, obj, "fullRange", full);
+  /* Zero-copy: the buffer's mapped memory, detached as soon as the call completes. */
+  *pixels = nullptr;
+  if (napi_create_external_arraybuffer(env, (void *)f.data, f.size, nullptr, nullptr, &ab) == napi_ok) {
+    napi_create_reference(env, ab, 1, pixels);
+    napi_create_typedarray(env, napi_uint8_array, f.size, ab, 0, &data);
+    napi_set_named_property(env, obj, "data", data);
+  }
+  napi_create_array_with_length(env, f.n_planes, &offsets);
+  napi_create_array_with_length(env, f.n_planes, &strides);
+  for (int i = 0; i < f.n_planes; i++) {
+    napi_value v;
+    napi_create_double(env, (double)f.offsets[i], &v);
+    napi_set_element(env, offsets, i, v);
+    napi_create_int32(env, f.strides[i], &v);
+    napi_set_element(env, strides, i, v);
+  }
+  napi_set_named_property(env, obj, "offsets", offsets);
+  napi_set_named_property(env, obj, "strides", strides);
+  napi_set_named_property(env, obj, "objects", objects_to_js(env, f.objects));
+  if (!f.classifications.empty())
+    napi_set_named_property(env, obj, "classifications", classifications_to_js(env, f.classifications));
+  napi_value skipped;
+  napi_get_boolean(env, f.inference_skipped, &skipped);
+  napi_set_named_property(env, obj, "inferenceSkipped", skipped);
+  return obj;
+}
+
+void result_from_js(napi_env env, napi_value v, Result *r) {
+  if (!is_type(env, v, napi_object))
+    return;
+  r->skipped = get_bool(env, v, "skipped", false);
+  r->inference_skipped = get_bool(env, v, "inferenceSkipped", false);
+  r->hook_ms = get_number(env, v, "hookMs", -1);
+  r->model_ms = get_number(env, v, "modelMs", -1);
+  objects_from_js(env, prop(env, v, "objects"), &r->objects);
+  napi_value frame_classes = prop(env, v, "frameClassifications");
+  if (is_type(env, frame_classes, napi_object))
+    r->frame_classifications = classifications_from_js(env, frame_classes);
+  napi_value past = prop(env, v, "pastObjects");
+  if (is_type(env, past, napi_object)) {
+    std::vector<Object> objects;
+    objects_from_js(env, past, &objects);
+    size_t length = 0;
+    const double *when = float64_data(env, prop(env, past, "when"), &length);
+    for (size_t i = 0; i < objects.size(); i++) {
+      PastObject p;
+      p.object = std::move(objects[i]);
+      if (when && 2 * i + 1 < length) {
+        p.frames_ago = (uint32_t)when[2 * i];
+        p.pts = (int64_t)when[2 * i + 1];
+      }
+      r->past_objects.push_back(std::move(p));
+    }
+  }
+}
+
+std::vector<MessageField> fields_from_js(napi_env env, napi_value obj) {
+  std::vector<MessageField> fields;
+  napi_value keys;
+  if (!is_type(env, obj, napi_object) || napi_get_property_names(env, obj, &keys) != napi_ok)
+    return fields;
+  uint32_t n = array_length(env, keys);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value k, v;
+    napi_get_element(env, keys, i, &k);
+    napi_get_property(env, obj, k, &v);
+    MessageField f;
+    f.name = get_string(env, k);
+    napi_valuetype t;
+    napi_typeof(env, v, &t);
+    if (t == napi_number) {
+      double d;
+      napi_get_value_double(env, v, &d);
+      if (d == (double)(int64_t)d && d > -9.0e15 && d < 9.0e15) {
+        f.kind = MessageField::INT;
+        f.i = (int64_t)d;
+      } else {
+        f.kind = MessageField::DOUBLE;
+        f.d = d;
+      }
+    } else if (t == napi_boolean) {
+      f.kind = MessageField::BOOLEAN;
+      napi_get_value_bool(env, v, &f.b);
+    } else {
+      napi_value s;
+      napi_coerce_to_string(env, v, &s);
+      f.kind = MessageField::STRING;
+      f.s = get_string(env, s);
+    }
+    fields.push_back(std::move(f));
+  }
+  return fields;
+}
+
+} // namespace tsv

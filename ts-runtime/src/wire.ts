@@ -1,0 +1,145 @@
+/**
+ * The other half of gst-plugin/host/marshal.cc: frames and results cross the C++/JavaScript seam
+ * as one Float64Array of OBJECT_FIELDS numbers per object plus the objects' labels, which both
+ * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
+ */
+import type { Classification, Detection } from '../api';
+import type { HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
+
+/** Field order of one object (keep in step with ObjectField in marshal.h). */
+const X = 0, Y = 1, WIDTH = 2, HEIGHT = 3, CLASS_ID = 4, CONFIDENCE = 5, TRACK_ID = 6, FLAGS = 7, SOURCE = 8;
+export const OBJECT_FIELDS = 9;
+const PREDICTED = 1;
+
+/** Objects on the wire. */
+export interface WireObjects {
+  nums: Float64Array;
+  labels: string[];
+  /** [object index, its classifications] for the objects that have any. */
+  classifications: [number, Classification[]][];
+}
+
+/** A frame as marshal.cc frame_to_js() builds it. */
+export interface WireFrame {
+  index: number;
+  pts: number;
+  width: number;
+  height: number;
+  format: HostFrame['format'];
+  matrix: 'bt601' | 'bt709';
+  fullRange: boolean;
+  data: Uint8Array;
+  offsets: number[];
+  strides: number[];
+  objects: WireObjects;
+  classifications?: Classification[];
+  inferenceSkipped: boolean;
+}
+
+export function decodeObjects(wire: WireObjects): Detection[] {
+  const { nums, labels } = wire;
+  const out: Detection[] = new Array(labels.length);
+  for (let i = 0, o = 0; i < labels.length; i++, o += OBJECT_FIELDS) {
+    const trackId = nums[o + TRACK_ID];
+    const d: Detection = {
+      box: { x: nums[o + X], y: nums[o + Y], width: nums[o + WIDTH], height: nums[o + HEIGHT] },
+      label: labels[i],
+      classId: nums[o + CLASS_ID],
+      confidence: nums[o + CONFIDENCE],
+      trackId: trackId >= 0 ? trackId : null,
+      classifications: [],
+    };
+    if (nums[o + FLAGS] & PREDICTED) d.predicted = true;
+    out[i] = d;
+  }
+  for (const [i, list] of wire.classifications) out[i].classifications = list;
+  return out;
+}
+
+export function decodeFrame(w: WireFrame): HostFrame {
+  const planes = w.offsets.map((offset, i) => ({ offset, stride: w.strides[i] }));
+  return {
+    index: w.index,
+    pts: w.pts >= 0 ? w.pts : null,
+    width: w.width,
+    height: w.height,
+    format: w.format,
+    colorimetry: { matrix: w.matrix, range: w.fullRange ? 'full' : 'limited' },
+    data: w.data,
+    planes,
+    detections: decodeObjects(w.objects),
+    classifications: w.classifications ?? [],
+    inferenceSkipped: w.inferenceSkipped,
+  };
+}
+
+/** Reused between calls: C++ copies the numbers out before the next result is encoded. */
+let scratch = new Float64Array(64 * OBJECT_FIELDS);
+
+/** The ids of a frame's objects (what results name the object they update by). */
+export function objectIds(w: WireFrame): Float64Array {
+  const n = w.objects.labels.length;
+  const ids = new Float64Array(n);
+  for (let i = 0; i < n; i++) ids[i] = w.objects.nums[i * OBJECT_FIELDS + SOURCE];
+  return ids;
+}
+
+/**
+ * `reuse`: write into the shared scratch buffer (valid until the next encode). `ids`: the frame's
+ * object ids, which an object's `sourceIndex` (its input object's position) is turned into.
+ */
+export function encodeObjects(objects: readonly (Detection & { sourceIndex?: number })[], reuse = true, ids?: Float64Array): WireObjects {
+  const n = objects.length;
+  if (reuse && scratch.length < n * OBJECT_FIELDS) scratch = new Float64Array(2 * n * OBJECT_FIELDS);
+  const nums = reuse ? scratch.subarray(0, n * OBJECT_FIELDS) : new Float64Array(n * OBJECT_FIELDS);
+  const labels: string[] = new Array(n);
+  const classifications: [number, Classification[]][] = [];
+  for (let i = 0, o = 0; i < n; i++, o += OBJECT_FIELDS) {
+    const d = objects[i];
+    // Updates of an input object (tstrack's ids) may carry no box: only new objects need one.
+    const box = d.box;
+    nums[o + X] = box ? box.x : 0;
+    nums[o + Y] = box ? box.y : 0;
+    nums[o + WIDTH] = box ? box.width : 0;
+    nums[o + HEIGHT] = box ? box.height : 0;
+    nums[o + CLASS_ID] = d.classId ?? -1;
+    nums[o + CONFIDENCE] = d.confidence ?? 0;
+    nums[o + TRACK_ID] = d.trackId ?? -1;
+    nums[o + FLAGS] = d.predicted ? PREDICTED : 0;
+    const source = d.sourceIndex ?? -1;
+    nums[o + SOURCE] = source >= 0 && ids ? (ids[source] ?? -1) : -1;
+    labels[i] = d.label ?? '';
+    if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
+  }
+  return { nums, labels, classifications };
+}
+
+export interface WireResult {
+  objects: WireObjects;
+  skipped?: boolean;
+  inferenceSkipped?: boolean;
+  frameClassifications?: Classification[];
+  /** Past objects, with `when`: [framesAgo, pts (-1: unknown)] per object. */
+  pastObjects?: WireObjects & { when: Float64Array };
+  hookMs: number;
+  modelMs: number;
+}
+
+export function encodeResult(r: ProcessResult, ids: Float64Array, hookMs: number, modelMs: number): WireResult {
+  const out: WireResult = { objects: encodeObjects(r.objects as ResultObject[], true, ids), hookMs, modelMs };
+  if (r.skipped) out.skipped = true;
+  if (r.inferenceSkipped) out.inferenceSkipped = true;
+  if (r.frameClassifications) out.frameClassifications = r.frameClassifications;
+  if (r.pastObjects && r.pastObjects.length > 0) {
+    // Past objects are rare: their own arrays, not the shared scratch buffer.
+    const past: PastObject[] = r.pastObjects;
+    const objects = encodeObjects(past, false);
+    const when = new Float64Array(2 * past.length);
+    past.forEach((p, i) => {
+      when[2 * i] = p.framesAgo;
+      when[2 * i + 1] = p.pts ?? -1;
+    });
+    out.pastObjects = { ...objects, when };
+  }
+  return out;
+}
