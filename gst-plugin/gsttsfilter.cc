@@ -565,7 +565,7 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
     *flow = GST_FLOW_FLUSHING;
     return nullptr;
   }
-  if (!pd.result.ok && pd.result.timed_out && state.hook_errors == GST_TS_HOOK_ERRORS_SKIP) {
+  if (!pd.result.ok && (pd.result.timed_out || pd.result.lost) && state.hook_errors == GST_TS_HOOK_ERRORS_SKIP) {
     /* The frame goes on without results; the instance restarts (setup() again) on the next frame. */
     std::string message = pd.result.error;
     size_t a = message.find('\n'), b = message.find('\n', a + 1);

@@ -77,6 +77,8 @@ struct Result {
   /* !ok because the call ran past hook-timeout (error says which hook); the instance restarts
    * on its next call. */
   bool timed_out = false;
+  /* !ok because the runtime was stopped (after another call's time-out) before it answered. */
+  bool lost = false;
   /* !ok because the element cancelled its calls (state change to READY, flush). */
   bool cancelled = false;
   bool skipped = false; /* a hook failed and error-policy=skip: frame passes unchanged */

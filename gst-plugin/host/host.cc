@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -131,6 +132,45 @@ void write_console(const std::string &element, LogLevel level, const std::string
     p += n;
     left -= (size_t)n;
   }
+}
+
+/* ---- interrupts ------------------------------------------------------------------------------
+ * A hook that hangs holds its streaming thread, so gst-launch-1.0 -e's EOS after Ctrl-C never
+ * reaches the end of the pipeline. While a call has run for more than LONG_CALL, the watchdog
+ * chains a SIGINT handler in front of the application's (it counts the interrupt and calls the
+ * previous handler, which still does what the application wants); an interrupt then ends the
+ * long calls as a hook-timeout would. */
+constexpr auto LONG_CALL = std::chrono::milliseconds(1000);
+struct sigaction g_previous_sigint;
+std::atomic<unsigned> g_interrupts{0};
+
+void on_sigint(int sig, siginfo_t *info, void *context) {
+  g_interrupts.fetch_add(1);
+  const struct sigaction &prev = g_previous_sigint;
+  if (prev.sa_flags & SA_SIGINFO) {
+    if (prev.sa_sigaction)
+      prev.sa_sigaction(sig, info, context);
+  } else if (prev.sa_handler == SIG_DFL) {
+    signal(SIGINT, SIG_DFL);
+    raise(SIGINT);
+  } else if (prev.sa_handler != SIG_IGN && prev.sa_handler) {
+    prev.sa_handler(sig);
+  }
+}
+
+/* Puts on_sigint in front of whatever handles SIGINT now (again, if the application replaced it). */
+void chain_sigint() {
+  struct sigaction current;
+  if (sigaction(SIGINT, nullptr, &current) != 0)
+    return;
+  if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == on_sigint)
+    return;
+  g_previous_sigint = current;
+  struct sigaction ours = {};
+  ours.sa_sigaction = on_sigint;
+  ours.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&ours.sa_mask);
+  sigaction(SIGINT, &ours, nullptr);
 }
 
 class InstanceImpl;
@@ -278,9 +318,15 @@ public:
     answer(*taken, std::move(r));
   }
 
+  static Result lost(const Call &call, const std::string &why) {
+    Result r = failure("INTERNAL\n" + why + " before frame " + std::to_string(call.frame.index) + " was done\n");
+    r.lost = true;
+    return r;
+  }
+
   void abandoned(const std::shared_ptr<Call> &call, const std::string &why) override {
     if (auto taken = take(call->token))
-      answer(*taken, failure("INTERNAL\n" + why + "\n"));
+      answer(*taken, lost(*taken, why));
   }
 
   void runtime_stopped(Runtime *rt) override {
@@ -298,7 +344,7 @@ public:
       }
     }
     for (auto &call : orphans)
-      answer(*call, failure("INTERNAL\nthe tsvision runtime stopped\n"));
+      answer(*call, lost(*call, "the tsvision runtime stopped"));
   }
 
   std::shared_ptr<ListenerGuard> guard_of(int instance_id, std::string *element_name = nullptr) {
@@ -405,6 +451,10 @@ public:
     std::string what = hook ? std::string(HOOK_NAMES[hook]) + "()" : std::string();
     std::string where = module.empty() ? std::string() : " in " + module;
     std::string msg;
+    if (call.interrupted) {
+      long ms = (long)std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - call.submitted).count();
+      return "HOOK\n" + element + ": interrupted while " + (what.empty() ? std::string("frame ") + std::to_string(call.frame.index) + " was in progress" : what + where + " was running") + " (for " + std::to_string(ms) + " ms on frame " + std::to_string(call.frame.index) + "); it was stopped.\n";
+    }
     if (call.op == Op::CREATE)
       msg = element + ": " + (what.empty() ? std::string("starting") : what + where) + " did not finish within " +
             std::to_string(limit) + " ms (setup gets 6 x hook-timeout); it was stopped. Make it faster or raise hook-timeout (0: no limit).";
@@ -420,18 +470,37 @@ public:
 
   void watch() {
     std::unique_lock<std::mutex> lock(mutex_);
+    unsigned interrupts_seen = g_interrupts.load();
     while (!quit_) {
       Clock::time_point next = Clock::time_point::max();
-      for (auto &entry : calls_)
-        next = std::min(next, entry.second->deadline);
-      if (next == Clock::time_point::max())
-        watchdog_cond_.wait(lock);
-      else
-        watchdog_cond_.wait_until(lock, next);
       Clock::time_point now = Clock::now();
+      bool long_call = false;
+      for (auto &entry : calls_) {
+        next = std::min(next, entry.second->deadline);
+        if (entry.second->op == Op::PROCESS) {
+          if (now - entry.second->submitted >= LONG_CALL)
+            long_call = true;
+          else
+            next = std::min(next, entry.second->submitted + LONG_CALL);
+        }
+      }
+      /* Frames are submitted without waking the watchdog (it would cost a context switch per frame):
+       * it looks at least every LONG_CALL. */
+      next = std::min(next, now + LONG_CALL);
+      if (long_call) { /* look for interrupts while a call runs long */
+        chain_sigint();
+        next = std::min(next, now + std::chrono::milliseconds(100));
+      }
+      watchdog_cond_.wait_until(lock, next);
+      now = Clock::now();
+      bool interrupted = g_interrupts.load() != interrupts_seen;
+      interrupts_seen = g_interrupts.load();
       std::vector<std::shared_ptr<Call>> expired;
       for (auto it = calls_.begin(); it != calls_.end();) {
-        if (it->second->deadline <= now) {
+        bool hung = interrupted && it->second->op == Op::PROCESS && now - it->second->submitted >= LONG_CALL;
+        if (hung)
+          it->second->interrupted = true;
+        if (it->second->deadline <= now || hung) {
           expired.push_back(std::move(it->second));
           it = calls_.erase(it);
         } else {
@@ -443,6 +512,10 @@ public:
       lock.unlock();
       for (auto &call : expired) {
         auto rt = call->runtime.lock();
+        if (rt && rt->stopped()) { /* stopped for an earlier call: this one is collateral */
+          answer(*call, lost(*call, "the tsvision runtime was stopped after a hook-timeout"));
+          continue;
+        }
         Result r = failure(timeout_message(*call, rt));
         r.timed_out = true;
         /* Only stopping the runtime ends a synchronous loop; its other calls are answered as abandoned. */

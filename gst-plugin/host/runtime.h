@@ -46,6 +46,7 @@ struct Call {
   Frame frame;                                         /* PROCESS */
   Clock::time_point submitted;
   Clock::time_point deadline = Clock::time_point::max();
+  bool interrupted = false; /* ended by the watchdog on SIGINT (host.cc) */
   std::function<void(Result &&)> done;
 };
 

@@ -5,6 +5,13 @@
  *   pipeline-runner parallel K "<pipeline>"    run K copies at the same time, each to EOS
  *   pipeline-runner seek MS "<pipeline>"        play, after MS milliseconds do a flushing seek back
  *                                               to the start, then run to EOS
+ *   pipeline-runner pair 0 "<p0>" "<p1>"        run two different pipelines at the same time; print
+ *                                               how each ended ("pipeline N: EOS" / "pipeline N: error");
+ *                                               exit 0 when p1 reached EOS (p0 may fail)
+ *   pipeline-runner late-loop MS "<pipeline>"   what gst-launch-1.0 does, with its race made certain:
+ *                                               PLAYING, then MS milliseconds later a GMainLoop that a
+ *                                               bus *sync* handler quits on ERROR; exit 1 on the error,
+ *                                               3 when the loop quit otherwise; a lost error hangs
  *
  * "%d" in the pipeline is replaced by the cycle / copy number. Exit 0 when every run reached EOS,
  * 1 on the first error (printed). */
@@ -48,8 +55,41 @@ static gboolean wait_eos(GstElement *p, int n) {
   return ok;
 }
 
+static GMainLoop *g_loop;
+
+static GstBusSyncReply quit_on_error(GstBus *bus, GstMessage *msg, gpointer data) {
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    *(gboolean *)data = TRUE;
+    g_main_loop_quit(g_loop);
+  }
+  return GST_BUS_PASS;
+}
+
+static gboolean quit_on_eos(GstBus *bus, GstMessage *msg, gpointer data) {
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_EOS)
+    g_main_loop_quit(g_loop);
+  return TRUE;
+}
+
 int main(int argc, char **argv) {
   gst_init(&argc, &argv);
+  if (argc == 5 && strcmp(argv[1], "pair") == 0) {
+    GstElement *ps[2] = {make(argv[3], 0), make(argv[4], 1)};
+    for (int i = 0; i < 2; i++)
+      if (gst_element_set_state(ps[i], GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+        printf("pipeline %d: failed to start\n", i);
+    gboolean ok[2];
+    for (int i = 0; i < 2; i++) {
+      ok[i] = wait_eos(ps[i], i);
+      printf("pipeline %d: %s\n", i, ok[i] ? "EOS" : "error");
+      fflush(stdout);
+    }
+    for (int i = 0; i < 2; i++) {
+      gst_element_set_state(ps[i], GST_STATE_NULL);
+      gst_object_unref(ps[i]);
+    }
+    return ok[1] ? 0 : 1;
+  }
   if (argc != 4) {
     fprintf(stderr, "usage: %s cycles|parallel N PIPELINE\n", argv[0]);
     return 2;
@@ -102,6 +142,20 @@ int main(int argc, char **argv) {
     printf("EOS after seek\n");
     gst_element_set_state(p, GST_STATE_NULL);
     gst_object_unref(p);
+  } else if (strcmp(argv[1], "late-loop") == 0) {
+    GstElement *p = make(argv[3], 0);
+    GstBus *bus = gst_element_get_bus(p);
+    gboolean errored = FALSE;
+    g_loop = g_main_loop_new(NULL, FALSE);
+    gst_bus_set_sync_handler(bus, quit_on_error, &errored, NULL);
+    gst_bus_add_watch(bus, quit_on_eos, NULL);
+    if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return 1;
+    g_usleep((gulong)count * 1000);
+    g_main_loop_run(g_loop);
+    gst_element_set_state(p, GST_STATE_NULL);
+    printf("%s\n", errored ? "error seen" : "loop ended without an error");
+    return errored ? 1 : 3;
   } else {
     fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 2;
