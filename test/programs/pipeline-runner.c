@@ -57,8 +57,10 @@ static gboolean wait_eos(GstElement *p, int n) {
 
 static GMainLoop *g_loop;
 
+/* Like gst-launch-1.0's sync handler: an ERROR quits the main loop, and is lost when the loop does
+ * not exist yet. */
 static GstBusSyncReply quit_on_error(GstBus *bus, GstMessage *msg, gpointer data) {
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR && g_loop) {
     *(gboolean *)data = TRUE;
     g_main_loop_quit(g_loop);
   }
@@ -146,12 +148,12 @@ int main(int argc, char **argv) {
     GstElement *p = make(argv[3], 0);
     GstBus *bus = gst_element_get_bus(p);
     gboolean errored = FALSE;
-    g_loop = g_main_loop_new(NULL, FALSE);
     gst_bus_set_sync_handler(bus, quit_on_error, &errored, NULL);
     gst_bus_add_watch(bus, quit_on_eos, NULL);
     if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
       return 1;
     g_usleep((gulong)count * 1000);
+    g_loop = g_main_loop_new(NULL, FALSE);
     g_main_loop_run(g_loop);
     gst_element_set_state(p, GST_STATE_NULL);
     printf("%s\n", errored ? "error seen" : "loop ended without an error");
