@@ -133,7 +133,7 @@ public:
       close(fds_[1]);
     }
   }
-  /* Called with the state lock held, by the waker. */
+  /* Called by the waker after it changed the state (the waiter checks it under the lock). */
   void signal() {
     char c = 1;
     if (fds_[1] >= 0)
@@ -524,11 +524,14 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   std::weak_ptr<Pending> weak = pending;
   State *st = &state;
   state.instance->process_async(frame, [st, weak](tsv::Result &&r) {
-    std::lock_guard<std::mutex> lock(st->lock);
-    if (auto pd = weak.lock()) {
-      pd->result = std::move(r);
-      pd->done = true;
+    {
+      std::lock_guard<std::mutex> lock(st->lock);
+      if (auto pd = weak.lock()) {
+        pd->result = std::move(r);
+        pd->done = true;
+      }
     }
+    /* After unlocking: the woken thread may run at once on this CPU and would block on the lock. */
     st->wakeup.signal();
     st->cond.notify_all();
   });

@@ -256,7 +256,8 @@ public:
     {
       std::lock_guard<std::mutex> lock(mutex_);
       calls_[call->token] = call;
-      if (timeout_ms > 0)
+      /* Only a deadline before the watchdog's next look wakes it (not a context switch per frame). */
+      if (call->deadline < watchdog_wake_)
         watchdog_cond_.notify_one();
     }
     if (!rt->submit(call)) {
@@ -491,7 +492,9 @@ public:
         chain_sigint();
         next = std::min(next, now + std::chrono::milliseconds(100));
       }
+      watchdog_wake_ = next;
       watchdog_cond_.wait_until(lock, next);
+      watchdog_wake_ = Clock::time_point::min();
       now = Clock::now();
       bool interrupted = g_interrupts.load() != interrupts_seen;
       interrupts_seen = g_interrupts.load();
@@ -578,6 +581,7 @@ private:
   std::mutex mutex_;
   std::condition_variable watchdog_cond_;
   bool quit_ = false;
+  Clock::time_point watchdog_wake_ = Clock::time_point::min(); /* when the waiting watchdog looks next */
   std::map<int64_t, std::shared_ptr<Call>> calls_;
   std::map<int, Record> records_;
   std::map<std::string, std::shared_ptr<Runtime>> groups_;

@@ -159,10 +159,10 @@ napi_value classifications_to_js(napi_env env, const std::vector<Classification>
   return arr;
 }
 
-/* Objects as { nums: Float64Array, labels: string[], classifications: [index, Classification[]][] }. */
+/* Objects as [nums: Float64Array, labels: string[], classifications: [index, Classification[]][]]. */
 napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_value wire, ab, nums, labels, classes;
-  napi_create_object(env, &wire);
+  napi_create_array_with_length(env, 3, &wire);
   void *data = nullptr;
   size_t n = objects.size();
   napi_create_arraybuffer(env, n * OBJECT_FIELDS * sizeof(double), &data, &ab);
@@ -195,22 +195,29 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
     }
   }
   napi_create_typedarray(env, napi_float64_array, n * OBJECT_FIELDS, ab, 0, &nums);
-  napi_set_named_property(env, wire, "nums", nums);
-  napi_set_named_property(env, wire, "labels", labels);
-  napi_set_named_property(env, wire, "classifications", classes);
+  napi_set_element(env, wire, 0, nums);
+  napi_set_element(env, wire, 1, labels);
+  napi_set_element(env, wire, 2, classes);
   return wire;
 }
 
 /* Reads objects written by wire.ts encodeObjects() from `wire` into `out`. */
+napi_value element(napi_env env, napi_value array, uint32_t i) {
+  napi_value v = nullptr;
+  if (napi_get_element(env, array, i, &v) != napi_ok)
+    return nullptr;
+  return v;
+}
+
 void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
   if (!is_type(env, wire, napi_object))
     return;
   size_t length = 0;
-  const double *d = float64_data(env, prop(env, wire, "nums"), &length);
+  const double *d = float64_data(env, element(env, wire, 0), &length);
   if (!d)
     return;
   size_t n = length / OBJECT_FIELDS;
-  napi_value labels = prop(env, wire, "labels");
+  napi_value labels = element(env, wire, 1);
   size_t base = out->size();
   out->resize(base + n);
   for (size_t i = 0; i < n; i++) {
@@ -226,7 +233,7 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
     if (napi_get_element(env, labels, (uint32_t)i, &label) == napi_ok)
       o.label = get_string(env, label);
   }
-  for_each_object(env, prop(env, wire, "classifications"), [&](uint32_t, napi_value pair) {
+  for_each_object(env, element(env, wire, 2), [&](uint32_t, napi_value pair) {
     napi_value index_value, list;
     uint32_t index = 0;
     napi_get_element(env, pair, 0, &index_value);
@@ -238,62 +245,75 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
 
 } // namespace
 
+/* Positional (see WireFrame in wire.ts): named properties cost a string lookup each from C++. */
 napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
-  napi_value obj, ab, data, offsets, strides;
-  napi_create_object(env, &obj);
-  set_number(env, obj, "index", (double)f.index);
-  set_number(env, obj, "pts", (double)f.pts);
-  set_number(env, obj, "width", f.width);
-  set_number(env, obj, "height", f.height);
-  set_string(env, obj, "format", f.format);
-  set_string(env, obj, "matrix", f.color_matrix == "bt709" ? "bt709" : "bt601");
-  napi_value full;
-  napi_get_boolean(env, f.full_range, &full);
-  napi_set_named_property(env, obj, "fullRange", full);
+  napi_value a, v, ab, offsets, strides;
+  napi_create_array_with_length(env, 13, &a);
+  auto number = [&](uint32_t i, double d) {
+    napi_create_double(env, d, &v);
+    napi_set_element(env, a, i, v);
+  };
+  auto boolean = [&](uint32_t i, bool b) {
+    napi_get_boolean(env, b, &v);
+    napi_set_element(env, a, i, v);
+  };
+  number(0, (double)f.index);
+  number(1, (double)f.pts);
+  number(2, f.width);
+  number(3, f.height);
+  napi_create_string_utf8(env, f.format.data(), f.format.size(), &v);
+  napi_set_element(env, a, 4, v);
+  boolean(5, f.color_matrix == "bt709");
+  boolean(6, f.full_range);
   /* Zero-copy: the buffer's mapped memory, detached as soon as the call completes. */
   *pixels = nullptr;
   if (napi_create_external_arraybuffer(env, (void *)f.data, f.size, nullptr, nullptr, &ab) == napi_ok) {
     napi_create_reference(env, ab, 1, pixels);
-    napi_create_typedarray(env, napi_uint8_array, f.size, ab, 0, &data);
-    napi_set_named_property(env, obj, "data", data);
+    napi_create_typedarray(env, napi_uint8_array, f.size, ab, 0, &v);
+    napi_set_element(env, a, 7, v);
   }
   napi_create_array_with_length(env, f.n_planes, &offsets);
   napi_create_array_with_length(env, f.n_planes, &strides);
   for (int i = 0; i < f.n_planes; i++) {
-    napi_value v;
     napi_create_double(env, (double)f.offsets[i], &v);
     napi_set_element(env, offsets, i, v);
     napi_create_int32(env, f.strides[i], &v);
     napi_set_element(env, strides, i, v);
   }
-  napi_set_named_property(env, obj, "offsets", offsets);
-  napi_set_named_property(env, obj, "strides", strides);
-  napi_set_named_property(env, obj, "objects", objects_to_js(env, f.objects));
+  napi_set_element(env, a, 8, offsets);
+  napi_set_element(env, a, 9, strides);
+  napi_set_element(env, a, 10, objects_to_js(env, f.objects));
   if (!f.classifications.empty())
-    napi_set_named_property(env, obj, "classifications", classifications_to_js(env, f.classifications));
-  napi_value skipped;
-  napi_get_boolean(env, f.inference_skipped, &skipped);
-  napi_set_named_property(env, obj, "inferenceSkipped", skipped);
-  return obj;
+    napi_set_element(env, a, 11, classifications_to_js(env, f.classifications));
+  boolean(12, f.inference_skipped);
+  return a;
 }
 
+/* Positional (see WireResult in wire.ts). */
 void result_from_js(napi_env env, napi_value v, Result *r) {
   if (!is_type(env, v, napi_object))
     return;
-  r->skipped = get_bool(env, v, "skipped", false);
-  r->inference_skipped = get_bool(env, v, "inferenceSkipped", false);
-  r->hook_ms = get_number(env, v, "hookMs", -1);
-  r->model_ms = get_number(env, v, "modelMs", -1);
-  objects_from_js(env, prop(env, v, "objects"), &r->objects);
-  napi_value frame_classes = prop(env, v, "frameClassifications");
+  double d = 0;
+  napi_value e = element(env, v, 1);
+  int flags = is_type(env, e, napi_number) && napi_get_value_double(env, e, &d) == napi_ok ? (int)d : 0;
+  r->skipped = flags & 1;
+  r->inference_skipped = flags & 2;
+  e = element(env, v, 2);
+  if (is_type(env, e, napi_number))
+    napi_get_value_double(env, e, &r->hook_ms);
+  e = element(env, v, 3);
+  if (is_type(env, e, napi_number))
+    napi_get_value_double(env, e, &r->model_ms);
+  objects_from_js(env, element(env, v, 0), &r->objects);
+  napi_value frame_classes = element(env, v, 4);
   if (is_type(env, frame_classes, napi_object))
     r->frame_classifications = classifications_from_js(env, frame_classes);
-  napi_value past = prop(env, v, "pastObjects");
+  napi_value past = element(env, v, 5);
   if (is_type(env, past, napi_object)) {
     std::vector<Object> objects;
     objects_from_js(env, past, &objects);
     size_t length = 0;
-    const double *when = float64_data(env, prop(env, past, "when"), &length);
+    const double *when = float64_data(env, element(env, past, 3), &length);
     for (size_t i = 0; i < objects.size(); i++) {
       PastObject p;
       p.object = std::move(objects[i]);

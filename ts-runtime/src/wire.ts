@@ -11,33 +11,31 @@ const X = 0, Y = 1, WIDTH = 2, HEIGHT = 3, CLASS_ID = 4, CONFIDENCE = 5, TRACK_I
 export const OBJECT_FIELDS = 9;
 const PREDICTED = 1;
 
-/** Objects on the wire. */
-export interface WireObjects {
-  nums: Float64Array;
-  labels: string[];
-  /** [object index, its classifications] for the objects that have any. */
-  classifications: [number, Classification[]][];
-}
+/** Objects on the wire: numbers, labels, and [object index, its classifications] for those that have any. */
+export type WireObjects = [nums: Float64Array, labels: string[], classifications: [number, Classification[]][]];
 
-/** A frame as marshal.cc frame_to_js() builds it. */
-export interface WireFrame {
-  index: number;
-  pts: number;
-  width: number;
-  height: number;
-  format: HostFrame['format'];
-  matrix: 'bt601' | 'bt709';
-  fullRange: boolean;
-  data: Uint8Array;
-  offsets: number[];
-  strides: number[];
-  objects: WireObjects;
-  classifications?: Classification[];
-  inferenceSkipped: boolean;
-}
+/**
+ * A frame as marshal.cc frame_to_js() builds it: positional, since a named property costs a string
+ * lookup from C++.
+ */
+export type WireFrame = [
+  index: number,
+  pts: number,
+  width: number,
+  height: number,
+  format: HostFrame['format'],
+  bt709: boolean,
+  fullRange: boolean,
+  data: Uint8Array,
+  offsets: number[],
+  strides: number[],
+  objects: WireObjects,
+  classifications: Classification[] | undefined,
+  inferenceSkipped: boolean,
+];
 
 export function decodeObjects(wire: WireObjects): Detection[] {
-  const { nums, labels } = wire;
+  const [nums, labels, classifications] = wire;
   const out: Detection[] = new Array(labels.length);
   for (let i = 0, o = 0; i < labels.length; i++, o += OBJECT_FIELDS) {
     const trackId = nums[o + TRACK_ID];
@@ -52,24 +50,24 @@ export function decodeObjects(wire: WireObjects): Detection[] {
     if (nums[o + FLAGS] & PREDICTED) d.predicted = true;
     out[i] = d;
   }
-  for (const [i, list] of wire.classifications) out[i].classifications = list;
+  for (const [i, list] of classifications) out[i].classifications = list;
   return out;
 }
 
 export function decodeFrame(w: WireFrame): HostFrame {
-  const planes = w.offsets.map((offset, i) => ({ offset, stride: w.strides[i] }));
+  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped] = w;
   return {
-    index: w.index,
-    pts: w.pts >= 0 ? w.pts : null,
-    width: w.width,
-    height: w.height,
-    format: w.format,
-    colorimetry: { matrix: w.matrix, range: w.fullRange ? 'full' : 'limited' },
-    data: w.data,
-    planes,
-    detections: decodeObjects(w.objects),
-    classifications: w.classifications ?? [],
-    inferenceSkipped: w.inferenceSkipped,
+    index,
+    pts: pts >= 0 ? pts : null,
+    width,
+    height,
+    format,
+    colorimetry: { matrix: bt709 ? 'bt709' : 'bt601', range: fullRange ? 'full' : 'limited' },
+    data,
+    planes: offsets.map((offset, i) => ({ offset, stride: strides[i] })),
+    detections: decodeObjects(objects),
+    classifications: classifications ?? [],
+    inferenceSkipped,
   };
 }
 
@@ -78,9 +76,9 @@ let scratch = new Float64Array(64 * OBJECT_FIELDS);
 
 /** The ids of a frame's objects (what results name the object they update by). */
 export function objectIds(w: WireFrame): Float64Array {
-  const n = w.objects.labels.length;
-  const ids = new Float64Array(n);
-  for (let i = 0; i < n; i++) ids[i] = w.objects.nums[i * OBJECT_FIELDS + SOURCE];
+  const [nums, labels] = w[10];
+  const ids = new Float64Array(labels.length);
+  for (let i = 0; i < labels.length; i++) ids[i] = nums[i * OBJECT_FIELDS + SOURCE];
   return ids;
 }
 
@@ -111,35 +109,33 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
     labels[i] = d.label ?? '';
     if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
   }
-  return { nums, labels, classifications };
+  return [nums, labels, classifications];
 }
 
-export interface WireResult {
-  objects: WireObjects;
-  skipped?: boolean;
-  inferenceSkipped?: boolean;
-  frameClassifications?: Classification[];
-  /** Past objects, with `when`: [framesAgo, pts (-1: unknown)] per object. */
-  pastObjects?: WireObjects & { when: Float64Array };
-  hookMs: number;
-  modelMs: number;
-}
+/** A result as marshal.cc result_from_js() reads it. */
+export type WireResult = [
+  objects: WireObjects,
+  /** bit 0: skipped, bit 1: inference skipped */
+  flags: number,
+  hookMs: number,
+  modelMs: number,
+  frameClassifications: Classification[] | undefined,
+  /** Past objects, with [framesAgo, pts (-1: unknown)] per object. */
+  pastObjects: [...WireObjects, Float64Array] | undefined,
+];
 
 export function encodeResult(r: ProcessResult, ids: Float64Array, hookMs: number, modelMs: number): WireResult {
-  const out: WireResult = { objects: encodeObjects(r.objects as ResultObject[], true, ids), hookMs, modelMs };
-  if (r.skipped) out.skipped = true;
-  if (r.inferenceSkipped) out.inferenceSkipped = true;
-  if (r.frameClassifications) out.frameClassifications = r.frameClassifications;
+  const flags = (r.skipped ? 1 : 0) | (r.inferenceSkipped ? 2 : 0);
+  let past: WireResult[5];
   if (r.pastObjects && r.pastObjects.length > 0) {
     // Past objects are rare: their own arrays, not the shared scratch buffer.
-    const past: PastObject[] = r.pastObjects;
-    const objects = encodeObjects(past, false);
-    const when = new Float64Array(2 * past.length);
-    past.forEach((p, i) => {
+    const list: PastObject[] = r.pastObjects;
+    const when = new Float64Array(2 * list.length);
+    list.forEach((p, i) => {
       when[2 * i] = p.framesAgo;
       when[2 * i + 1] = p.pts ?? -1;
     });
-    out.pastObjects = { ...objects, when };
+    past = [...encodeObjects(list, false), when];
   }
-  return out;
+  return [encodeObjects(r.objects as ResultObject[], true, ids), flags, hookMs, modelMs, r.frameClassifications, past];
 }
