@@ -4,7 +4,8 @@
 #   build/libtsvisionhost.so             the Node host it loads on first use (meson)
 #   build/tsvision/                      the runtime folder the plugin uses from the build tree:
 #       runtime/tsvision-runtime.cjs     ts-runtime + elements, bundled by esbuild
-#       runtime/tsvision-api.cjs         what hooks get for `import … from 'tsvision'`
+#       runtime/tsvision-api.cjs         what hooks get for `import … from 'tsvision'` (a copy of
+#                                        dist/tsvision-api.cjs, scripts/build-api.sh)
 #       runtime/tsvision_pixels.node     the N-API pixel addon (cmake-js)
 #       libtsvisionhost.so, libnode.so.108, node_modules -> links
 set -euo pipefail
@@ -27,7 +28,8 @@ mkdir -p build/tsvision/runtime
 ESBUILD=(node_modules/.bin/esbuild --bundle --platform=node --format=cjs --target=node18 --log-level=warning
   --external:onnxruntime-node --external:esbuild --external:*.node)
 "${ESBUILD[@]}" ts-runtime/src/host.ts --sourcemap --outfile=build/tsvision/runtime/tsvision-runtime.cjs
-"${ESBUILD[@]}" ts-runtime/src/public.ts --outfile=build/tsvision/runtime/tsvision-api.cjs
+bash scripts/build-api.sh
+cp dist/tsvision-api.cjs build/tsvision/runtime/tsvision-api.cjs
 
 ln -sfn ../libtsvisionhost.so build/tsvision/libtsvisionhost.so
 ln -sfn "$ROOT/.deps/node/usr/lib/x86_64-linux-gnu/libnode.so.108" build/tsvision/libnode.so.108

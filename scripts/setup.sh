@@ -7,7 +7,9 @@
 #      start their own broker; the system service is not needed);
 #   2. libnode108 + libnode-dev unpacked into .deps/node (they cannot be apt-installed next to a
 #      nodesource `nodejs`), and the JS modules libnode loads from /usr/share/nodejs;
-#   3. npm packages (`npm ci`, with onnxruntime-node's CUDA download skipped);
+#   3. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
+#      are devDependencies, so that a hook project installing tsvision for its types gets none of them;
+#      onnxruntime-node's CUDA download skipped);
 #   4. the build (`scripts/build.sh`), unless --no-build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,12 +68,15 @@ fi
 export ONNXRUNTIME_NODE_INSTALL=${ONNXRUNTIME_NODE_INSTALL:-skip}
 stamp=node_modules/.tsvision-lock-sha
 lock_sha=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ ! -f $stamp || $(cat "$stamp") != "$lock_sha" ]]; then
+if [[ ! -f $stamp || $(cat "$stamp") != "$lock_sha" || ! -x node_modules/.bin/esbuild ]]; then
   # `npm install` (not `npm ci`): npm 11 leaves other platforms' optional packages out of the
   # lock file, which `npm ci` then rejects; `npm install` still follows the lock file's versions.
+  # --include=dev: everything the build needs is a devDependency; NODE_ENV=production or an `omit=dev`
+  # npm config would otherwise leave it out.
   log "npm install"
-  npm install --no-audit --no-fund --loglevel=error
-  echo "$lock_sha" > "$stamp"
+  npm install --include=dev --no-audit --no-fund --loglevel=error
+  # The lock file as npm left it (it may have rewritten it), so that the next run skips the install.
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
 if ((BUILD)); then

@@ -1,5 +1,13 @@
+/// <reference types="node" />
+/// <reference lib="es2022" />
 /**
  * tsvision — the public hook API.
+ *
+ * Hooks run on Node.js 18: the plugin embeds Debian 12's libnode108 (Node 18.20.4 when this was written), not the
+ * `node` on your PATH. They get Node 18's JavaScript (ES2022) and Node 18's APIs, and these types describe exactly
+ * that: @types/node 18 (a dependency of this package, referenced above) and, in a project whose tsconfig.json says
+ * `"extends": "tsvision/tsconfig.hook.json"`, lib ES2022 — so Node 20's additions such as `Array.prototype.toSorted`
+ * fail to type-check instead of throwing a TypeError in the pipeline.
  *
  * A hook module's default export is an object of optional functions (any of them may be async):
  *
