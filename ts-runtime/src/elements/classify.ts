@@ -60,7 +60,7 @@ const FORGET_TRACK_AFTER_FRAMES = 300;
 type Outputs = Record<string, Tensor>;
 
 export async function createClassify(config: ClassifyConfig, env: ElementEnv): Promise<ElementLogic> {
-  const hookModule = config.module ? loadHookModule(config.module) : null;
+  const hookModule = config.module ? await loadHookModule(config.module) : null;
   if (hookModule) validateHooks(hookModule, CLASSIFY_HOOKS);
   const hook = (hookModule?.exports ?? {}) as ClassifyHook;
   const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);

@@ -108,7 +108,7 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
 }
 
 export async function createDetect(config: DetectConfig, env: ElementEnv): Promise<ElementLogic> {
-  const hookModule = config.module ? loadHookModule(config.module) : null;
+  const hookModule = config.module ? await loadHookModule(config.module) : null;
   if (hookModule) validateHooks(hookModule, DETECT_HOOKS);
   const hook = (hookModule?.exports ?? {}) as DetectHook;
   const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);

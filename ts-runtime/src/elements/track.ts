@@ -130,7 +130,7 @@ class IdLifecycle {
 }
 
 export async function createTrack(config: TrackConfig, env: ElementEnv): Promise<ElementLogic> {
-  const hookModule = config.module ? loadHookModule(config.module) : null;
+  const hookModule = config.module ? await loadHookModule(config.module) : null;
   if (hookModule) validateHooks(hookModule, TRACK_HOOKS);
   const hook = (hookModule?.exports ?? {}) as TrackHook;
   const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);
