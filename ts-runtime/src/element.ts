@@ -83,7 +83,8 @@ export class HookRunner {
 
   constructor(
     private readonly env: ElementEnv,
-    private readonly modulePath: string,
+    /** The module file errors are located in (changes when the module is reloaded). */
+    public modulePath: string,
     private readonly policy: 'fail' | 'skip',
   ) {}
 
@@ -149,11 +150,4 @@ export function hookContext(env: ElementEnv, args: Record<string, unknown>, labe
     postMessage: (name, fields) => env.postMessage(name, fields),
     log: (level, message) => env.log(level, message),
   };
-}
-
-/** Runs a hook module's setup(ctx), if it has one; a failure stops the element from starting. */
-export async function runSetup<C>(runner: HookRunner, setup: ((ctx: C) => unknown) | undefined, ctx: C, env: ElementEnv): Promise<void> {
-  if (!setup) return;
-  const r = await runner.run('setup', () => setup(ctx));
-  if (r === SKIP) throw new TsvisionError('HOOK', `${env.elementName}: setup() failed`);
 }

@@ -14,9 +14,9 @@ import { ReclassifyCache, l2Normalize, scoreClasses, selectRegions, type Activat
 import { tensorValues } from '../../../elements/detect/index';
 import type { TensorLike } from '../../../elements/detect/index';
 import type { PreprocessSpec } from '../../preprocess/index';
-import { HookRunner, SKIP, hookContext, parseModuleArgs, runSetup, type BaseConfig, type ElementEnv, type ElementLogic, type HostFrame, type ProcessResult, type ResultObject } from '../element.js';
+import { SKIP, hookContext, parseModuleArgs, type BaseConfig, type ElementEnv, type ElementLogic, type HostFrame, type ProcessResult, type ResultObject } from '../element.js';
 import { TsvisionError } from '../errors.js';
-import { loadHookModule, validateHooks } from '../hook-loader.js';
+import { HookModule } from '../hook-module.js';
 import { checkLabelCount, readLabels } from '../labels.js';
 import { closeModel, openModel, preprocessFrame, type ModelConfig, type OpenModel } from '../model-session.js';
 import { executionProviders } from '../onnx.js';
@@ -60,10 +60,9 @@ const FORGET_TRACK_AFTER_FRAMES = 300;
 type Outputs = Record<string, Tensor>;
 
 export async function createClassify(config: ClassifyConfig, env: ElementEnv): Promise<ElementLogic> {
-  const hookModule = config.module ? await loadHookModule(config.module) : null;
-  if (hookModule) validateHooks(hookModule, CLASSIFY_HOOKS);
-  const hook = (hookModule?.exports ?? {}) as ClassifyHook;
-  const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);
+  const hookModule = await HookModule.load<ClassifyHook, ClassifyContext>(config, CLASSIFY_HOOKS, env);
+  const hook = hookModule.hooks;
+  const runner = hookModule.runner;
   const args = parseModuleArgs(config.moduleArgs);
   executionProviders(config.device);
   if (!config.model) {
@@ -122,7 +121,7 @@ export async function createClassify(config: ClassifyConfig, env: ElementEnv): P
     reclassifyInterval: config.reclassifyInterval ?? 1,
   };
   const ctx: ClassifyContext = { ...hookContext(env, args, labels), attributeName: attribute, settings };
-  await runSetup(runner, hook.setup?.bind(hook), ctx, env);
+  await hookModule.setup(ctx);
 
   const cache = new ReclassifyCache<Promise<Classification[]>>(settings.reclassifyInterval, FORGET_TRACK_AFTER_FRAMES);
   const inOrder = new Sequencer();
@@ -278,9 +277,12 @@ export async function createClassify(config: ClassifyConfig, env: ElementEnv): P
 
   return {
     process(frame: HostFrame): Promise<ProcessResult> {
+      hookModule.frameBoundary();
       return fullFrame ? processFullFrame(frame) : processRegions(frame);
     },
+    setModule: (module: string) => hookModule.setModule(module),
     async destroy() {
+      hookModule.close();
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
       cache.clear();
       await closeModel(model, env, 'inputs');

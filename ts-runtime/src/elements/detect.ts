@@ -11,12 +11,10 @@ import { gflLevelLayout, nms, selectDecoder, toDetections } from '../../../eleme
 import type { Decoder, OutputInfo, RawDetection, TensorLike } from '../../../elements/detect/index';
 import type { PreprocessSpec } from '../../preprocess/index';
 import {
-  HookRunner,
   SKIP,
   checkDetections,
   hookContext,
   parseModuleArgs,
-  runSetup,
   type BaseConfig,
   type ElementEnv,
   type ElementLogic,
@@ -24,7 +22,7 @@ import {
   type ProcessResult,
 } from '../element.js';
 import { TsvisionError } from '../errors.js';
-import { loadHookModule, validateHooks } from '../hook-loader.js';
+import { HookModule } from '../hook-module.js';
 import { checkLabelCount, readLabels } from '../labels.js';
 import { closeModel, openModel, preprocessFrame, runSession, tensorDims, type ModelConfig, type OpenModel } from '../model-session.js';
 import { executionProviders } from '../onnx.js';
@@ -108,10 +106,9 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
 }
 
 export async function createDetect(config: DetectConfig, env: ElementEnv): Promise<ElementLogic> {
-  const hookModule = config.module ? await loadHookModule(config.module) : null;
-  if (hookModule) validateHooks(hookModule, DETECT_HOOKS);
-  const hook = (hookModule?.exports ?? {}) as DetectHook;
-  const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);
+  const hookModule = await HookModule.load<DetectHook, DetectContext>(config, DETECT_HOOKS, env);
+  const hook = hookModule.hooks;
+  const runner = hookModule.runner;
   const args = parseModuleArgs(config.moduleArgs);
   executionProviders(config.device); // unknown device names fail at start, even without a model
   const interval = Math.max(1, config.inferenceInterval ?? 1);
@@ -135,7 +132,7 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
     get: () => transform,
     enumerable: true,
   }) as DetectContext;
-  await runSetup(runner, hook.setup?.bind(hook), ctx, env);
+  await hookModule.setup(ctx);
 
   // Hooks that see results run in frame order, one frame at a time.
   const inOrder = new Sequencer();
@@ -206,6 +203,7 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
 
   return {
     async process(frame: HostFrame): Promise<ProcessResult> {
+      hookModule.frameBoundary();
       const ticket = inOrder.ticket();
       try {
         if (frame.index % interval !== 0) return { objects: [], inferenceSkipped: true };
@@ -237,7 +235,9 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
         ticket.release();
       }
     },
+    setModule: (module: string) => hookModule.setModule(module),
     async destroy() {
+      hookModule.close();
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
       if (model) await closeModel(model, env);
     },

@@ -28,11 +28,9 @@
 import type { Box, Detection, TrackContext, TrackEvent, TrackHook, TrackSettings } from '../../api';
 import { createTracker, isValidDetection, type Tracker, type TrackerKind } from '../../../elements/track/index';
 import {
-  HookRunner,
   SKIP,
   hookContext,
   parseModuleArgs,
-  runSetup,
   type BaseConfig,
   type ElementEnv,
   type ElementLogic,
@@ -42,7 +40,7 @@ import {
   type ResultObject,
 } from '../element.js';
 import { TsvisionError } from '../errors.js';
-import { loadHookModule, validateHooks } from '../hook-loader.js';
+import { HookModule } from '../hook-module.js';
 import { Sequencer } from '../sequencer.js';
 
 export interface TrackConfig extends BaseConfig, TrackSettings {}
@@ -130,10 +128,9 @@ class IdLifecycle {
 }
 
 export async function createTrack(config: TrackConfig, env: ElementEnv): Promise<ElementLogic> {
-  const hookModule = config.module ? await loadHookModule(config.module) : null;
-  if (hookModule) validateHooks(hookModule, TRACK_HOOKS);
-  const hook = (hookModule?.exports ?? {}) as TrackHook;
-  const runner = new HookRunner(env, hookModule?.path ?? '', config.hookErrors);
+  const hookModule = await HookModule.load<TrackHook, TrackContext>(config, TRACK_HOOKS, env);
+  const hook = hookModule.hooks;
+  const runner = hookModule.runner;
   const args = parseModuleArgs(config.moduleArgs);
   const settings = trackSettings(config);
 
@@ -167,7 +164,7 @@ export async function createTrack(config: TrackConfig, env: ElementEnv): Promise
     settings: { value: settings, enumerable: true },
     inferenceSkipped: { get: () => inferenceSkipped, enumerable: true },
   }) as TrackContext;
-  await runSetup(runner, hook.setup?.bind(hook), ctx, env);
+  await hookModule.setup(ctx);
 
   let rejectedTotal = 0;
   let rejectingFrames = 0;
@@ -307,9 +304,12 @@ export async function createTrack(config: TrackConfig, env: ElementEnv): Promise
 
   return {
     process(frame: HostFrame): Promise<ProcessResult> {
+      hookModule.frameBoundary();
       return inOrder.ticket().run(() => processFrame(frame));
     },
+    setModule: (module: string) => hookModule.setModule(module),
     async destroy() {
+      hookModule.close();
       if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
     },
   };
