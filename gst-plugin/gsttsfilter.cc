@@ -7,6 +7,7 @@
 
 #include "roi-meta.h"
 #include "runtime-loader.h"
+#include "ts-settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_ts_filter_debug);
 #define GST_CAT_DEFAULT gst_ts_filter_debug
@@ -15,25 +16,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_filter_debug);
   GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }") ";"                  \
                                                                           "video/x-raw"
 
-enum {
-  PROP_0,
-  PROP_MODULE,
-  PROP_MODULE_ARGS,
-  PROP_HOOK_ERRORS,
-  PROP_MAX_INFLIGHT,
-};
-
-#define DEFAULT_HOOK_ERRORS GST_TS_HOOK_ERRORS_FAIL
-#define DEFAULT_MAX_INFLIGHT 2
-
 namespace {
-
-struct Settings {
-  std::string module;
-  std::string module_args;
-  GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
-  guint max_inflight = DEFAULT_MAX_INFLIGHT;
-};
 
 class BusListener : public tsv::InstanceListener {
 public:
@@ -98,7 +81,7 @@ struct State {
   bool have_info = false;
   uint64_t frame_index = 0;
   std::vector<uint8_t> scratch; /* contiguous copy for multi-memory buffers (blocking mode) */
-  guint max_inflight = DEFAULT_MAX_INFLIGHT;
+  guint max_inflight = 2; /* the max-inflight setting, from start() */
   /* Frames in flight, oldest first; guarded by `lock`, signalled on `cond`. */
   std::mutex lock;
   std::condition_variable cond;
@@ -108,8 +91,16 @@ struct State {
   bool failed = false;   /* a frame failed: nothing after it is pushed (until a flush or restart) */
 };
 
+/* The element's settings: one value per property (GstTsFilterClass.settings), guarded by `lock`.
+ * Filled with the defaults on first use (the instance's class is only final after its init). */
+struct Settings {
+  std::mutex lock;
+  std::vector<tsv::SettingValue> values;
+  /* Between a successful start() and stop(): a change of `module` reloads it. */
+  bool started = false;
+};
+
 struct Private {
-  std::mutex settings_lock;
   Settings settings;
   State state;
   std::unique_ptr<BusListener> listener;
@@ -137,20 +128,19 @@ static void settle_before_error(GstTsFilter *self) {
     g_usleep((gulong)(settle_us - since));
 }
 
-#define GST_TYPE_TS_HOOK_ERRORS (gst_ts_hook_errors_get_type())
-static GType gst_ts_hook_errors_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_TS_HOOK_ERRORS_FAIL, "Post an error and stop the pipeline", "fail"},
-      {GST_TS_HOOK_ERRORS_SKIP, "Post a warning and pass the frame on without this element's results",
-       "skip"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstTsHookErrors", values);
-    g_once_init_leave(&type, t);
-  }
-  return type;
+/* The settings' values; call with settings.lock held. */
+static std::vector<tsv::SettingValue> &settings_values(GstTsFilter *self) {
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  auto &values = priv(self)->settings.values;
+  while (values.size() < klass->n_settings)
+    values.push_back(tsv::setting_default(*klass->settings[values.size()]));
+  return values;
+}
+
+/* The runtime's reload of the hook module is triggered here. Called, without locks held, when `module`
+ * is set to a new value between a successful start() and stop() (the property is mutable in PLAYING). */
+static void gst_ts_filter_module_changed(GstTsFilter *self) {
+  GST_INFO_OBJECT(self, "module changed while running");
 }
 
 /* gst-launch-1.0 quits its main loop from a bus *sync* handler when an ERROR is posted; an error
@@ -190,22 +180,19 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
   Private *p = priv(self);
 
-  if (klass->check_settings && !klass->check_settings(self))
-    return FALSE;
-
+  /* The runtime's config: every setting, by its canonical name. */
   tsv::JsonWriter json;
+  tsv::SettingValue config_module;
+  guint max_inflight;
   {
-    std::lock_guard<std::mutex> lock(p->settings_lock);
-    const Settings &s = p->settings;
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    const auto &values = settings_values(self);
     json.begin_object();
-    json.field("module", s.module.empty() ? nullptr : s.module.c_str());
-    json.field("moduleArgs", s.module_args.empty() ? nullptr : s.module_args.c_str());
-    json.field("hookErrors", s.hook_errors == GST_TS_HOOK_ERRORS_SKIP ? "skip" : "fail");
-    GST_OBJECT_LOCK(self);
-    if (klass->write_config)
-      klass->write_config(self, json);
-    GST_OBJECT_UNLOCK(self);
+    for (guint i = 0; i < klass->n_settings; i++)
+      tsv::setting_write_json(*klass->settings[i], values[i], json);
     json.end_object();
+    config_module = values[tsv::generated::BASE_MODULE];
+    max_inflight = (guint)values[tsv::generated::BASE_MAX_INFLIGHT].number;
   }
 
   std::string error;
@@ -224,10 +211,15 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
     return FALSE;
   }
   p->state.frame_index = 0;
+  p->state.max_inflight = max_inflight;
+  bool module_changed;
   {
-    std::lock_guard<std::mutex> lock(p->settings_lock);
-    p->state.max_inflight = p->settings.max_inflight;
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    p->settings.started = true;
+    module_changed = settings_values(self)[tsv::generated::BASE_MODULE] != config_module;
   }
+  if (module_changed)
+    gst_ts_filter_module_changed(self);
   p->state.flushing = false;
   p->state.started_at = g_get_monotonic_time();
   p->state.failed = false;
@@ -238,6 +230,10 @@ static void drop_pending(State &state);
 
 static gboolean gst_ts_filter_stop(GstBaseTransform *trans) {
   Private *p = priv(GST_TS_FILTER(trans));
+  {
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    p->settings.started = false;
+  }
   drop_pending(p->state);
   p->state.instance.reset();
   p->state.have_info = false;
@@ -578,45 +574,64 @@ static gboolean gst_ts_filter_query(GstBaseTransform *trans, GstPadDirection dir
 }
 
 static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
-  Private *p = priv(GST_TS_FILTER(object));
-  std::lock_guard<std::mutex> lock(p->settings_lock);
-  switch (prop_id) {
-  case PROP_MODULE:
-    p->settings.module = g_value_get_string(value) ? g_value_get_string(value) : "";
-    break;
-  case PROP_MODULE_ARGS:
-    p->settings.module_args = g_value_get_string(value) ? g_value_get_string(value) : "";
-    break;
-  case PROP_HOOK_ERRORS:
-    p->settings.hook_errors = (GstTsHookErrors)g_value_get_enum(value);
-    break;
-  case PROP_MAX_INFLIGHT:
-    p->settings.max_inflight = g_value_get_uint(value);
-    break;
-  default:
+  GstTsFilter *self = GST_TS_FILTER(object);
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  if (prop_id == 0 || prop_id > klass->n_settings) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
   }
+  Settings &settings = priv(self)->settings;
+  bool module_changed = false;
+  {
+    std::lock_guard<std::mutex> lock(settings.lock);
+    tsv::SettingValue &v = settings_values(self)[prop_id - 1];
+    const tsv::SettingValue before = v;
+    tsv::setting_from_gvalue(*klass->settings[prop_id - 1], value, v);
+    module_changed = prop_id - 1 == tsv::generated::BASE_MODULE && settings.started && v != before;
+  }
+  if (module_changed)
+    gst_ts_filter_module_changed(self);
 }
 
 static void gst_ts_filter_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
-  Private *p = priv(GST_TS_FILTER(object));
-  std::lock_guard<std::mutex> lock(p->settings_lock);
-  switch (prop_id) {
-  case PROP_MODULE:
-    g_value_set_string(value, p->settings.module.empty() ? nullptr : p->settings.module.c_str());
-    break;
-  case PROP_MODULE_ARGS:
-    g_value_set_string(value, p->settings.module_args.empty() ? nullptr : p->settings.module_args.c_str());
-    break;
-  case PROP_HOOK_ERRORS:
-    g_value_set_enum(value, p->settings.hook_errors);
-    break;
-  case PROP_MAX_INFLIGHT:
-    g_value_set_uint(value, p->settings.max_inflight);
-    break;
-  default:
+  GstTsFilter *self = GST_TS_FILTER(object);
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  if (prop_id == 0 || prop_id > klass->n_settings) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
   }
+  std::lock_guard<std::mutex> lock(priv(self)->settings.lock);
+  tsv::setting_to_gvalue(*klass->settings[prop_id - 1], settings_values(self)[prop_id - 1], value);
+}
+
+/* Appends `table` to the class's settings and installs them as properties (ids after the inherited ones). */
+static void add_settings(GstTsFilterClass *klass, const tsv::SettingsTable &table) {
+  /* GObject does not inherit these: each class that installs properties names them. */
+  G_OBJECT_CLASS(klass)->set_property = gst_ts_filter_set_property;
+  G_OBJECT_CLASS(klass)->get_property = gst_ts_filter_get_property;
+  /* The inherited array is the parent class's: the class gets its own copy (kept for the process). */
+  guint n = klass->n_settings + table.n;
+  auto **all = g_new(const tsv::SettingSpec *, n);
+  for (guint i = 0; i < klass->n_settings; i++)
+    all[i] = klass->settings[i];
+  for (guint i = 0; i < table.n; i++) {
+    all[klass->n_settings + i] = &table.specs[i];
+    g_object_class_install_property(G_OBJECT_CLASS(klass), klass->n_settings + i + 1,
+                                    tsv::setting_param_spec(table.specs[i]));
+  }
+  klass->settings = all;
+  klass->n_settings = n;
+}
+
+void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind) {
+  klass->kind = kind;
+  for (const auto &e : tsv::generated::kElements) {
+    if (strcmp(e.kind, kind) == 0) {
+      add_settings(klass, *e.table);
+      return;
+    }
+  }
+  g_error("tsfilter: no settings declared for element kind %s (ts-runtime/src/settings)", kind);
 }
 
 static void gst_ts_filter_finalize(GObject *object) {
@@ -629,37 +644,9 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
 
-  gobject_class->set_property = gst_ts_filter_set_property;
-  gobject_class->get_property = gst_ts_filter_get_property;
   gobject_class->finalize = gst_ts_filter_finalize;
 
-  g_object_class_install_property(
-      gobject_class, PROP_MODULE,
-      g_param_spec_string("module", "Hook module",
-                          "Path to a TypeScript (.ts) or JavaScript (.js) hook module whose default export "
-                          "holds this element's hooks; compiled with esbuild when the element starts",
-                          nullptr,
-                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property(
-      gobject_class, PROP_MODULE_ARGS,
-      g_param_spec_string("module-args", "Hook module arguments",
-                          "A JSON object handed to the hook's setup(ctx) as ctx.args", nullptr,
-                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property(
-      gobject_class, PROP_HOOK_ERRORS,
-      g_param_spec_enum("hook-errors", "Hook errors",
-                        "What a hook that throws while processing a frame does", GST_TYPE_TS_HOOK_ERRORS,
-                        DEFAULT_HOOK_ERRORS,
-                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_INFLIGHT,
-      g_param_spec_uint("max-inflight", "Frames in flight",
-                        "Frames handed to the runtime before the streaming thread waits for the oldest: with 1 "
-                        "the streaming thread waits for each frame's result; above 1 it goes on fetching frames "
-                        "while the model runs (output order is kept; adds max-inflight - 1 frames of latency)",
-                        1, 64, DEFAULT_MAX_INFLIGHT,
-                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  add_settings(klass, tsv::generated::kBase);
 
   GstCaps *caps = gst_caps_from_string(TS_VIDEO_CAPS);
   gst_element_class_add_pad_template(element_class,
@@ -681,7 +668,6 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
   klass->apply_result = gst_ts_filter_apply_objects;
 
   gst_type_mark_as_plugin_api(GST_TYPE_TS_FILTER, (GstPluginAPIFlags)0);
-  gst_type_mark_as_plugin_api(GST_TYPE_TS_HOOK_ERRORS, (GstPluginAPIFlags)0);
 }
 
 static void gst_ts_filter_init(GstTsFilter *self) {
