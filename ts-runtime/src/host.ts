@@ -5,9 +5,9 @@
  */
 import { encodeError } from './errors.js';
 import type { ElementEnv, ElementFactory, ElementLogic, HostFrame } from './element.js';
-import { createDetect, type DetectConfig } from './elements/detect.js';
-import { createTrack, type TrackConfig } from './elements/track.js';
-import { createClassify, type ClassifyConfig } from './elements/classify.js';
+import { createDetect } from './elements/detect.js';
+import { createTrack } from './elements/track.js';
+import { createClassify } from './elements/classify.js';
 
 interface HostBinding {
   start(dispatch: (op: string, token: number, instanceId: number, payload: unknown) => void): void;
@@ -22,9 +22,9 @@ const LOG_LEVELS = { error: 1, warning: 2, info: 4, debug: 5 } as const;
 const binding = (process as unknown as { _linkedBinding(name: string): HostBinding })._linkedBinding('tsvision_host');
 
 const factories: Record<string, ElementFactory> = {
-  detect: (config, env) => createDetect(config as unknown as DetectConfig, env),
-  track: (config, env) => createTrack(config as unknown as TrackConfig, env),
-  classify: (config, env) => createClassify(config as unknown as ClassifyConfig, env),
+  detect: createDetect,
+  track: createTrack,
+  classify: createClassify,
 };
 
 const instances = new Map<number, ElementLogic>();
