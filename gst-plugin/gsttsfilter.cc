@@ -11,8 +11,10 @@
 #include <unistd.h>
 #include <vector>
 
+#include "element-stats.h"
 #include "roi-meta.h"
 #include "runtime-loader.h"
+#include "ts-settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_ts_filter_debug);
 #define GST_CAT_DEFAULT gst_ts_filter_debug
@@ -21,28 +23,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_filter_debug);
   GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }") ";"                  \
                                                                           "video/x-raw"
 
-enum {
-  PROP_0,
-  PROP_MODULE,
-  PROP_MODULE_ARGS,
-  PROP_HOOK_ERRORS,
-  PROP_MAX_INFLIGHT,
-  PROP_HOOK_TIMEOUT,
-};
-
-#define DEFAULT_HOOK_ERRORS GST_TS_HOOK_ERRORS_FAIL
-#define DEFAULT_MAX_INFLIGHT 2
-#define DEFAULT_HOOK_TIMEOUT 10000
-
 namespace {
-
-struct Settings {
-  std::string module;
-  std::string module_args;
-  GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
-  guint max_inflight = DEFAULT_MAX_INFLIGHT;
-  guint hook_timeout = DEFAULT_HOOK_TIMEOUT;
-};
 
 class BusListener : public tsv::InstanceListener {
 public:
@@ -114,6 +95,7 @@ struct MappedFrame {
 /* A frame handed to the runtime and not yet pushed on (frames in flight). */
 struct Pending {
   GstBuffer *buffer = nullptr;
+  gint64 submitted_us = 0;
   bool done = false;
   tsv::Result result;
 };
@@ -167,8 +149,10 @@ struct State {
   GstVideoInfo info;
   bool have_info = false;
   uint64_t frame_index = 0;
-  guint max_inflight = DEFAULT_MAX_INFLIGHT;
-  GstTsHookErrors hook_errors = DEFAULT_HOOK_ERRORS;
+  guint max_inflight = 2; /* the max-inflight setting, from start() */
+  bool skip_hook_errors = false; /* hook-errors=skip, from start() */
+  double stats_interval = 0;     /* stats-interval, from start() */
+  size_t waiting = 0;            /* frames in flight after the one being completed */
   /* Frames in flight, oldest first; guarded by `lock`; the streaming thread waits on `wakeup`. */
   std::mutex lock;
   std::condition_variable cond; /* only when the wake-up pipe could not be made */
@@ -179,11 +163,20 @@ struct State {
   std::atomic<bool> main_loop_seen{false};
 };
 
+/* The element's settings: one value per property (GstTsFilterClass.settings), guarded by `lock`.
+ * Filled with the defaults on first use (the instance's class is only final after its init). */
+struct Settings {
+  std::mutex lock;
+  std::vector<tsv::SettingValue> values;
+  /* Between a successful start() and stop(): a change of `module` reloads it. */
+  bool started = false;
+};
+
 struct Private {
-  std::mutex settings_lock;
   Settings settings;
   State state;
   std::unique_ptr<BusListener> listener;
+  std::unique_ptr<tsv::ElementStats> stats; /* from the first start() on (the class is final then) */
 };
 
 } // namespace
@@ -242,20 +235,29 @@ static void wait_for_main_loop(GstTsFilter *self) {
     GST_DEBUG_OBJECT(self, "no main loop iterates the default context; posting the error now");
 }
 
-#define GST_TYPE_TS_HOOK_ERRORS (gst_ts_hook_errors_get_type())
-static GType gst_ts_hook_errors_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_TS_HOOK_ERRORS_FAIL, "Post an error and stop the pipeline", "fail"},
-      {GST_TS_HOOK_ERRORS_SKIP, "Post a warning and pass the frame on without this element's results",
-       "skip"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstTsHookErrors", values);
-    g_once_init_leave(&type, t);
+/* The settings' values; call with settings.lock held. */
+static std::vector<tsv::SettingValue> &settings_values(GstTsFilter *self) {
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  auto &values = priv(self)->settings.values;
+  while (values.size() < klass->n_settings)
+    values.push_back(tsv::setting_default(*klass->settings[values.size()]));
+  return values;
+}
+
+/* Called, without locks held, when `module` is set to a new value between a successful start() and
+ * stop() (the property is mutable in PLAYING): the runtime loads it and swaps it in before a frame,
+ * as module-reload does for a changed file. */
+static void gst_ts_filter_module_changed(GstTsFilter *self) {
+  Private *p = priv(self);
+  std::string module;
+  {
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    const tsv::SettingValue &v = settings_values(self)[tsv::generated::BASE_MODULE];
+    module = v.null ? std::string() : v.string;
   }
-  return type;
+  GST_INFO_OBJECT(self, "module changed while running: loading %s", module.c_str());
+  if (p->state.instance && !module.empty())
+    p->state.instance->set_module(module);
 }
 
 /* Errors from the runtime come as "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts). */
@@ -289,22 +291,23 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
   Private *p = priv(self);
 
-  if (klass->check_settings && !klass->check_settings(self))
-    return FALSE;
-
+  /* The runtime's config: every setting, by its canonical name. */
   tsv::JsonWriter json;
+  tsv::SettingValue config_module;
+  tsv::InstanceOptions options;
   {
-    std::lock_guard<std::mutex> lock(p->settings_lock);
-    const Settings &s = p->settings;
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    const auto &values = settings_values(self);
     json.begin_object();
-    json.field("module", s.module.empty() ? nullptr : s.module.c_str());
-    json.field("moduleArgs", s.module_args.empty() ? nullptr : s.module_args.c_str());
-    json.field("hookErrors", s.hook_errors == GST_TS_HOOK_ERRORS_SKIP ? "skip" : "fail");
-    GST_OBJECT_LOCK(self);
-    if (klass->write_config)
-      klass->write_config(self, json);
-    GST_OBJECT_UNLOCK(self);
+    for (guint i = 0; i < klass->n_settings; i++)
+      tsv::setting_write_json(*klass->settings[i], values[i], json);
     json.end_object();
+    config_module = values[tsv::generated::BASE_MODULE];
+    p->state.max_inflight = (guint)values[tsv::generated::BASE_MAX_INFLIGHT].number;
+    p->state.skip_hook_errors = values[tsv::generated::BASE_HOOK_ERRORS].number == 1; /* HOOK_ERRORS: fail, skip */
+    p->state.stats_interval = values[tsv::generated::BASE_STATS_INTERVAL].number;
+    options.module = config_module.null ? std::string() : config_module.string;
+    options.call_timeout_ms = (uint32_t)values[tsv::generated::BASE_HOOK_TIMEOUT].number;
   }
 
   std::string error;
@@ -312,14 +315,6 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
   if (!host) {
     GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("%s", error.c_str()), (nullptr));
     return FALSE;
-  }
-  tsv::InstanceOptions options;
-  {
-    std::lock_guard<std::mutex> lock(p->settings_lock);
-    options.module = p->settings.module;
-    options.call_timeout_ms = p->settings.hook_timeout;
-    p->state.max_inflight = p->settings.max_inflight;
-    p->state.hook_errors = p->settings.hook_errors;
   }
   /* setup() compiles the hook and loads models: it gets longer than a frame. */
   options.setup_timeout_ms = options.call_timeout_ms * 6;
@@ -341,6 +336,17 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
     return FALSE;
   }
   p->state.frame_index = 0;
+  if (!p->stats)
+    p->stats = std::make_unique<tsv::ElementStats>(GST_ELEMENT(self), klass->kind);
+  p->stats->reset();
+  bool module_changed;
+  {
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    p->settings.started = true;
+    module_changed = settings_values(self)[tsv::generated::BASE_MODULE] != config_module;
+  }
+  if (module_changed)
+    gst_ts_filter_module_changed(self);
   p->state.flushing = false;
   p->state.failed = false;
   return TRUE;
@@ -353,6 +359,10 @@ static gboolean gst_ts_filter_stop(GstBaseTransform *trans) {
   /* Never blocks on JavaScript: calls in progress are answered at once, teardown is bounded. */
   if (p->state.instance)
     p->state.instance->cancel();
+  {
+    std::lock_guard<std::mutex> lock(p->settings.lock);
+    p->settings.started = false;
+  }
   drop_pending(p->state);
   p->state.instance.reset();
   p->state.have_info = false;
@@ -498,6 +508,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
     return GST_FLOW_NOT_NEGOTIATED;
   }
   auto pending = std::make_shared<Pending>();
+  pending->submitted_us = g_get_monotonic_time();
   /* Metas are added when the result is in: the buffer must be writable (a shallow copy at most). */
   pending->buffer = gst_buffer_make_writable(input);
   tsv::Frame frame;
@@ -555,20 +566,28 @@ static std::shared_ptr<Pending> take_finished(State &state, bool wait, GstFlowRe
     return nullptr;
   auto pd = state.pending.front();
   state.pending.pop_front();
+  state.waiting = state.pending.size();
   return pd;
 }
 
 /* Applies a finished frame's result; returns the buffer to push (nullptr on error). */
 static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn *flow) {
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
-  State &state = priv(self)->state;
+  Private *p = priv(self);
+  State &state = p->state;
   *flow = GST_FLOW_OK;
   if (!pd.result.ok && pd.result.cancelled) {
+    p->stats->frame_dropped();
     gst_buffer_unref(pd.buffer);
     *flow = GST_FLOW_FLUSHING;
     return nullptr;
   }
-  if (!pd.result.ok && (pd.result.timed_out || pd.result.lost) && state.hook_errors == GST_TS_HOOK_ERRORS_SKIP) {
+  p->stats->frame_done((double)(g_get_monotonic_time() - pd.submitted_us) / 1000.0, pd.result.hook_ms, pd.result.model_ms);
+  p->stats->set_waiting((uint32_t)state.waiting);
+  if (state.instance)
+    p->stats->set_restarts(state.instance->stats().restarts);
+  p->stats->maybe_post(state.stats_interval);
+  if (!pd.result.ok && (pd.result.timed_out || pd.result.lost) && state.skip_hook_errors) {
     /* The frame goes on without results; the instance restarts (setup() again) on the next frame. */
     std::string message = pd.result.error;
     size_t a = message.find('\n'), b = message.find('\n', a + 1);
@@ -701,51 +720,64 @@ static gboolean gst_ts_filter_query(GstBaseTransform *trans, GstPadDirection dir
 }
 
 static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
-  Private *p = priv(GST_TS_FILTER(object));
-  std::lock_guard<std::mutex> lock(p->settings_lock);
-  switch (prop_id) {
-  case PROP_MODULE:
-    p->settings.module = g_value_get_string(value) ? g_value_get_string(value) : "";
-    break;
-  case PROP_MODULE_ARGS:
-    p->settings.module_args = g_value_get_string(value) ? g_value_get_string(value) : "";
-    break;
-  case PROP_HOOK_ERRORS:
-    p->settings.hook_errors = (GstTsHookErrors)g_value_get_enum(value);
-    break;
-  case PROP_MAX_INFLIGHT:
-    p->settings.max_inflight = g_value_get_uint(value);
-    break;
-  case PROP_HOOK_TIMEOUT:
-    p->settings.hook_timeout = g_value_get_uint(value);
-    break;
-  default:
+  GstTsFilter *self = GST_TS_FILTER(object);
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  if (prop_id == 0 || prop_id > klass->n_settings) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
   }
+  Settings &settings = priv(self)->settings;
+  bool module_changed = false;
+  {
+    std::lock_guard<std::mutex> lock(settings.lock);
+    tsv::SettingValue &v = settings_values(self)[prop_id - 1];
+    const tsv::SettingValue before = v;
+    tsv::setting_from_gvalue(*klass->settings[prop_id - 1], value, v);
+    module_changed = prop_id - 1 == tsv::generated::BASE_MODULE && settings.started && v != before;
+  }
+  if (module_changed)
+    gst_ts_filter_module_changed(self);
 }
 
 static void gst_ts_filter_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {
-  Private *p = priv(GST_TS_FILTER(object));
-  std::lock_guard<std::mutex> lock(p->settings_lock);
-  switch (prop_id) {
-  case PROP_MODULE:
-    g_value_set_string(value, p->settings.module.empty() ? nullptr : p->settings.module.c_str());
-    break;
-  case PROP_MODULE_ARGS:
-    g_value_set_string(value, p->settings.module_args.empty() ? nullptr : p->settings.module_args.c_str());
-    break;
-  case PROP_HOOK_ERRORS:
-    g_value_set_enum(value, p->settings.hook_errors);
-    break;
-  case PROP_MAX_INFLIGHT:
-    g_value_set_uint(value, p->settings.max_inflight);
-    break;
-  case PROP_HOOK_TIMEOUT:
-    g_value_set_uint(value, p->settings.hook_timeout);
-    break;
-  default:
+  GstTsFilter *self = GST_TS_FILTER(object);
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  if (prop_id == 0 || prop_id > klass->n_settings) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    return;
   }
+  std::lock_guard<std::mutex> lock(priv(self)->settings.lock);
+  tsv::setting_to_gvalue(*klass->settings[prop_id - 1], settings_values(self)[prop_id - 1], value);
+}
+
+/* Appends `table` to the class's settings and installs them as properties (ids after the inherited ones). */
+static void add_settings(GstTsFilterClass *klass, const tsv::SettingsTable &table) {
+  /* GObject does not inherit these: each class that installs properties names them. */
+  G_OBJECT_CLASS(klass)->set_property = gst_ts_filter_set_property;
+  G_OBJECT_CLASS(klass)->get_property = gst_ts_filter_get_property;
+  /* The inherited array is the parent class's: the class gets its own copy (kept for the process). */
+  guint n = klass->n_settings + table.n;
+  auto **all = g_new(const tsv::SettingSpec *, n);
+  for (guint i = 0; i < klass->n_settings; i++)
+    all[i] = klass->settings[i];
+  for (guint i = 0; i < table.n; i++) {
+    all[klass->n_settings + i] = &table.specs[i];
+    g_object_class_install_property(G_OBJECT_CLASS(klass), klass->n_settings + i + 1,
+                                    tsv::setting_param_spec(table.specs[i]));
+  }
+  klass->settings = all;
+  klass->n_settings = n;
+}
+
+void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind) {
+  klass->kind = kind;
+  for (const auto &e : tsv::generated::kElements) {
+    if (strcmp(e.kind, kind) == 0) {
+      add_settings(klass, *e.table);
+      return;
+    }
+  }
+  g_error("tsfilter: no settings declared for element kind %s (ts-runtime/src/settings)", kind);
 }
 
 static void gst_ts_filter_finalize(GObject *object) {
@@ -758,46 +790,10 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
 
-  gobject_class->set_property = gst_ts_filter_set_property;
-  gobject_class->get_property = gst_ts_filter_get_property;
   gobject_class->finalize = gst_ts_filter_finalize;
 
-  g_object_class_install_property(
-      gobject_class, PROP_MODULE,
-      g_param_spec_string("module", "Hook module",
-                          "Path to a TypeScript (.ts) or JavaScript (.js) hook module whose default export "
-                          "holds this element's hooks; compiled with esbuild when the element starts",
-                          nullptr,
-                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property(
-      gobject_class, PROP_MODULE_ARGS,
-      g_param_spec_string("module-args", "Hook module arguments",
-                          "A JSON object handed to the hook's setup(ctx) as ctx.args", nullptr,
-                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-  g_object_class_install_property(
-      gobject_class, PROP_HOOK_ERRORS,
-      g_param_spec_enum("hook-errors", "Hook errors",
-                        "What a hook that throws while processing a frame does", GST_TYPE_TS_HOOK_ERRORS,
-                        DEFAULT_HOOK_ERRORS,
-                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  add_settings(klass, tsv::generated::kBase);
 
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_INFLIGHT,
-      g_param_spec_uint("max-inflight", "Frames in flight",
-                        "Frames handed to the runtime before the streaming thread waits for the oldest: with 1 "
-                        "the streaming thread waits for each frame's result; above 1 it goes on fetching frames "
-                        "while the model runs (output order is kept; adds max-inflight - 1 frames of latency)",
-                        1, 64, DEFAULT_MAX_INFLIGHT,
-                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
-
-  g_object_class_install_property(
-      gobject_class, PROP_HOOK_TIMEOUT,
-      g_param_spec_uint("hook-timeout", "Hook time-out",
-                        "Longest a per-frame hook call may run, in milliseconds, before the element fails it "
-                        "(hook-errors=fail: error; skip: the frame passes on without results and the hook restarts); "
-                        "setup() gets 6x this. 0: no limit",
-                        0, G_MAXUINT, DEFAULT_HOOK_TIMEOUT,
-                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
 
   GstCaps *caps = gst_caps_from_string(TS_VIDEO_CAPS);
   gst_element_class_add_pad_template(element_class,
@@ -819,7 +815,6 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
   klass->apply_result = gst_ts_filter_apply_objects;
 
   gst_type_mark_as_plugin_api(GST_TYPE_TS_FILTER, (GstPluginAPIFlags)0);
-  gst_type_mark_as_plugin_api(GST_TYPE_TS_HOOK_ERRORS, (GstPluginAPIFlags)0);
 }
 
 static void gst_ts_filter_init(GstTsFilter *self) {

@@ -1,9 +1,10 @@
 /* GstTsFilter — the abstract base of the tsvision elements whose logic runs in the embedded Node
- * runtime (tsdetect, and later tstrack and tsclassify). It owns what they share: the `module`,
- * `module-args` and `hook-errors` properties, the runtime instance's life cycle (created in
- * start(), destroyed in stop()), caps handling, zero-copy frame hand-over, and bus messages and
- * logs coming back from JavaScript. Subclasses add their settings to the instance config and
- * write results onto the buffer. */
+ * runtime (tsdetect, tstrack, tsclassify). It owns what they share: their properties (the base
+ * settings `module`, `module-args`, `hook-errors`, … and each element's own, all installed, stored
+ * and handed to the runtime's config from the tables generated from their TypeScript declaration,
+ * ts-runtime/src/settings), the runtime instance's life cycle (created in start(), destroyed in
+ * stop()), caps handling, zero-copy frame hand-over, and bus messages and logs coming back from
+ * JavaScript. Subclasses name their element kind and write results onto the buffer. */
 #pragma once
 
 #include <gst/base/gstbasetransform.h>
@@ -14,32 +15,30 @@
 #include <string>
 
 #include "host/host-api.h"
-#include "json-writer.h"
+#include "settings.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_TS_FILTER (gst_ts_filter_get_type())
 G_DECLARE_DERIVABLE_TYPE(GstTsFilter, gst_ts_filter, GST, TS_FILTER, GstBaseTransform)
 
-typedef enum {
-  GST_TS_HOOK_ERRORS_FAIL,
-  GST_TS_HOOK_ERRORS_SKIP,
-} GstTsHookErrors;
-
 struct _GstTsFilterClass {
   GstBaseTransformClass parent_class;
-  /* The runtime's element kind: "detect", "track", ... */
+  /* The runtime's element kind: "detect", "track", ... (set by gst_ts_filter_class_set_kind). */
   const char *kind;
+  /* Every property of the class, the base settings first: property id i + 1 is settings[i]. */
+  const tsv::SettingSpec *const *settings;
+  guint n_settings;
   /* The subclass's debug category: logs from its JavaScript side go there. */
   GstDebugCategory *debug_category;
-  /* Adds the subclass's settings to the config object (called with the object lock held). */
-  void (*write_config)(GstTsFilter *self, tsv::JsonWriter &json);
-  /* Checks settings before the runtime is started (e.g. that files exist). */
-  gboolean (*check_settings)(GstTsFilter *self);
   /* Applies a result to the (writable) buffer. Default: new objects become ROI metas, objects
    * with a source index update the metas they came from. */
   void (*apply_result)(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);
 };
+
+/* Called from the subclass's class_init: sets the runtime's element kind and installs the kind's
+ * declared settings as properties (after the base settings). */
+void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind);
 
 /* Writes the objects of `result` onto `buffer` (the default apply_result). */
 void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);

@@ -34,8 +34,6 @@ public:
   JsonWriter &value(uint64_t i) { sep(); out_ += std::to_string(i); return *this; }
   JsonWriter &value(bool b) { sep(); out_ += b ? "true" : "false"; return *this; }
   JsonWriter &null() { sep(); out_ += "null"; return *this; }
-  /* Inserts already-serialised JSON (e.g. module-args, validated by the runtime). */
-  JsonWriter &raw(const std::string &json) { sep(); out_ += json; return *this; }
   template <typename T> JsonWriter &field(const char *k, T v) { key(k); return value(v); }
 
   const std::string &str() const { return out_; }

@@ -20,6 +20,8 @@
  * ```
  */
 
+import type { ClassifyConfig, TrackSettings } from './src/settings/index';
+
 /** An axis-aligned box in pixels of the frame it belongs to (top-left origin). */
 export interface Box {
   x: number;
@@ -193,56 +195,13 @@ export interface TrackEvent {
 }
 
 /**
- * Tracker parameters. They map 1:1 onto tstrack's GStreamer properties (kebab-case: `high-threshold`, …).
- * Thresholds apply to the detector's confidence *as given* (no rescaling inside the tracker); they are chosen
- * for detectors whose scores are probabilities in 0..1. Which kinds read which parameter is listed per field.
+ * Tracker parameters. They map 1:1 onto tstrack's GStreamer properties (kebab-case: `high-threshold`, …), and
+ * are declared (with their documentation, defaults and ranges) in ts-runtime/src/settings/track.ts.
  */
-export interface TrackerParams {
-  /** bytetrack: detections with confidence >= this are "high" (first association stage). iou: a track is confirmed only once one of its detections reached it. sort: unused. */
-  highThreshold: number;
-  /** all: detections with confidence < this are ignored (output id null); bytetrack: [low, high) is the second-stage band. */
-  lowThreshold: number;
-  /** all: an unmatched detection starts a new (tentative) track only if its confidence >= this. */
-  newTrackThreshold: number;
-  /** all: minimum IoU between a track's (predicted) box and a detection for them to be associated. */
-  matchThreshold: number;
-  /** all: frames a confirmed track survives without a matching detection (kept, predicted, re-findable with its id) before it is dropped. */
-  maxLostFrames: number;
-  /** all: detections (consecutive, counting the first) a tentative track needs before it is confirmed and gets an id. */
-  minHits: number;
-  /** all: only associate detections with tracks of the same classId. */
-  perClass: boolean;
-  /** bytetrack: weight IoU by the detection confidence in the high-score stages (ByteTrack's fuse_score); others: unused. */
-  fuseScore: boolean;
-  /**
-   * bytetrack: re-identification gate for lost tracks. After the regular stages, a lost confirmed track may take a
-   * still-unmatched high detection whose IoU with the track's predicted box *or* its last detected box is at least
-   * this (a larger gate than matchThreshold: a lost track's prediction grows uncertain, and an occluded object
-   * tends to reappear near where it was last seen), provided the heights differ by at most 25 %. 0 turns the stage
-   * off (plain ByteTrack); others: unused.
-   */
-  lostMatchThreshold: number;
-  /**
-   * bytetrack: a detection whose height is not within this factor of a track's predicted height cannot continue
-   * that track (an object's image height does not halve or double from one frame to the next; such a box is
-   * another object or a partial-body detection). 0 turns the check off (plain ByteTrack); others: unused.
-   */
-  maxHeightChange: number;
-  /**
-   * all: longest gap, in frames, in a confirmed track's detections that is filled in when the track is found
-   * again. The boxes of the frames it was missed on are interpolated linearly between the detections before and
-   * after the gap and reported with the re-finding frame as past-frame objects (DeepStream's "past-frame data":
-   * those frames have already gone downstream). 0 turns it off.
-   */
-  fillGaps: number;
-}
+export type { TrackerParams } from './src/settings/index';
 
-/** The built-in tracker's settings (tstrack's properties, camelCase). */
-export interface TrackSettings extends TrackerParams {
-  tracker: 'bytetrack' | 'sort' | 'iou';
-  inferenceInterval: number;
-  predictedMaxAge: number;
-}
+/** The built-in tracker's settings (tstrack's properties, camelCase: tracker, the TrackerParams, inferenceInterval, predictedMaxAge). */
+export type { TrackSettings } from './src/settings/index';
 
 export interface TrackContext extends HookContext {
   /** tstrack's settings as set on the element. */
@@ -274,18 +233,11 @@ export interface TrackHook {
   teardown?(ctx: TrackContext): MaybePromise<void>;
 }
 
-/** The built-in post-processing settings of `tsclassify` (its properties, camelCase). */
-export interface ClassifySettings {
-  /** What the model's output means: class scores or an embedding vector (`auto`: the model manifest's task). */
-  outputType: 'auto' | 'classification' | 'embedding';
-  /** `auto`: softmax unless the outputs already are probabilities (multi-label: sigmoid unless in 0..1). */
-  activation: 'auto' | 'softmax' | 'sigmoid' | 'none';
-  multiLabel: boolean;
-  topK: number;
-  threshold: number;
-  /** Objects with a track id are classified at most once every N frames (0: once per track). */
-  reclassifyInterval: number;
-}
+/**
+ * The built-in post-processing settings of `tsclassify` (its properties, camelCase; declared in
+ * ts-runtime/src/settings/classify.ts). `outputType` is the resolved one: `classification` or `embedding`.
+ */
+export type ClassifySettings = Pick<ClassifyConfig, 'outputType' | 'activation' | 'multiLabel' | 'topK' | 'threshold' | 'reclassifyInterval'>;
 
 export interface ClassifyContext extends HookContext {
   /** The element's `attribute-name`: what its classifications are about (default: the element's name). */

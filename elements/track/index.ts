@@ -11,6 +11,7 @@ import { ByteTracker } from './bytetrack.js';
 import { IouTracker } from './iou-tracker.js';
 import { SortTracker } from './sort.js';
 import type { Tracker, TrackerKind, TrackerParams } from './types.js';
+import { TRACKER_KIND } from '../../ts-runtime/src/settings/track.js';
 
 export { TRACKER_DEFAULTS, CLASSIC_SORT_PARAMS } from './types.js';
 export type { FilledBox, TrackEvent, Tracker, TrackerKind, TrackerOutput, TrackerParams } from './types.js';
@@ -22,7 +23,8 @@ export { iou, iouMatrix } from './iou.js';
 export { solveAssignment, assignWithLimit, assignSparseWithLimit, assignMaxCardinality, type Matching } from './assignment.js';
 export { XYAH_MODEL, SORT_MODEL, kalmanInitiate, kalmanPredict, kalmanUpdate, type KalmanState, type MotionModel } from './kalman.js';
 
-export const TRACKER_KINDS: readonly TrackerKind[] = ['bytetrack', 'sort', 'iou'];
+/** The tracker kinds (tstrack's `tracker` values). */
+export const TRACKER_KINDS: readonly TrackerKind[] = TRACKER_KIND.values.map((v) => v.nick);
 
 /**
  * Creates a tracker. Missing / invalid parameters fall back to TRACKER_DEFAULTS (values are clamped to valid

@@ -1,44 +1,21 @@
 /**
  * Public types and defaults of the multi-object trackers (tstrack's logic).
  */
-import type { Box, Detection, TrackerParams } from 'tsvision';
+import type { Box, Detection, TrackSettings, TrackerParams } from 'tsvision';
+import { defaultsOf } from '../../ts-runtime/src/settings/spec.js';
+import { TRACKER_PARAMS } from '../../ts-runtime/src/settings/track.js';
 
-export type TrackerKind = 'bytetrack' | 'sort' | 'iou';
+export type TrackerKind = TrackSettings['tracker'];
 
 /** The built-in trackers' parameters; defined (and documented) in the public API. */
 export type { TrackerParams };
 
 /**
- * Defaults (ByteTrack's published settings, Zhang et al. 2022, adapted to this interface):
- * τ_high 0.6, τ_low 0.1, new-track ε 0.7, first-stage match IoU·score ≥ 0.2 (match_thresh 0.8),
- * track buffer 30 frames, confirmation on the second consecutive detection; plus two additions that are not part
- * of ByteTrack: a re-identification stage for lost tracks (lostMatchThreshold) and a frame-to-frame height
- * consistency check (maxHeightChange). `{ lostMatchThreshold: 0, maxHeightChange: 0 }` is plain ByteTrack.
+ * Defaults: tstrack's property defaults (ByteTrack's published settings adapted to this interface, plus lost-track
+ * re-identification and a height consistency check; see ts-runtime/src/settings/track.ts, where they are declared).
+ * `{ lostMatchThreshold: 0, maxHeightChange: 0 }` is plain ByteTrack.
  */
-export const TRACKER_DEFAULTS: Readonly<TrackerParams> = Object.freeze({
-  /** Confidence at or above which a detection is "high" (ByteTrack τ_high). */
-  highThreshold: 0.6,
-  /** Confidence below which a detection is ignored (ByteTrack τ_low). */
-  lowThreshold: 0.1,
-  /** Confidence needed to start a new track (ByteTrack ε = τ_high + 0.1). */
-  newTrackThreshold: 0.7,
-  /** Minimum IoU for associating a track with a detection (ByteTrack 1 − match_thresh 0.8). */
-  matchThreshold: 0.2,
-  /** Frames a lost confirmed track is kept for re-identification (ByteTrack track_buffer 30). */
-  maxLostFrames: 30,
-  /** Consecutive detections needed to confirm a track (ByteTrack activates on the 2nd). */
-  minHits: 2,
-  /** Associate only same-class detections and tracks. */
-  perClass: false,
-  /** Weight IoU by detection confidence in ByteTrack's high-score stages (ByteTrack's MOT17 setting). */
-  fuseScore: true,
-  /** Re-identification gate for lost tracks (half of matchThreshold; 0: plain ByteTrack). */
-  lostMatchThreshold: 0.1,
-  /** Largest frame-to-frame height change of an associated detection (0: plain ByteTrack). */
-  maxHeightChange: 2,
-  /** Longest detection gap of a re-found track that is filled in as past-frame boxes (ByteTrack's interpolation interval, 20). */
-  fillGaps: 20,
-});
+export const TRACKER_DEFAULTS: Readonly<TrackerParams> = Object.freeze(defaultsOf(TRACKER_PARAMS));
 
 /**
  * Classic SORT (Bewley et al. 2016: max_age 1, min_hits 3, iou_threshold 0.3) in this interface's terms.

@@ -8,7 +8,8 @@ import { ROOT } from './gst.mjs';
 
 const require = createRequire(import.meta.url);
 
-export async function importTs(relativePath) {
+/** `inputs`, when given, receives the absolute paths of the files the module was bundled from. */
+export async function importTs(relativePath, { inputs } = {}) {
   const esbuild = require(path.join(ROOT, 'node_modules', 'esbuild'));
   const result = esbuild.buildSync({
     entryPoints: [path.join(ROOT, relativePath)],
@@ -18,7 +19,9 @@ export async function importTs(relativePath) {
     target: 'node18',
     write: false,
     logLevel: 'error',
+    metafile: inputs !== undefined,
   });
+  if (inputs) inputs.push(...Object.keys(result.metafile.inputs).map((f) => path.resolve(f)));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsvision-import-'));
   const file = path.join(dir, 'module.mjs');
   writeFileSync(file, result.outputFiles[0].text);

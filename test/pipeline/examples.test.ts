@@ -210,8 +210,13 @@ describe('examples/', () => {
     const r = await exampleOk('two-streams.sh', ['', '', dir], { FRAMES: '80', GST_DEBUG: 'tsdetect:4', GST_DEBUG_NO_COLOR: '1' });
     const h264 = readJsonl(path.join(dir, 'stream-0.jsonl'));
     const vp8 = readJsonl(path.join(dir, 'stream-1.jsonl'));
-    expect(vp8).toHaveLength(80); // the VP8 decoder holds no frames back
-    expect(h264.length).toBeGreaterThanOrEqual(80);
+    // `identity eos-after=80` behind decodebin sometimes lets 79 frames through when the branch downstream is
+    // slow (seen with an identity counting buffers in front of tsdetect, so before tsvision): every frame that
+    // arrived is exported, in order, none twice.
+    expect(vp8.length).toBeGreaterThanOrEqual(79);
+    expect(vp8.length).toBeLessThanOrEqual(80); // the VP8 decoder holds no frames back
+    expect(vp8.map((f) => f.frame)).toEqual([...Array(vp8.length).keys()]);
+    expect(h264.length).toBeGreaterThanOrEqual(79);
     for (const f of [...h264, ...vp8]) expect([f.width, f.height]).toEqual([768, 432]);
 
     // One session: both elements report the frames of both streams at the end.

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Detection } from 'tsvision';
-import { TRACKER_DEFAULTS, createTracker } from '../../elements/track/index.js';
+import { createTracker } from '../../elements/track/index.js';
 import { evaluateMot } from '../../eval/mot/metrics.js';
 import { runPipelineSequence, sameRows } from '../../eval/mot/pipeline.js';
 import { runOffline } from '../../eval/mot/run-offline.js';
-import { HOOKS, ROOT, SHARED, gstLaunch, readJsonl, run, tempDir, type JsonlFrame, type RunResult } from '../helpers/gst';
+import { HOOKS, ROOT, SHARED, gstLaunch, readJsonl, tempDir, type JsonlFrame, type RunResult } from '../helpers/gst';
 
 const SOURCE = (frames: number) => `videotestsrc num-buffers=${frames} ! video/x-raw,width=640,height=480`;
 const detect = (hook: string, args?: object) =>
@@ -58,32 +58,6 @@ function busEvents(output: string): BusEvent[] {
 }
 
 describe('tstrack element', () => {
-  it('gst-inspect documents every property with the defaults of TRACKER_DEFAULTS', async () => {
-    const r = await run('gst-inspect-1.0', ['tstrack']);
-    expect(r.code, r.output).toBe(0);
-    const text = r.output.replace(/\s+/g, ' ');
-    const expectDefault = (name: string, value: string) => {
-      const m = new RegExp(`(?:^| )${name} *: (.+?) flags: .*?Default: +"?([\\w.-]+)`).exec(text);
-      expect(m, `property ${name} in\n${r.output}`).not.toBeNull();
-      expect(m![1].length, `${name} has a description`).toBeGreaterThan(20);
-      expect(m![2], name).toBe(value);
-    };
-    expectDefault('high-threshold', String(TRACKER_DEFAULTS.highThreshold));
-    expectDefault('low-threshold', String(TRACKER_DEFAULTS.lowThreshold));
-    expectDefault('new-track-threshold', String(TRACKER_DEFAULTS.newTrackThreshold));
-    expectDefault('match-threshold', String(TRACKER_DEFAULTS.matchThreshold));
-    expectDefault('lost-match-threshold', String(TRACKER_DEFAULTS.lostMatchThreshold));
-    expectDefault('max-height-change', String(TRACKER_DEFAULTS.maxHeightChange));
-    expectDefault('max-lost-frames', String(TRACKER_DEFAULTS.maxLostFrames));
-    expectDefault('min-hits', String(TRACKER_DEFAULTS.minHits));
-    expectDefault('per-class', String(TRACKER_DEFAULTS.perClass));
-    expectDefault('fuse-score', String(TRACKER_DEFAULTS.fuseScore));
-    expectDefault('inference-interval', '1');
-    expectDefault('predicted-max-age', '-1');
-    expect(text).toMatch(/tracker +: .*Enum "GstTsTrackerKind" Default: 0, "bytetrack".*\(1\): sort .*\(2\): iou/);
-    for (const p of ['module', 'module-args', 'hook-errors']) expect(text).toContain(`${p} `);
-  });
-
   it('writes track ids onto the detector\'s metas: stable per object, distinct between objects, in tsexport', async () => {
     const { frames } = await track(20, detect('track-moving.ts', { static: true }));
     expect(frames).toHaveLength(20);

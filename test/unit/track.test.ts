@@ -421,39 +421,3 @@ describe('offline MOT15 evaluation', () => {
     expect(probs.numFrames).toBe(1);
   });
 });
-
-describe('benchmark', () => {
-  it('prints the update time of a 100-object frame', () => {
-    let s = 12345;
-    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
-    const objs = Array.from({ length: 100 }, (_, i) => ({ x: (i % 10) * 186 + 10, y: Math.floor(i / 10) * 98 + 5, vx: rnd() * 2 - 1, vy: rnd() * 2 - 1 }));
-    const frames: Detection[][] = [];
-    for (let f = 0; f < 700; f++) {
-      frames.push(
-        objs.map((o) => {
-          o.x += o.vx;
-          o.y += o.vy;
-          if (o.x < 0 || o.x > 1860) o.vx = -o.vx;
-          if (o.y < 0 || o.y > 990) o.vy = -o.vy;
-          return det(o.x + rnd() - 0.5, o.y + rnd() - 0.5, 60 + rnd(), 90 + rnd(), 0.5 + rnd() * 0.5);
-        }),
-      );
-    }
-    for (const kind of TRACKER_KINDS) {
-      const t = createTracker(kind, {});
-      for (let f = 0; f < 200; f++) t.update(frames[f], f); // warm-up (JIT)
-      const times: number[] = [];
-      for (let f = 200; f < 700; f++) {
-        const t0 = performance.now();
-        t.update(frames[f], f);
-        times.push(performance.now() - t0);
-      }
-      times.sort((a, b) => a - b);
-      const mean = times.reduce((a, b) => a + b, 0) / times.length;
-      console.log(
-        `[bench] ${kind}: 100 detections x ${t.liveTrackCount} tracks: mean ${(mean * 1000).toFixed(1)} us, median ${(times[250] * 1000).toFixed(1)} us, p95 ${(times[475] * 1000).toFixed(1)} us per update`,
-      );
-    }
-    expect(true).toBe(true);
-  });
-});

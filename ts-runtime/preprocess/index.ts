@@ -91,16 +91,6 @@ export function loadPixelAddon(): PixelAddon {
   return addon;
 }
 
-/** True when the addon can be loaded (no throw). */
-export function hasPixelAddon(): boolean {
-  try {
-    loadPixelAddon();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Native preprocessing (see spec.ts for the exact semantics): crop to `spec.roi`, resize, pad and normalise
  * `frame` into a 3 x spec.height x spec.width float tensor. Pass a preallocated `out` (>= 3*W*H floats) to

@@ -49,14 +49,11 @@ export interface ElementEnv {
   hookFinished?(name: string): void;
 }
 
-/** Settings every runtime-hosted element has (module, module-args, hook-errors). */
-export interface BaseConfig {
-  module: string | null;
-  moduleArgs: string | null;
-  hookErrors: 'fail' | 'skip';
-}
+/** Settings every runtime-hosted element has (module, module-args, hook-errors, …: settings/base.ts). */
+export type { BaseConfig } from './settings/index.js';
 
-export type ElementFactory = (config: BaseConfig & Record<string, unknown>, env: ElementEnv) => Promise<ElementLogic>;
+/** Creates an element's logic from its config: the plugin's config JSON, parsed (see settings/index.ts). */
+export type ElementFactory = (config: unknown, env: ElementEnv) => Promise<ElementLogic>;
 
 /** Parses `module-args` (a JSON object). */
 export function parseModuleArgs(text: string | null): Record<string, unknown> {

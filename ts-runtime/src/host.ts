@@ -7,9 +7,9 @@
 import { format } from 'node:util';
 import { encodeError } from './errors.js';
 import type { ElementEnv, ElementFactory, ElementLogic } from './element.js';
-import { createDetect, type DetectConfig } from './elements/detect.js';
-import { createTrack, type TrackConfig } from './elements/track.js';
-import { createClassify, type ClassifyConfig } from './elements/classify.js';
+import { createDetect } from './elements/detect.js';
+import { createTrack } from './elements/track.js';
+import { createClassify } from './elements/classify.js';
 import { spent } from './timing.js';
 import { HOOK_NAMES } from './element.js';
 import { decodeFrame, encodeResult, objectIds, type WireFrame } from './wire.js';
@@ -30,9 +30,9 @@ const LOG_LEVELS = { error: 1, warning: 2, info: 4, debug: 5 } as const;
 const binding = (process as unknown as { _linkedBinding(name: string): HostBinding })._linkedBinding('tsvision_host');
 
 const factories: Record<string, ElementFactory> = {
-  detect: (config, env) => createDetect(config as unknown as DetectConfig, env),
-  track: (config, env) => createTrack(config as unknown as TrackConfig, env),
-  classify: (config, env) => createClassify(config as unknown as ClassifyConfig, env),
+  detect: createDetect,
+  track: createTrack,
+  classify: createClassify,
 };
 
 const instances = new Map<number, ElementLogic>();
@@ -75,7 +75,8 @@ function encodeWithTiming(value: unknown, ids: Float64Array): unknown {
   const modelMs = spent.modelMs;
   spent.hookMs = 0;
   spent.modelMs = 0;
-  return encodeResult(value as Parameters<typeof encodeResult>[0], ids, hookMs, modelMs);
+  // -1: no hook / no model ran for the frame (no sample for its percentiles)
+  return encodeResult(value as Parameters<typeof encodeResult>[0], ids, hookMs > 0 ? hookMs : -1, modelMs > 0 ? modelMs : -1);
 }
 
 function envFor(instanceId: number, elementName: string, hookSlot: number): ElementEnv {

@@ -20,3 +20,13 @@ export function checkLabelCount(labels: readonly string[], classCount: number, f
     );
   }
 }
+
+/** The labels of an `object-class` setting ("person, car" → {person, car}; null or empty: none). */
+export function labelSet(objectClass: string | null): Set<string> {
+  return new Set(
+    (objectClass ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}

@@ -16,19 +16,10 @@ import { describeModel, type ModelDescription } from './models.js';
 import { acquireSession, inputShape, ort, releaseSession, type InferenceSession } from './onnx.js';
 import { parsePreProcessConfig } from './preprocess-config.js';
 import { timed } from './timing.js';
+import type { ModelConfig } from './settings/index.js';
 
-/** The model settings of model-running elements (gst-plugin/model-settings.h). */
-export interface ModelConfig {
-  model: string | null;
-  labelsFile: string | null;
-  device?: string;
-  deviceFallback?: boolean;
-  threads?: number;
-  batchSize?: number;
-  batchTimeout?: number;
-  modelInstanceId?: string;
-  preProcessConfig?: string;
-}
+/** The model settings of model-running elements (settings/model.ts). */
+export type { ModelConfig } from './settings/index.js';
 
 export interface OpenModel {
   path: string;
@@ -92,7 +83,7 @@ export async function openModel(config: ModelConfig, env: ElementEnv, fallback: 
     device: config.device,
     deviceFallback: config.deviceFallback,
     threads: config.threads,
-    instanceId: config.modelInstanceId,
+    instanceId: config.modelInstanceId ?? undefined,
     warn: (m) => env.log('warning', `${env.elementName}: ${m}`),
   });
   const description = describeModel(modelPath);
@@ -114,7 +105,7 @@ export async function openModel(config: ModelConfig, env: ElementEnv, fallback: 
     throw new TsvisionError('MODEL', `model ${modelPath} failed on a ${width}x${height} input: ${(err as Error).message.split('\n')[0]}`);
   }
   const infos: OutputInfo[] = session.outputNames.map((name) => ({ name, dims: outputs[name].dims }));
-  const batchSize = Math.max(1, config.batchSize ?? 1);
+  const batchSize = config.batchSize;
   let batchable = !(typeof dims[0] === 'number' && dims[0] > 0);
   if (batchable && batchSize > 1) {
     // A graph can declare a dynamic batch axis and still fold the batch into another axis (a Reshape with a
@@ -132,7 +123,7 @@ export async function openModel(config: ModelConfig, env: ElementEnv, fallback: 
   let entry = batcherKey ? sharedBatchers.get(batcherKey) : undefined;
   if (!entry) {
     const run = (data: Float32Array, d: readonly number[]) => runSession(session, inputName, data, d);
-    entry = { batcher: new Batcher(run, tensorDims(spec), batchable, batchSize, config.batchTimeout ?? 10), users: 0 };
+    entry = { batcher: new Batcher(run, tensorDims(spec), batchable, batchSize, config.batchTimeout), users: 0 };
     if (batcherKey) sharedBatchers.set(batcherKey, entry);
   }
   entry.users++;

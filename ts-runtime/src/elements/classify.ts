@@ -10,32 +10,18 @@
  * once, so a track is never classified twice within the interval.
  */
 import type { Classification, ClassificationResult, ClassifyContext, ClassifyHook, ClassifySettings, Detection, Tensor } from '../../api';
-import { ReclassifyCache, l2Normalize, scoreClasses, selectRegions, type Activation, type Region } from '../../../elements/classify/index';
+import { ReclassifyCache, l2Normalize, scoreClasses, selectRegions, type Region } from '../../../elements/classify/index';
 import { tensorValues } from '../../../elements/detect/index';
 import type { TensorLike } from '../../../elements/detect/index';
 import type { PreprocessSpec } from '../../preprocess/index';
-import { SKIP, hookContext, parseModuleArgs, type BaseConfig, type ElementEnv, type ElementLogic, type HostFrame, type ProcessResult, type ResultObject } from '../element.js';
+import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type ElementLogic, type HostFrame, type ProcessResult, type ResultObject } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
-import { checkLabelCount, readLabels } from '../labels.js';
-import { closeModel, openModel, preprocessFrame, type ModelConfig, type OpenModel } from '../model-session.js';
+import { checkLabelCount, labelSet, readLabels } from '../labels.js';
+import { closeModel, openModel, preprocessFrame, type OpenModel } from '../model-session.js';
 import { executionProviders } from '../onnx.js';
 import { Sequencer } from '../sequencer.js';
-
-export interface ClassifyConfig extends BaseConfig, ModelConfig {
-  inferenceRegion?: 'full-frame' | 'roi-list';
-  objectClass?: string;
-  minWidth?: number;
-  minHeight?: number;
-  threshold?: number;
-  topK?: number;
-  activation?: Activation;
-  multiLabel?: boolean;
-  reclassifyInterval?: number;
-  /** Empty: the element's name. */
-  attributeName?: string;
-  outputType?: ClassifySettings['outputType'];
-}
+import { CLASSIFY_SETTINGS, parseConfig } from '../settings/index.js';
 
 const CLASSIFY_HOOKS = ['setup', 'postprocess', 'teardown'] as const;
 
@@ -59,7 +45,8 @@ const FORGET_TRACK_AFTER_FRAMES = 300;
 
 type Outputs = Record<string, Tensor>;
 
-export async function createClassify(config: ClassifyConfig, env: ElementEnv): Promise<ElementLogic> {
+export async function createClassify(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
+  const config = parseConfig(CLASSIFY_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<ClassifyHook, ClassifyContext>(config, CLASSIFY_HOOKS, env);
   const hook = hookModule.hooks;
   const runner = hookModule.runner;
@@ -71,14 +58,9 @@ export async function createClassify(config: ClassifyConfig, env: ElementEnv): P
   const attribute = config.attributeName || env.elementName;
   const fullFrame = config.inferenceRegion === 'full-frame';
   const filter = {
-    objectClass: new Set(
-      (config.objectClass ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
-    minWidth: config.minWidth ?? 0,
-    minHeight: config.minHeight ?? 0,
+    objectClass: labelSet(config.objectClass),
+    minWidth: config.minWidth,
+    minHeight: config.minHeight,
   };
 
   const model: OpenModel = await openModel(config, env, CLASSIFY_FALLBACK_SPEC);
@@ -91,7 +73,7 @@ export async function createClassify(config: ClassifyConfig, env: ElementEnv): P
   let outputType: 'classification' | 'embedding';
   let outputName: string;
   try {
-    const configured = config.outputType ?? 'auto';
+    const configured = config.outputType;
     outputType = configured === 'auto' ? (model.description?.task === 'embedding' ? 'embedding' : 'classification') : configured;
     outputName = model.outputs[0].name;
     const size: number = model.outputs[0].dims.slice(1).reduce<number>((a, b) => a * Number(b), 1);
@@ -114,11 +96,11 @@ export async function createClassify(config: ClassifyConfig, env: ElementEnv): P
 
   const settings: ClassifySettings = {
     outputType,
-    activation: config.activation ?? 'auto',
-    multiLabel: config.multiLabel ?? false,
-    topK: config.topK ?? 1,
-    threshold: config.threshold ?? 0,
-    reclassifyInterval: config.reclassifyInterval ?? 1,
+    activation: config.activation,
+    multiLabel: config.multiLabel,
+    topK: config.topK,
+    threshold: config.threshold,
+    reclassifyInterval: config.reclassifyInterval,
   };
   const ctx: ClassifyContext = { ...hookContext(env, args, labels), attributeName: attribute, settings };
   await hookModule.setup(ctx);

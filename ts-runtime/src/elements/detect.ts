@@ -15,7 +15,6 @@ import {
   checkDetections,
   hookContext,
   parseModuleArgs,
-  type BaseConfig,
   type ElementEnv,
   type ElementLogic,
   type HostFrame,
@@ -23,21 +22,11 @@ import {
 } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
-import { checkLabelCount, readLabels } from '../labels.js';
-import { closeModel, openModel, preprocessFrame, runSession, tensorDims, type ModelConfig, type OpenModel } from '../model-session.js';
+import { checkLabelCount, labelSet, readLabels } from '../labels.js';
+import { closeModel, openModel, preprocessFrame, runSession, tensorDims, type OpenModel } from '../model-session.js';
 import { executionProviders } from '../onnx.js';
 import { Sequencer } from '../sequencer.js';
-
-export interface DetectConfig extends BaseConfig, ModelConfig {
-  threshold: number;
-  iouThreshold: number;
-  decoder?: string;
-  maxDetections?: number;
-  classAgnosticNms?: boolean;
-  objectClass?: string;
-  inferenceInterval?: number;
-  inferenceRegion?: 'full-frame' | 'roi-list';
-}
+import { DETECT_SETTINGS, parseConfig, type DetectConfig } from '../settings/index.js';
 
 const DETECT_HOOKS = ['setup', 'preprocess', 'detect', 'postprocess', 'filter', 'teardown'] as const;
 
@@ -105,20 +94,16 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
   return { model: { ...opened, decoder, inputs: [] }, labels };
 }
 
-export async function createDetect(config: DetectConfig, env: ElementEnv): Promise<ElementLogic> {
+export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
+  const config = parseConfig(DETECT_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<DetectHook, DetectContext>(config, DETECT_HOOKS, env);
   const hook = hookModule.hooks;
   const runner = hookModule.runner;
   const args = parseModuleArgs(config.moduleArgs);
   executionProviders(config.device); // unknown device names fail at start, even without a model
-  const interval = Math.max(1, config.inferenceInterval ?? 1);
-  const keep = new Set(
-    (config.objectClass ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  const maxDetections = config.maxDetections && config.maxDetections > 0 ? config.maxDetections : Infinity;
+  const interval = config.inferenceInterval;
+  const keep = labelSet(config.objectClass);
+  const maxDetections = config.maxDetections > 0 ? config.maxDetections : Infinity;
 
   if (!config.model && !hook.detect) {
     throw new TsvisionError('SETTINGS', `${env.elementName}: set the model property (an ONNX file) or a module with a detect() hook`);
@@ -164,14 +149,12 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
     }
   }
 
-  function decode(outputs: Record<string, Tensor>, t: InputTransform, frame: HostFrame, m: ModelState): RawDetection[] {
+  function decode(outputs: Record<string, Tensor>, m: ModelState): RawDetection[] {
     return m.decoder.decode(outputs as Record<string, TensorLike>, {
       threshold: config.threshold,
       inputWidth: m.spec.width,
       inputHeight: m.spec.height,
     });
-    void t;
-    void frame;
   }
 
   function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame): Detection[] {
@@ -190,7 +173,7 @@ export async function createDetect(config: DetectConfig, env: ElementEnv): Promi
         if (out === SKIP) return SKIP;
         all.push(...checkDetections(out, 'postprocess', env.elementName));
       } else {
-        all.push(...finish(decode(r.outputs, r.transform, frame, m), r.transform, frame));
+        all.push(...finish(decode(r.outputs, m), r.transform, frame));
       }
     }
     return all;

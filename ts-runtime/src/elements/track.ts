@@ -26,12 +26,11 @@
  *   rate-limited warning (the first frame with any, then every 100th such frame, with running totals).
  */
 import type { Box, Detection, TrackContext, TrackEvent, TrackHook, TrackSettings } from '../../api';
-import { createTracker, isValidDetection, type Tracker, type TrackerKind } from '../../../elements/track/index';
+import { createTracker, isValidDetection, type Tracker } from '../../../elements/track/index';
 import {
   SKIP,
   hookContext,
   parseModuleArgs,
-  type BaseConfig,
   type ElementEnv,
   type ElementLogic,
   type HostFrame,
@@ -42,39 +41,12 @@ import {
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
 import { Sequencer } from '../sequencer.js';
-
-export interface TrackConfig extends BaseConfig, TrackSettings {}
+import { TRACK_SETTINGS, parseConfig, parseSettings } from '../settings/index.js';
 
 const TRACK_HOOKS = ['setup', 'update', 'onEvent', 'teardown'] as const;
-const KINDS: readonly TrackerKind[] = ['bytetrack', 'sort', 'iou'];
 
 /** Name of the bus messages carrying track events. */
 export const TRACK_EVENT_MESSAGE = 'tstrack-event';
-
-function int(v: unknown, fallback: number, min: number): number {
-  return typeof v === 'number' && Number.isFinite(v) ? Math.max(min, Math.round(v)) : fallback;
-}
-
-/** Settings from the element's config, with safe fallbacks (the C++ side already range-checks them). */
-export function trackSettings(config: Partial<TrackConfig>): TrackSettings {
-  const num = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
-  return Object.freeze({
-    tracker: KINDS.includes(config.tracker as TrackerKind) ? (config.tracker as TrackerKind) : 'bytetrack',
-    highThreshold: num(config.highThreshold, NaN),
-    lowThreshold: num(config.lowThreshold, NaN),
-    newTrackThreshold: num(config.newTrackThreshold, NaN),
-    matchThreshold: num(config.matchThreshold, NaN),
-    maxLostFrames: num(config.maxLostFrames, NaN),
-    minHits: num(config.minHits, NaN),
-    perClass: config.perClass === true,
-    fuseScore: config.fuseScore !== false,
-    lostMatchThreshold: num(config.lostMatchThreshold, NaN),
-    maxHeightChange: num(config.maxHeightChange, NaN),
-    fillGaps: num(config.fillGaps, NaN),
-    inferenceInterval: int(config.inferenceInterval, 1, 1),
-    predictedMaxAge: int(config.predictedMaxAge, -1, -1),
-  });
-}
 
 function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
@@ -127,37 +99,24 @@ class IdLifecycle {
   }
 }
 
-export async function createTrack(config: TrackConfig, env: ElementEnv): Promise<ElementLogic> {
+export async function createTrack(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
+  const config = parseConfig(TRACK_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<TrackHook, TrackContext>(config, TRACK_HOOKS, env);
   const hook = hookModule.hooks;
   const runner = hookModule.runner;
   const args = parseModuleArgs(config.moduleArgs);
-  const settings = trackSettings(config);
+  // tstrack's own settings (hooks see them as ctx.settings).
+  const settings: Readonly<TrackSettings> = parseSettings(TRACK_SETTINGS, config);
 
-  // NaN settings fall back to TRACKER_DEFAULTS inside createTracker.
-  const tracker: Tracker | null = hook.update
-    ? null
-    : createTracker(settings.tracker, {
-        highThreshold: settings.highThreshold,
-        lowThreshold: settings.lowThreshold,
-        newTrackThreshold: settings.newTrackThreshold,
-        matchThreshold: settings.matchThreshold,
-        maxLostFrames: settings.maxLostFrames,
-        minHits: settings.minHits,
-        perClass: settings.perClass,
-        fuseScore: settings.fuseScore,
-        lostMatchThreshold: settings.lostMatchThreshold,
-        maxHeightChange: settings.maxHeightChange,
-        fillGaps: settings.fillGaps,
-      });
-  const lifecycle = hook.update ? new IdLifecycle(Number.isFinite(settings.maxLostFrames) ? settings.maxLostFrames : 30) : null;
+  const tracker: Tracker | null = hook.update ? null : createTracker(settings.tracker, settings);
+  const lifecycle = hook.update ? new IdLifecycle(settings.maxLostFrames) : null;
   const interval = settings.inferenceInterval;
   const inOrder = new Sequencer();
   /** Index of the latest frame the detector ran on (not skipped), for the automatic predicted-max-age. */
   let lastInferenceFrame = -1;
   /** pts of the recent frames (index → pts), for the frames that past-frame objects belong to. */
   const recentPts = new Map<number, number | null>();
-  const ptsWindow = (Number.isFinite(settings.fillGaps) ? settings.fillGaps : 20) + 1;
+  const ptsWindow = settings.fillGaps + 1;
 
   let inferenceSkipped = false;
   const ctx: TrackContext = Object.defineProperties(hookContext(env, args, []), {

@@ -1,0 +1,183 @@
+/**
+ * tstrack's settings (besides the base class's). The tracker parameters are also the built-in trackers'
+ * parameters (elements/track: `TrackerParams`, `TRACKER_DEFAULTS`).
+ *
+ * Defaults: ByteTrack's published settings (Zhang et al. 2022) adapted to this interface — τ_high 0.6,
+ * τ_low 0.1, new-track ε 0.7, first-stage match IoU·score ≥ 0.2 (match_thresh 0.8), track buffer 30 frames,
+ * confirmation on the second consecutive detection — plus two additions that are not part of ByteTrack: a
+ * re-identification stage for lost tracks (lostMatchThreshold) and a frame-to-frame height consistency check
+ * (maxHeightChange); `{ lostMatchThreshold: 0, maxHeightChange: 0 }` is plain ByteTrack.
+ *
+ * Thresholds apply to the detector's confidence *as given* (no rescaling inside the tracker); they are chosen
+ * for detectors whose scores are probabilities in 0..1. Which kinds read which parameter is listed per field.
+ */
+import { declare, enumType } from './spec.js';
+
+const COUNT_MAX = 1000000;
+
+export const TRACKER_KIND = enumType('GstTsTrackerKind', [
+  {
+    nick: 'bytetrack',
+    description: 'ByteTrack: Kalman filter, two-stage IoU association (high, then low-confidence detections)',
+  },
+  { nick: 'sort', description: 'SORT: Kalman filter, one IoU association of all detections' },
+  { nick: 'iou', description: "IoU tracker: no motion model, association with each track's last box" },
+]);
+
+/** The parameters of the built-in trackers. */
+export const TRACKER_PARAMS = declare({
+  /**
+   * bytetrack: detections with confidence >= this are "high" (first association stage; ByteTrack τ_high). iou: a
+   * track is confirmed only once one of its detections reached it. sort: unused.
+   */
+  highThreshold: {
+    type: 'double',
+    default: 0.6,
+    min: 0,
+    max: 1,
+    nick: 'High threshold',
+    blurb:
+      'bytetrack: detections with at least this confidence are associated first (ByteTrack tau_high); iou: a track is confirmed only once one of its detections reached it; sort: unused',
+  },
+  /** all: detections with confidence < this are ignored (output id null); bytetrack: [low, high) is the second-stage band (ByteTrack τ_low). */
+  lowThreshold: {
+    type: 'double',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    nick: 'Low threshold',
+    blurb:
+      'Detections below this confidence are ignored (no id); bytetrack associates those between low-threshold and high-threshold in a second stage with still-unmatched tracks',
+  },
+  /** all: an unmatched detection starts a new (tentative) track only if its confidence >= this (ByteTrack ε = τ_high + 0.1). */
+  newTrackThreshold: {
+    type: 'double',
+    default: 0.7,
+    min: 0,
+    max: 1,
+    nick: 'New-track threshold',
+    blurb: 'An unmatched detection starts a new (tentative) track only with at least this confidence',
+  },
+  /** all: minimum IoU between a track's (predicted) box and a detection for them to be associated (ByteTrack 1 − match_thresh 0.8). */
+  matchThreshold: {
+    type: 'double',
+    default: 0.2,
+    min: 0,
+    max: 1,
+    nick: 'Match threshold',
+    blurb:
+      "Minimum intersection-over-union between a track's predicted box and a detection for them to be associated (bytetrack with fuse-score: IoU x confidence)",
+  },
+  /** all: frames a confirmed track survives without a matching detection (kept, predicted, re-findable with its id) before it is dropped (ByteTrack track_buffer 30). */
+  maxLostFrames: {
+    type: 'uint',
+    default: 30,
+    min: 0,
+    max: COUNT_MAX,
+    nick: 'Max lost frames',
+    blurb:
+      'Frames a confirmed track survives without a matching detection (predicted, and re-found with its id) before it is dropped for good (a track-lost event)',
+  },
+  /** all: detections (consecutive, counting the first) a tentative track needs before it is confirmed and gets an id (ByteTrack activates on the 2nd). */
+  minHits: {
+    type: 'uint',
+    default: 2,
+    min: 1,
+    max: COUNT_MAX,
+    nick: 'Min hits',
+    blurb:
+      'Consecutive detections a new track needs before it is confirmed and gets an id (tracks found during the first min-hits - 1 frames are confirmed at once)',
+  },
+  /** all: only associate detections with tracks of the same classId. */
+  perClass: {
+    type: 'bool',
+    default: false,
+    nick: 'Per class',
+    blurb: 'Only associate detections with tracks of the same class id',
+  },
+  /** bytetrack: weight IoU by the detection confidence in the high-score stages (ByteTrack's fuse_score, its MOT17 setting); others: unused. */
+  fuseScore: {
+    type: 'bool',
+    default: true,
+    nick: 'Fuse score',
+    blurb:
+      "bytetrack: weight the IoU by the detection confidence when associating high-confidence detections (ByteTrack's fuse_score); other trackers: unused",
+  },
+  /**
+   * bytetrack: re-identification gate for lost tracks. After the regular stages, a lost confirmed track may take a
+   * still-unmatched high detection whose IoU with the track's predicted box *or* its last detected box is at least
+   * this (a larger gate than matchThreshold: a lost track's prediction grows uncertain, and an occluded object
+   * tends to reappear near where it was last seen), provided the heights differ by at most 25 %. 0 turns the stage
+   * off (plain ByteTrack); others: unused. Default: half of matchThreshold.
+   */
+  lostMatchThreshold: {
+    type: 'double',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    nick: 'Lost-track match threshold',
+    blurb:
+      "bytetrack: re-identification of lost tracks. A high-confidence detection left unmatched may continue a lost track when its IoU with the track's predicted box or with its last detected box is at least this and the heights differ by at most 25%; 0: off (as in ByteTrack); other trackers: unused",
+  },
+  /**
+   * bytetrack: a detection whose height is not within this factor of a track's predicted height cannot continue
+   * that track (an object's image height does not halve or double from one frame to the next; such a box is
+   * another object or a partial-body detection). 0 turns the check off (plain ByteTrack); others: unused.
+   */
+  maxHeightChange: {
+    type: 'double',
+    default: 2,
+    min: 0,
+    max: 100,
+    nick: 'Max height change',
+    blurb:
+      "bytetrack: a detection whose height is not within this factor of a track's predicted height cannot continue the track (a box that halves or doubles from one frame to the next is another object or a partial-body detection); 0: off (as in ByteTrack); other trackers: unused",
+  },
+  /**
+   * all: longest gap, in frames, in a confirmed track's detections that is filled in when the track is found
+   * again. The boxes of the frames it was missed on are interpolated linearly between the detections before and
+   * after the gap and reported with the re-finding frame as past-frame objects (DeepStream's "past-frame data":
+   * those frames have already gone downstream). 0 turns it off. Default: ByteTrack's interpolation interval, 20.
+   */
+  fillGaps: {
+    type: 'uint',
+    default: 20,
+    min: 0,
+    max: COUNT_MAX,
+    nick: 'Fill gaps',
+    blurb:
+      'When a confirmed track is found again after missing on at most this many frames, its boxes on the frames it missed (interpolated between the detections before and after the gap) are reported on the re-finding buffer as past-frame objects (custom meta TsvisionPastObjectsMeta; tsexport writes them as past_objects). Those frames have already gone downstream: nothing is delayed. 0: off',
+  },
+});
+
+export const TRACK_SETTINGS = declare({
+  /** The tracking algorithm (ignored when the module has an update() hook). */
+  tracker: {
+    type: 'enum',
+    enum: TRACKER_KIND,
+    default: 'bytetrack',
+    nick: 'Tracker',
+    blurb: 'Tracking algorithm (ignored when the module has an update() hook)',
+  },
+  ...TRACKER_PARAMS,
+  /** For detectors that do not mark the frames they skip: the detector runs on every Nth frame. */
+  inferenceInterval: {
+    type: 'uint',
+    default: 1,
+    min: 1,
+    max: COUNT_MAX,
+    nick: 'Inference interval',
+    blurb:
+      'For upstream detectors that do not mark the frames they skip (tsdetect marks them, so leave 1 behind it): the detector runs on every Nth frame (frame index % N == 0, counted from 0 at this element). An object-less frame in between is a frame without inference: tracks are only predicted and their predicted boxes are added (predicted=true). A frame that carries objects is always tracked',
+  },
+  /** On frames without inference, which confirmed tracks get predicted boxes (-1: those matched on the latest inference frame). */
+  predictedMaxAge: {
+    type: 'int',
+    default: -1,
+    min: -1,
+    max: COUNT_MAX,
+    nick: 'Predicted max age',
+    blurb:
+      'On frames without inference, add predicted boxes only for confirmed tracks last matched at most this many frames ago; -1: the tracks matched on the latest frame the detector ran on',
+  },
+});
