@@ -8,6 +8,9 @@
  *   pipeline-runner pair 0 "<p0>" "<p1>"        run two different pipelines at the same time; print
  *                                               how each ended ("pipeline N: EOS" / "pipeline N: error");
  *                                               exit 0 when p1 reached EOS (p0 may fail)
+ *   pipeline-runner set MS "<pipeline>" ELEMENT PROPERTY VALUE
+ *                                               play; after MS milliseconds set ELEMENT's PROPERTY to
+ *                                               VALUE (as an application would, while PLAYING); run to EOS
  *   pipeline-runner late-loop MS "<pipeline>"   what gst-launch-1.0 does, with its race made certain:
  *                                               PLAYING, then MS milliseconds later a GMainLoop that a
  *                                               bus *sync* handler quits on ERROR; exit 1 on the error,
@@ -91,6 +94,25 @@ int main(int argc, char **argv) {
       gst_object_unref(ps[i]);
     }
     return ok[1] ? 0 : 1;
+  }
+  if (argc == 7 && strcmp(argv[1], "set") == 0) {
+    GstElement *p = make(argv[3], 0);
+    if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return 1;
+    g_usleep((gulong)atoi(argv[2]) * 1000);
+    GstElement *e = gst_bin_get_by_name(GST_BIN(p), argv[4]);
+    if (!e) {
+      fprintf(stderr, "no element %s\n", argv[4]);
+      return 2;
+    }
+    gst_util_set_object_arg(G_OBJECT(e), argv[5], argv[6]);
+    printf("set %s.%s\n", argv[4], argv[5]);
+    fflush(stdout);
+    gst_object_unref(e);
+    gboolean ok = wait_eos(p, 0);
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(p);
+    return ok ? 0 : 1;
   }
   if (argc != 4) {
     fprintf(stderr, "usage: %s cycles|parallel N PIPELINE\n", argv[0]);
