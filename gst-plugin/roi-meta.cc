@@ -224,14 +224,19 @@ GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o, int wi
   double y1 = std::min((double)height, o.box.y + o.box.height);
   if (x1 < x0) x1 = x0;
   if (y1 < y0) y1 = y0;
-  auto *meta = gst_buffer_add_video_region_of_interest_meta(
-      buffer, o.label.c_str(), (guint)std::lround(x0), (guint)std::lround(y0),
+  /* Field names as quarks once: a name is a locked global hash lookup each time (every object of every frame). */
+  static const GQuark q_detection = g_quark_from_static_string(DETECTION), q_confidence = g_quark_from_static_string("confidence"),
+                     q_label_id = g_quark_from_static_string("label_id"), q_label = g_quark_from_static_string("label"),
+                     q_x_min = g_quark_from_static_string("x_min"), q_y_min = g_quark_from_static_string("y_min"),
+                     q_x_max = g_quark_from_static_string("x_max"), q_y_max = g_quark_from_static_string("y_max");
+  auto *meta = gst_buffer_add_video_region_of_interest_meta_id(
+      buffer, g_quark_from_string(o.label.c_str()), (guint)std::lround(x0), (guint)std::lround(y0),
       (guint)std::lround(x1 - x0), (guint)std::lround(y1 - y0));
-  GstStructure *det = gst_structure_new(
-      DETECTION, "confidence", G_TYPE_DOUBLE, o.confidence, "label_id", G_TYPE_INT, o.class_id, "label",
-      G_TYPE_STRING, o.label.c_str(), "x_min", G_TYPE_DOUBLE, clamp01(x0 / width), "y_min", G_TYPE_DOUBLE,
-      clamp01(y0 / height), "x_max", G_TYPE_DOUBLE, clamp01(x1 / width), "y_max", G_TYPE_DOUBLE,
-      clamp01(y1 / height), nullptr);
+  GstStructure *det = gst_structure_new_id(
+      q_detection, q_confidence, G_TYPE_DOUBLE, o.confidence, q_label_id, G_TYPE_INT, o.class_id, q_label,
+      G_TYPE_STRING, o.label.c_str(), q_x_min, G_TYPE_DOUBLE, clamp01(x0 / width), q_y_min, G_TYPE_DOUBLE,
+      clamp01(y0 / height), q_x_max, G_TYPE_DOUBLE, clamp01(x1 / width), q_y_max, G_TYPE_DOUBLE,
+      clamp01(y1 / height), 0);
   gst_video_region_of_interest_meta_add_param(meta, det);
   set_object_id(meta, o);
   set_classifications(meta, o);

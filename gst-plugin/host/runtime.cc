@@ -55,6 +55,10 @@ bool node_process_init(std::string *error) {
   }
   g_args = init->args();
   g_exec_args = init->exec_args();
+  /* For profiling and debugging the runtimes, e.g. TSVISION_V8_FLAGS=--perf-basic-prof (NODE_OPTIONS
+   * is ignored: the host application's environment is not meant for its embedded runtime). */
+  if (const char *flags = getenv("TSVISION_V8_FLAGS"))
+    v8::V8::SetFlagsFromString(flags);
   /* V8's background threads (GC, compilation) are shared by every isolate. */
   int workers = std::clamp((int)std::thread::hardware_concurrency(), 2, 4);
   g_platform = node::MultiIsolatePlatform::Create(workers).release();

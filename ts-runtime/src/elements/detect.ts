@@ -212,7 +212,8 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
             if (r === SKIP) return { objects: [], skipped: true };
             detections = checkDetections(r, 'filter', env.elementName);
           }
-          return { objects: select(detections).map((d) => ({ ...d, sourceIndex: -1 })) };
+          // New objects (no sourceIndex): no copy per object.
+          return { objects: select(detections) };
         });
       } finally {
         ticket.release();
