@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /**
  * npm run bench — figures are measured in this run, against baselines measured in this run:
- *  (a) hook round trip: tsdetect with a hook that returns no detections vs `identity` in the same
- *      pipeline, µs per frame (startup cancelled by timing two stream lengths);
+ *  (the hook runtime's own costs: bench/runtime-bench.mjs)
  *  (b) tsdetect (yolox_nano) on 300 frames of the person video vs a raw onnxruntime-node loop
  *      (same model, same native preprocessing, same frames) in this process: throughput ratio;
  *  (c) four streams sharing one session (model-instance-id, four frames per inference on yolox_nano with its
@@ -25,28 +24,6 @@ async function timed(args) {
   if (r.code !== 0) throw new Error(`pipeline failed:\ngst-launch-1.0 ${args.join(' ')}\n${r.output}`);
   return r.seconds;
 }
-
-/** Seconds per frame of `element` in a videotestsrc pipeline: (T(long) - T(short)) / Δframes, best of `rounds`. */
-async function perFrame(element, short, long, rounds = 3) {
-  const pipeline = (n) => ['videotestsrc', `num-buffers=${n}`, 'pattern=black', '!', 'video/x-raw,format=I420,width=320,height=240', '!', ...element, '!', 'fakesink'];
-  let best = Infinity;
-  for (let i = 0; i < rounds; i++) {
-    const a = await timed(pipeline(short));
-    const b = await timed(pipeline(long));
-    best = Math.min(best, (b - a) / (long - short));
-  }
-  return best;
-}
-
-// (a) hook round trip
-const hook = path.join(ROOT, 'bench', 'empty-hook.ts');
-const identity = await perFrame(['identity'], 100, 5100);
-const blocking = await perFrame(['tsdetect', 'max-inflight=1', `module=${hook}`], 100, 5100);
-const inflight = await perFrame(['tsdetect', `module=${hook}`], 100, 5100);
-console.log('(a) hook round trip, 320x240 I420, 5000 frames, best of 3');
-console.log(`    identity                        ${(identity * 1e6).toFixed(1)} µs/frame (baseline pipeline)`);
-console.log(`    tsdetect + hook, max-inflight=1 ${(blocking * 1e6).toFixed(1)} µs/frame → round trip ${((blocking - identity) * 1e6).toFixed(1)} µs/frame   (target ≤ 50)`);
-console.log(`    tsdetect + hook, max-inflight=2 ${(inflight * 1e6).toFixed(1)} µs/frame → ${((inflight - identity) * 1e6).toFixed(1)} µs/frame (default: streaming thread not held)\n`);
 
 // (b) tsdetect vs raw onnxruntime-node
 const model = await resolveModelFile('yolox_nano_416.onnx');
