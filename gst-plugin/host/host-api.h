@@ -86,8 +86,9 @@ struct Result {
   std::vector<Object> objects;
   std::vector<Classification> frame_classifications;
   std::vector<PastObject> past_objects;
-  /* Milliseconds spent in the element's hooks and in model runs for this frame (-1: none). */
-  double hook_ms = -1, model_ms = -1;
+  /* Milliseconds of this frame in the element's hooks, model runs, preprocessing and output decoding
+   * (+ NMS) (-1: none). */
+  double hook_ms = -1, model_ms = -1, preprocess_ms = -1, decode_ms = -1;
 };
 
 /* A field of a bus message posted from JavaScript. */

@@ -298,17 +298,17 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
   int flags = is_type(env, e, napi_number) && napi_get_value_double(env, e, &d) == napi_ok ? (int)d : 0;
   r->skipped = flags & 1;
   r->inference_skipped = flags & 2;
-  e = element(env, v, 2);
-  if (is_type(env, e, napi_number))
-    napi_get_value_double(env, e, &r->hook_ms);
-  e = element(env, v, 3);
-  if (is_type(env, e, napi_number))
-    napi_get_value_double(env, e, &r->model_ms);
+  double *times[] = {&r->hook_ms, &r->model_ms, &r->preprocess_ms, &r->decode_ms};
+  for (uint32_t i = 0; i < 4; i++) {
+    e = element(env, v, 4 + i);
+    if (is_type(env, e, napi_number))
+      napi_get_value_double(env, e, times[i]);
+  }
   objects_from_js(env, element(env, v, 0), &r->objects);
-  napi_value frame_classes = element(env, v, 4);
+  napi_value frame_classes = element(env, v, 2);
   if (is_type(env, frame_classes, napi_object))
     r->frame_classifications = classifications_from_js(env, frame_classes);
-  napi_value past = element(env, v, 5);
+  napi_value past = element(env, v, 3);
   if (is_type(env, past, napi_object)) {
     std::vector<Object> objects;
     objects_from_js(env, past, &objects);

@@ -10,7 +10,7 @@ import type { ElementEnv, ElementFactory, ElementLogic } from './element.js';
 import { createDetect } from './elements/detect.js';
 import { createTrack } from './elements/track.js';
 import { createClassify } from './elements/classify.js';
-import { spent } from './timing.js';
+import { takeSpent } from './timing.js';
 import { HOOK_NAMES } from './element.js';
 import { decodeFrame, encodeResult, objectIds, type WireFrame } from './wire.js';
 
@@ -71,12 +71,7 @@ function answer(token: number, work: () => unknown, encode: (v: unknown) => unkn
 
 /** The result with the figures of the frame just finished (then reset for the next). */
 function encodeWithTiming(value: unknown, ids: Float64Array): unknown {
-  const hookMs = spent.hookMs;
-  const modelMs = spent.modelMs;
-  spent.hookMs = 0;
-  spent.modelMs = 0;
-  // -1: no hook / no model ran for the frame (no sample for its percentiles)
-  return encodeResult(value as Parameters<typeof encodeResult>[0], ids, hookMs > 0 ? hookMs : -1, modelMs > 0 ? modelMs : -1);
+  return encodeResult(value as Parameters<typeof encodeResult>[0], ids, takeSpent());
 }
 
 function envFor(instanceId: number, elementName: string, hookSlot: number): ElementEnv {
@@ -130,9 +125,7 @@ function dispatch(op: string, token: number, instanceId: number, payload: unknow
         const factory = factories[kind];
         if (!factory) throw new Error(`unknown element kind ${kind}`);
         instances.set(instanceId, await factory(JSON.parse(config), envFor(instanceId, elementName, hookSlot)));
-        // setup() and the warm-up run are not a frame's figures.
-        spent.hookMs = 0;
-        spent.modelMs = 0;
+        takeSpent(); // setup() and the warm-up run are not a frame's figures
       });
       return;
     case 'setModule':

@@ -5,6 +5,7 @@
  */
 import type { Classification, Detection } from '../api';
 import type { HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
+import type { Spent } from './timing.js';
 
 /** Field order of one object (keep in step with ObjectField in marshal.h). */
 const X = 0, Y = 1, WIDTH = 2, HEIGHT = 3, CLASS_ID = 4, CONFIDENCE = 5, TRACK_ID = 6, FLAGS = 7, SOURCE = 8;
@@ -117,16 +118,19 @@ export type WireResult = [
   objects: WireObjects,
   /** bit 0: skipped, bit 1: inference skipped */
   flags: number,
-  hookMs: number,
-  modelMs: number,
   frameClassifications: Classification[] | undefined,
   /** Past objects, with [framesAgo, pts (-1: unknown)] per object. */
   pastObjects: [...WireObjects, Float64Array] | undefined,
+  /** Milliseconds of the frame in hooks, model runs, preprocessing, decoding (-1: none). */
+  hookMs: number,
+  modelMs: number,
+  preprocessMs: number,
+  decodeMs: number,
 ];
 
-export function encodeResult(r: ProcessResult, ids: Float64Array, hookMs: number, modelMs: number): WireResult {
+export function encodeResult(r: ProcessResult, ids: Float64Array, t: Spent): WireResult {
   const flags = (r.skipped ? 1 : 0) | (r.inferenceSkipped ? 2 : 0);
-  let past: WireResult[5];
+  let past: WireResult[3];
   if (r.pastObjects && r.pastObjects.length > 0) {
     // Past objects are rare: their own arrays, not the shared scratch buffer.
     const list: PastObject[] = r.pastObjects;
@@ -137,5 +141,5 @@ export function encodeResult(r: ProcessResult, ids: Float64Array, hookMs: number
     });
     past = [...encodeObjects(list, false), when];
   }
-  return [encodeObjects(r.objects as ResultObject[], true, ids), flags, hookMs, modelMs, r.frameClassifications, past];
+  return [encodeObjects(r.objects as ResultObject[], true, ids), flags, r.frameClassifications, past, t.hookMs, t.modelMs, t.preprocessMs, t.decodeMs];
 }

@@ -22,6 +22,7 @@ import {
 } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
+import { timedSync } from '../timing.js';
 import { checkLabelCount, labelSet, readLabels } from '../labels.js';
 import { closeModel, openModel, preprocessFrame, runSession, tensorDims, type OpenModel } from '../model-session.js';
 import { executionProviders } from '../onnx.js';
@@ -138,7 +139,7 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
         dims = custom.dims;
         t = custom.transform ?? { scaleX: 1, scaleY: 1, padX: 0, padY: 0, inputWidth: m.spec.width, inputHeight: m.spec.height };
       } else {
-        ({ tensor: data, transform: t } = preprocessFrame(frame, m.spec, input, roi));
+        ({ tensor: data, transform: t } = timedSync('preprocessMs', () => preprocessFrame(frame, m.spec, input, roi)));
       }
       const outputs = custom
         ? await runSession(m.session, m.inputName, data, dims)
@@ -173,7 +174,7 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
         if (out === SKIP) return SKIP;
         all.push(...checkDetections(out, 'postprocess', env.elementName));
       } else {
-        all.push(...finish(decode(r.outputs, m), r.transform, frame));
+        all.push(...timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame)));
       }
     }
     return all;
