@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COCO_LABELS, HOOKS, ROOT, YOLOX, gstEnv, gstLaunch, readJsonl, shellWords, tempDir } from '../helpers/gst';
+import { COCO_LABELS, HOOKS, ROOT, YOLOX, freePort, gstEnv, gstLaunch, readJsonl, shellWords, tempDir } from '../helpers/gst';
 
 const PROMTOOL = path.join(ROOT, '.deps', 'prometheus', 'usr', 'bin', 'promtool');
 const FPS = 10;
@@ -96,17 +96,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sample lines of the Prometheus text format: `name{labels}` → value. */
 function samples(text: string): Map<string, number> {
