@@ -12,6 +12,8 @@
 #include <thread>
 #include <unistd.h>
 
+#include "ts-settings.h"
+
 GST_DEBUG_CATEGORY_STATIC(tsvision_stats_debug);
 #define GST_CAT_DEFAULT tsvision_stats_debug
 
@@ -72,6 +74,16 @@ std::string prometheus_text() {
   return out;
 }
 
+/* Whether an HTTP request line asks for the metrics: GET /metrics (a query string allowed) or GET /. */
+bool wants_metrics(const std::string &request) {
+  if (request.rfind("GET ", 0) != 0)
+    return false;
+  size_t end = request.find_first_of(" \r\n", 4);
+  std::string path = request.substr(4, end == std::string::npos ? std::string::npos : end - 4);
+  path = path.substr(0, path.find('?'));
+  return path == "/metrics" || path == "/";
+}
+
 void serve(int fd) {
   char buf[2048];
   ssize_t n = recv(fd, buf, sizeof buf - 1, 0);
@@ -80,7 +92,7 @@ void serve(int fd) {
   buf[n] = 0;
   std::string request(buf);
   std::string response;
-  if (request.rfind("GET /metrics", 0) == 0 || request.rfind("GET / ", 0) == 0) {
+  if (wants_metrics(request)) {
     std::string body = prometheus_text();
     response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
@@ -108,23 +120,37 @@ void start_metrics_server() {
     const char *address = g_getenv("TSVISION_METRICS_ADDRESS");
     if (!address || !*address)
       return;
+    /* HOST:PORT, [IPv6]:PORT, or PORT alone (127.0.0.1). */
     std::string a = address;
     size_t colon = a.rfind(':');
     std::string host = colon == std::string::npos ? "127.0.0.1" : a.substr(0, colon);
     std::string port = colon == std::string::npos ? a : a.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    char *end = nullptr;
+    guint64 port_number = g_ascii_strtoull(port.c_str(), &end, 10);
+    if (host.empty() || port.empty() || *end || port_number < 1 || port_number > 65535) {
+      g_printerr("tsvision: TSVISION_METRICS_ADDRESS=%s is not HOST:PORT (e.g. 127.0.0.1:9464): no metrics endpoint\n",
+                 address);
+      return;
+    }
     struct addrinfo hints = {}, *res = nullptr;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
-    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res) {
-      g_printerr("tsvision: TSVISION_METRICS_ADDRESS=%s: cannot resolve; expected HOST:PORT, e.g. 127.0.0.1:9464\n", address);
+    int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
+    if (rc != 0 || !res) {
+      g_printerr("tsvision: TSVISION_METRICS_ADDRESS=%s: cannot resolve host \"%s\" (%s): no metrics endpoint\n", address,
+                 host.c_str(), gai_strerror(rc));
       return;
     }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd >= 0)
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 16) != 0) {
-      g_printerr("tsvision: TSVISION_METRICS_ADDRESS=%s: cannot listen: %s\n", address, g_strerror(errno));
+      g_printerr("tsvision: TSVISION_METRICS_ADDRESS=%s: cannot listen: %s: no metrics endpoint\n", address,
+                 g_strerror(errno));
       if (fd >= 0)
         close(fd);
       freeaddrinfo(res);
@@ -166,24 +192,45 @@ std::string escape_label(const std::string &s) {
 std::string number(double v) {
   if (std::isnan(v))
     return "NaN";
-  char buf[64];
-  g_ascii_dtostr(buf, sizeof buf, v);
-  return buf;
+  /* Nine significant digits: nanoseconds of a duration in seconds, without binary noise (0.99, not 0.98999…). */
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_ascii_formatd(buf, sizeof buf, "%.9g", v);
 }
 
 } // namespace
+
+GParamSpec *stats_interval_param_spec() {
+  return setting_param_spec(generated::kBaseSpecs[generated::BASE_STATS_INTERVAL]);
+}
+
+double stats_interval_default() { return generated::kBaseSpecs[generated::BASE_STATS_INTERVAL].default_number; }
 
 ElementStats::ElementStats(GstElement *element, const char *kind) : element_(element), kind_(kind) {
   static std::once_flag once;
   std::call_once(once, [] { GST_DEBUG_CATEGORY_INIT(tsvision_stats_debug, "tsvision-stats", 0, "tsvision element figures"); });
   start_metrics_server();
+  src_pad_ = gst_element_get_static_pad(element, "src");
+  if (src_pad_)
+    eos_probe_ = gst_pad_add_probe(src_pad_, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_src_event, this, nullptr);
   std::lock_guard<std::mutex> lock(g_registry_mutex);
   g_registry.insert(this);
 }
 
 ElementStats::~ElementStats() {
+  if (src_pad_) {
+    if (eos_probe_)
+      gst_pad_remove_probe(src_pad_, eos_probe_);
+    gst_object_unref(src_pad_);
+  }
   std::lock_guard<std::mutex> lock(g_registry_mutex);
   g_registry.erase(this);
+}
+
+GstPadProbeReturn ElementStats::on_src_event(GstPad *, GstPadProbeInfo *info, gpointer self) {
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (event && GST_EVENT_TYPE(event) == GST_EVENT_EOS)
+    static_cast<ElementStats *>(self)->post_at_eos();
+  return GST_PAD_PROBE_OK;
 }
 
 void ElementStats::reset() {
@@ -223,20 +270,43 @@ void ElementStats::set_restarts(uint32_t restarts) {
 
 GstStructure *ElementStats::snapshot_locked(double elapsed_s) const {
   double fps = elapsed_s > 0 ? (double)(frames_ - frames_at_last_post_) / elapsed_s : 0;
-  return gst_structure_new("tsvision-stats", "frames", G_TYPE_UINT64, (guint64)frames_, "fps", G_TYPE_DOUBLE, fps,
-                           "frame-p50-ms", G_TYPE_DOUBLE, frame_.quantile(0.5), "frame-p99-ms", G_TYPE_DOUBLE,
-                           frame_.quantile(0.99), "hook-p50-ms", G_TYPE_DOUBLE, hook_.quantile(0.5), "hook-p99-ms",
-                           G_TYPE_DOUBLE, hook_.quantile(0.99), "model-p50-ms", G_TYPE_DOUBLE, model_.quantile(0.5),
-                           "model-p99-ms", G_TYPE_DOUBLE, model_.quantile(0.99), "waiting", G_TYPE_UINT, waiting_,
-                           "dropped", G_TYPE_UINT64, (guint64)dropped_, "restarts", G_TYPE_UINT, restarts_, nullptr);
+  GstStructure *s = gst_structure_new("tsvision-stats", "frames", G_TYPE_UINT64, (guint64)frames_, "fps",
+                                      G_TYPE_DOUBLE, fps, nullptr);
+  /* Percentiles only of what has samples: no NaN fields. */
+  auto percentiles = [s](const char *p50, const char *p99, const Samples &samples) {
+    if (samples.count() > 0)
+      gst_structure_set(s, p50, G_TYPE_DOUBLE, samples.quantile(0.5), p99, G_TYPE_DOUBLE, samples.quantile(0.99),
+                        nullptr);
+  };
+  percentiles("frame-p50-ms", "frame-p99-ms", frame_);
+  percentiles("hook-p50-ms", "hook-p99-ms", hook_);
+  percentiles("model-p50-ms", "model-p99-ms", model_);
+  gst_structure_set(s, "waiting", G_TYPE_UINT, waiting_, "dropped", G_TYPE_UINT64, (guint64)dropped_, "restarts",
+                    G_TYPE_UINT, restarts_, nullptr);
+  return s;
 }
 
-void ElementStats::maybe_post(double interval_s) {
-  if (interval_s <= 0)
-    return;
+void ElementStats::post_at_eos() {
   GstStructure *s = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (interval_s_ <= 0 || frames_ == frames_at_last_post_)
+      return;
+    gint64 now = g_get_monotonic_time();
+    s = snapshot_locked((double)(now - last_post_us_) / 1e6);
+    last_post_us_ = now;
+    frames_at_last_post_ = frames_;
+  }
+  gst_element_post_message(element_, gst_message_new_element(GST_OBJECT(element_), s));
+}
+
+void ElementStats::maybe_post(double interval_s) {
+  GstStructure *s = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    interval_s_ = interval_s;
+    if (interval_s <= 0)
+      return;
     gint64 now = g_get_monotonic_time();
     double elapsed = (double)(now - last_post_us_) / 1e6;
     if (elapsed < interval_s)

@@ -35,6 +35,11 @@
  *   order. At stop (e.g. after EOS) what is still queued is delivered for up to 2 s, then
  *   dropped with a warning: the pipeline never waits long for a broker that is gone.
  *
+ * `stats-interval` (seconds, 0 = off): a `tsvision-stats` element message every N seconds with the
+ * frames passed, fps and the percentiles of the element's own time per frame (as every tsvision
+ * element); the figures are served to Prometheus too when TSVISION_METRICS_ADDRESS is set. Results
+ * the MQTT queue drops are not dropped frames: every frame goes on downstream.
+ *
  * ## Examples
  * |[
  * gst-launch-1.0 … ! tsdetect model=m.onnx ! tsexport location=out.jsonl ! fakesink
@@ -62,6 +67,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "element-stats.h"
 #include "json-writer.h"
 #include "mqtt-publisher.h"
 #include "roi-meta.h"
@@ -77,6 +83,7 @@ enum {
   PROP_MQTT_TOPIC,
   PROP_MQTT_CLIENT_ID,
   PROP_MQTT_QUEUE_SIZE,
+  PROP_STATS_INTERVAL,
 };
 
 #define DEFAULT_POST_MESSAGES FALSE
@@ -90,6 +97,7 @@ struct TsExportSettings {
   std::string mqtt_topic;                     /* "" = tsvision/<element name> */
   std::string mqtt_client_id;                 /* "" = generated at start */
   guint mqtt_queue_size = DEFAULT_MQTT_QUEUE_SIZE;
+  double stats_interval = tsv::stats_interval_default();
 };
 
 struct TsExportState {
@@ -99,6 +107,9 @@ struct TsExportState {
   guint64 frame = 0;
   tsv::JsonWriter line;
   std::unique_ptr<tsv::MqttPublisher> mqtt;
+  double stats_interval = 0; /* from start() */
+  /* From the first start() on, until finalize: registered for the metrics endpoint while it lives. */
+  std::unique_ptr<tsv::ElementStats> stats;
 };
 
 struct _GstTsExport {
@@ -191,9 +202,13 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   std::string location;
   GST_OBJECT_LOCK(self);
   location = self->settings->location;
+  self->state->stats_interval = self->settings->stats_interval;
   GST_OBJECT_UNLOCK(self);
   self->state->frame = 0;
   self->state->have_info = false;
+  if (!self->state->stats)
+    self->state->stats = std::make_unique<tsv::ElementStats>(GST_ELEMENT(self), "export");
+  self->state->stats->reset();
   if (!location.empty()) {
     int fd = open(location.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -309,8 +324,8 @@ static void write_past_objects(tsv::JsonWriter &j, guint64 frame, const std::vec
   j.end_array();
 }
 
-static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
-  GstTsExport *self = GST_TS_EXPORT(trans);
+static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
+  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
   TsExportState &st = *self->state;
   guint64 frame = st.frame++;
   const bool post = g_atomic_int_get(&self->settings->post_messages);
@@ -368,6 +383,17 @@ static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuff
   return GST_FLOW_OK;
 }
 
+static GstFlowReturn gst_ts_export_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
+  GstTsExport *self = GST_TS_EXPORT(trans);
+  const gint64 started_us = g_get_monotonic_time();
+  GstFlowReturn flow = export_frame(self, buffer);
+  if (flow == GST_FLOW_OK) {
+    self->state->stats->frame_done((double)(g_get_monotonic_time() - started_us) / 1000.0);
+    self->state->stats->maybe_post(self->state->stats_interval);
+  }
+  return flow;
+}
+
 static void gst_ts_export_set_property(GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec) {
   GstTsExport *self = GST_TS_EXPORT(object);
   GST_OBJECT_LOCK(self);
@@ -389,6 +415,9 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
     break;
   case PROP_MQTT_QUEUE_SIZE:
     self->settings->mqtt_queue_size = g_value_get_uint(value);
+    break;
+  case PROP_STATS_INTERVAL:
+    self->settings->stats_interval = g_value_get_double(value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -418,6 +447,9 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_MQTT_QUEUE_SIZE:
     g_value_set_uint(value, self->settings->mqtt_queue_size);
+    break;
+  case PROP_STATS_INTERVAL:
+    g_value_set_double(value, self->settings->stats_interval);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -484,6 +516,7 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
                         "is unreachable or slow; beyond it the oldest are dropped, with a warning",
                         1, G_MAXINT, DEFAULT_MQTT_QUEUE_SIZE,
                         (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(gobject_class, PROP_STATS_INTERVAL, tsv::stats_interval_param_spec());
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

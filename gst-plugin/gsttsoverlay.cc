@@ -28,6 +28,11 @@
  * has something to draw and is not writable (e.g. shared after a tee) is copied first, as with any
  * in-place filter.
  *
+ * `stats-interval` (seconds, 0 = off): a `tsvision-stats` element message every N seconds with the
+ * frames passed, fps and the percentiles of the element's own time per frame (copying a buffer that
+ * is not writable included), as every tsvision element; the figures are served to Prometheus too
+ * when TSVISION_METRICS_ADDRESS is set. The element never drops frames.
+ *
  * ## Example
  * |[
  * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! \
@@ -47,6 +52,7 @@
 #include <string>
 #include <vector>
 
+#include "element-stats.h"
 #include "overlay-draw.h"
 #include "roi-meta.h"
 
@@ -67,6 +73,7 @@ enum {
   PROP_DRAW_PREDICTED,
   PROP_THICKNESS,
   PROP_TEXT_SCALE,
+  PROP_STATS_INTERVAL,
 };
 
 #define DEFAULT_COLOR_BY GST_TS_OVERLAY_COLOR_BY_CLASS
@@ -104,6 +111,7 @@ struct TsOverlaySettings {
   gboolean draw_predicted = DEFAULT_DRAW_PREDICTED;
   guint thickness = DEFAULT_THICKNESS;
   guint text_scale = DEFAULT_TEXT_SCALE;
+  double stats_interval = tsv::stats_interval_default();
 
   /* Whether any object could produce ink at all. */
   bool draws_anything() const {
@@ -118,12 +126,15 @@ struct TsOverlayState {
   guint64 frames = 0;
   guint64 frames_drawn = 0;
   guint64 objects_drawn = 0;
+  double stats_interval = 0;  /* from start() */
+  gint64 frame_started_us = 0; /* set by prepare_output_buffer, for the frame's time */
 };
 
 struct _GstTsOverlay {
   GstVideoFilter parent;
   TsOverlaySettings *settings;
   TsOverlayState *state;
+  tsv::ElementStats *stats; /* from the first start() on, until finalize */
 };
 
 G_DEFINE_TYPE(GstTsOverlay, gst_ts_overlay, GST_TYPE_VIDEO_FILTER);
@@ -287,6 +298,7 @@ static std::vector<Item> gst_ts_overlay_collect(GstBuffer *buffer, const GstVide
 static GstFlowReturn gst_ts_overlay_prepare_output_buffer(GstBaseTransform *trans, GstBuffer *inbuf,
                                                           GstBuffer **outbuf) {
   GstTsOverlay *self = GST_TS_OVERLAY(trans);
+  self->state->frame_started_us = g_get_monotonic_time(); /* the copy of a non-writable buffer counts */
   GST_OBJECT_LOCK(self);
   const TsOverlaySettings s = *self->settings;
   GST_OBJECT_UNLOCK(self);
@@ -298,9 +310,8 @@ static GstFlowReturn gst_ts_overlay_prepare_output_buffer(GstBaseTransform *tran
   return GST_BASE_TRANSFORM_CLASS(gst_ts_overlay_parent_class)->prepare_output_buffer(trans, inbuf, outbuf);
 }
 
-static GstFlowReturn gst_ts_overlay_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
-  GstTsOverlay *self = GST_TS_OVERLAY(trans);
-  GstVideoFilter *filter = GST_VIDEO_FILTER(trans);
+static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
+  GstVideoFilter *filter = GST_VIDEO_FILTER(self);
   TsOverlayState &state = *self->state;
 
   if (G_UNLIKELY(!filter->negotiated)) {
@@ -359,6 +370,19 @@ static GstFlowReturn gst_ts_overlay_transform_ip(GstBaseTransform *trans, GstBuf
   return GST_FLOW_OK;
 }
 
+static GstFlowReturn gst_ts_overlay_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) {
+  GstTsOverlay *self = GST_TS_OVERLAY(trans);
+  TsOverlayState &state = *self->state;
+  const gint64 started_us = state.frame_started_us ? state.frame_started_us : g_get_monotonic_time();
+  state.frame_started_us = 0;
+  GstFlowReturn flow = draw_frame(self, buffer);
+  if (flow == GST_FLOW_OK) {
+    self->stats->frame_done((double)(g_get_monotonic_time() - started_us) / 1000.0);
+    self->stats->maybe_post(state.stats_interval);
+  }
+  return flow;
+}
+
 static gboolean gst_ts_overlay_set_info(GstVideoFilter *filter, GstCaps *incaps, GstVideoInfo *in_info,
                                         GstCaps *outcaps, GstVideoInfo *out_info) {
   GstTsOverlay *self = GST_TS_OVERLAY(filter);
@@ -393,6 +417,12 @@ static gboolean gst_ts_overlay_accept_caps(GstBaseTransform *trans, GstPadDirect
 static gboolean gst_ts_overlay_start(GstBaseTransform *trans) {
   GstTsOverlay *self = GST_TS_OVERLAY(trans);
   *self->state = TsOverlayState();
+  GST_OBJECT_LOCK(self);
+  self->state->stats_interval = self->settings->stats_interval;
+  GST_OBJECT_UNLOCK(self);
+  if (!self->stats)
+    self->stats = new tsv::ElementStats(GST_ELEMENT(self), "overlay");
+  self->stats->reset();
   return TRUE;
 }
 
@@ -439,6 +469,9 @@ static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GV
   case PROP_TEXT_SCALE:
     s.text_scale = g_value_get_uint(value);
     break;
+  case PROP_STATS_INTERVAL:
+    s.stats_interval = g_value_get_double(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
@@ -477,6 +510,9 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
   case PROP_TEXT_SCALE:
     g_value_set_uint(value, s.text_scale);
     break;
+  case PROP_STATS_INTERVAL:
+    g_value_set_double(value, s.stats_interval);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
@@ -485,6 +521,7 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
 
 static void gst_ts_overlay_finalize(GObject *object) {
   GstTsOverlay *self = GST_TS_OVERLAY(object);
+  delete self->stats;
   delete self->settings;
   delete self->state;
   G_OBJECT_CLASS(gst_ts_overlay_parent_class)->finalize(object);
@@ -555,6 +592,8 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
                         "Integer scale of the built-in 5x9-pixel font (a text line is 10 x text-scale pixels "
                         "high); 0: from the frame size, as thickness",
                         0, MAX_TEXT_SCALE, DEFAULT_TEXT_SCALE, flags));
+  /* Not the `flags` above: like every element's stats-interval, settable in NULL and READY only. */
+  g_object_class_install_property(gobject_class, PROP_STATS_INTERVAL, tsv::stats_interval_param_spec());
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

@@ -7,10 +7,13 @@
 #      start their own broker; the system service is not needed);
 #   2. libnode108 + libnode-dev unpacked into .deps/node (they cannot be apt-installed next to a
 #      nodesource `nodejs`), and the JS modules libnode loads from /usr/share/nodejs;
-#   3. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
+#   3. Debian's `prometheus` package unpacked into .deps/prometheus for its `promtool` (the metrics
+#      test checks the endpoint's output with `promtool check metrics`; installing the package would
+#      start a Prometheus service);
+#   4. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
 #      are devDependencies, so that a hook project installing tsvision for its types gets none of them;
 #      onnxruntime-node's CUDA download skipped);
-#   4. the build (`scripts/build.sh`), unless --no-build.
+#   5. the build (`scripts/build.sh`), unless --no-build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,6 +33,7 @@ APT_PACKAGES=(
 )
 NODE_DEBS=(libnode108 libnode-dev node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
 NODE_PREFIX=$ROOT/.deps/node
+PROMETHEUS_PREFIX=$ROOT/.deps/prometheus
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -62,6 +66,21 @@ if [[ ! -e /usr/share/nodejs/acorn/dist/acorn.js || ! -e /usr/share/nodejs/cjs-m
   log "installing the modules libnode loads into /usr/share/nodejs"
   as_root mkdir -p /usr/share/nodejs
   as_root cp -rn "$NODE_PREFIX"/usr/share/nodejs/. /usr/share/nodejs/
+fi
+
+# promtool (a static Go binary) from Debian's prometheus package, unpacked, not installed.
+if [[ ! -x $PROMETHEUS_PREFIX/usr/bin/promtool ]]; then
+  log "unpacking Debian's prometheus (for promtool) into .deps/prometheus"
+  tmp=$(mktemp -d)
+  chmod 777 "$tmp"
+  (cd "$tmp" && apt-get download -qq prometheus 2>/dev/null) || {
+    as_root apt-get update -qq
+    (cd "$tmp" && apt-get download -qq prometheus)
+  }
+  rm -rf "$PROMETHEUS_PREFIX"; mkdir -p "$PROMETHEUS_PREFIX"
+  # Only promtool: the server and its web assets are left in the package.
+  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$PROMETHEUS_PREFIX" ./usr/bin/promtool
+  rm -rf "$tmp"
 fi
 
 # npm packages. The stamp makes a second run skip the install unless package-lock.json changed.

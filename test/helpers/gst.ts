@@ -1,6 +1,7 @@
 /** Test helper: runs real gst-launch-1.0 pipelines with the plugin from the build tree. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +99,18 @@ export function shellWords(line: string): string[] {
 /** gst-launch-1.0 with `pipeline`, written as on a shell command line (quotes as in bash). */
 export function gstLaunch(pipeline: string, options: RunOptions = {}): Promise<RunResult> {
   return run('gst-launch-1.0', [...(options.flags ?? []), ...shellWords(pipeline)], options);
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (as of now). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export function tempDir(prefix = 'tsvision-test-'): string {

@@ -1,7 +1,8 @@
 /**
  * The elements' properties as GStreamer shows them, and the config the plugin hands to the runtime, against
  * their one declaration (ts-runtime/src/settings): every property of tsdetect, tstrack and tsclassify with its
- * blurb, flags, type, range and default, nothing undeclared, and every setting in the config by its name.
+ * blurb, flags, type, range and default, nothing undeclared, and every setting in the config by its name; the
+ * stats-interval of tsexport and tsoverlay (elements with properties of their own) as declared for the others.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -84,6 +85,19 @@ describe('element properties, from their declaration', () => {
       }
       const names = declared.map(([key]) => propertyName(key));
       expect([...inspected.keys()].filter((n) => !INHERITED.includes(n)).sort()).toEqual(names.sort());
+    });
+  }
+
+  for (const element of ['tsexport', 'tsoverlay']) {
+    it(`${element} (properties of its own) has the declared stats-interval too`, async () => {
+      const r = await run('gst-inspect-1.0', [element]);
+      expect(r.code, r.output).toBe(0);
+      const s = BASE_SETTINGS.statsInterval;
+      const p = inspectProperties(r.stdout).get('stats-interval');
+      expect(p, r.stdout).toBeDefined();
+      expect(p!.blurb).toBe(s.blurb);
+      expect(p!.flags).toBe('readable, writable, changeable only in NULL or READY state');
+      expectDetail(`${element} stats-interval`, s, p!.detail);
     });
   }
 

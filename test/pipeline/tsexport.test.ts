@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOOKS, gstLaunch, readJsonl, tempDir, type RunResult } from '../helpers/gst';
+import { HOOKS, freePort, gstLaunch, readJsonl, tempDir, type RunResult } from '../helpers/gst';
 
 const DETECT = `tsdetect module=${HOOKS}/track-moving.ts module-args='{"static":true}'`;
 const SOURCE = (frames: number, live = false) =>
@@ -63,17 +63,6 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
