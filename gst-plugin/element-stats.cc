@@ -56,6 +56,22 @@ const Family FAMILIES[] = {
     {"tsvision_frame_seconds", "summary", "An element's time per frame (quantiles over the last 1024 frames)."},
     {"tsvision_hook_seconds", "summary", "Time in an element's hooks per frame (quantiles over the last 1024 frames)."},
     {"tsvision_model_seconds", "summary", "Time in an element's model runs per frame (quantiles over the last 1024 frames)."},
+    {"tsvision_preprocess_seconds", "summary", "Time preprocessing a frame for the model (quantiles over the last 1024 frames)."},
+    {"tsvision_decode_seconds", "summary", "Time decoding a frame's model outputs, NMS included (quantiles over the last 1024 frames)."},
+    {"tsvision_meta_seconds", "summary", "Time writing a frame's results as metadata (quantiles over the last 1024 frames)."},
+};
+
+/* By Phase: the message's field prefix and the metric family. */
+struct PhaseName {
+  const char *p50, *p99, *family;
+};
+const PhaseName PHASES[N_PHASES] = {
+    {"frame-p50-ms", "frame-p99-ms", "tsvision_frame_seconds"},
+    {"hook-p50-ms", "hook-p99-ms", "tsvision_hook_seconds"},
+    {"model-p50-ms", "model-p99-ms", "tsvision_model_seconds"},
+    {"preprocess-p50-ms", "preprocess-p99-ms", "tsvision_preprocess_seconds"},
+    {"decode-p50-ms", "decode-p99-ms", "tsvision_decode_seconds"},
+    {"meta-p50-ms", "meta-p99-ms", "tsvision_meta_seconds"},
 };
 
 /* Every live element's figures, each family's samples together under its HELP and TYPE. */
@@ -237,20 +253,24 @@ void ElementStats::reset() {
   std::lock_guard<std::mutex> lock(mutex_);
   frames_ = dropped_ = 0;
   waiting_ = restarts_ = 0;
-  frame_ = hook_ = model_ = Samples();
+  for (Samples &samples : phases_)
+    samples = Samples();
   last_post_us_ = g_get_monotonic_time();
   frames_at_last_post_ = 0;
 }
 
-void ElementStats::frame_done(double frame_ms, double hook_ms, double model_ms) {
+void ElementStats::frame_done(const FrameFigures &figures) {
   std::lock_guard<std::mutex> lock(mutex_);
   frames_++;
-  if (frame_ms >= 0)
-    frame_.add(frame_ms);
-  if (hook_ms >= 0)
-    hook_.add(hook_ms);
-  if (model_ms >= 0)
-    model_.add(model_ms);
+  for (int i = 0; i < N_PHASES; i++)
+    if (figures.ms[i] >= 0)
+      phases_[i].add(figures.ms[i]);
+}
+
+void ElementStats::frame_done(double frame_ms) {
+  FrameFigures figures;
+  figures.ms[PHASE_FRAME] = frame_ms;
+  frame_done(figures);
 }
 
 void ElementStats::frame_dropped() {
@@ -278,9 +298,8 @@ GstStructure *ElementStats::snapshot_locked(double elapsed_s) const {
       gst_structure_set(s, p50, G_TYPE_DOUBLE, samples.quantile(0.5), p99, G_TYPE_DOUBLE, samples.quantile(0.99),
                         nullptr);
   };
-  percentiles("frame-p50-ms", "frame-p99-ms", frame_);
-  percentiles("hook-p50-ms", "hook-p99-ms", hook_);
-  percentiles("model-p50-ms", "model-p99-ms", model_);
+  for (int i = 0; i < N_PHASES; i++)
+    percentiles(PHASES[i].p50, PHASES[i].p99, phases_[i]);
   gst_structure_set(s, "waiting", G_TYPE_UINT, waiting_, "dropped", G_TYPE_UINT64, (guint64)dropped_, "restarts",
                     G_TYPE_UINT, restarts_, nullptr);
   return s;
@@ -338,9 +357,8 @@ void ElementStats::write_prometheus(std::map<std::string, std::string> &families
     sample(family, "_sum", "", number(s.sum_ms() / 1000));
     sample(family, "_count", "", std::to_string(s.count()));
   };
-  summary("tsvision_frame_seconds", frame_);
-  summary("tsvision_hook_seconds", hook_);
-  summary("tsvision_model_seconds", model_);
+  for (int i = 0; i < N_PHASES; i++)
+    summary(PHASES[i].family, phases_[i]);
 }
 
 } // namespace tsv

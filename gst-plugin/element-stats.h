@@ -44,6 +44,14 @@ private:
 GParamSpec *stats_interval_param_spec();
 double stats_interval_default();
 
+/* What an element's time on a frame is spent on (each a figure in the message and a metric family). */
+enum Phase { PHASE_FRAME, PHASE_HOOK, PHASE_MODEL, PHASE_PREPROCESS, PHASE_DECODE, PHASE_META, N_PHASES };
+
+/* One frame's milliseconds by phase; < 0: the phase did not happen for it. */
+struct FrameFigures {
+  double ms[N_PHASES] = {-1, -1, -1, -1, -1, -1};
+};
+
 class ElementStats {
 public:
   /* `kind`: "detect", "track", "export", … (a label of the metrics). Registers the element for the
@@ -53,8 +61,10 @@ public:
   ElementStats(const ElementStats &) = delete;
   ElementStats &operator=(const ElementStats &) = delete;
 
-  /* A frame went out: `frame_ms` the element's time for it, hook_ms / model_ms < 0 when none. */
-  void frame_done(double frame_ms, double hook_ms = -1, double model_ms = -1);
+  /* A frame went out: its figures (PHASE_FRAME: the element's whole time for it). */
+  void frame_done(const FrameFigures &figures);
+  /* The same, for elements that only have the whole time. */
+  void frame_done(double frame_ms);
   void frame_dropped();
   void set_waiting(uint32_t frames);
   void set_restarts(uint32_t restarts);
@@ -78,7 +88,7 @@ private:
   mutable std::mutex mutex_;
   uint64_t frames_ = 0, dropped_ = 0;
   uint32_t waiting_ = 0, restarts_ = 0;
-  Samples frame_, hook_, model_;
+  Samples phases_[N_PHASES];
   gint64 last_post_us_ = 0;
   uint64_t frames_at_last_post_ = 0;
   double interval_s_ = 0; /* the last interval maybe_post() was given */

@@ -95,7 +95,7 @@ struct MappedFrame {
 /* A frame handed to the runtime and not yet pushed on (frames in flight). */
 struct Pending {
   GstBuffer *buffer = nullptr;
-  gint64 submitted_us = 0;
+  gint64 submitted_us = 0, done_us = 0; /* handed to the runtime; its result in */
   bool done = false;
   tsv::Result result;
 };
@@ -540,6 +540,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
       if (auto pd = weak.lock()) {
         pd->result = std::move(r);
         pd->done = true;
+        pd->done_us = g_get_monotonic_time();
       }
     }
     /* After unlocking: the woken thread may run at once on this CPU and would block on the lock. */
@@ -582,11 +583,21 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
     *flow = GST_FLOW_FLUSHING;
     return nullptr;
   }
-  p->stats->frame_done((double)(g_get_monotonic_time() - pd.submitted_us) / 1000.0, pd.result.hook_ms, pd.result.model_ms);
-  p->stats->set_waiting((uint32_t)state.waiting);
-  if (state.instance)
-    p->stats->set_restarts(state.instance->stats().restarts);
-  p->stats->maybe_post(state.stats_interval);
+  tsv::FrameFigures figures;
+  /* The element's time for the frame: from its hand-over to its result (not the wait for the next frame). */
+  figures.ms[tsv::PHASE_FRAME] = (double)(pd.done_us - pd.submitted_us) / 1000.0;
+  figures.ms[tsv::PHASE_HOOK] = pd.result.hook_ms;
+  figures.ms[tsv::PHASE_MODEL] = pd.result.model_ms;
+  figures.ms[tsv::PHASE_PREPROCESS] = pd.result.preprocess_ms;
+  figures.ms[tsv::PHASE_DECODE] = pd.result.decode_ms;
+  /* A frame that goes on: counted, and the figures posted when stats-interval says so. */
+  auto passed = [&] {
+    p->stats->frame_done(figures);
+    p->stats->set_waiting((uint32_t)state.waiting);
+    if (state.instance)
+      p->stats->set_restarts(state.instance->stats().restarts);
+    p->stats->maybe_post(state.stats_interval);
+  };
   if (!pd.result.ok && (pd.result.timed_out || pd.result.lost) && state.skip_hook_errors) {
     /* The frame goes on without results; the instance restarts (setup() again) on the next frame. */
     std::string message = pd.result.error;
@@ -596,6 +607,7 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
     GST_ELEMENT_WARNING(self, LIBRARY, FAILED,
                         ("%s (hook-errors=skip: frame passed on without results; the hook restarts)", message.c_str()),
                         (nullptr));
+    passed();
     return pd.buffer;
   }
   if (!pd.result.ok) {
@@ -607,8 +619,12 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
   }
   if (pd.result.inference_skipped)
     tsv::frame_mark_inference_skipped(pd.buffer, GST_OBJECT_NAME(self));
-  if (!pd.result.skipped)
+  if (!pd.result.skipped) {
+    gint64 t0 = g_get_monotonic_time();
     klass->apply_result(self, pd.buffer, pd.result);
+    figures.ms[tsv::PHASE_META] = (double)(g_get_monotonic_time() - t0) / 1000.0;
+  }
+  passed();
   return pd.buffer;
 }
 

@@ -80,12 +80,16 @@ describe('tsvision-stats element messages', () => {
       expect(m['model-p99-ms']).toBeGreaterThanOrEqual(m['model-p50-ms']);
       expect(m['hook-p50-ms']).toBeGreaterThan(0);
       expect(m['hook-p99-ms']).toBeGreaterThanOrEqual(m['hook-p50-ms']);
+      // the breakdown of its work: preprocessing, decoding + NMS, writing the metas
+      for (const phase of ['preprocess', 'decode', 'meta']) {
+        expect(m[`${phase}-p50-ms`], phase).toBeGreaterThan(0);
+        expect(m[`${phase}-p99-ms`], phase).toBeGreaterThanOrEqual(m[`${phase}-p50-ms`]);
+      }
     }
-    for (const name of ['trk', 'exp', 'ovl']) {
-      expect(Object.keys(messages.get(name)![0]), name).toEqual([
-        'frames', 'fps', 'frame-p50-ms', 'frame-p99-ms', 'waiting', 'dropped', 'restarts',
-      ]);
-    }
+    const base = ['frames', 'fps', 'frame-p50-ms', 'frame-p99-ms', 'waiting', 'dropped', 'restarts'];
+    // tstrack writes ids onto the metas; tsexport and tsoverlay only have their whole time
+    expect(Object.keys(messages.get('trk')![0]), 'trk').toEqual([...base.slice(0, 4), 'meta-p50-ms', 'meta-p99-ms', ...base.slice(4)]);
+    for (const name of ['exp', 'ovl']) expect(Object.keys(messages.get(name)![0]), name).toEqual(base);
     for (const name of ['exp', 'ovl']) for (const m of messages.get(name)!) expect(m.waiting, name).toBe(0);
   });
 });
