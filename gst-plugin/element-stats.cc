@@ -48,30 +48,24 @@ std::set<ElementStats *> g_registry;
 struct Family {
   const char *name, *type, *help;
 };
-const Family FAMILIES[] = {
+const Family COUNTS[] = {
     {"tsvision_frames_total", "counter", "Frames an element has passed on."},
     {"tsvision_frames_dropped_total", "counter", "Frames an element has dropped."},
     {"tsvision_frames_waiting", "gauge", "Frames handed to the runtime and not yet passed on."},
     {"tsvision_restarts_total", "counter", "Times an element's hook runtime was restarted after a hook-timeout."},
-    {"tsvision_frame_seconds", "summary", "An element's time per frame (quantiles over the last 1024 frames)."},
-    {"tsvision_hook_seconds", "summary", "Time in an element's hooks per frame (quantiles over the last 1024 frames)."},
-    {"tsvision_model_seconds", "summary", "Time in an element's model runs per frame (quantiles over the last 1024 frames)."},
-    {"tsvision_preprocess_seconds", "summary", "Time preprocessing a frame for the model (quantiles over the last 1024 frames)."},
-    {"tsvision_decode_seconds", "summary", "Time decoding a frame's model outputs, NMS included (quantiles over the last 1024 frames)."},
-    {"tsvision_meta_seconds", "summary", "Time writing a frame's results as metadata (quantiles over the last 1024 frames)."},
 };
 
-/* By Phase: the message's field prefix and the metric family. */
+/* By Phase: the message's fields and the metric family (a summary over the last 1024 frames). */
 struct PhaseName {
-  const char *p50, *p99, *family;
+  const char *p50, *p99, *family, *help;
 };
 const PhaseName PHASES[N_PHASES] = {
-    {"frame-p50-ms", "frame-p99-ms", "tsvision_frame_seconds"},
-    {"hook-p50-ms", "hook-p99-ms", "tsvision_hook_seconds"},
-    {"model-p50-ms", "model-p99-ms", "tsvision_model_seconds"},
-    {"preprocess-p50-ms", "preprocess-p99-ms", "tsvision_preprocess_seconds"},
-    {"decode-p50-ms", "decode-p99-ms", "tsvision_decode_seconds"},
-    {"meta-p50-ms", "meta-p99-ms", "tsvision_meta_seconds"},
+    {"frame-p50-ms", "frame-p99-ms", "tsvision_frame_seconds", "An element's time per frame."},
+    {"hook-p50-ms", "hook-p99-ms", "tsvision_hook_seconds", "Time in an element's hooks per frame."},
+    {"model-p50-ms", "model-p99-ms", "tsvision_model_seconds", "Time in an element's model runs per frame."},
+    {"preprocess-p50-ms", "preprocess-p99-ms", "tsvision_preprocess_seconds", "Time preprocessing a frame for the model."},
+    {"decode-p50-ms", "decode-p99-ms", "tsvision_decode_seconds", "Time decoding a frame's model outputs, NMS included."},
+    {"meta-p50-ms", "meta-p99-ms", "tsvision_meta_seconds", "Time writing a frame's results as metadata."},
 };
 
 /* Every live element's figures, each family's samples together under its HELP and TYPE. */
@@ -83,10 +77,13 @@ std::string prometheus_text() {
       s->write_prometheus(samples);
   }
   std::string out;
-  for (const Family &f : FAMILIES) {
-    out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n";
-    out += samples[f.name];
-  }
+  auto family = [&](const char *name, const char *type, const std::string &help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + samples[name];
+  };
+  for (const Family &f : COUNTS)
+    family(f.name, f.type, f.help);
+  for (const PhaseName &p : PHASES)
+    family(p.family, "summary", std::string(p.help) + " (quantiles over the last 1024 frames)");
   return out;
 }
 
