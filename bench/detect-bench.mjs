@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * tsdetect against the model itself (part of `npm run bench`): for each model, tsdetect's time per frame in a
+ * pipeline whose source costs almost nothing (videotestsrc pattern=ball, 768x432 I420, default properties;
+ * slope between a short and a long run, which cancels start-up) vs a raw onnxruntime-node loop in this process
+ * (`session.run` on a fixed input tensor, default session options) on the same model, in the same run. Prints the
+ * ratio, tsdetect's own work (its time per frame less the model run) as a share of the model run, a breakdown
+ * per frame (preprocessing, model run, output decoding + NMS, metadata, everything else; medians from the
+ * element's tsvision-stats message at EOS), and the start-up time of a 1-frame pipeline.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { resolveModelFile } from '../models/fetch.mjs';
+import { gstLaunch } from '../scripts/lib/gst.mjs';
+
+const require = createRequire(import.meta.url);
+const ort = require('onnxruntime-node');
+const MODELS = ['yolox_nano_416.onnx', 'nanodet_m_320.onnx', 'yolov8n_int8_dynamic.onnx'];
+const SHORT = 30;
+const LONG = 330;
+const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
+
+async function launch(args) {
+  const r = await gstLaunch(args);
+  if (r.code !== 0) throw new Error(`pipeline failed:\ngst-launch-1.0 ${args.join(' ')}\n${r.output}`);
+  return r;
+}
+
+const pipeline = (model, frames, extra = []) => [
+  '-m', 'videotestsrc', `num-buffers=${frames}`, 'pattern=ball', '!', 'video/x-raw,width=768,height=432,format=I420', '!',
+  'tsdetect', `model=${model}`, ...extra, '!', 'fakesink', 'sync=false',
+];
+
+/** The fields of the last tsvision-stats message of tsdetect0 in gst-launch -m output. */
+function lastStats(output) {
+  const lines = output.split('\n').filter((l) => l.includes('tsvision-stats'));
+  const fields = {};
+  for (const m of (lines.at(-1) ?? '').matchAll(/([\w-]+)=\(\w+\)([-\d.e+]+)/g)) fields[m[1]] = Number(m[2]);
+  return fields;
+}
+
+/** Raw loop: ms per session.run on a fixed tensor of the model's input shape (dynamic axes as 1). */
+async function rawMsPerRun(modelPath, runs = 100) {
+  const session = await ort.InferenceSession.create(readFileSync(modelPath), { logSeverityLevel: 3 }); // default options; errors only in the log
+  const name = session.inputNames[0];
+  const meta = session.inputMetadata?.[0];
+  let dims = meta?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+  if (!dims) {
+    // Older onnxruntime-node without inputMetadata: from the manifest's preprocessing.
+    const manifest = JSON.parse(readFileSync(new URL('../models/manifest.json', import.meta.url), 'utf8'));
+    const spec = manifest.models[modelPath.split('/').at(-1)].preprocess;
+    dims = [1, 3, spec.height, spec.width];
+  }
+  const input = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+  for (let i = 0; i < 10; i++) await session.run({ [name]: input });
+  let best = Infinity;
+  for (let round = 0; round < 2; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < runs; i++) await session.run({ [name]: input });
+    best = Math.min(best, (performance.now() - t0) / runs);
+  }
+  await session.release?.();
+  return { ms: best, dims };
+}
+
+const f1 = (x) => x.toFixed(2).padStart(6);
+console.log(`tsdetect vs the model on ${machine}, ${os.platform()} ${os.release()}`);
+console.log(`source: videotestsrc pattern=ball, 768x432 I420; per frame = slope between ${SHORT} and ${LONG} frames, best of 2\n`);
+for (const name of MODELS) {
+  const model = await resolveModelFile(name);
+  const raw = await rawMsPerRun(model);
+  let perFrameMs = Infinity;
+  let stats = {};
+  for (let round = 0; round < 2; round++) {
+    const a = (await launch(pipeline(model, SHORT))).seconds;
+    const long = await launch(pipeline(model, LONG, ['stats-interval=3600']));
+    const ms = ((long.seconds - a) * 1000) / (LONG - SHORT);
+    if (ms < perFrameMs) {
+      perFrameMs = ms;
+      stats = lastStats(long.output);
+    }
+  }
+  let startup = Infinity;
+  for (let i = 0; i < 3; i++) startup = Math.min(startup, (await launch(pipeline(model, 1))).seconds);
+  const pre = stats['preprocess-p50-ms'] ?? 0;
+  const run = stats['model-p50-ms'] ?? 0;
+  const dec = stats['decode-p50-ms'] ?? 0;
+  const meta = stats['meta-p50-ms'] ?? 0;
+  const rest = perFrameMs - pre - run - dec - meta;
+  const own = perFrameMs - raw.ms;
+  console.log(`${name} (input ${raw.dims.join('x')})`);
+  console.log(`    raw session.run loop      ${f1(raw.ms)} ms/run   (${(1000 / raw.ms).toFixed(1)} runs/s, baseline)`);
+  console.log(`    tsdetect in the pipeline  ${f1(perFrameMs)} ms/frame (${(1000 / perFrameMs).toFixed(1)} fps) → ${(raw.ms / perFrameMs).toFixed(2)} of the raw loop   (target ≥ 0.9)`);
+  console.log(`    tsdetect's own work       ${f1(own)} ms/frame = ${((100 * own) / raw.ms).toFixed(0)}% of the model run   (target ≤ 10%)`);
+  console.log(`    breakdown (medians)       preprocess ${pre.toFixed(2)} · model ${run.toFixed(2)} · decode+NMS ${dec.toFixed(2)} · metadata ${meta.toFixed(3)} · everything else ${rest.toFixed(2)} ms`);
+  console.log(`    start-up, 1-frame pipeline ${startup.toFixed(2)} s\n`);
+}
