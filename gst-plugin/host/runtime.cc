@@ -26,6 +26,9 @@ std::string g_init_error;
 std::vector<std::string> g_args, g_exec_args;
 node::MultiIsolatePlatform *g_platform = nullptr;
 
+/* The CPUs the process may run on (a runtime thread that followed a caller goes back to these). */
+cpu_set_t g_all_cpus;
+
 /* The runtime whose thread this is: each runtime thread runs exactly one environment. */
 thread_local Runtime *t_runtime = nullptr;
 
@@ -52,6 +55,11 @@ bool node_process_init(std::string *error) {
       g_init_error += " " + e;
     *error = g_init_error;
     return false;
+  }
+  if (sched_getaffinity(0, sizeof g_all_cpus, &g_all_cpus) != 0) {
+    CPU_ZERO(&g_all_cpus);
+    for (int i = 0; i < CPU_SETSIZE; i++)
+      CPU_SET(i, &g_all_cpus);
   }
   g_args = init->args();
   g_exec_args = init->exec_args();
@@ -375,6 +383,12 @@ void Runtime::dispatch_call(napi_env env, napi_value dispatch, std::shared_ptr<C
   case Op::CREATE:
     op_name = "create";
     pthread_setname_np(pthread_self(), ("tsv:" + call->element_name).substr(0, 15).c_str());
+    /* Threads started while creating the instance (onnxruntime's pool) inherit this thread's affinity:
+     * a runtime reused after following another caller's CPU must not pin them all to that CPU. */
+    if (cpu_.load() >= 0) {
+      pthread_setaffinity_np(pthread_self(), sizeof g_all_cpus, &g_all_cpus);
+      cpu_ = -1;
+    }
     napi_create_object(env, &payload);
     set_string(env, payload, "kind", call->kind);
     set_string(env, payload, "elementName", call->element_name);
