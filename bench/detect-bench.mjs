@@ -41,8 +41,9 @@ function lastStats(output) {
 }
 
 /** Raw loop: ms per session.run on a fixed tensor of the model's input shape (dynamic axes as 1). */
-async function rawMsPerRun(modelPath, runs = 100) {
-  const session = await ort.InferenceSession.create(readFileSync(modelPath), { logSeverityLevel: 3 }); // default options; errors only in the log
+async function rawMsPerRun(modelPath, runs = 100, options = {}) {
+  // default options unless given; errors only in the log
+  const session = await ort.InferenceSession.create(readFileSync(modelPath), { logSeverityLevel: 3, ...options });
   const name = session.inputNames[0];
   const meta = session.inputMetadata?.[0];
   let dims = meta?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
@@ -95,4 +96,21 @@ for (const name of MODELS) {
   console.log(`    tsdetect's own work       ${f1(own)} ms/frame = ${((100 * own) / raw.ms).toFixed(0)}% of the model run   (target ≤ 10%)`);
   console.log(`    breakdown (medians)       preprocess ${pre.toFixed(2)} · model ${run.toFixed(2)} · decode+NMS ${dec.toFixed(2)} · metadata ${meta.toFixed(3)} · everything else ${rest.toFixed(2)} ms`);
   console.log(`    start-up, 1-frame pipeline ${startup.toFixed(2)} s\n`);
+}
+
+// The session options that matter on CPU, each on the raw loop (yolox_nano): what tsdetect uses (graph
+// optimisation "all", intra-op threads = onnxruntime's default of one per core, spinning on, one inter-op
+// thread) against the alternatives.
+{
+  const model = await resolveModelFile('yolox_nano_416.onnx');
+  const base = { graphOptimizationLevel: 'all', interOpNumThreads: 1 };
+  const variants = [
+    ['tsdetect (all, default intra-op, spinning)', base],
+    ['onnxruntime defaults', {}],
+    ['intra-op threads 1 (tsdetect threads=1)', { ...base, intraOpNumThreads: 1 }],
+    ['spinning off', { ...base, extra: { session: { intra_op: { allow_spinning: '0' } } } }],
+    ['graph optimisation "basic"', { ...base, graphOptimizationLevel: 'basic' }],
+  ];
+  console.log('session options on the raw loop, yolox_nano_416, ms per run (best of 2 x 100 runs)');
+  for (const [label, options] of variants) console.log(`    ${label.padEnd(44)} ${f1((await rawMsPerRun(model, 100, options)).ms)}`);
 }
