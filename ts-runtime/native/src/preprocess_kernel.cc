@@ -1,8 +1,9 @@
 // Pixel preprocessing kernel: ROI crop + bilinear resize (OpenCV INTER_LINEAR geometry) + pad + normalise,
 // from packed RGB-family or YUV (I420/NV12) frames into a float NCHW/NHWC tensor. Semantics: spec.ts.
 //
-// How it is made fast (issue 12; bench/preprocess-bench.mjs measures it against the previous kernel, which
-// preprocess_scalar.cc keeps):
+// How it is made fast (issue 12: 768x432 I420 -> 416x416 letterbox from ~0.97 to ~0.19 ms on one core of the
+// 2-core Xeon VM; bench/preprocess-bench.mjs measures it against the previous kernel, which
+// preprocess_scalar.cc keeps for that and for the tests):
 //
 // * Separable bilinear with a two-row cache, as before: each source row that an output row needs is
 //   interpolated horizontally once into planar R, G, B float rows (n values each, n = output columns of the
@@ -12,28 +13,33 @@
 //     1. gather: the two taps of output column j, a = x and b = x+1, are adjacent in memory, so they are
 //        fetched together into a small array per row — 8 bytes for packed pixels (one load); for YUV a
 //        16-bit (tap a, tap b) pair per plane: luma, U and V (tap b's chroma is the next sample only when x is
-//        odd). On x86 with SSSE3 (every x86-64 CPU since ~2008) the YUV pairs of 2-8 columns come from ONE
-//        16-byte load and one pshufb with a shuffle pattern computed per call (columns are grouped so that
-//        their taps fit in 16 bytes: 8 for downscaling by up to 2, 4 up to ~4.6, 2 up to ~14); otherwise
-//        one or two loads per pair;
+//        odd; a chroma row's pairs serve both of its luma rows). On x86 with SSSE3 the YUV pairs of 2-8
+//        columns come from ONE 16-byte load and one pshufb with a shuffle pattern computed per call (columns
+//        are grouped so that their taps fit in 16 bytes: 8 for downscaling by up to ~2, 4 up to ~4.6, 2 up to
+//        ~14); otherwise, and for packed pixels, one or two scalar loads per pair;
 //     2. convert + interpolate (vectorised): unpack a and b, YUV -> RGB in float with the spec's clamp to
 //        0..255 before interpolation (spec.ts: each tap is converted first), blend with the column weight.
 //   Its cost is per output column, independent of the source width (1920 costs about what 768 does).
-// * The vertical pass + normalisation is two FMAs per value into planar output (NCHW) rows.
+// * The vertical pass + normalisation is two FMAs per value into planar output (NCHW) rows. Writing the
+//   2 MB tensor (padding included) is now about a third of the time.
 // * Float arithmetic throughout, so the results stay within float rounding (~1e-4 of 255) of the double
 //   precision TypeScript reference and the tests keep their tolerances. Fixed-point int16 (pmulhrsw, as
 //   libyuv and OpenCV do) would halve the conversion's vector work, but in 1/64-unit steps and with per-ISA
 //   intrinsics; the float version already meets the target. libyuv (Debian's libyuv-dev) and
-//   GstVideoConverter do not fit: their 6-8 bit fixed-point colour constants and filters differ from the
-//   reference by up to a few units, and they round to uint8 between conversion and resize.
+//   GstVideoConverter do not fit: they produce uint8 RGB (rounded; fixed-point colour constants and their own
+//   filters, and libyuv scales I420 in YUV, before the clamp), which cannot match the float reference within
+//   0.05 of 255, and a float normalisation pass would still follow.
 // * Multi-versioning instead of -march: kernelBody() (all arithmetic loops; the helpers are always inlined
 //   into it) is compiled four times, with GCC's target("arch=x86-64-v4") (AVX-512), x86-64-v3 (AVX2 + FMA),
 //   x86-64-v2 (SSE4.2) and the x86-64 baseline (SSE2), and the best one the CPU supports is picked once at
 //   load time (__builtin_cpu_supports), so the addon runs on any x86-64. The pshufb gathers are separate
-//   functions compiled for SSSE3 (part of v2); the baseline build uses the scalar gathers. Explicit builds
-//   rather than target_clones so that the tests can run every one of them on one machine (setPreprocessIsa).
-//   Other architectures (aarch64: NEON is its baseline, which the loops vectorise to) and compilers build the
-//   one portable version of the same code, with the scalar gathers.
+//   functions, compiled for SSSE3 (called by the v2 build) and for AVX2 (VEX-encoded, called by v3/v4: legacy
+//   SSE code between AVX loops cost ~20% in state transitions); the baseline build uses the scalar gathers.
+//   Explicit builds rather than target_clones so that the tests can run every one of them on one machine
+//   (setPreprocessIsa). Other architectures (aarch64: NEON is its baseline, which the loops vectorise to) and
+//   compilers build the one portable version of the same code, with the scalar gathers.
+// * CMakeLists.txt compiles this file with -ffinite-math-only -fno-signed-zeros, without which GCC vectorises
+//   the clamps as compare + blend instead of minps/maxps.
 #include "preprocess.h"
 
 #include <algorithm>
@@ -63,15 +69,13 @@ namespace {
 // Little-endian loads written byte by byte: GCC and Clang merge them into one unaligned load (plus a byte swap
 // on a big-endian machine), so byte k of what was loaded is always bits 8k..8k+7.
 TSV_INLINE uint32_t load16(const uint8_t* p) { return p[0] | static_cast<uint32_t>(p[1]) << 8; }
-TSV_INLINE uint32_t load32(const uint8_t* p) {
-  return p[0] | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
-}
 
-// 8 bytes into two words: one 64-bit load and store on a little-endian machine.
+// 8 bytes into two words (byte k of word i = bits 8k.. of it): one 64-bit load and store on a little-endian machine.
 TSV_INLINE void load64(uint32_t* dst, const uint8_t* p) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  dst[0] = load32(p);
-  dst[1] = load32(p + 4);
+  for (int i = 0; i < 2; i++, p += 4) {
+    dst[i] = p[0] | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+  }
 #else
   std::memcpy(dst, p, 8);
 #endif
@@ -212,7 +216,7 @@ struct SafeRows {
   const uint8_t* end;
   std::vector<uint8_t> scratch[3];
   TSV_INLINE const uint8_t* row(const uint8_t* p, int plane, int need) {
-    if (p + need <= end) return p;
+    if (end - p >= need) return p;
     std::vector<uint8_t>& s = scratch[plane];
     s.assign(static_cast<size_t>(need), 0);
     std::memcpy(s.data(), p, static_cast<size_t>(end - p));
