@@ -3,13 +3,14 @@
 //
 // JS API (types: ts-runtime/preprocess/spec.ts):
 //   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): { tensor, transform } (preprocess_kernel.cc)
-//   preprocessScalar(frame, spec, out?): the same with the previous, slower kernel (preprocess_scalar.cc), for
-//     bench/preprocess-bench.mjs and the tests only
+//   bytesPerPixel(format: PixelFormat): number
+//   version: string
+// and, not enumerable, for bench/preprocess-bench.mjs and the tests only:
+//   preprocessScalar(frame, spec, out?): the same as preprocess() with the previous, slower kernel
+//     (preprocess_scalar.cc)
 //   preprocessIsa(): string, the build of preprocess() in use (x86-64: the best of x86-64-v4, -v3, -v2, x86-64
 //     this CPU supports); preprocessIsas(): string[], the builds this CPU supports, best first;
 //     setPreprocessIsa(name): use that build from now on (the tests and the benchmark run each one)
-//   bytesPerPixel(format: PixelFormat): number
-//   version: string
 #include <napi.h>
 
 #include <cmath>
@@ -264,12 +265,16 @@ Napi::Value BytesPerPixel(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocess", Napi::Function::New(env, Preprocess, "preprocess"));
-  exports.Set("preprocessScalar", Napi::Function::New(env, PreprocessScalar, "preprocessScalar"));
   exports.Set("bytesPerPixel", Napi::Function::New(env, BytesPerPixel, "bytesPerPixel"));
   exports.Set("version", Napi::String::New(env, TSVISION_PIXELS_VERSION));
-  exports.Set("preprocessIsa", Napi::Function::New(env, PreprocessIsa, "preprocessIsa"));
-  exports.Set("preprocessIsas", Napi::Function::New(env, PreprocessIsas, "preprocessIsas"));
-  exports.Set("setPreprocessIsa", Napi::Function::New(env, SetPreprocessIsa, "setPreprocessIsa"));
+  // For the tests and the benchmark, not the addon's API (PixelAddon in spec.ts): not enumerable, so the addon's
+  // keys stay bytesPerPixel, preprocess, version.
+  exports.DefineProperties({
+      Napi::PropertyDescriptor::Function(env, exports, "preprocessScalar", PreprocessScalar),
+      Napi::PropertyDescriptor::Function(env, exports, "preprocessIsa", PreprocessIsa),
+      Napi::PropertyDescriptor::Function(env, exports, "preprocessIsas", PreprocessIsas),
+      Napi::PropertyDescriptor::Function(env, exports, "setPreprocessIsa", SetPreprocessIsa),
+  });
   return exports;
 }
 
