@@ -8,7 +8,7 @@
  * baseline, …). One core (the calling thread), best of several rounds; the outputs of the builds and of the
  * previous kernel are compared (max |difference|, in the tensor's units: 0..255 here).
  *
- * Usage: node bench/preprocess-bench.mjs [--rounds N] [--ms M]   (M: milliseconds per round and kernel, default 300)
+ * Usage: node bench/preprocess-bench.mjs [--rounds N] [--ms M]   (N rounds, default 5, of M ms per kernel, default 200)
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,8 +22,8 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const ROUNDS = arg('--rounds', 7);
-const ROUND_MS = arg('--ms', 300);
+const ROUNDS = arg('--rounds', 5);
+const ROUND_MS = arg('--ms', 200);
 
 const pixels = require(path.join(ROOT, 'build', 'tsvision', 'runtime', 'tsvision_pixels.node'));
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'models', 'manifest.json'), 'utf8'));
