@@ -1,5 +1,9 @@
 // Native pixel preprocessing addon vs the plain TypeScript reference.
 // Needs the addon built first: `bash scripts/build-addon.sh` (the project's test command does it).
+// Every comparison with the reference runs each build of the kernel this CPU supports (x86-64: x86-64-v4, -v3, -v2
+// and the SSE2 baseline, whose scalar gathers are also what aarch64 runs) and the previous kernel
+// (`preprocessScalar`), within the same tolerances: 1e-3 of the normalised range (0.26 of 255) for scale 1/255,
+// 0.05 of 255 for scale 1. All of them compute in float, within ~1e-4 of 255 of the double-precision reference.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
@@ -7,7 +11,16 @@ import { describe, expect, it } from 'vitest';
 import { loadPixelAddon, preprocess } from '../../ts-runtime/preprocess/index.js';
 import { preprocessReference } from '../../ts-runtime/preprocess/reference.js';
 import { yuvCoefficients } from '../../ts-runtime/preprocess/spec.js';
-import type { ColorMatrix, ColorRange, FrameLayout, PixelFormat, PreprocessSpec, ResizeMode } from '../../ts-runtime/preprocess/spec.js';
+import type {
+  ColorMatrix,
+  ColorRange,
+  FrameLayout,
+  PixelAddon,
+  PixelFormat,
+  PreprocessResult,
+  PreprocessSpec,
+  ResizeMode,
+} from '../../ts-runtime/preprocess/spec.js';
 import { gstLaunch, tempDir } from '../helpers/gst.js';
 
 const DOG = '/work/shared/media/dog.jpg';
@@ -165,16 +178,48 @@ function baseSpec(over: Partial<PreprocessSpec> = {}): PreprocessSpec {
   };
 }
 
+/** The addon's exports for the tests and bench/preprocess-bench.mjs (not part of PixelAddon). */
+interface PixelAddonBuilds extends PixelAddon {
+  preprocessScalar: PixelAddon['preprocess'];
+  preprocessIsa(): string;
+  preprocessIsas(): string[];
+  setPreprocessIsa(name: string): void;
+}
+const addon = loadPixelAddon() as PixelAddonBuilds;
+const BUILDS = addon.preprocessIsas();
+const DEFAULT_BUILD = addon.preprocessIsa();
+type PreprocessFn = (frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array) => PreprocessResult;
+
+/** preprocess() with one build of the kernel (the default one again afterwards). */
+function withBuild(build: string): PreprocessFn {
+  return (frame, spec, out) => {
+    addon.setPreprocessIsa(build);
+    try {
+      return preprocess(frame, spec, out);
+    } finally {
+      addon.setPreprocessIsa(DEFAULT_BUILD);
+    }
+  };
+}
+
+/** Every native kernel: each build this CPU runs, then the previous kernel. */
+const KERNELS: Array<[string, PreprocessFn]> = [
+  ...BUILDS.map((b): [string, PreprocessFn] => [b, withBuild(b)]),
+  ['previous kernel', (frame, spec, out) => addon.preprocessScalar(frame, spec, out)],
+];
+
 function compare(frame: FrameLayout, spec: PreprocessSpec, tol = 1e-3): void {
   const ref = preprocessReference(frame, spec);
-  const nat = preprocess(frame, spec);
-  expect(nat.tensor).toBeInstanceOf(Float32Array);
-  expect(nat.tensor.length).toBe(3 * spec.width * spec.height);
-  expect(maxAbsDiff(nat.tensor, ref.tensor)).toBeLessThanOrEqual(tol);
-  expect(nat.transform.inputWidth).toBe(ref.transform.inputWidth);
-  expect(nat.transform.inputHeight).toBe(ref.transform.inputHeight);
-  for (const k of ['scaleX', 'scaleY', 'padX', 'padY'] as const) {
-    expect(nat.transform[k]).toBeCloseTo(ref.transform[k], 9);
+  for (const [name, fn] of KERNELS) {
+    const nat = fn(frame, spec);
+    expect(nat.tensor).toBeInstanceOf(Float32Array);
+    expect(nat.tensor.length).toBe(3 * spec.width * spec.height);
+    expect(maxAbsDiff(nat.tensor, ref.tensor), name).toBeLessThanOrEqual(tol);
+    expect(nat.transform.inputWidth).toBe(ref.transform.inputWidth);
+    expect(nat.transform.inputHeight).toBe(ref.transform.inputHeight);
+    for (const k of ['scaleX', 'scaleY', 'padX', 'padY'] as const) {
+      expect(nat.transform[k]).toBeCloseTo(ref.transform[k], 9);
+    }
   }
 }
 
@@ -196,13 +241,26 @@ describe('pixel addon', () => {
     expect(addon.bytesPerPixel('BGR')).toBe(3);
     expect(addon.bytesPerPixel('NV12')).toBe(1);
   });
+
+  it('lists the builds of the kernel this CPU runs, best first, and switches between them', () => {
+    expect(BUILDS.length).toBeGreaterThan(0);
+    expect(DEFAULT_BUILD).toBe(BUILDS[0]);
+    if (process.arch === 'x64') {
+      expect(BUILDS[BUILDS.length - 1]).toBe('x86-64'); // the SSE2 baseline runs everywhere
+      for (const b of BUILDS) expect(['x86-64-v4', 'x86-64-v3', 'x86-64-v2', 'x86-64']).toContain(b);
+    }
+    for (const b of BUILDS) {
+      addon.setPreprocessIsa(b);
+      expect(addon.preprocessIsa()).toBe(b);
+    }
+    addon.setPreprocessIsa(DEFAULT_BUILD);
+    expect(() => addon.setPreprocessIsa('x86-64-v9')).toThrow(/setPreprocessIsa: "x86-64-v9" is not a build this CPU runs/);
+    expect(addon.preprocessIsa()).toBe(DEFAULT_BUILD);
+  });
 });
 
 describe('reference sanity (independent of the addon)', () => {
-  const impls = [
-    ['reference', preprocessReference],
-    ['native', preprocess],
-  ] as const;
+  const impls: Array<[string, PreprocessFn]> = [['reference', preprocessReference], ...KERNELS];
   for (const [name, fn] of impls) {
     it(`${name}: same-size stretch is the identity, 2x downscale averages 2x2 blocks`, () => {
       const img = crop(dog, 200, 150, 40, 30);
@@ -295,16 +353,13 @@ describe('YUV colorimetry: absolute values', () => {
     ['bt709', 'limited', [180, 150, 110], [158.69, 195.86, 237.432]],
     ['bt709', 'full', [180, 150, 110], [151.654, 184.305, 220.823]],
   ];
-  const impls = [
-    ['reference', preprocessReference],
-    ['native', preprocess],
-  ] as const;
+  const impls: Array<[string, PreprocessFn]> = [['reference', preprocessReference], ...KERNELS];
   for (const [name, fn] of impls) {
-    it(`${name}: known YUV -> RGB values (BT.601/BT.709, limited/full), both conversion paths`, () => {
+    it(`${name}: known YUV -> RGB values (BT.601/BT.709, limited/full), upscaling and downscaling`, () => {
       for (const [colorMatrix, colorRange, yuv, rgb] of KNOWN) {
         const what = `${colorMatrix} ${colorRange} YUV ${yuv.join(',')}`;
         const frame = solidI420(6, 4, ...yuv);
-        // upscaling (row-span path in the addon) and 2x downscaling (lookup-table path)
+        // upscaling and 2x downscaling (the previous kernel's row-span and lookup-table paths)
         for (const [width, height] of [[12, 8], [3, 2]]) {
           const t = fn(frame, baseSpec({ width, height, resize: 'stretch', scale: 1, layout: 'NHWC', colorMatrix, colorRange })).tensor;
           for (let i = 0; i < t.length; i++) expect(t[i], what).toBeCloseTo(rgb[i % 3], 2);
@@ -433,7 +488,7 @@ describe('native preprocess matches the reference', () => {
         const frame = makeFrame(packedImg, format, 3, 1, color);
         compare(frame, baseSpec({ resize: 'letterbox-centre', width: 80, height: 80, ...color }));
         compare(frame, baseSpec({ resize: 'stretch', layout: 'NHWC', ...color }));
-        // upscaling (the row-span conversion path) of an odd-width frame, tight strides (last byte = last pixel)
+        // upscaling of an odd-width frame, tight strides (last byte = last pixel)
         const tight = makeFrame(crop(dog, 11, 7, 67, 41), format, 0, 0, color);
         compare(tight, baseSpec({ resize: 'stretch', width: 150, height: 90, ...color }));
         compare(tight, baseSpec({ resize: 'letterbox-centre', width: 200, height: 200, roi: { x: 1, y: 1, width: 66, height: 40 }, ...color }));
@@ -467,7 +522,7 @@ describe('native preprocess matches the reference', () => {
     }
   });
 
-  it('real model sizes in full range and BT.709 (the 768 -> 416 lookup-table path)', () => {
+  it('real model sizes in full range and BT.709 (768 -> 416)', () => {
     for (const color of COLORS.slice(1, 4)) {
       const frame = makeFrame(crop(dog, 0, 72, 768, 432), 'I420', 0, 0, color);
       compare(frame, baseSpec({ width: 416, height: 416, channelOrder: 'BGR', scale: 1, ...color }), 0.05);
@@ -483,6 +538,34 @@ describe('native preprocess matches the reference', () => {
     compare(frame, baseSpec({ width: 320, height: 320, resize: 'letterbox-centre', padValue: 0, channelOrder: 'BGR', scale: 1 / 255 }));
     compare(makeFrame(dog, 'RGBx', 64), baseSpec({ width: 224, height: 224, resize: 'centre-crop', ...IMAGENET }));
     compare(makeFrame(dog, 'NV12'), baseSpec({ width: 128, height: 256, resize: 'stretch', layout: 'NHWC', channelOrder: 'BGR' }));
+  });
+
+  it('every downscaling ratio of the gathers (groups of 8, 4 and 2 columns per shuffle, scalar beyond), odd ROI offsets', () => {
+    // 768 -> 416: luma in groups of 8; -> 200: 4; -> 100: 2; -> 40 and 17: the scalar gathers (chroma: half that)
+    const img = crop(dog, 0, 72, 768, 432);
+    for (const format of ['I420', 'NV12', 'BGRx', 'RGB'] as const) {
+      const frame = makeFrame(img, format, 3, 1, { colorMatrix: 'bt709' });
+      for (const width of [416, 200, 100, 40, 17]) {
+        const spec = { resize: 'stretch' as const, width, height: 24, scale: 1, colorMatrix: 'bt709' as const };
+        compare(frame, baseSpec(spec), 0.05);
+        compare(frame, baseSpec({ ...spec, roi: { x: 3, y: 1, width: 763, height: 430 }, layout: 'NHWC' }), 0.05);
+        compare(frame, baseSpec({ ...spec, roi: { x: 0, y: 431, width: 768, height: 1 } }), 0.05); // the last row
+      }
+    }
+  });
+
+  it('1920x1080 frames -> 416x416 letterbox (yolox_nano), I420, NV12 and BGRx', () => {
+    // the dog enlarged (nearest neighbour) to 1920x1080
+    const img: Rgb = { width: 1920, height: 1080, data: new Uint8Array(1920 * 1080 * 3) };
+    for (let y = 0; y < 1080; y++) {
+      for (let x = 0; x < 1920; x++) {
+        const s = ((Math.floor((y * dog.height) / 1080) * dog.width + Math.floor((x * dog.width) / 1920)) * 3);
+        img.data.set(dog.data.subarray(s, s + 3), (y * 1920 + x) * 3);
+      }
+    }
+    for (const format of ['I420', 'NV12', 'BGRx'] as const) {
+      compare(makeFrame(img, format), baseSpec({ width: 416, height: 416, channelOrder: 'BGR', scale: 1 }), 0.05);
+    }
   });
 
   it('ROIs (inside, partly outside and clipped, fractional, upscaled)', () => {

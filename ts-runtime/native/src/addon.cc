@@ -1,14 +1,21 @@
-// tsvision_pixels.node — Node-API binding of the pixel preprocessing kernel (preprocess.cc).
+// tsvision_pixels.node — Node-API binding of the pixel preprocessing kernels (preprocess*.cc).
 // Only Node-API is used (no V8/nan), so the same binary loads in Node 20 and in an embedded libnode (Node 18).
 //
 // JS API (types: ts-runtime/preprocess/spec.ts):
-//   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): { tensor, transform }
+//   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): { tensor, transform } (preprocess_kernel.cc)
 //   bytesPerPixel(format: PixelFormat): number
 //   version: string
+// and, not enumerable, for bench/preprocess-bench.mjs and the tests only:
+//   preprocessScalar(frame, spec, out?): the same as preprocess() with the previous, slower kernel
+//     (preprocess_scalar.cc)
+//   preprocessIsa(): string, the build of preprocess() in use (x86-64: the best of x86-64-v4, -v3, -v2, x86-64
+//     this CPU supports); preprocessIsas(): string[], the builds this CPU supports, best first;
+//     setPreprocessIsa(name): use that build from now on (the tests and the benchmark run each one)
 #include <napi.h>
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "preprocess.h"
 
@@ -180,7 +187,9 @@ tsv::Spec parseSpec(Napi::Env env, const Napi::Value& value) {
   return s;
 }
 
-Napi::Value Preprocess(const Napi::CallbackInfo& info) {
+using Kernel = void (*)(const tsv::Frame&, const tsv::Spec&, const tsv::Geometry&, float*);
+
+Napi::Value RunPreprocess(const Napi::CallbackInfo& info, Kernel kernel) {
   Napi::Env env = info.Env();
   if (info.Length() < 2) typeError(env, "expected (frame, spec, out?)");
   tsv::Frame frame = parseFrame(env, info[0]);
@@ -207,7 +216,7 @@ Napi::Value Preprocess(const Napi::CallbackInfo& info) {
   std::string err = tsv::computeGeometry(frame.width, frame.height, spec, geo);
   if (!err.empty()) typeError(env, err);
 
-  tsv::preprocess(frame, spec, geo, tensor.Data());
+  kernel(frame, spec, geo, tensor.Data());
 
   Napi::Object transform = Napi::Object::New(env);
   transform.Set("scaleX", geo.transform.scaleX);
@@ -220,6 +229,29 @@ Napi::Value Preprocess(const Napi::CallbackInfo& info) {
   result.Set("tensor", tensor);
   result.Set("transform", transform);
   return result;
+}
+
+Napi::Value Preprocess(const Napi::CallbackInfo& info) { return RunPreprocess(info, tsv::preprocess); }
+Napi::Value PreprocessScalar(const Napi::CallbackInfo& info) { return RunPreprocess(info, tsv::preprocessScalar); }
+
+Napi::Value PreprocessIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), tsv::preprocessIsa()); }
+
+Napi::Value PreprocessIsas(const Napi::CallbackInfo& info) {
+  const std::vector<std::string> names = tsv::preprocessIsas();
+  Napi::Array arr = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); i++) arr.Set(static_cast<uint32_t>(i), names[i]);
+  return arr;
+}
+
+Napi::Value SetPreprocessIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string name = info.Length() >= 1 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (!tsv::setPreprocessIsa(name)) {
+    std::string list;
+    for (const std::string& n : tsv::preprocessIsas()) list += (list.empty() ? "" : ", ") + n;
+    typeError(env, "setPreprocessIsa: \"" + name + "\" is not a build this CPU runs (" + list + ")");
+  }
+  return env.Undefined();
 }
 
 Napi::Value BytesPerPixel(const Napi::CallbackInfo& info) {
@@ -235,6 +267,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocess", Napi::Function::New(env, Preprocess, "preprocess"));
   exports.Set("bytesPerPixel", Napi::Function::New(env, BytesPerPixel, "bytesPerPixel"));
   exports.Set("version", Napi::String::New(env, TSVISION_PIXELS_VERSION));
+  // For the tests and the benchmark, not the addon's API (PixelAddon in spec.ts): not enumerable, so the addon's
+  // keys stay bytesPerPixel, preprocess, version.
+  exports.DefineProperties({
+      Napi::PropertyDescriptor::Function(env, exports, "preprocessScalar", PreprocessScalar),
+      Napi::PropertyDescriptor::Function(env, exports, "preprocessIsa", PreprocessIsa),
+      Napi::PropertyDescriptor::Function(env, exports, "preprocessIsas", PreprocessIsas),
+      Napi::PropertyDescriptor::Function(env, exports, "setPreprocessIsa", SetPreprocessIsa),
+  });
   return exports;
 }
 

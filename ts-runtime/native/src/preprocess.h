@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tsv {
 
@@ -60,5 +61,12 @@ std::string computeGeometry(int frameWidth, int frameHeight, const Spec& spec, G
 
 // Fills out[0 .. 3*spec.width*spec.height). Inputs must have been validated.
 void preprocess(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
+// The previous (slower) kernel, same semantics: only for the benchmark and the tests (preprocess_scalar.cc).
+void preprocessScalar(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
+// The builds of preprocess() (one per instruction set: x86-64-v4, x86-64-v3, x86-64-v2, x86-64; elsewhere one)
+// this CPU can run, best first; the one in use (the best, unless setPreprocessIsa() chose another: tests, bench).
+std::vector<std::string> preprocessIsas();
+const char* preprocessIsa();
+bool setPreprocessIsa(const std::string& name);
 
 }  // namespace tsv
