@@ -118,6 +118,15 @@ void Runtime::follow_caller_cpu() {
   static const bool enabled = !getenv("TSVISION_CPU_FOLLOW") || strcmp(getenv("TSVISION_CPU_FOLLOW"), "0") != 0;
   if (!enabled)
     return;
+  /* Frames that take milliseconds (a model run) gain nothing from a cheaper hand-off and lose when the
+   * scheduler cannot move this thread — it is one of onnxruntime's intra-op threads during a run —
+   * next to the others: then the runtime runs where the scheduler puts it. */
+  if (heavy_.load(std::memory_order_relaxed)) {
+    if (cpu_.load(std::memory_order_relaxed) >= 0 &&
+        pthread_setaffinity_np(thread_.native_handle(), sizeof g_all_cpus, &g_all_cpus) == 0)
+      cpu_.store(-1, std::memory_order_relaxed);
+    return;
+  }
   int cpu = sched_getcpu();
   if (cpu < 0 || cpu == cpu_.load(std::memory_order_relaxed))
     return;
@@ -311,6 +320,12 @@ napi_value Runtime::js_complete(napi_env env, napi_callback_info info) {
   InFlight entry = std::move(it->second);
   rt->in_flight_.erase(it);
   rt->js_pending_--;
+  if (entry.call->op == Op::PROCESS) {
+    /* How long frames take in JavaScript (a moving average), for follow_caller_cpu(). */
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - entry.dispatched).count();
+    rt->frame_ms_ = rt->frame_ms_ * 0.8 + ms * 0.2;
+    rt->heavy_.store(rt->frame_ms_ > HEAVY_FRAME_MS, std::memory_order_relaxed);
+  }
   /* JavaScript is done with the frame: its pixels go before the element sees the result, so the
    * element pushes a buffer nobody else holds (downstream in-place elements need not copy it). */
   release_pixels(env, &entry);
@@ -379,6 +394,7 @@ void Runtime::dispatch_call(napi_env env, napi_value dispatch, std::shared_ptr<C
   const char *op_name = "process";
   InFlight &entry = in_flight_[call->token];
   entry.call = call;
+  entry.dispatched = Clock::now();
   switch (call->op) {
   case Op::CREATE:
     op_name = "create";

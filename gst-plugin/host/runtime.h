@@ -126,7 +126,12 @@ private:
   struct InFlight {
     std::shared_ptr<Call> call;
     napi_ref pixels = nullptr;
+    Clock::time_point dispatched;
   };
+  /* Frames above this (moving average, in JavaScript) are "heavy": the runtime stops following its caller's CPU. */
+  static constexpr double HEAVY_FRAME_MS = 1.0;
+  double frame_ms_ = 0; /* runtime thread only */
+  std::atomic<bool> heavy_{false};
   std::map<int64_t, InFlight> in_flight_;
   static void release_pixels(napi_env env, InFlight *entry);
 };
