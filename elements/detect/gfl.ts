@@ -13,6 +13,7 @@
  * the second in output order (NanoDet and PaddleDetection export class scores first). The stride comes
  * from a `stride_<S>` / `stride<S>` in the name, else from N and the input size.
  */
+import { bestClassPerRow } from './scan';
 import { classCount, dimValue, rows, shapeText, tensorValues } from './tensor';
 import type { Decoder, DecoderOptions, OutputInfo, RawDetection, TensorLike } from './types';
 
@@ -121,18 +122,9 @@ function decodeGfl(outputs: Readonly<Record<string, TensorLike>>, opts: DecoderO
     const offset = 0.5 * (stride - 1);
     const side = new Float64Array(4);
     const clsWidth = dimValue(clsT.dims[clsT.dims.length - 1]);
-    for (let i = 0; i < level.cells; i++) {
-      const cb = i * clsWidth;
-      let best = -1;
-      let bestScore = -Infinity;
-      for (let c = 0; c < nc; c++) {
-        const s = cls[cb + c];
-        if (s > bestScore) {
-          bestScore = s;
-          best = c;
-        }
-      }
-      if (!(bestScore >= threshold)) continue;
+    const [index, classId, scores] = bestClassPerRow(cls, level.cells, nc, 0, clsWidth, threshold);
+    for (let n = 0; n < index.length; n++) {
+      const i = index[n];
       const rb = i * regWidth;
       for (let k = 0; k < 4; k++) {
         const o = rb + k * bins;
@@ -149,7 +141,7 @@ function decodeGfl(outputs: Readonly<Record<string, TensorLike>>, opts: DecoderO
       }
       const cx = (i % gw) * stride + offset;
       const cy = Math.floor(i / gw) * stride + offset;
-      dets.push({ x1: cx - side[0], y1: cy - side[1], x2: cx + side[2], y2: cy + side[3], score: bestScore, classId: best });
+      dets.push({ x1: cx - side[0], y1: cy - side[1], x2: cx + side[2], y2: cy + side[3], score: scores[n], classId: classId[n] });
     }
   }
   return dets;

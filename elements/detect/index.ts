@@ -14,3 +14,5 @@ export type { Corners, NmsOptions } from './nms';
 export { toDetections } from './postprocess';
 export type { BoxTransform } from './postprocess';
 export { tensorValues, halfToFloat } from './tensor';
+export { bestClassPerRow, bestClassJs, useBestClassKernel } from './scan';
+export type { BestClassKernel, BestClassRows } from './scan';

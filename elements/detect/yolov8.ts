@@ -4,6 +4,7 @@
  * Output `[1, 4 + C, N]` — channels first ("transposed"): row 0..3 = cx, cy, w, h in model-input pixels
  * for each of the N candidates, rows 4.. = class scores (sigmoid applied). score = best class score.
  */
+import { bestClassPerRow } from './scan';
 import { classCount, singleOutput, tensorValues } from './tensor';
 import type { Decoder, DecoderOptions, RawDetection, TensorLike } from './types';
 
@@ -13,29 +14,15 @@ function decodeYolov8(outputs: Readonly<Record<string, TensorLike>>, opts: Decod
   const n = out.cols;
   const nc = classCount(channels - 4, opts.numClasses, 'yolov8');
   const v = tensorValues(out.tensor);
-  const threshold = opts.threshold;
-  // Best class per candidate, scanning the class planes in memory order (cache friendly).
-  const bestScore = new Float32Array(n).fill(-Infinity);
-  const best = new Int32Array(n).fill(-1);
-  for (let c = 0; c < nc; c++) {
-    const plane = (4 + c) * n;
-    for (let i = 0; i < n; i++) {
-      const s = v[plane + i];
-      if (s > bestScore[i]) {
-        bestScore[i] = s;
-        best[i] = c;
-      }
-    }
-  }
-  const dets: RawDetection[] = [];
-  for (let i = 0; i < n; i++) {
-    const score = bestScore[i];
-    if (!(score >= threshold)) continue;
+  const [index, classId, scores] = bestClassPerRow(v, n, nc, 4 * n, 0, opts.threshold);
+  const dets: RawDetection[] = new Array(index.length);
+  for (let k = 0; k < index.length; k++) {
+    const i = index[k];
     const cx = v[i];
     const cy = v[n + i];
     const hw = v[2 * n + i] / 2;
     const hh = v[3 * n + i] / 2;
-    dets.push({ x1: cx - hw, y1: cy - hh, x2: cx + hw, y2: cy + hh, score, classId: best[i] });
+    dets[k] = { x1: cx - hw, y1: cy - hh, x2: cx + hw, y2: cy + hh, score: scores[k], classId: classId[k] };
   }
   return dets;
 }

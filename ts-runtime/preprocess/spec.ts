@@ -122,6 +122,8 @@ export interface PixelAddon {
   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): PreprocessResult;
   /** Number of bytes per pixel of plane 0 (packed: 3 or 4; YUV: 1). */
   bytesPerPixel(format: PixelFormat): number;
+  /** The decoders' best-class scan, vectorised (elements/detect/scan.ts has its semantics). */
+  bestClass(scores: Float32Array, rows: number, classes: number, start: number, rowStride: number, threshold: number): [Int32Array, Int32Array, Float32Array];
   /** Addon version string. */
   readonly version: string;
 }

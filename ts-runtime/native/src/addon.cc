@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "preprocess.h"
+#include "scan.h"
 
 namespace {
 
@@ -263,12 +264,47 @@ Napi::Value BytesPerPixel(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, tsv::bytesPerPixel(f));
 }
 
+// bestClass(scores: Float32Array, rows, classes, start, rowStride, threshold) -> [index, classId, score] of the
+// candidates whose best score is >= threshold (scan.h; rowStride 0: class planes of `rows` scores).
+Napi::Value BestClass(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(env, "bestClass(scores: Float32Array, rows, classes, start, rowStride, threshold)");
+  }
+  Napi::Float32Array scores = info[0].As<Napi::Float32Array>();
+  tsv::ScanLayout l;
+  l.rows = static_cast<int64_t>(info[1].As<Napi::Number>().DoubleValue());
+  l.classes = static_cast<int64_t>(info[2].As<Napi::Number>().DoubleValue());
+  l.start = static_cast<int64_t>(info[3].As<Napi::Number>().DoubleValue());
+  l.rowStride = static_cast<int64_t>(info[4].As<Napi::Number>().DoubleValue());
+  const double threshold = info[5].As<Napi::Number>().DoubleValue();
+  const int64_t last = l.rowStride > 0 ? l.start + (l.rows - 1) * l.rowStride + l.classes : l.start + l.classes * l.rows;
+  if (l.rows < 0 || l.classes < 1 || l.start < 0 || l.rowStride < 0 || (l.rows > 0 && last > static_cast<int64_t>(scores.ElementLength()))) {
+    throw Napi::RangeError::New(env, "bestClass: the layout reaches past the end of the scores");
+  }
+  std::vector<int32_t> index, classId;
+  std::vector<float> score;
+  tsv::bestClassPerRow(scores.Data(), l, threshold, index, classId, score);
+  Napi::Int32Array outIndex = Napi::Int32Array::New(env, index.size());
+  Napi::Int32Array outClass = Napi::Int32Array::New(env, classId.size());
+  Napi::Float32Array outScore = Napi::Float32Array::New(env, score.size());
+  std::copy(index.begin(), index.end(), outIndex.Data());
+  std::copy(classId.begin(), classId.end(), outClass.Data());
+  std::copy(score.begin(), score.end(), outScore.Data());
+  Napi::Array out = Napi::Array::New(env, 3);
+  out.Set(0u, outIndex);
+  out.Set(1u, outClass);
+  out.Set(2u, outScore);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocess", Napi::Function::New(env, Preprocess, "preprocess"));
   exports.Set("bytesPerPixel", Napi::Function::New(env, BytesPerPixel, "bytesPerPixel"));
+  exports.Set("bestClass", Napi::Function::New(env, BestClass, "bestClass"));
   exports.Set("version", Napi::String::New(env, TSVISION_PIXELS_VERSION));
   // For the tests and the benchmark, not the addon's API (PixelAddon in spec.ts): not enumerable, so the addon's
-  // keys stay bytesPerPixel, preprocess, version.
+  // keys stay bestClass, bytesPerPixel, preprocess, version.
   exports.DefineProperties({
       Napi::PropertyDescriptor::Function(env, exports, "preprocessScalar", PreprocessScalar),
       Napi::PropertyDescriptor::Function(env, exports, "preprocessIsa", PreprocessIsa),

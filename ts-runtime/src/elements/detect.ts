@@ -7,9 +7,9 @@
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { gflLevelLayout, nms, selectDecoder, toDetections } from '../../../elements/detect/index';
+import { gflLevelLayout, nms, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, RawDetection, TensorLike } from '../../../elements/detect/index';
-import type { PreprocessSpec } from '../../preprocess/index';
+import { loadPixelAddon, type PreprocessSpec } from '../../preprocess/index';
 import {
   SKIP,
   checkDetections,
@@ -96,6 +96,9 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
 }
 
 export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
+  // The decoders' best-class scan: the native addon's vectorised one (the same semantics as the TypeScript one).
+  const addon = loadPixelAddon();
+  useBestClassKernel((scores, rows, classes, start, rowStride, threshold) => addon.bestClass(scores, rows, classes, start, rowStride, threshold));
   const config = parseConfig(DETECT_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<DetectHook, DetectContext>(config, DETECT_HOOKS, env);
   const hook = hookModule.hooks;
