@@ -28,15 +28,17 @@ void transposed(const float* data, const ScanLayout& l, double threshold, std::v
                 std::vector<int32_t>& classId, std::vector<float>& score) {
   std::vector<float> best(static_cast<size_t>(l.rows), -INFINITY);
   std::vector<int32_t> which(static_cast<size_t>(l.rows), -1);
-  float* b = best.data();
-  int32_t* w = which.data();
+  float* __restrict b = best.data();
+  int32_t* __restrict w = which.data();
   for (int64_t c = 0; c < l.classes; c++) {
-    const float* plane = data + l.start + c * l.rows;
+    const float* __restrict plane = data + l.start + c * l.rows;
     const int32_t cc = static_cast<int32_t>(c);
     for (int64_t r = 0; r < l.rows; r++) {
-      const bool better = plane[r] > b[r];
-      b[r] = better ? plane[r] : b[r];
-      w[r] = better ? cc : w[r];
+      // branch-free (a mask), so that the loop vectorises
+      const float p = plane[r], old = b[r];
+      const int32_t better = -static_cast<int32_t>(p > old);
+      b[r] = p > old ? p : old;
+      w[r] = (cc & better) | (w[r] & ~better);
     }
   }
   for (int64_t r = 0; r < l.rows; r++) {
