@@ -102,7 +102,8 @@ struct Pending {
 
 /* The streaming thread's wait for the oldest frame: it sleeps in read() on a pipe, woken by the
  * thread that completes the frame. A pipe write is a "synchronous" wake-up for the scheduler,
- * which keeps a frame's hand-off on one CPU (see gst-plugin/host/host.cc). */
+ * which, with the runtime following its caller's CPU (gst-plugin/host/runtime.cc), keeps a
+ * frame's hand-off on one CPU instead of paying a cross-CPU wake-up each way. */
 class Wakeup {
 public:
   Wakeup() {
@@ -260,21 +261,29 @@ static void gst_ts_filter_module_changed(GstTsFilter *self) {
     p->state.instance->set_module(module);
 }
 
-/* Errors from the runtime come as "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts). */
-static void post_runtime_error(GstTsFilter *self, const std::string &error, bool streaming = true) {
-  if (streaming)
-    wait_for_main_loop(self);
+/* The parts of an error from the runtime, "CODE\nmessage\ndetails" (see ts-runtime/src/errors.ts; a bare
+ * message has neither code nor details). */
+struct RuntimeError {
   std::string code, message, details;
-  size_t a = error.find('\n');
-  if (a == std::string::npos) {
-    message = error;
-  } else {
+  explicit RuntimeError(const std::string &error) {
+    size_t a = error.find('\n');
+    if (a == std::string::npos) {
+      message = error;
+      return;
+    }
     code = error.substr(0, a);
     size_t b = error.find('\n', a + 1);
     message = error.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
     if (b != std::string::npos)
       details = error.substr(b + 1);
   }
+};
+
+static void post_runtime_error(GstTsFilter *self, const std::string &error, bool streaming = true) {
+  if (streaming)
+    wait_for_main_loop(self);
+  const RuntimeError e(error);
+  const std::string &code = e.code, &message = e.message, &details = e.details;
   const char *dbg = details.empty() ? nullptr : details.c_str();
   if (code == "NOT_FOUND")
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("%s", message.c_str()), ("%s", dbg ? dbg : ""));
@@ -600,12 +609,9 @@ static GstBuffer *complete_pending(GstTsFilter *self, Pending &pd, GstFlowReturn
   };
   if (!pd.result.ok && (pd.result.timed_out || pd.result.lost) && state.skip_hook_errors) {
     /* The frame goes on without results; the instance restarts (setup() again) on the next frame. */
-    std::string message = pd.result.error;
-    size_t a = message.find('\n'), b = message.find('\n', a + 1);
-    if (a != std::string::npos)
-      message = message.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
     GST_ELEMENT_WARNING(self, LIBRARY, FAILED,
-                        ("%s (hook-errors=skip: frame passed on without results; the hook restarts)", message.c_str()),
+                        ("%s (hook-errors=skip: frame passed on without results; the hook restarts)",
+                         RuntimeError(pd.result.error).message.c_str()),
                         (nullptr));
     passed();
     return pd.buffer;

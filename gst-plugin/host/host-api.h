@@ -138,11 +138,9 @@ class Instance {
 public:
   /* Runs the hook's teardown, waiting a bounded time: a runtime that does not answer is stopped. */
   virtual ~Instance() = default;
-  /* Blocks the calling thread (without spinning) until the runtime has processed the frame, the
-   * call timed out or it was cancelled. A runtime stopped by a time-out is restarted here first
-   * (its setup() runs again). */
-  virtual Result process(const Frame &frame) = 0;
-  /* Returns at once; `done` runs on a runtime (or the watchdog) thread when the result is in. */
+  /* Returns at once; `done` runs on a runtime (or the watchdog, or a cancelling) thread when the result
+   * is in, the call timed out or it was cancelled. A runtime stopped by a time-out is restarted here
+   * first (its setup() runs again). */
   virtual void process_async(const Frame &frame, std::function<void(Result &&)> done) = 0;
   /* Answers every call in progress at once with cancelled (JavaScript may go on with them;
    * their frames stay alive until it is done). Never blocks on JavaScript. */

@@ -8,9 +8,7 @@
  * call), or the element when it cancels (state change, flush). JavaScript's own answer to a call
  * answered early is dropped; the frame it refers to stays alive until then (Frame::keepalive).
  *
- * Streaming threads wait for their frame's result in read() on a pipe of their own: a pipe write
- * is a "synchronous" wake-up for the scheduler, which with the runtime following its caller's
- * CPU (runtime.cc) keeps a frame's hand-off on one CPU. */
+ * Calls are asynchronous: an element waits for its frames on a pipe of its own (gsttsfilter.cc). */
 #include "host-api.h"
 
 #include <node_api.h>
@@ -21,7 +19,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -61,44 +58,6 @@ struct Waiter {
     cond.wait(lock, [this] { return finished; });
     return std::move(result);
   }
-};
-
-/* The streaming thread's wait for a frame's result: it sleeps in read() on a pipe of its own. */
-class ThreadWaiter {
-public:
-  static ThreadWaiter &current() {
-    thread_local ThreadWaiter waiter;
-    return waiter;
-  }
-  bool ok() const { return fds_[0] >= 0; }
-  std::function<void(Result &&)> callback() {
-    return [this](Result &&r) {
-      result_ = std::move(r);
-      char c = 1;
-      while (write(fds_[1], &c, 1) < 0 && errno == EINTR) {
-      }
-    };
-  }
-  Result wait() {
-    char c;
-    while (read(fds_[0], &c, 1) < 0 && errno == EINTR) {
-    }
-    return std::move(result_);
-  }
-
-private:
-  ThreadWaiter() {
-    if (pipe2(fds_, O_CLOEXEC) != 0)
-      fds_[0] = fds_[1] = -1;
-  }
-  ~ThreadWaiter() {
-    if (fds_[0] >= 0) {
-      close(fds_[0]);
-      close(fds_[1]);
-    }
-  }
-  int fds_[2] = {-1, -1};
-  Result result_;
 };
 
 /* Delivers an instance's messages and logs while the instance exists (recursive: a listener may
@@ -677,17 +636,6 @@ public:
     }
     lock.lock();
     return runtime_;
-  }
-
-  Result process(const Frame &frame) override {
-    ThreadWaiter &waiter = ThreadWaiter::current();
-    if (!waiter.ok()) { /* out of file descriptors: fall back to a condition variable */
-      Waiter fallback;
-      process_async(frame, fallback.callback());
-      return fallback.wait();
-    }
-    process_async(frame, waiter.callback());
-    return waiter.wait();
   }
 
   void process_async(const Frame &frame, std::function<void(Result &&)> done) override {

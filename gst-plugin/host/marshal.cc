@@ -50,14 +50,6 @@ double get_number(napi_env env, napi_value obj, const char *name, double fallbac
   return fallback;
 }
 
-bool get_bool(napi_env env, napi_value obj, const char *name, bool fallback) {
-  napi_value v = prop(env, obj, name);
-  bool b;
-  if (is_type(env, v, napi_boolean) && napi_get_value_bool(env, v, &b) == napi_ok)
-    return b;
-  return fallback;
-}
-
 std::string get_string_prop(napi_env env, napi_value obj, const char *name) {
   napi_value v = prop(env, obj, name);
   return v ? get_string(env, v) : std::string();

@@ -34,7 +34,6 @@ std::string get_string(napi_env env, napi_value v);
 napi_value prop(napi_env env, napi_value obj, const char *name);
 bool is_type(napi_env env, napi_value v, napi_valuetype want);
 double get_number(napi_env env, napi_value obj, const char *name, double fallback);
-bool get_bool(napi_env env, napi_value obj, const char *name, bool fallback);
 std::string get_string_prop(napi_env env, napi_value obj, const char *name);
 void set_number(napi_env env, napi_value obj, const char *name, double d);
 void set_string(napi_env env, napi_value obj, const char *name, const std::string &s);

@@ -12,7 +12,7 @@ import { createTrack } from './elements/track.js';
 import { createClassify } from './elements/classify.js';
 import { takeSpent } from './timing.js';
 import { HOOK_NAMES } from './element.js';
-import { decodeFrame, encodeResult, objectIds, type WireFrame } from './wire.js';
+import { decodeFrame, encodeResult, type WireFrame } from './wire.js';
 
 interface HostBinding {
   start(dispatch: (op: string, token: number, instanceId: number, payload: unknown) => void): void;
@@ -70,8 +70,8 @@ function answer(token: number, work: () => unknown, encode: (v: unknown) => unkn
 }
 
 /** The result with the figures of the frame just finished (then reset for the next). */
-function encodeWithTiming(value: unknown, ids: Float64Array): unknown {
-  return encodeResult(value as Parameters<typeof encodeResult>[0], ids, takeSpent());
+function encodeWithTiming(value: unknown, frameNums: Float64Array): unknown {
+  return encodeResult(value as Parameters<typeof encodeResult>[0], frameNums, takeSpent());
 }
 
 function envFor(instanceId: number, elementName: string, hookSlot: number): ElementEnv {
@@ -115,7 +115,7 @@ function dispatch(op: string, token: number, instanceId: number, payload: unknow
           if (!instance) throw new Error(`no runtime instance ${instanceId}`);
           return instance.process(decodeFrame(wire));
         },
-        (v) => encodeWithTiming(v, objectIds(wire)),
+        (v) => encodeWithTiming(v, wire[10][0]),
       );
       return;
     }

@@ -75,19 +75,11 @@ export function decodeFrame(w: WireFrame): HostFrame {
 /** Reused between calls: C++ copies the numbers out before the next result is encoded. */
 let scratch = new Float64Array(64 * OBJECT_FIELDS);
 
-/** The ids of a frame's objects (what results name the object they update by). */
-export function objectIds(w: WireFrame): Float64Array {
-  const [nums, labels] = w[10];
-  const ids = new Float64Array(labels.length);
-  for (let i = 0; i < labels.length; i++) ids[i] = nums[i * OBJECT_FIELDS + SOURCE];
-  return ids;
-}
-
 /**
- * `reuse`: write into the shared scratch buffer (valid until the next encode). `ids`: the frame's
- * object ids, which an object's `sourceIndex` (its input object's position) is turned into.
+ * `reuse`: write into the shared scratch buffer (valid until the next encode). `frameNums`: the frame's
+ * objects on the wire, whose ids an object's `sourceIndex` (its input object's position) is turned into.
  */
-export function encodeObjects(objects: readonly (Detection & { sourceIndex?: number })[], reuse = true, ids?: Float64Array): WireObjects {
+export function encodeObjects(objects: readonly (Detection & { sourceIndex?: number })[], reuse = true, frameNums?: Float64Array): WireObjects {
   const n = objects.length;
   if (reuse && scratch.length < n * OBJECT_FIELDS) scratch = new Float64Array(2 * n * OBJECT_FIELDS);
   const nums = reuse ? scratch.subarray(0, n * OBJECT_FIELDS) : new Float64Array(n * OBJECT_FIELDS);
@@ -106,7 +98,7 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
     nums[o + TRACK_ID] = d.trackId ?? -1;
     nums[o + FLAGS] = d.predicted ? PREDICTED : 0;
     const source = d.sourceIndex ?? -1;
-    nums[o + SOURCE] = source >= 0 && ids ? (ids[source] ?? -1) : -1;
+    nums[o + SOURCE] = source >= 0 && frameNums ? (frameNums[source * OBJECT_FIELDS + SOURCE] ?? -1) : -1;
     labels[i] = d.label ?? '';
     if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
   }
@@ -128,7 +120,7 @@ export type WireResult = [
   decodeMs: number,
 ];
 
-export function encodeResult(r: ProcessResult, ids: Float64Array, t: Spent): WireResult {
+export function encodeResult(r: ProcessResult, frameNums: Float64Array, t: Spent): WireResult {
   const flags = (r.skipped ? 1 : 0) | (r.inferenceSkipped ? 2 : 0);
   let past: WireResult[3];
   if (r.pastObjects && r.pastObjects.length > 0) {
@@ -141,5 +133,5 @@ export function encodeResult(r: ProcessResult, ids: Float64Array, t: Spent): Wir
     });
     past = [...encodeObjects(list, false), when];
   }
-  return [encodeObjects(r.objects as ResultObject[], true, ids), flags, r.frameClassifications, past, t.hookMs, t.modelMs, t.preprocessMs, t.decodeMs];
+  return [encodeObjects(r.objects as ResultObject[], true, frameNums), flags, r.frameClassifications, past, t.hookMs, t.modelMs, t.preprocessMs, t.decodeMs];
 }
