@@ -49,7 +49,7 @@ static void gst_ts_classify_class_init(GstTsClassifyClass *klass) {
       "results to their region-of-interest metas",
       "tsvision developers");
 
-  gst_ts_filter_class_set_kind(filter_class, "classify");
+  gst_ts_filter_class_set_kind(filter_class, "classify", GST_TS_FILTER_READS_PIXELS);
   filter_class->debug_category = gst_ts_classify_debug;
 }
 

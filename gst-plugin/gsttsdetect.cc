@@ -37,7 +37,7 @@ static void gst_ts_detect_class_init(GstTsDetectClass *klass) {
       "Detects objects with an ONNX model or a TypeScript hook and attaches them as region-of-interest metas",
       "tsvision developers");
 
-  gst_ts_filter_class_set_kind(filter_class, "detect");
+  gst_ts_filter_class_set_kind(filter_class, "detect", GST_TS_FILTER_READS_PIXELS);
   filter_class->debug_category = gst_ts_detect_debug;
 }
 

@@ -19,9 +19,8 @@
 GST_DEBUG_CATEGORY_STATIC(gst_ts_filter_debug);
 #define GST_CAT_DEFAULT gst_ts_filter_debug
 
-#define TS_VIDEO_CAPS                                                                           \
-  GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }") ";"                  \
-                                                                          "video/x-raw"
+/* The formats the preprocessing (ts-runtime/native) reads; api.d.ts's PixelFormat lists the same. */
+#define TS_PIXEL_FORMATS "{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }"
 
 namespace {
 
@@ -149,6 +148,7 @@ struct State {
   std::unique_ptr<tsv::Instance> instance;
   GstVideoInfo info;
   bool have_info = false;
+  bool readable = false; /* frames can be mapped: system memory in one of TS_PIXEL_FORMATS */
   uint64_t frame_index = 0;
   guint max_inflight = 2; /* the max-inflight setting, from start() */
   bool skip_hook_errors = false; /* hook-errors=skip, from start() */
@@ -378,15 +378,8 @@ static gboolean gst_ts_filter_stop(GstBaseTransform *trans) {
   return TRUE;
 }
 
-static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) {
-  GstTsFilter *self = GST_TS_FILTER(trans);
-  Private *p = priv(self);
-  GstVideoInfo info;
-  if (!gst_video_info_from_caps(&info, incaps)) {
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Cannot parse caps %" GST_PTR_FORMAT, incaps), (nullptr));
-    return FALSE;
-  }
-  switch (GST_VIDEO_INFO_FORMAT(&info)) {
+static bool is_pixel_format(GstVideoFormat format) {
+  switch (format) {
   case GST_VIDEO_FORMAT_RGB:
   case GST_VIDEO_FORMAT_BGR:
   case GST_VIDEO_FORMAT_RGBx:
@@ -395,16 +388,25 @@ static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps,
   case GST_VIDEO_FORMAT_BGRA:
   case GST_VIDEO_FORMAT_I420:
   case GST_VIDEO_FORMAT_NV12:
-    break;
+    return true;
   default:
-    wait_for_main_loop(self);
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
-                      ("%s cannot read %s video: it takes RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12. "
-                       "Insert `videoconvert` before it.",
-                       GST_OBJECT_NAME(self), GST_VIDEO_INFO_NAME(&info)),
-                      ("caps: %" GST_PTR_FORMAT, incaps));
+    return false;
+  }
+}
+
+static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) {
+  GstTsFilter *self = GST_TS_FILTER(trans);
+  Private *p = priv(self);
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps(&info, incaps)) {
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Cannot parse caps %" GST_PTR_FORMAT, incaps), (nullptr));
     return FALSE;
   }
+  /* The pad templates keep other formats (and other memory) away from elements that read pixels;
+   * the others see pixels only where they can be mapped. */
+  GstCapsFeatures *features = gst_caps_get_features(incaps, 0);
+  p->state.readable = (!features || gst_caps_features_is_equal(features, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY)) &&
+                      is_pixel_format(GST_VIDEO_INFO_FORMAT(&info));
   GST_DEBUG_OBJECT(self, "caps %" GST_PTR_FORMAT, incaps);
   p->state.info = info;
   p->state.have_info = true;
@@ -414,6 +416,13 @@ static gboolean gst_ts_filter_set_caps(GstBaseTransform *trans, GstCaps *incaps,
 const GstVideoInfo *gst_ts_filter_get_video_info(GstTsFilter *self) {
   Private *p = priv(self);
   return p->state.have_info ? &p->state.info : nullptr;
+}
+
+/* A frame whose pixels the element does not read (no data, no planes): only its geometry. */
+static void describe_unreadable_frame(const GstVideoInfo *info, tsv::Frame &frame) {
+  frame.width = GST_VIDEO_INFO_WIDTH(info);
+  frame.height = GST_VIDEO_INFO_HEIGHT(info);
+  frame.format = GST_VIDEO_INFO_NAME(info);
 }
 
 /* Fills `frame` with a zero-copy view of `vframe` (a copy only for multi-memory buffers). */
@@ -525,18 +534,22 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   frame.objects = tsv::roi_read_all(pending->buffer, GST_VIDEO_INFO_WIDTH(&state.info), GST_VIDEO_INFO_HEIGHT(&state.info));
   frame.classifications = tsv::frame_read_classifications(pending->buffer);
   frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
-  auto mapped = std::make_shared<MappedFrame>();
-  if (!gst_video_frame_map(&mapped->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
-    mapped.reset(); /* nothing to unmap */
-    gst_buffer_unref(pending->buffer);
-    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot map video frame %" G_GUINT64_FORMAT, state.frame_index), (nullptr));
-    return GST_FLOW_ERROR;
+  if (state.readable) {
+    auto mapped = std::make_shared<MappedFrame>();
+    if (!gst_video_frame_map(&mapped->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
+      mapped.reset(); /* nothing to unmap */
+      gst_buffer_unref(pending->buffer);
+      GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot map video frame %" G_GUINT64_FORMAT, state.frame_index), (nullptr));
+      return GST_FLOW_ERROR;
+    }
+    describe_frame(mapped->scratch, &mapped->vframe, frame);
+    /* The runtime owns the mapping now: it is undone when JavaScript is done with the frame. */
+    frame.keepalive = std::move(mapped);
+  } else {
+    describe_unreadable_frame(&state.info, frame);
   }
   frame.index = state.frame_index++;
   frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
-  describe_frame(mapped->scratch, &mapped->vframe, frame);
-  /* The runtime owns the mapping now: it is undone when JavaScript is done with the frame. */
-  frame.keepalive = std::move(mapped);
   {
     std::lock_guard<std::mutex> lock(state.lock);
     state.pending.push_back(pending);
@@ -791,8 +804,15 @@ static void add_settings(GstTsFilterClass *klass, const tsv::SettingsTable &tabl
   klass->n_settings = n;
 }
 
-void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind) {
+void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind, GstTsFilterPixels pixels) {
   klass->kind = kind;
+  klass->pixels = pixels;
+  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
+  GstCaps *caps = gst_caps_from_string(pixels == GST_TS_FILTER_READS_PIXELS ? GST_VIDEO_CAPS_MAKE(TS_PIXEL_FORMATS)
+                                                                           : "video/x-raw(ANY)");
+  gst_element_class_add_pad_template(element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
   for (const auto &e : tsv::generated::kElements) {
     if (strcmp(e.kind, kind) == 0) {
       add_settings(klass, *e.table);
@@ -816,13 +836,6 @@ static void gst_ts_filter_class_init(GstTsFilterClass *klass) {
 
   add_settings(klass, tsv::generated::kBase);
 
-
-  GstCaps *caps = gst_caps_from_string(TS_VIDEO_CAPS);
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
 
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_ts_filter_change_state);
   trans_class->start = GST_DEBUG_FUNCPTR(gst_ts_filter_start);

@@ -19,6 +19,17 @@
 
 G_BEGIN_DECLS
 
+/* What an element reads of the frames, which decides its pad templates. */
+typedef enum {
+  /* Pixels (tsdetect, tsclassify): system memory in one of the 8 formats the preprocessing reads;
+   * anything else is converted by a videoconvert before it (the caps negotiate that). */
+  GST_TS_FILTER_READS_PIXELS,
+  /* Metadata only (tstrack): any raw video, any caps features (e.g. DeepStream's memory:NVMM).
+   * Hooks get the pixels when the frame is in system memory in one of the 8 formats, else an
+   * empty `data`. */
+  GST_TS_FILTER_READS_METADATA,
+} GstTsFilterPixels;
+
 #define GST_TYPE_TS_FILTER (gst_ts_filter_get_type())
 G_DECLARE_DERIVABLE_TYPE(GstTsFilter, gst_ts_filter, GST, TS_FILTER, GstBaseTransform)
 
@@ -26,6 +37,8 @@ struct _GstTsFilterClass {
   GstBaseTransformClass parent_class;
   /* The runtime's element kind: "detect", "track", ... (set by gst_ts_filter_class_set_kind). */
   const char *kind;
+  /* Whether the element needs pixels (set by gst_ts_filter_class_set_kind). */
+  GstTsFilterPixels pixels;
   /* Every property of the class, the base settings first: property id i + 1 is settings[i]. */
   const tsv::SettingSpec *const *settings;
   guint n_settings;
@@ -36,9 +49,9 @@ struct _GstTsFilterClass {
   void (*apply_result)(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);
 };
 
-/* Called from the subclass's class_init: sets the runtime's element kind and installs the kind's
- * declared settings as properties (after the base settings). */
-void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind);
+/* Called from the subclass's class_init: sets the runtime's element kind, installs the kind's
+ * declared settings as properties (after the base settings) and the pad templates for `pixels`. */
+void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind, GstTsFilterPixels pixels);
 
 /* Writes the objects of `result` onto `buffer` (the default apply_result). */
 void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);

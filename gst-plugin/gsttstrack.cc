@@ -77,7 +77,7 @@ static void gst_ts_track_class_init(GstTsTrackClass *klass) {
       "writes track ids onto them",
       "tsvision developers");
 
-  gst_ts_filter_class_set_kind(filter_class, "track");
+  gst_ts_filter_class_set_kind(filter_class, "track", GST_TS_FILTER_READS_METADATA);
   filter_class->debug_category = gst_ts_track_debug;
   filter_class->apply_result = gst_ts_track_apply_result;
 }

@@ -114,6 +114,16 @@ export interface Frame {
   readonly inferenceSkipped: boolean;
 }
 
+/**
+ * A frame as tstrack's hooks see it. tstrack reads no pixels, so it takes any raw video in any memory (e.g.
+ * DeepStream's `memory:NVMM`): `format` is the caps' format name (`GRAY8`, `YUY2`, …), and `data` holds the pixels
+ * only when the frame is in system memory in one of the {@link PixelFormat}s — otherwise it is empty and `planes`
+ * is `[]`.
+ */
+export interface TrackFrame extends Omit<Frame, 'format'> {
+  readonly format: string;
+}
+
 /** A named output (or input) tensor of an ONNX model. */
 export interface Tensor {
   readonly type: 'float32' | 'float16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool' | string;
@@ -226,7 +236,7 @@ export interface TrackHook {
    * returned ids: an id's first appearance starts a track, an id absent for more than max-lost-frames frames is
    * lost. Frames reach update() strictly in order, one at a time.
    */
-  update?(detections: readonly Detection[], frame: Frame, ctx: TrackContext): MaybePromise<Detection[]>;
+  update?(detections: readonly Detection[], frame: TrackFrame, ctx: TrackContext): MaybePromise<Detection[]>;
   /** Called for every track event (the same ones posted on the bus as `tstrack-event` messages). */
   onEvent?(event: TrackEvent, ctx: TrackContext): MaybePromise<void>;
   /** Called once when the element stops. */

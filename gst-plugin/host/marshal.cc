@@ -259,7 +259,12 @@ napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
   boolean(6, f.full_range);
   /* Zero-copy: the buffer's mapped memory, detached as soon as the call completes. */
   *pixels = nullptr;
-  if (napi_create_external_arraybuffer(env, (void *)f.data, f.size, nullptr, nullptr, &ab) == napi_ok) {
+  if (!f.data) {
+    /* A frame the element does not read (tstrack on memory it cannot map): an empty view. */
+    napi_create_arraybuffer(env, 0, nullptr, &ab);
+    napi_create_typedarray(env, napi_uint8_array, 0, ab, 0, &v);
+    napi_set_element(env, a, 7, v);
+  } else if (napi_create_external_arraybuffer(env, (void *)f.data, f.size, nullptr, nullptr, &ab) == napi_ok) {
     napi_create_reference(env, ab, 1, pixels);
     napi_create_typedarray(env, napi_uint8_array, f.size, ab, 0, &v);
     napi_set_element(env, a, 7, v);

@@ -7,6 +7,8 @@
  *
  *   --roi     a new meta: roi_type TYPE, box X,Y,W,H (pixels)
  *   --param   a param of the latest --roi, e.g. "object_id, id=(int)7, predicted=(boolean)true"
+ *   --caps-features F  the caps leaving "roi" claim the caps features F (e.g. memory:NVMM), as a
+ *             DeepStream element's would; the buffers stay in system memory
  *
  * Exit 0 at EOS, 1 on an error (printed) or bad arguments.
  * Built by the test that uses it (cc + pkg-config gstreamer-video-1.0). */
@@ -23,6 +25,21 @@ typedef struct {
 } Roi;
 
 static GPtrArray *rois;
+static GstCapsFeatures *caps_features;
+
+static GstPadProbeReturn set_caps_features(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps(event, &caps);
+  caps = gst_caps_copy(caps);
+  gst_caps_set_features(caps, 0, gst_caps_features_copy(caps_features));
+  gst_event_unref(event);
+  GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(caps);
+  gst_caps_unref(caps);
+  return GST_PAD_PROBE_OK;
+}
 
 static GstPadProbeReturn add_metas(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
@@ -38,7 +55,7 @@ static GstPadProbeReturn add_metas(GstPad *pad, GstPadProbeInfo *info, gpointer 
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: roi-meta-pipeline PIPELINE [--roi TYPE,X,Y,W,H [--param STRUCTURE]...]...\n");
+  fprintf(stderr, "usage: roi-meta-pipeline PIPELINE [--caps-features F] [--roi TYPE,X,Y,W,H [--param STRUCTURE]...]...\n");
   exit(1);
 }
 
@@ -64,6 +81,10 @@ int main(int argc, char **argv) {
       }
       Roi *r = g_ptr_array_index(rois, rois->len - 1);
       g_ptr_array_add(r->params, s);
+    } else if (!strcmp(argv[i], "--caps-features") && i + 1 < argc) {
+      caps_features = gst_caps_features_from_string(argv[++i]);
+      if (!caps_features)
+        usage();
     } else {
       usage();
     }
@@ -82,6 +103,8 @@ int main(int argc, char **argv) {
   }
   GstPad *src = gst_element_get_static_pad(roi, "src");
   gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, add_metas, NULL, NULL);
+  if (caps_features)
+    gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, set_caps_features, NULL, NULL);
   gst_object_unref(src);
   gst_object_unref(roi);
 
