@@ -244,6 +244,86 @@ export interface TrackHook {
 }
 
 /**
+ * tsanalytics' rule parameters (its properties, camelCase: anchor, minDistance, minFrames, countPredicted,
+ * forgetFrames), declared in ts-runtime/src/settings/analytics.ts.
+ */
+export type { AnalyticsParams } from './src/settings/index';
+
+/** A line crossing: "in" is from the left of the line's first segment (its direction) to its right. */
+export interface LineCrossedEvent {
+  type: 'line-crossed';
+  line: string;
+  direction: 'in' | 'out';
+  trackId: number;
+  label: string;
+  /** The frame the crossing was confirmed on (a past frame for objects tstrack reported late: fill-gaps). */
+  frame: number;
+  /** That frame's timestamp in nanoseconds, or null. */
+  pts: number | null;
+}
+
+/** An object entered or left a zone (confirmed with the same hysteresis as crossings). */
+export interface ZoneEvent {
+  type: 'zone-entered' | 'zone-left';
+  zone: string;
+  trackId: number;
+  label: string;
+  frame: number;
+  pts: number | null;
+}
+
+/** An object has been in a zone for `seconds` (the zone's `dwell`); once per visit. */
+export interface DwellEvent {
+  type: 'dwell';
+  zone: string;
+  trackId: number;
+  label: string;
+  seconds: number;
+  frame: number;
+  pts: number | null;
+}
+
+/** A zone's occupancy went above its `maxOccupancy` (overcrowded) or back to it or below (cleared). */
+export interface OccupancyEvent {
+  type: 'overcrowded' | 'cleared';
+  zone: string;
+  occupancy: number;
+  maxOccupancy: number;
+  frame: number;
+  pts: number | null;
+}
+
+export type AnalyticsEvent = LineCrossedEvent | ZoneEvent | DwellEvent | OccupancyEvent;
+
+/** Running totals of a line. */
+export interface LineCounts {
+  in: number;
+  out: number;
+  /** The same per object label. */
+  classes: Record<string, { in: number; out: number }>;
+}
+
+/** A zone's current occupancy and running totals. */
+export interface ZoneCounts {
+  occupancy: number;
+  entries: number;
+  exits: number;
+  classes: Record<string, { occupancy: number; entries: number; exits: number }>;
+}
+
+/** What tsexport writes as a frame's `counts`. */
+export interface AnalyticsCounts {
+  lines: Record<string, LineCounts>;
+  zones: Record<string, ZoneCounts>;
+}
+
+/** An object's smoothed motion: heading in degrees clockwise from up (0 up, 90 right, 180 down), speed in pixels/s. */
+export interface ObjectMotion {
+  heading: number;
+  speed: number;
+}
+
+/**
  * The built-in post-processing settings of `tsclassify` (its properties, camelCase; declared in
  * ts-runtime/src/settings/classify.ts). `outputType` is the resolved one: `classification` or `embedding`.
  */

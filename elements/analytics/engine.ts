@@ -1,0 +1,362 @@
+/**
+ * tsanalytics' rule evaluation on tracked objects, frame by frame: line crossings, zone entries and exits,
+ * dwell, occupancy (overcrowded / cleared) and each object's motion. Pure TypeScript, no GStreamer.
+ *
+ * Correctness under jitter: each track keeps, per line, the side it is *settled* on and, per zone, whether it
+ * is settled inside. Its anchor changes side only by a move that crosses the line itself (not around its end),
+ * and a change is confirmed — counted, and the new side settled — once the anchor has been `minDistance`
+ * pixels past the line (or the zone edge) and has stayed on the new side `minFrames` observations in a row. A
+ * box that flickers across the line returns to its settled side before that and counts nothing; a track that
+ * comes back across counts the other direction. Objects without a track id cannot be followed and are ignored;
+ * predicted boxes count only with `countPredicted`. Past-frame objects (tstrack fill-gaps, reported on the
+ * buffer that re-found their track) are observed before the frame's own objects, oldest first, so each track's
+ * observations stay in time order and nothing counts twice.
+ */
+import type { AnalyticsCounts, AnalyticsEvent, AnalyticsParams, Box, ObjectMotion } from 'tsvision';
+import { ANALYTICS_PARAMS } from '../../ts-runtime/src/settings/analytics.js';
+import { defaultsOf } from '../../ts-runtime/src/settings/spec.js';
+import {
+  distanceToPolygonEdge,
+  distanceToPolyline,
+  pointInPolygon,
+  polylineCrossing,
+  sideOfPolyline,
+  type Point,
+} from './geometry.js';
+import { toPixels, type LineRule, type Rules, type ZoneRule } from './rules.js';
+
+export const ANALYTICS_DEFAULTS: Readonly<AnalyticsParams> = Object.freeze(defaultsOf(ANALYTICS_PARAMS));
+
+export interface AnalyticsObject {
+  readonly trackId?: number | null;
+  readonly label: string;
+  readonly box: Box;
+  readonly predicted?: boolean;
+}
+
+/** An object of an earlier frame reported late (tstrack fill-gaps). */
+export interface PastAnalyticsObject {
+  readonly framesAgo: number;
+  readonly pts: number | null;
+  readonly object: AnalyticsObject;
+}
+
+export interface AnalyticsFrame {
+  readonly index: number;
+  /** Nanoseconds, or null. */
+  readonly pts: number | null;
+  /** Seconds since the stream started (from pts, or index / frame rate): dwell and speeds use it. */
+  readonly time: number;
+  /** Seconds per frame (for past objects without pts); 0 when unknown. */
+  readonly frameDuration?: number;
+  readonly width: number;
+  readonly height: number;
+  readonly objects: readonly AnalyticsObject[];
+  readonly pastObjects?: readonly PastAnalyticsObject[];
+}
+
+export interface AnalyticsResult {
+  readonly events: AnalyticsEvent[];
+  readonly counts: AnalyticsCounts;
+  /** Motion of the tracked objects seen on this frame, by track id. */
+  readonly motion: ReadonlyMap<number, ObjectMotion>;
+}
+
+/** The anchor point of a box. */
+export function anchorPoint(box: Box, anchor: AnalyticsParams['anchor']): Point {
+  const cx = box.x + box.width / 2;
+  const bottom = box.y + box.height;
+  switch (anchor) {
+    case 'center':
+      return [cx, box.y + box.height / 2];
+    case 'top-center':
+      return [cx, box.y];
+    case 'bottom-left':
+      return [box.x, bottom];
+    case 'bottom-right':
+      return [box.x + box.width, bottom];
+    default:
+      return [cx, bottom];
+  }
+}
+
+/** A side change waiting for confirmation (hysteresis). */
+interface Pending {
+  frames: number;
+  distance: number;
+}
+
+interface LineState extends Pending {
+  /** The confirmed side: +1 right, −1 left, 0 not yet known (first seen on the line). */
+  settled: -1 | 0 | 1;
+  /** The side the anchor is on now (changed only by moves across the line). */
+  side: -1 | 0 | 1;
+  last: Point;
+}
+
+interface ZoneState extends Pending {
+  inside: boolean;
+  /** When the current visit started (seconds), and whether its dwell event was sent. */
+  enteredAt: number;
+  dwellSent: boolean;
+}
+
+interface TrackState {
+  label: string;
+  lastFrame: number;
+  lines: Map<string, LineState>;
+  zones: Map<string, ZoneState>;
+  /** Smoothed velocity (pixels/s) of the anchor and where/when it was last seen. */
+  vx: number;
+  vy: number;
+  last: Point;
+  lastTime: number;
+  moved: boolean;
+}
+
+interface LineTotals {
+  in: number;
+  out: number;
+  classes: Map<string, { in: number; out: number }>;
+}
+interface ZoneTotals {
+  entries: number;
+  exits: number;
+  classes: Map<string, { entries: number; exits: number }>;
+  overcrowded: boolean;
+}
+
+/** Weight of the newest velocity sample in the motion average. */
+const MOTION_SMOOTHING = 0.3;
+
+export class AnalyticsEngine {
+  private rules: Rules;
+  private pixelRules: Rules | null = null;
+  private pixelSize = '';
+  private readonly tracks = new Map<number, TrackState>();
+  private lineTotals = new Map<string, LineTotals>();
+  private zoneTotals = new Map<string, ZoneTotals>();
+
+  constructor(
+    rules: Rules,
+    private readonly params: Readonly<AnalyticsParams> = ANALYTICS_DEFAULTS,
+  ) {
+    this.rules = rules;
+    this.setRules(rules);
+  }
+
+  /** Replaces the rules at a frame boundary: totals (and track states) survive for rules that keep their name. */
+  setRules(rules: Rules): void {
+    this.rules = rules;
+    this.pixelRules = null;
+    const lines = new Map<string, LineTotals>();
+    for (const l of rules.lines) lines.set(l.name, this.lineTotals.get(l.name) ?? { in: 0, out: 0, classes: new Map() });
+    const zones = new Map<string, ZoneTotals>();
+    for (const z of rules.zones) zones.set(z.name, this.zoneTotals.get(z.name) ?? { entries: 0, exits: 0, classes: new Map(), overcrowded: false });
+    this.lineTotals = lines;
+    this.zoneTotals = zones;
+    for (const t of this.tracks.values()) {
+      for (const name of t.lines.keys()) if (!lines.has(name)) t.lines.delete(name);
+      for (const name of t.zones.keys()) if (!zones.has(name)) t.zones.delete(name);
+    }
+  }
+
+  update(frame: AnalyticsFrame): AnalyticsResult {
+    const sizeKey = `${frame.width}x${frame.height}`;
+    if (!this.pixelRules || this.pixelSize !== sizeKey) {
+      this.pixelRules = toPixels(this.rules, frame.width, frame.height);
+      this.pixelSize = sizeKey;
+    }
+    const rules = this.pixelRules;
+    const events: AnalyticsEvent[] = [];
+    const past = [...(frame.pastObjects ?? [])].sort((a, b) => b.framesAgo - a.framesAgo);
+    for (const p of past) {
+      const time = p.pts !== null ? p.pts / 1e9 : frame.time - p.framesAgo * (frame.frameDuration ?? 0);
+      this.observe(p.object, frame.index - p.framesAgo, p.pts, time, rules, events);
+    }
+    const seen = new Set<number>();
+    for (const o of frame.objects) if (this.observe(o, frame.index, frame.pts, frame.time, rules, events)) seen.add(o.trackId!);
+    this.forget(frame, events);
+    const counts = this.counts(rules, seen, frame, events);
+    const motion = new Map<number, ObjectMotion>();
+    for (const id of seen) {
+      const t = this.tracks.get(id)!;
+      if (!t.moved) continue;
+      const heading = ((Math.atan2(t.vx, -t.vy) * 180) / Math.PI + 360) % 360;
+      motion.set(id, { heading, speed: Math.hypot(t.vx, t.vy) });
+    }
+    return { events, counts, motion };
+  }
+
+  /** Observes one object; returns whether it was followed (tracked, and counted under countPredicted). */
+  private observe(o: AnalyticsObject, frameIndex: number, pts: number | null, time: number, rules: Rules, events: AnalyticsEvent[]): boolean {
+    if (o.trackId === null || o.trackId === undefined) return false;
+    if (o.predicted && !this.params.countPredicted) return false;
+    const { box } = o;
+    if (![box.x, box.y, box.width, box.height].every(Number.isFinite)) return false;
+    const p = anchorPoint(box, this.params.anchor);
+    let t = this.tracks.get(o.trackId);
+    if (!t) {
+      t = { label: o.label, lastFrame: frameIndex, lines: new Map(), zones: new Map(), vx: 0, vy: 0, last: p, lastTime: time, moved: false };
+      this.tracks.set(o.trackId, t);
+    } else if (frameIndex <= t.lastFrame) {
+      return true; // already observed on this frame (or later): an id is one object per frame
+    } else {
+      const dt = time - t.lastTime;
+      if (dt > 0) {
+        const a = t.moved ? MOTION_SMOOTHING : 1;
+        t.vx += a * ((p[0] - t.last[0]) / dt - t.vx);
+        t.vy += a * ((p[1] - t.last[1]) / dt - t.vy);
+        t.moved = true;
+      }
+    }
+    t.label = o.label;
+    t.lastFrame = frameIndex;
+    t.last = p;
+    t.lastTime = time;
+    const base = { trackId: o.trackId, label: o.label, frame: frameIndex, pts };
+    for (const line of rules.lines) {
+      if (!appliesTo(line, o.label)) continue;
+      if (this.observeLine(t, line, p)) {
+        const s = t.lines.get(line.name)!;
+        const direction = s.settled > 0 ? 'in' : 'out';
+        const totals = this.lineTotals.get(line.name)!;
+        totals[direction]++;
+        const perClass = totals.classes.get(o.label) ?? { in: 0, out: 0 };
+        perClass[direction]++;
+        totals.classes.set(o.label, perClass);
+        events.push({ type: 'line-crossed', line: line.name, direction, ...base });
+      }
+    }
+    for (const zone of rules.zones) {
+      if (!appliesTo(zone, o.label)) continue;
+      const change = this.observeZone(t, zone, p, time);
+      if (change) this.zoneChange(zone.name, change, o.trackId, t.label, frameIndex, pts, events);
+      const s = t.zones.get(zone.name);
+      if (s?.inside && zone.dwell !== undefined && !s.dwellSent && time - s.enteredAt >= zone.dwell) {
+        s.dwellSent = true;
+        events.push({ type: 'dwell', zone: zone.name, seconds: time - s.enteredAt, ...base });
+      }
+    }
+    return true;
+  }
+
+  /** Returns true when a crossing is confirmed (the new side is then `settled`). */
+  private observeLine(t: TrackState, line: LineRule, p: Point): boolean {
+    const state = t.lines.get(line.name);
+    if (!state) {
+      const side = sideOfPolyline(p, line.points);
+      t.lines.set(line.name, { settled: side, side, last: p, frames: 0, distance: 0 });
+      return false;
+    }
+    const crossing = polylineCrossing(state.last, p, line.points);
+    state.last = p;
+    if (crossing) state.side = crossing.side;
+    else if (state.side === 0) state.side = sideOfPolyline(p, line.points);
+    if (state.settled === 0) {
+      state.settled = state.side; // first seen on the line: its first side is where it starts, not a crossing
+      return false;
+    }
+    if (state.side === state.settled || state.side === 0) {
+      state.frames = 0;
+      state.distance = 0;
+      return false;
+    }
+    if (!this.confirm(state, distanceToPolyline(p, line.points), line)) return false;
+    state.settled = state.side;
+    return true;
+  }
+
+  /** Returns 'entered' / 'left' when a zone change is confirmed. */
+  private observeZone(t: TrackState, zone: ZoneRule, p: Point, time: number): 'entered' | 'left' | null {
+    let state = t.zones.get(zone.name);
+    if (!state) {
+      state = { inside: false, enteredAt: time, dwellSent: false, frames: 0, distance: 0 };
+      t.zones.set(zone.name, state);
+    }
+    const inside = pointInPolygon(p, zone.points);
+    if (inside === state.inside) {
+      state.frames = 0;
+      state.distance = 0;
+      return null;
+    }
+    if (!this.confirm(state, distanceToPolygonEdge(p, zone.points), zone)) return null;
+    state.inside = inside;
+    if (inside) {
+      state.enteredAt = time;
+      state.dwellSent = false;
+    }
+    return inside ? 'entered' : 'left';
+  }
+
+  /** One more observation on the new side: confirmed once far enough for long enough (then reset). */
+  private confirm(state: Pending, distance: number, rule: LineRule | ZoneRule): boolean {
+    state.frames++;
+    state.distance = Math.max(state.distance, distance);
+    const confirmed = state.frames >= (rule.minFrames ?? this.params.minFrames) && state.distance >= (rule.minDistance ?? this.params.minDistance);
+    if (confirmed) {
+      state.frames = 0;
+      state.distance = 0;
+    }
+    return confirmed;
+  }
+
+  private zoneChange(zone: string, change: 'entered' | 'left', trackId: number, label: string, frame: number, pts: number | null, events: AnalyticsEvent[]) {
+    const totals = this.zoneTotals.get(zone)!;
+    const perClass = totals.classes.get(label) ?? { entries: 0, exits: 0 };
+    if (change === 'entered') {
+      totals.entries++;
+      perClass.entries++;
+    } else {
+      totals.exits++;
+      perClass.exits++;
+    }
+    totals.classes.set(label, perClass);
+    events.push({ type: change === 'entered' ? 'zone-entered' : 'zone-left', zone, trackId, label, frame, pts });
+  }
+
+  /** Tracks not seen for forgetFrames frames leave their zones and are dropped. */
+  private forget(frame: AnalyticsFrame, events: AnalyticsEvent[]) {
+    for (const [id, t] of this.tracks) {
+      if (frame.index - t.lastFrame < this.params.forgetFrames) continue;
+      for (const [zone, s] of t.zones) if (s.inside && this.zoneTotals.has(zone)) this.zoneChange(zone, 'left', id, t.label, frame.index, frame.pts, events);
+      this.tracks.delete(id);
+    }
+  }
+
+  private counts(rules: Rules, seen: ReadonlySet<number>, frame: AnalyticsFrame, events: AnalyticsEvent[]): AnalyticsCounts {
+    const lines: AnalyticsCounts['lines'] = {};
+    for (const [name, t] of this.lineTotals) lines[name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
+    const zones: AnalyticsCounts['zones'] = {};
+    for (const zone of rules.zones) {
+      const totals = this.zoneTotals.get(zone.name)!;
+      const classes: AnalyticsCounts['zones'][string]['classes'] = {};
+      for (const [label, c] of totals.classes) classes[label] = { occupancy: 0, ...c };
+      let occupancy = 0;
+      for (const id of seen) {
+        const t = this.tracks.get(id)!;
+        if (!t.zones.get(zone.name)?.inside) continue;
+        occupancy++;
+        classes[t.label] ??= { occupancy: 0, entries: 0, exits: 0 };
+        classes[t.label].occupancy++;
+      }
+      zones[zone.name] = { occupancy, entries: totals.entries, exits: totals.exits, classes };
+      if (zone.maxOccupancy !== undefined && occupancy > zone.maxOccupancy !== totals.overcrowded) {
+        totals.overcrowded = !totals.overcrowded;
+        events.push({
+          type: totals.overcrowded ? 'overcrowded' : 'cleared',
+          zone: zone.name,
+          occupancy,
+          maxOccupancy: zone.maxOccupancy,
+          frame: frame.index,
+          pts: frame.pts,
+        });
+      }
+    }
+    return { lines, zones };
+  }
+}
+
+function appliesTo(rule: LineRule | ZoneRule, label: string): boolean {
+  return !rule.classes || rule.classes.includes(label);
+}

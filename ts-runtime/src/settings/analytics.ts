@@ -1,0 +1,62 @@
+/**
+ * tsanalytics' rule-evaluation parameters (its properties; `config`/`rules` hold the lines and zones). The
+ * hysteresis defaults are chosen by `npm run eval:analytics` (eval/analytics): the lowest mean total count error
+ * over every MOTChallenge sequence with ground truth in ../shared, each run with the same normalised rules.
+ */
+import { declare, enumType } from './spec.js';
+
+export const ANCHOR = enumType('GstTsAnalyticsAnchor', [
+  { nick: 'bottom-center', description: "The middle of the box's bottom edge (where a walking person touches the ground)" },
+  { nick: 'center', description: "The box's centre" },
+  { nick: 'top-center', description: "The middle of the box's top edge" },
+  { nick: 'bottom-left', description: "The box's bottom-left corner" },
+  { nick: 'bottom-right', description: "The box's bottom-right corner" },
+]);
+
+export const ANALYTICS_PARAMS = declare({
+  /** Which point of an object's box is tested against lines and zones. */
+  anchor: {
+    type: 'enum',
+    enum: ANCHOR,
+    default: 'bottom-center',
+    nick: 'Anchor',
+    blurb: "The point of an object's box that lines and zones are tested against",
+  },
+  /**
+   * Hysteresis, distance: a line crossing (or a zone entry/exit) counts once the anchor has been at least this many
+   * pixels past the line (inside/outside the zone's edge).
+   */
+  minDistance: {
+    type: 'double',
+    default: 8,
+    min: 0,
+    max: 100000,
+    nick: 'Minimum distance',
+    blurb: 'A crossing, entry or exit counts once the anchor has gone at least this many pixels past the line (or the zone edge)',
+  },
+  /** Hysteresis, time: … and has stayed on the new side for this many frames in a row (the crossing frame included). */
+  minFrames: {
+    type: 'uint',
+    default: 3,
+    min: 1,
+    max: 10000,
+    nick: 'Minimum frames',
+    blurb: 'A crossing, entry or exit counts once the anchor has stayed on the new side this many frames in a row',
+  },
+  /** Boxes tstrack predicted on frames the detector skipped count only when this is set. */
+  countPredicted: {
+    type: 'bool',
+    default: false,
+    nick: 'Count predicted boxes',
+    blurb: 'Let boxes that tstrack predicted (frames without detection) count towards crossings and zones',
+  },
+  /** A track not seen for this many frames is forgotten (it leaves its zones; its side of each line is dropped). */
+  forgetFrames: {
+    type: 'uint',
+    default: 30,
+    min: 1,
+    max: 100000,
+    nick: 'Forget after frames',
+    blurb: 'A track not seen for this many frames is forgotten: it leaves the zones it was in',
+  },
+});
