@@ -80,10 +80,15 @@ export function anchorPoint(box: Box, anchor: AnalyticsParams['anchor']): Point 
   }
 }
 
-/** A side change waiting for confirmation (hysteresis). */
+/** A side change waiting for confirmation (hysteresis): observations on the new side, farthest distance past (pixels). */
 interface Pending {
   frames: number;
   distance: number;
+}
+
+function resetPending(p: Pending): void {
+  p.frames = 0;
+  p.distance = 0;
 }
 
 interface LineState extends Pending {
@@ -258,8 +263,7 @@ export class AnalyticsEngine {
       return false;
     }
     if (state.side === state.settled || state.side === 0) {
-      state.frames = 0;
-      state.distance = 0;
+      resetPending(state);
       return false;
     }
     if (!this.confirm(state, distanceToPolyline(p, line.points), line)) return false;
@@ -276,8 +280,7 @@ export class AnalyticsEngine {
     }
     const inside = pointInPolygon(p, zone.points);
     if (inside === state.inside) {
-      state.frames = 0;
-      state.distance = 0;
+      resetPending(state);
       return null;
     }
     if (!this.confirm(state, distanceToPolygonEdge(p, zone.points), zone)) return null;
@@ -294,10 +297,7 @@ export class AnalyticsEngine {
     state.frames++;
     state.distance = Math.max(state.distance, distance);
     const confirmed = state.frames >= (rule.minFrames ?? this.params.minFrames) && state.distance >= (rule.minDistance ?? this.params.minDistance);
-    if (confirmed) {
-      state.frames = 0;
-      state.distance = 0;
-    }
+    if (confirmed) resetPending(state);
     return confirmed;
   }
 

@@ -37,7 +37,7 @@ export const ANALYTICS_PARAMS = declare({
   /** Hysteresis, time: … and has stayed on the new side for this many frames in a row (the crossing frame included). */
   minFrames: {
     type: 'uint',
-    default: 3,
+    default: 4,
     min: 1,
     max: 10000,
     nick: 'Minimum frames',

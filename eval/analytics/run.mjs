@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+/**
+ * `npm run eval:analytics`: tsanalytics' counting accuracy on every MOTChallenge sequence in ../shared with ground
+ * truth (eval/analytics/evaluate.ts says how truth and errors are defined). The tracker is tstrack's (defaults) on
+ * the public detections, run offline (eval/mot/run-offline.ts gives the same rows as the pipeline).
+ *
+ *   node eval/analytics/run.mjs            defaults and the naive counter, per sequence, and the grid of
+ *                                          min-frames x min-distance averaged over all sequences
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, SHARED } from '../../scripts/lib/gst.mjs';
+import { importTs } from '../../scripts/lib/import-ts.mjs';
+
+const lib = await importTs('eval/analytics/lib.ts');
+const { countRows, compare, smoothTrajectories, NAIVE_PARAMS, ANALYTICS_DEFAULTS, parseMot, runOfflineSequence, frameSize } = lib;
+
+const MOT = path.join(SHARED, 'mot');
+const sequences = [];
+for (const bench of ['MOT15', 'MOT16']) {
+  const dir = path.join(MOT, bench);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir).sort()) {
+    const seq = path.join(dir, name);
+    if (existsSync(path.join(seq, 'gt', 'gt.txt')) && existsSync(path.join(seq, 'det', 'det.txt'))) sequences.push({ bench, name, seq });
+  }
+}
+
+const ini = (seq, key) => {
+  const file = path.join(seq, 'seqinfo.ini');
+  const m = existsSync(file) ? new RegExp(`${key}\\s*=\\s*(\\d+)`).exec(readFileSync(file, 'utf8')) : null;
+  return m ? Number(m[1]) : null;
+};
+
+const data = sequences.map(({ bench, name, seq }) => {
+  let gt = parseMot(readFileSync(path.join(seq, 'gt', 'gt.txt'), 'utf8'));
+  if (bench !== 'MOT15') gt = gt.filter((r) => r.conf !== 0 && r.classId === 1); // pedestrians to consider
+  const tracked = runOfflineSequence(seq);
+  const numFrames = Math.max(ini(seq, 'seqLength') ?? 0, tracked.numFrames, ...gt.map((r) => r.frame));
+  const size = frameSize(seq);
+  const fps = ini(seq, 'frameRate') ?? 25;
+  return { name, gt, hyp: tracked.rows, numFrames, size, fps, truth: countRows(smoothTrajectories(gt, 2 * Math.round(0.2 * fps) + 1), numFrames, size, NAIVE_PARAMS, undefined, fps) };
+});
+
+function evaluate(params) {
+  return data.map((d) => ({ name: d.name, ...compare(d.truth, countRows(d.hyp, d.numFrames, d.size, params, undefined, d.fps)) }));
+}
+const rel = (err, total) => (total > 0 ? err / total : 0);
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const summary = (rows) => ({
+  crossing: mean(rows.map((r) => rel(r.crossingError, r.trueCrossings))),
+  entries: mean(rows.map((r) => rel(r.entryError, r.trueEntries))),
+  occupancy: mean(rows.map((r) => r.occupancyMae)),
+});
+const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(7);
+
+console.log(`tsanalytics on ${data.length} MOTChallenge sequences with ground truth (${data.map((d) => d.name).join(', ')})`);
+console.log('rules: eval/analytics/evaluate.ts EVAL_RULES (5 lines, 3 zones, normalised); tracker: tstrack defaults on det/det.txt\n');
+
+function table(title, params) {
+  const rows = evaluate(params);
+  console.log(`${title} (min-frames ${params.minFrames}, min-distance ${params.minDistance} px, anchor ${params.anchor})`);
+  console.log('    sequence          true crossings  count error  true entries  entry error  occupancy MAE');
+  for (const r of rows)
+    console.log(
+      `    ${r.name.padEnd(16)} ${String(r.trueCrossings).padStart(15)} ${pct(rel(r.crossingError, r.trueCrossings))} (${String(r.crossingError).padStart(3)}) ${String(r.trueEntries).padStart(13)} ${pct(rel(r.entryError, r.trueEntries))} (${String(r.entryError).padStart(3)}) ${r.occupancyMae.toFixed(3).padStart(14)}`,
+    );
+  const s = summary(rows);
+  const totalTrue = rows.reduce((a, r) => a + r.trueCrossings, 0);
+  const totalErr = rows.reduce((a, r) => a + r.crossingError, 0);
+  console.log(`    mean over sequences: crossing-count error ${pct(s.crossing)}, entry error ${pct(s.entries)}, occupancy MAE ${s.occupancy.toFixed(3)}; pooled crossing error ${pct(rel(totalErr, totalTrue))} of ${totalTrue}\n`);
+  return s;
+}
+
+table('tsanalytics defaults', ANALYTICS_DEFAULTS);
+table('naive counter (the anchor changes side)', NAIVE_PARAMS);
+
+if (!process.argv.includes('--no-grid')) {
+  console.log('grid, mean over sequences: crossing-count error / entry error / occupancy MAE');
+  const frames = [1, 2, 3, 4, 5, 7, 10];
+  const distances = [0, 4, 8, 12, 16, 24];
+  console.log(`    ${'min-frames \\ px'.padEnd(16)}${distances.map((d) => String(d).padStart(22)).join('')}`);
+  let best = null;
+  for (const minFrames of frames) {
+    let line = `    ${String(minFrames).padEnd(16)}`;
+    for (const minDistance of distances) {
+      const s = summary(evaluate({ ...ANALYTICS_DEFAULTS, minFrames, minDistance }));
+      line += `${pct(s.crossing)}/${pct(s.entries)}/${s.occupancy.toFixed(2)}`.padStart(22);
+      const score = s.crossing + s.entries;
+      if (!best || score < best.score) best = { score, minFrames, minDistance, s };
+    }
+    console.log(line);
+  }
+  console.log(
+    `\nlowest mean crossing + entry error: min-frames ${best.minFrames}, min-distance ${best.minDistance} px (${pct(best.s.crossing)} / ${pct(best.s.entries)} / ${best.s.occupancy.toFixed(3)})`,
+  );
+}
