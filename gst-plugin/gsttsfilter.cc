@@ -245,6 +245,18 @@ static std::vector<tsv::SettingValue> &settings_values(GstTsFilter *self) {
   return values;
 }
 
+/* The runtime's config: every setting, by its canonical name (settings.lock held). */
+static std::string config_json(GstTsFilter *self) {
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  const auto &values = settings_values(self);
+  tsv::JsonWriter json;
+  json.begin_object();
+  for (guint i = 0; i < klass->n_settings; i++)
+    tsv::setting_write_json(*klass->settings[i], values[i], json);
+  json.end_object();
+  return json.str();
+}
+
 /* Called, without locks held, when `module` is set to a new value between a successful start() and
  * stop() (the property is mutable in PLAYING): the runtime loads it and swaps it in before a frame,
  * as module-reload does for a changed file. */
@@ -300,17 +312,13 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
   Private *p = priv(self);
 
-  /* The runtime's config: every setting, by its canonical name. */
-  tsv::JsonWriter json;
+  std::string json;
   tsv::SettingValue config_module;
   tsv::InstanceOptions options;
   {
     std::lock_guard<std::mutex> lock(p->settings.lock);
     const auto &values = settings_values(self);
-    json.begin_object();
-    for (guint i = 0; i < klass->n_settings; i++)
-      tsv::setting_write_json(*klass->settings[i], values[i], json);
-    json.end_object();
+    json = config_json(self);
     config_module = values[tsv::generated::BASE_MODULE];
     p->state.max_inflight = (guint)values[tsv::generated::BASE_MAX_INFLIGHT].number;
     p->state.skip_hook_errors = values[tsv::generated::BASE_HOOK_ERRORS].number == 1; /* HOOK_ERRORS: fail, skip */
@@ -335,10 +343,10 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
       options.group = std::string("model:") + id;
     g_free(id);
   }
-  GST_DEBUG_OBJECT(self, "creating %s instance with %s", klass->kind, json.str().c_str());
+  GST_DEBUG_OBJECT(self, "creating %s instance with %s", klass->kind, json.c_str());
   gchar *name = gst_object_get_name(GST_OBJECT(self));
   p->listener = std::make_unique<BusListener>(self);
-  p->state.instance = host->create_instance(klass->kind, name, json.str(), options, p->listener.get(), &error);
+  p->state.instance = host->create_instance(klass->kind, name, json, options, p->listener.get(), &error);
   g_free(name);
   if (!p->state.instance) {
     post_runtime_error(self, error, false);
@@ -534,6 +542,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   frame.objects = tsv::roi_read_all(pending->buffer, GST_VIDEO_INFO_WIDTH(&state.info), GST_VIDEO_INFO_HEIGHT(&state.info));
   frame.classifications = tsv::frame_read_classifications(pending->buffer);
   frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
+  frame.past_objects = tsv::frame_read_past_objects(pending->buffer);
   if (state.readable) {
     auto mapped = std::make_shared<MappedFrame>();
     if (!gst_video_frame_map(&mapped->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
@@ -763,15 +772,25 @@ static void gst_ts_filter_set_property(GObject *object, guint prop_id, const GVa
   }
   Settings &settings = priv(self)->settings;
   bool module_changed = false;
+  std::string reconfigure; /* the new config, when another setting that may change while playing did */
   {
     std::lock_guard<std::mutex> lock(settings.lock);
+    const tsv::SettingSpec &spec = *klass->settings[prop_id - 1];
     tsv::SettingValue &v = settings_values(self)[prop_id - 1];
     const tsv::SettingValue before = v;
-    tsv::setting_from_gvalue(*klass->settings[prop_id - 1], value, v);
-    module_changed = prop_id - 1 == tsv::generated::BASE_MODULE && settings.started && v != before;
+    tsv::setting_from_gvalue(spec, value, v);
+    bool changed = settings.started && v != before;
+    module_changed = changed && prop_id - 1 == tsv::generated::BASE_MODULE;
+    if (changed && !module_changed && spec.mutable_playing)
+      reconfigure = config_json(self);
   }
   if (module_changed)
     gst_ts_filter_module_changed(self);
+  Private *p = priv(self);
+  if (!reconfigure.empty() && p->state.instance) {
+    GST_INFO_OBJECT(self, "%s changed while running", pspec->name);
+    p->state.instance->configure(reconfigure);
+  }
 }
 
 static void gst_ts_filter_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec) {

@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 
 #include "config.h"
+#include "gsttsanalytics.h"
 #include "gsttsclassify.h"
 #include "gsttsdetect.h"
 #include "gsttsexport.h"
@@ -16,6 +17,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
   ok |= GST_ELEMENT_REGISTER(tsexport, plugin);
   ok |= GST_ELEMENT_REGISTER(tstrack, plugin);
   ok |= GST_ELEMENT_REGISTER(tsoverlay, plugin);
+  ok |= GST_ELEMENT_REGISTER(tsanalytics, plugin);
   return ok;
 }
 

@@ -26,7 +26,7 @@ bash scripts/build-addon.sh >/dev/null
 log "runtime bundle (esbuild)"
 mkdir -p build/tsvision/runtime
 ESBUILD=(node_modules/.bin/esbuild --bundle --platform=node --format=cjs --target=node18 --log-level=warning
-  --external:onnxruntime-node --external:esbuild --external:*.node)
+  --external:onnxruntime-node --external:esbuild --external:*.node --main-fields=module,main)
 "${ESBUILD[@]}" ts-runtime/src/host.ts --sourcemap --outfile=build/tsvision/runtime/tsvision-runtime.cjs
 bash scripts/build-api.sh
 cp dist/tsvision-api.cjs build/tsvision/runtime/tsvision-api.cjs

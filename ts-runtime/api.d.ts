@@ -112,6 +112,18 @@ export interface Frame {
   readonly classifications?: readonly Classification[];
   /** True when an upstream detector skipped inference on this frame (tsdetect inference-interval). */
   readonly inferenceSkipped: boolean;
+  /**
+   * Objects of earlier frames that an upstream tstrack reported on this buffer (`fill-gaps`: the boxes of the
+   * frames a track was missed on, found when it was found again); set on the frames tstrack and tsanalytics hand
+   * to hooks, optional elsewhere.
+   */
+  readonly pastObjects?: readonly PastDetection[];
+}
+
+/** An object of the frame `framesAgo` frames before the one it is reported on (`pts`: that frame's, or null). */
+export interface PastDetection extends Detection {
+  framesAgo: number;
+  pts: number | null;
 }
 
 /**
@@ -321,6 +333,29 @@ export interface AnalyticsCounts {
 export interface ObjectMotion {
   heading: number;
   speed: number;
+}
+
+export interface AnalyticsContext extends HookContext {
+  /** tsanalytics' rule parameters (its properties). */
+  readonly settings: Readonly<AnalyticsParams>;
+  /** The running totals after the latest frame. */
+  readonly counts: Readonly<AnalyticsCounts>;
+}
+
+/** Hooks of `tsanalytics module=…`. */
+export interface AnalyticsHook {
+  setup?(ctx: AnalyticsContext): MaybePromise<void>;
+  /**
+   * Custom rules: called once per frame (in order) with the frame's tracked objects; the events returned are
+   * handled like the built-in ones (bus messages, the frame's meta, onEvent).
+   */
+  rules?(frame: TrackFrame, ctx: AnalyticsContext): MaybePromise<AnalyticsEvent[] | undefined | void>;
+  /**
+   * Called for every event before it is posted: return nothing to keep it, another event to replace it (enrich),
+   * or null to drop it (filter). Publishing elsewhere (a webhook, a queue) belongs here too.
+   */
+  onEvent?(event: AnalyticsEvent, ctx: AnalyticsContext): MaybePromise<AnalyticsEvent | null | undefined | void>;
+  teardown?(ctx: AnalyticsContext): MaybePromise<void>;
 }
 
 /**

@@ -4,6 +4,7 @@
  * naming where the rules came from, the path in them and what is wrong.
  */
 import Ajv, { type ErrorObject } from 'ajv';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { polygonArea, selfIntersection, type Point } from './geometry.js';
 import schema from './rules.schema.json';
 
@@ -66,19 +67,20 @@ function describe(error: ErrorObject): string {
 /** Line and column (1-based) of a character offset. */
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
 }
 
 function parseJson(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    const position = /at position (\d+)/.exec(message);
-    const offset = position ? Number(position[1]) : /Unexpected end of JSON input/.test(message) ? text.length : -1;
-    const where = offset >= 0 ? (({ line, column }) => ` at line ${line}, column ${column}`)(lineColumn(text, offset)) : '';
-    throw new RulesError(`${source}: JSON syntax error${where}: ${message.replace(/\s*(in JSON )?at position \d+.*$/, '')}`);
+  } catch {
+    // JSON.parse's messages differ between Node versions and do not all say where: jsonc-parser does (strict JSON).
+    const errors: ParseError[] = [];
+    parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    const first = errors[0];
+    const { line, column } = lineColumn(text, first ? first.offset : text.length);
+    const what = first ? printParseErrorCode(first.error) : 'InvalidSymbol';
+    throw new RulesError(`${source}: JSON syntax error at line ${line}, column ${column}: ${what.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`);
   }
 }
 

@@ -43,6 +43,14 @@ struct Object {
 /* A frame handed to the runtime. The pixel memory must stay valid while `keepalive` lives: the
  * host holds a reference to it until JavaScript is done with the frame, even when the call was
  * answered early (hook-timeout, cancel) and the element has moved on. */
+/* An object of an earlier frame, reported late on a later buffer (tstrack fill-gaps: the boxes of
+ * the frames a track was missed on, filled in when it is found again). */
+struct PastObject {
+  Object object;
+  uint32_t frames_ago = 0; /* how many frames before the buffer it is reported on */
+  int64_t pts = -1;        /* that frame's pts (nanoseconds); -1 when unknown */
+};
+
 struct Frame {
   uint64_t index = 0;
   int64_t pts = -1; /* nanoseconds; -1 when unknown */
@@ -60,15 +68,29 @@ struct Frame {
   std::vector<Object> objects; /* what is already on the buffer */
   std::vector<Classification> classifications; /* full-frame classifications already on the buffer */
   bool inference_skipped = false; /* an upstream detector did not run on this frame */
+  std::vector<PastObject> past_objects; /* reported on the buffer by an upstream tstrack (fill-gaps) */
   std::shared_ptr<void> keepalive; /* owns `data` (a mapped buffer) */
 };
 
-/* An object of an earlier frame, reported late on a later buffer (tstrack fill-gaps: the boxes of
- * the frames a track was missed on, filled in when it is found again). */
-struct PastObject {
-  Object object;
-  uint32_t frames_ago = 0; /* how many frames before the buffer it is reported on */
-  int64_t pts = -1;        /* that frame's pts (nanoseconds); -1 when unknown */
+/* tsanalytics' results for a frame (see WireAnalytics in ts-runtime/src/wire.ts). */
+struct AnalyticsResult {
+  /* JSON text: the events array, the counts object, the motion object (track id → heading, speed). */
+  std::string events_json, counts_json, motion_json;
+  /* A rule's geometry in frame pixels (x0, y0, x1, y1, …) with its live figures. */
+  struct Line {
+    std::string name;
+    std::vector<double> points;
+    int64_t in = 0, out = 0;
+  };
+  struct Zone {
+    std::string name;
+    std::vector<double> points;
+    int64_t occupancy = 0;
+    bool overcrowded = false;
+  };
+  std::vector<Line> lines;
+  std::vector<Zone> zones;
+  std::vector<int64_t> crossed; /* track ids that crossed a line on this frame */
 };
 
 struct Result {
@@ -86,6 +108,7 @@ struct Result {
   std::vector<Object> objects;
   std::vector<Classification> frame_classifications;
   std::vector<PastObject> past_objects;
+  std::shared_ptr<const AnalyticsResult> analytics; /* tsanalytics only */
   /* Milliseconds of this frame in the element's hooks, model runs, preprocessing and output decoding
    * (+ NMS) (-1: none). */
   double hook_ms = -1, model_ms = -1, preprocess_ms = -1, decode_ms = -1;
@@ -147,6 +170,9 @@ public:
   virtual void cancel() = 0;
   /* Loads another hook module (or the same file again) at the next frame boundary. */
   virtual void set_module(const std::string &module) = 0;
+  /* Hands the element's settings (the config JSON, as at creation) to it again at the next frame
+   * boundary: one of its settings that may change while playing did. */
+  virtual void configure(const std::string &config_json) = 0;
   virtual InstanceStats stats() const = 0;
 };
 

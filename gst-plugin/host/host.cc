@@ -670,6 +670,21 @@ public:
     host_->send(rt, std::move(call), 0);
   }
 
+  void configure(const std::string &config_json) override {
+    std::shared_ptr<Runtime> rt;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rt = runtime_;
+    }
+    if (!rt)
+      return;
+    auto call = std::make_shared<Call>();
+    call->op = Op::CONFIGURE;
+    call->instance_id = id_;
+    call->config_json = config_json;
+    host_->send(rt, std::move(call), 0);
+  }
+
   InstanceStats stats() const override {
     InstanceStats s;
     s.restarts = restarts_.load();

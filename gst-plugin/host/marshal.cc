@@ -193,6 +193,24 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   return wire;
 }
 
+/* Past objects as [...objects, Float64Array of (framesAgo, pts) pairs] (WirePastObjects in wire.ts). */
+napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past) {
+  std::vector<Object> objects;
+  objects.reserve(past.size());
+  for (const auto &p : past)
+    objects.push_back(p.object);
+  napi_value wire = objects_to_js(env, objects), ab, when;
+  void *data = nullptr;
+  napi_create_arraybuffer(env, 2 * past.size() * sizeof(double), &data, &ab);
+  for (size_t i = 0; i < past.size(); i++) {
+    ((double *)data)[2 * i] = past[i].frames_ago;
+    ((double *)data)[2 * i + 1] = (double)past[i].pts;
+  }
+  napi_create_typedarray(env, napi_float64_array, 2 * past.size(), ab, 0, &when);
+  napi_set_element(env, wire, 3, when);
+  return wire;
+}
+
 /* Reads objects written by wire.ts encodeObjects() from `wire` into `out`. */
 napi_value element(napi_env env, napi_value array, uint32_t i) {
   napi_value v = nullptr;
@@ -283,6 +301,39 @@ napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
   if (!f.classifications.empty())
     napi_set_element(env, a, 11, classifications_to_js(env, f.classifications));
   boolean(12, f.inference_skipped);
+  if (!f.past_objects.empty())
+    napi_set_element(env, a, 13, past_objects_to_js(env, f.past_objects));
+  return a;
+}
+
+/* tsanalytics' results (WireAnalytics in wire.ts). */
+static std::shared_ptr<AnalyticsResult> analytics_from_js(napi_env env, napi_value v) {
+  auto a = std::make_shared<AnalyticsResult>();
+  a->events_json = get_string(env, element(env, v, 0));
+  a->counts_json = get_string(env, element(env, v, 1));
+  a->motion_json = get_string(env, element(env, v, 2));
+  auto points = [&](napi_value shape) {
+    size_t n = 0;
+    const double *d = float64_data(env, element(env, shape, 1), &n);
+    return d ? std::vector<double>(d, d + n) : std::vector<double>();
+  };
+  auto number = [&](napi_value shape, uint32_t i) {
+    double d = 0;
+    napi_get_value_double(env, element(env, shape, i), &d);
+    return (int64_t)d;
+  };
+  for_each_object(env, element(env, v, 3), [&](uint32_t, napi_value line) {
+    a->lines.push_back({get_string(env, element(env, line, 0)), points(line), number(line, 2), number(line, 3)});
+  });
+  for_each_object(env, element(env, v, 4), [&](uint32_t, napi_value zone) {
+    bool overcrowded = false;
+    napi_get_value_bool(env, element(env, zone, 3), &overcrowded);
+    a->zones.push_back({get_string(env, element(env, zone, 0)), points(zone), number(zone, 2), overcrowded});
+  });
+  size_t n = 0;
+  if (const double *crossed = float64_data(env, element(env, v, 5), &n))
+    for (size_t i = 0; i < n; i++)
+      a->crossed.push_back((int64_t)crossed[i]);
   return a;
 }
 
@@ -321,6 +372,9 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
       r->past_objects.push_back(std::move(p));
     }
   }
+  napi_value analytics = element(env, v, 8);
+  if (is_type(env, analytics, napi_object))
+    r->analytics = analytics_from_js(env, analytics);
 }
 
 std::vector<MessageField> fields_from_js(napi_env env, napi_value obj) {

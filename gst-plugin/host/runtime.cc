@@ -15,7 +15,7 @@
 namespace tsv {
 
 const char *const HOOK_NAMES[] = {"",        "setup",  "filter",  "detect",   "postprocess",
-                                  "update",  "onEvent", "teardown", "classify", "preprocess"};
+                                  "update",  "onEvent", "teardown", "classify", "preprocess", "rules"};
 const int N_HOOK_NAMES = sizeof(HOOK_NAMES) / sizeof(HOOK_NAMES[0]);
 
 namespace {
@@ -417,6 +417,10 @@ void Runtime::dispatch_call(napi_env env, napi_value dispatch, std::shared_ptr<C
   case Op::SET_MODULE:
     op_name = "setModule";
     napi_create_string_utf8(env, call->module.data(), call->module.size(), &payload);
+    break;
+  case Op::CONFIGURE:
+    op_name = "configure";
+    napi_create_string_utf8(env, call->config_json.data(), call->config_json.size(), &payload);
     break;
   case Op::DESTROY:
     op_name = "destroy";

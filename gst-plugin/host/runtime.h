@@ -30,7 +30,7 @@ namespace tsv {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Op { CREATE, PROCESS, DESTROY, SET_MODULE, SHUTDOWN };
+enum class Op { CREATE, PROCESS, DESTROY, SET_MODULE, CONFIGURE, SHUTDOWN };
 
 /* One request to JavaScript. Shared by the host's table of open calls (whoever takes it from
  * there answers it: the runtime's result, the watchdog or a cancel) and the runtime (which keeps
@@ -42,7 +42,7 @@ struct Call {
   std::weak_ptr<Runtime> runtime;
   int64_t token = 0;
   int instance_id = 0;
-  std::string kind, element_name, config_json, module; /* CREATE; SET_MODULE: module */
+  std::string kind, element_name, config_json, module; /* CREATE, CONFIGURE: config_json; SET_MODULE: module */
   Frame frame;                                         /* PROCESS */
   Clock::time_point submitted;
   Clock::time_point deadline = Clock::time_point::max();

@@ -17,6 +17,8 @@ export async function importTs(relativePath, { inputs } = {}) {
     platform: 'node',
     format: 'esm',
     target: 'node18',
+    // ESM builds of packages first (jsonc-parser's UMD main requires its files dynamically).
+    mainFields: ['module', 'main'],
     write: false,
     logLevel: 'error',
     metafile: inputs !== undefined,

@@ -1,10 +1,10 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { Classification, Detection, Frame, HookContext } from '../api';
+import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, ObjectMotion, PastDetection } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 import { spent } from './timing.js';
 
 /** Hooks the watchdog can name when one runs past hook-timeout (keep in step with HOOK_NAMES in gst-plugin/host/runtime.cc). */
-export const HOOK_NAMES = ['', 'setup', 'filter', 'detect', 'postprocess', 'update', 'onEvent', 'teardown', 'classify', 'preprocess'] as const;
+export const HOOK_NAMES = ['', 'setup', 'filter', 'detect', 'postprocess', 'update', 'onEvent', 'teardown', 'classify', 'preprocess', 'rules'] as const;
 
 /** A frame as the host hands it over (Frame plus the raw plane layout). */
 export type HostFrame = Frame;
@@ -25,19 +25,44 @@ export interface ProcessResult {
   frameClassifications?: Classification[];
   /** Objects of earlier frames reported on this one (tstrack fill-gaps); written as TsvisionPastObjectsMeta. */
   pastObjects?: PastObject[];
+  /** tsanalytics' results for the frame; written as TsvisionAnalyticsMeta. */
+  analytics?: FrameAnalytics;
 }
 
-/** An object of the frame `framesAgo` frames before the one it is reported with (`pts`: that frame's, or null). */
-export interface PastObject extends Detection {
-  framesAgo: number;
-  pts: number | null;
+/** A rule's geometry in frame pixels with its live figures (what tsoverlay draws). */
+export interface LineShape {
+  name: string;
+  points: readonly (readonly [number, number])[];
+  in: number;
+  out: number;
 }
+export interface ZoneShape {
+  name: string;
+  points: readonly (readonly [number, number])[];
+  occupancy: number;
+  overcrowded: boolean;
+}
+
+export interface FrameAnalytics {
+  events: AnalyticsEvent[];
+  counts: AnalyticsCounts;
+  motion: ReadonlyMap<number, ObjectMotion>;
+  lines: LineShape[];
+  zones: ZoneShape[];
+  /** Track ids of the objects that crossed a line on this very frame (tsoverlay highlights them). */
+  crossed: number[];
+}
+
+/** An object of an earlier frame reported on this one (see PastDetection in the public API). */
+export type PastObject = PastDetection;
 
 export interface ElementLogic {
   process(frame: HostFrame): Promise<ProcessResult> | ProcessResult;
   destroy(): Promise<void> | void;
   /** Loads `module` (the `module` property changed while playing) and swaps it in at a frame boundary. */
   setModule?(module: string): Promise<void>;
+  /** The element's settings again (one of its mutable-in-PLAYING settings changed): applied at a frame boundary. */
+  configure?(config: unknown): void;
 }
 
 /** Services the host gives an element instance. */

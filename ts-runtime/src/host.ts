@@ -9,6 +9,7 @@ import { encodeError } from './errors.js';
 import type { ElementEnv, ElementFactory, ElementLogic } from './element.js';
 import { createDetect } from './elements/detect.js';
 import { createTrack } from './elements/track.js';
+import { createAnalytics } from './elements/analytics.js';
 import { createClassify } from './elements/classify.js';
 import { takeSpent } from './timing.js';
 import { HOOK_NAMES } from './element.js';
@@ -33,6 +34,7 @@ const factories: Record<string, ElementFactory> = {
   detect: createDetect,
   track: createTrack,
   classify: createClassify,
+  analytics: createAnalytics,
 };
 
 const instances = new Map<number, ElementLogic>();
@@ -133,6 +135,13 @@ function dispatch(op: string, token: number, instanceId: number, payload: unknow
         const instance = instances.get(instanceId);
         if (!instance?.setModule) throw new Error('this element cannot change its module while running');
         await instance.setModule(payload as string);
+      });
+      return;
+    case 'configure':
+      answer(token, () => {
+        const instance = instances.get(instanceId);
+        if (!instance?.configure) throw new Error('this element has no settings that change while running');
+        instance.configure(JSON.parse(payload as string));
       });
       return;
     case 'destroy':

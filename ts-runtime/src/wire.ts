@@ -4,7 +4,7 @@
  * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
  */
 import type { Classification, Detection } from '../api';
-import type { HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
+import type { FrameAnalytics, HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
 import type { Spent } from './timing.js';
 
 /** Field order of one object (keep in step with ObjectField in marshal.h). */
@@ -33,7 +33,17 @@ export type WireFrame = [
   objects: WireObjects,
   classifications: Classification[] | undefined,
   inferenceSkipped: boolean,
+  /** Past objects an upstream tstrack reported on the buffer, as in WireResult. */
+  pastObjects: WirePastObjects | undefined,
 ];
+
+/** Objects of earlier frames, with [framesAgo, pts (-1: unknown)] per object. */
+export type WirePastObjects = [...WireObjects, Float64Array];
+
+function decodePastObjects(wire: WirePastObjects): PastObject[] {
+  const when = wire[3];
+  return decodeObjects([wire[0], wire[1], wire[2]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
+}
 
 export function decodeObjects(wire: WireObjects): Detection[] {
   const [nums, labels, classifications] = wire;
@@ -56,7 +66,7 @@ export function decodeObjects(wire: WireObjects): Detection[] {
 }
 
 export function decodeFrame(w: WireFrame): HostFrame {
-  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped] = w;
+  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped, past] = w;
   return {
     index,
     pts: pts >= 0 ? pts : null,
@@ -69,6 +79,7 @@ export function decodeFrame(w: WireFrame): HostFrame {
     detections: decodeObjects(objects),
     classifications: classifications ?? [],
     inferenceSkipped,
+    pastObjects: past ? decodePastObjects(past) : [],
   };
 }
 
@@ -111,14 +122,41 @@ export type WireResult = [
   /** bit 0: skipped, bit 1: inference skipped */
   flags: number,
   frameClassifications: Classification[] | undefined,
-  /** Past objects, with [framesAgo, pts (-1: unknown)] per object. */
-  pastObjects: [...WireObjects, Float64Array] | undefined,
+  pastObjects: WirePastObjects | undefined,
   /** Milliseconds of the frame in hooks, model runs, preprocessing, decoding (-1: none). */
   hookMs: number,
   modelMs: number,
   preprocessMs: number,
   decodeMs: number,
+  analytics: WireAnalytics | undefined,
 ];
+
+/**
+ * tsanalytics' results (marshal.cc analytics_from_js): events, counts and motion as JSON text (tsexport writes
+ * them as they are), and each rule's geometry in pixels ([x0, y0, x1, y1, …]) with its live figures.
+ */
+export type WireAnalytics = [
+  events: string,
+  counts: string,
+  motion: string,
+  lines: [name: string, points: Float64Array, countIn: number, countOut: number][],
+  zones: [name: string, points: Float64Array, occupancy: number, overcrowded: boolean][],
+  crossed: Float64Array,
+];
+
+function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
+  const flat = (points: readonly (readonly [number, number])[]) => Float64Array.from(points.flat());
+  const motion: Record<string, { heading: number; speed: number }> = {};
+  for (const [id, m] of a.motion) motion[id] = { heading: Math.round(m.heading * 10) / 10, speed: Math.round(m.speed * 10) / 10 };
+  return [
+    JSON.stringify(a.events),
+    JSON.stringify(a.counts),
+    JSON.stringify(motion),
+    a.lines.map((l) => [l.name, flat(l.points), l.in, l.out]),
+    a.zones.map((z) => [z.name, flat(z.points), z.occupancy, z.overcrowded]),
+    Float64Array.from(a.crossed),
+  ];
+}
 
 export function encodeResult(r: ProcessResult, frameNums: Float64Array, t: Spent): WireResult {
   const flags = (r.skipped ? 1 : 0) | (r.inferenceSkipped ? 2 : 0);
@@ -133,5 +171,15 @@ export function encodeResult(r: ProcessResult, frameNums: Float64Array, t: Spent
     });
     past = [...encodeObjects(list, false), when];
   }
-  return [encodeObjects(r.objects as ResultObject[], true, frameNums), flags, r.frameClassifications, past, t.hookMs, t.modelMs, t.preprocessMs, t.decodeMs];
+  return [
+    encodeObjects(r.objects as ResultObject[], true, frameNums),
+    flags,
+    r.frameClassifications,
+    past,
+    t.hookMs,
+    t.modelMs,
+    t.preprocessMs,
+    t.decodeMs,
+    r.analytics ? encodeAnalytics(r.analytics) : undefined,
+  ];
 }

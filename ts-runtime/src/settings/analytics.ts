@@ -60,3 +60,31 @@ export const ANALYTICS_PARAMS = declare({
     blurb: 'A track not seen for this many frames is forgotten: it leaves the zones it was in',
   },
 });
+
+/** tsanalytics' settings (besides the base class's): where the rules come from, the counts messages, the parameters. */
+export const ANALYTICS_SETTINGS = declare({
+  config: {
+    type: 'string',
+    default: null,
+    nick: 'Rules file',
+    blurb:
+      'A JSON file of lines and zones (schema: elements/analytics/rules.schema.json); changes to the file, or setting this while playing, take effect at the next frame; counts survive for rules that keep their name',
+    mutablePlaying: true,
+  },
+  rules: {
+    type: 'string',
+    default: null,
+    nick: 'Rules',
+    blurb: 'The same JSON as config, inline (used when config is not set); may be set while playing',
+    mutablePlaying: true,
+  },
+  countsInterval: {
+    type: 'double',
+    default: 0,
+    min: 0,
+    max: 86400,
+    nick: 'Counts interval',
+    blurb: 'Seconds of stream time between tsanalytics-counts element messages with the running totals; 0: none',
+  },
+  ...ANALYTICS_PARAMS,
+});

@@ -1,0 +1,211 @@
+/**
+ * tsanalytics' runtime side: the rule engine (elements/analytics) over each frame's tracked objects.
+ *
+ * Per frame, in order (a Sequencer):
+ * - rules from `config` (a file, watched: a change on disk takes effect at the next frame) or `rules` (inline);
+ *   a live change (the property set while playing, or the file edited) that does not parse or validate keeps the
+ *   rules in force and says why in a warning — nothing is half-applied; at start it is an error.
+ * - the frame's objects (tstrack's ids in `trackId`, `predicted` boxes) and the past-frame objects an upstream
+ *   tstrack reported on the buffer (fill-gaps) go through the engine; a hook's `rules(frame, ctx)` adds events.
+ * - each event goes through the hook's `onEvent` (keep, replace or drop), then becomes a `tsanalytics-event`
+ *   element message and part of the frame's result (the host writes TsvisionAnalyticsMeta: events, counts,
+ *   motion and the rules' geometry with live figures, for tsexport and tsoverlay).
+ * - every `counts-interval` seconds of stream time a `tsanalytics-counts` message carries the totals as JSON.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { AnalyticsContext, AnalyticsCounts, AnalyticsEvent, AnalyticsHook, AnalyticsParams } from '../../api';
+import { AnalyticsEngine, type AnalyticsObject, type PastAnalyticsObject } from '../../../elements/analytics/engine';
+import { NO_RULES, RulesError, parseRules, toPixels, type Rules } from '../../../elements/analytics/rules';
+import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type ElementLogic, type FrameAnalytics, type HostFrame, type ProcessResult } from '../element.js';
+import { TsvisionError } from '../errors.js';
+import { HookModule } from '../hook-module.js';
+import { Sequencer } from '../sequencer.js';
+import { ANALYTICS_PARAMS, ANALYTICS_SETTINGS, parseConfig, parseSettings, type AnalyticsConfig } from '../settings/index.js';
+
+const ANALYTICS_HOOKS = ['setup', 'rules', 'onEvent', 'teardown'] as const;
+
+export const ANALYTICS_EVENT_MESSAGE = 'tsanalytics-event';
+export const ANALYTICS_COUNTS_MESSAGE = 'tsanalytics-counts';
+
+/** Where the rules come from, and the text they were parsed from (to notice a change). */
+interface RulesSource {
+  readonly config: string | null;
+  readonly rules: string | null;
+}
+
+/** Reads and validates the rules of `source`; throws a RulesError naming the file or property. */
+function loadRules(source: RulesSource): { rules: Rules; mtimeMs: number } {
+  if (source.config) {
+    let text: string;
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(source.config).mtimeMs;
+      text = readFileSync(source.config, 'utf8');
+    } catch (err) {
+      throw new RulesError(`cannot read the rules file ${source.config} (property config): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    return { rules: parseRules(text, { source: `${source.config} (property config)` }), mtimeMs };
+  }
+  if (source.rules) return { rules: parseRules(source.rules, { source: 'property rules' }), mtimeMs: 0 };
+  return { rules: NO_RULES, mtimeMs: 0 };
+}
+
+/** One event as the fields of a `tsanalytics-event` message (kebab-case, as tstrack-event's). */
+function messageFields(e: AnalyticsEvent): Record<string, string | number | boolean> {
+  const fields: Record<string, string | number | boolean> = { type: e.type, frame: e.frame };
+  if (e.pts !== null) fields.pts = e.pts;
+  switch (e.type) {
+    case 'line-crossed':
+      Object.assign(fields, { line: e.line, direction: e.direction, 'track-id': e.trackId, label: e.label });
+      break;
+    case 'zone-entered':
+    case 'zone-left':
+      Object.assign(fields, { zone: e.zone, 'track-id': e.trackId, label: e.label });
+      break;
+    case 'dwell':
+      Object.assign(fields, { zone: e.zone, 'track-id': e.trackId, label: e.label, seconds: Math.round(e.seconds * 1000) / 1000 });
+      break;
+    case 'overcrowded':
+    case 'cleared':
+      Object.assign(fields, { zone: e.zone, occupancy: e.occupancy, 'max-occupancy': e.maxOccupancy });
+      break;
+  }
+  return fields;
+}
+
+function isEvent(v: unknown): v is AnalyticsEvent {
+  const e = v as { type?: unknown; frame?: unknown } | null;
+  return (
+    !!e &&
+    typeof e === 'object' &&
+    typeof e.frame === 'number' &&
+    ['line-crossed', 'zone-entered', 'zone-left', 'dwell', 'overcrowded', 'cleared'].includes(e.type as string)
+  );
+}
+
+export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
+  let config: Readonly<AnalyticsConfig> = parseConfig(ANALYTICS_SETTINGS, rawConfig);
+  const params: Readonly<AnalyticsParams> = parseSettings(ANALYTICS_PARAMS, config);
+  const hookModule = await HookModule.load<AnalyticsHook, AnalyticsContext>(config, ANALYTICS_HOOKS, env);
+  const hook = hookModule.hooks;
+  const runner = hookModule.runner;
+
+  let loaded: { rules: Rules; mtimeMs: number };
+  try {
+    loaded = loadRules(config);
+  } catch (err) {
+    throw new TsvisionError('SETTINGS', (err as Error).message);
+  }
+  const engine = new AnalyticsEngine(loaded.rules, params);
+  let counts: AnalyticsCounts = { lines: {}, zones: {} };
+  const ctx: AnalyticsContext = Object.defineProperties(hookContext(env, parseModuleArgs(config.moduleArgs), []), {
+    settings: { value: params, enumerable: true },
+    counts: { get: () => counts, enumerable: true },
+  }) as AnalyticsContext;
+  await hookModule.setup(ctx);
+
+  /** A rules change to apply at the next frame boundary (set by configure() or by the file changing). */
+  let nextSource: RulesSource | null = null;
+  let lastFileCheck = 0;
+  let lastCountsTime = -Infinity;
+
+  function applyRules(source: RulesSource): void {
+    try {
+      loaded = loadRules(source);
+      engine.setRules(loaded.rules);
+    } catch (err) {
+      env.log('warning', `${env.elementName}: ${(err as Error).message}; the rules in force stay`);
+      if (source.config) loaded = { ...loaded, mtimeMs: fileMtime(source.config) };
+    }
+  }
+
+  function fileMtime(file: string): number {
+    try {
+      return statSync(file).mtimeMs;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** Picks up a new rules source, or (at most every 200 ms of wall time) a rules file changed on disk. */
+  function frameBoundary(): void {
+    if (nextSource) {
+      const source = nextSource;
+      nextSource = null;
+      applyRules(source);
+      return;
+    }
+    if (!config.config) return;
+    const now = Date.now();
+    if (now - lastFileCheck < 200) return;
+    lastFileCheck = now;
+    if (fileMtime(config.config) !== loaded.mtimeMs) applyRules(config);
+  }
+
+  async function processFrame(frame: HostFrame): Promise<ProcessResult> {
+    frameBoundary();
+    const time = frame.pts !== null ? frame.pts / 1e9 : 0;
+    const objects: readonly AnalyticsObject[] = frame.detections;
+    const pastObjects: PastAnalyticsObject[] = (frame.pastObjects ?? []).map((p) => ({ framesAgo: p.framesAgo, pts: p.pts, object: p }));
+    const r = engine.update({ index: frame.index, pts: frame.pts, time, width: frame.width, height: frame.height, objects, pastObjects });
+    counts = r.counts;
+    let events = r.events;
+    if (hook.rules) {
+      const extra = await runner.run('rules', () => hook.rules!(frame, ctx));
+      if (extra === SKIP) return { objects: [], skipped: true };
+      if (extra !== undefined && extra !== null) {
+        if (!Array.isArray(extra) || !extra.every(isEvent))
+          throw new TsvisionError('HOOK', `${env.elementName}: rules() must return an array of events ({type, frame, …}), got ${JSON.stringify(extra)?.slice(0, 200)}`);
+        events = [...events, ...extra];
+      }
+    }
+    if (hook.onEvent) {
+      const kept: AnalyticsEvent[] = [];
+      for (const e of events) {
+        const out = await runner.run('onEvent', () => hook.onEvent!(e, ctx));
+        if (out === SKIP || out === null) continue;
+        kept.push(out === undefined ? e : isEvent(out) ? out : e);
+      }
+      events = kept;
+    }
+    for (const e of events) env.postMessage(ANALYTICS_EVENT_MESSAGE, messageFields(e));
+    if (config.countsInterval > 0 && time - lastCountsTime >= config.countsInterval) {
+      lastCountsTime = time;
+      env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: JSON.stringify(counts) });
+    }
+    const pixels = toPixels(loaded.rules, frame.width, frame.height);
+    const crossed = events.flatMap((e) => (e.type === 'line-crossed' && e.frame === frame.index ? [e.trackId] : []));
+    const analytics: FrameAnalytics = {
+      events,
+      counts,
+      motion: r.motion,
+      lines: pixels.lines.map((l) => ({ name: l.name, points: l.points, in: counts.lines[l.name].in, out: counts.lines[l.name].out })),
+      zones: pixels.zones.map((z) => ({
+        name: z.name,
+        points: z.points,
+        occupancy: counts.zones[z.name].occupancy,
+        overcrowded: z.maxOccupancy !== undefined && counts.zones[z.name].occupancy > z.maxOccupancy,
+      })),
+      crossed,
+    };
+    return { objects: [], analytics };
+  }
+
+  const inOrder = new Sequencer();
+  return {
+    process(frame: HostFrame): Promise<ProcessResult> {
+      hookModule.frameBoundary();
+      return inOrder.ticket().run(() => processFrame(frame));
+    },
+    setModule: (module: string) => hookModule.setModule(module),
+    configure(raw: unknown) {
+      const next = parseConfig(ANALYTICS_SETTINGS, raw);
+      if (next.config !== config.config || next.rules !== config.rules) nextSource = next;
+      config = next;
+    },
+    async destroy() {
+      hookModule.close();
+      if (hook.teardown) await runner.run('teardown', () => hook.teardown!(ctx));
+    },
+  };
+}
