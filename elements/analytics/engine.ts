@@ -16,11 +16,15 @@ import type { AnalyticsCounts, AnalyticsEvent, AnalyticsParams, Box, ObjectMotio
 import { ANALYTICS_PARAMS } from '../../ts-runtime/src/settings/analytics.js';
 import { defaultsOf } from '../../ts-runtime/src/settings/spec.js';
 import {
+  boundsOf,
   distanceToPolygonEdge,
   distanceToPolyline,
+  inBounds,
   pointInPolygon,
   polylineCrossing,
+  segmentNearBounds,
   sideOfPolyline,
+  type Bounds,
   type Point,
 } from './geometry.js';
 import { toPixels, type LineRule, type Rules, type ZoneRule } from './rules.js';
@@ -109,8 +113,9 @@ interface ZoneState extends Pending {
 interface TrackState {
   label: string;
   lastFrame: number;
-  lines: Map<string, LineState>;
-  zones: Map<string, ZoneState>;
+  /** Per line / zone, by its position in the rules (undefined: not seen against it yet). */
+  lines: (LineState | undefined)[];
+  zones: (ZoneState | undefined)[];
   /** Smoothed velocity (pixels/s) of the anchor and where/when it was last seen. */
   vx: number;
   vy: number;
@@ -138,32 +143,37 @@ export class AnalyticsEngine {
   private rules: Rules;
   private pixelRules: Rules | null = null;
   private pixelSize = '';
+  /** Bounds of each line and zone of pixelRules (a cheap first test: most objects are far from most rules). */
+  private lineBounds: Bounds[] = [];
+  private zoneBounds: Bounds[] = [];
   private readonly tracks = new Map<number, TrackState>();
-  private lineTotals = new Map<string, LineTotals>();
-  private zoneTotals = new Map<string, ZoneTotals>();
+  /** Totals per line / zone, in rule order. */
+  private lineTotals: LineTotals[] = [];
+  private zoneTotals: ZoneTotals[] = [];
 
   constructor(
     rules: Rules,
     private readonly params: Readonly<AnalyticsParams> = ANALYTICS_DEFAULTS,
   ) {
-    this.rules = rules;
+    this.rules = { units: 'pixels', lines: [], zones: [] };
     this.setRules(rules);
   }
 
   /** Replaces the rules at a frame boundary: totals (and track states) survive for rules that keep their name. */
   setRules(rules: Rules): void {
+    // Where each new rule was in the old rules (by name), or -1.
+    const oldLine = new Map(this.rules.lines.map((l, i) => [l.name, i]));
+    const oldZone = new Map(this.rules.zones.map((z, i) => [z.name, i]));
+    const lineFrom = rules.lines.map((l) => oldLine.get(l.name) ?? -1);
+    const zoneFrom = rules.zones.map((z) => oldZone.get(z.name) ?? -1);
+    this.lineTotals = lineFrom.map((i) => (i >= 0 ? this.lineTotals[i] : { in: 0, out: 0, classes: new Map() }));
+    this.zoneTotals = zoneFrom.map((i) => (i >= 0 ? this.zoneTotals[i] : { entries: 0, exits: 0, classes: new Map(), overcrowded: false }));
+    for (const t of this.tracks.values()) {
+      t.lines = lineFrom.map((i) => (i >= 0 ? t.lines[i] : undefined));
+      t.zones = zoneFrom.map((i) => (i >= 0 ? t.zones[i] : undefined));
+    }
     this.rules = rules;
     this.pixelRules = null;
-    const lines = new Map<string, LineTotals>();
-    for (const l of rules.lines) lines.set(l.name, this.lineTotals.get(l.name) ?? { in: 0, out: 0, classes: new Map() });
-    const zones = new Map<string, ZoneTotals>();
-    for (const z of rules.zones) zones.set(z.name, this.zoneTotals.get(z.name) ?? { entries: 0, exits: 0, classes: new Map(), overcrowded: false });
-    this.lineTotals = lines;
-    this.zoneTotals = zones;
-    for (const t of this.tracks.values()) {
-      for (const name of t.lines.keys()) if (!lines.has(name)) t.lines.delete(name);
-      for (const name of t.zones.keys()) if (!zones.has(name)) t.zones.delete(name);
-    }
   }
 
   update(frame: AnalyticsFrame): AnalyticsResult {
@@ -171,6 +181,8 @@ export class AnalyticsEngine {
     if (!this.pixelRules || this.pixelSize !== sizeKey) {
       this.pixelRules = toPixels(this.rules, frame.width, frame.height);
       this.pixelSize = sizeKey;
+      this.lineBounds = this.pixelRules.lines.map((l) => boundsOf(l.points));
+      this.zoneBounds = this.pixelRules.zones.map((z) => boundsOf(z.points));
     }
     const rules = this.pixelRules;
     const events: AnalyticsEvent[] = [];
@@ -202,7 +214,7 @@ export class AnalyticsEngine {
     const p = anchorPoint(box, this.params.anchor);
     let t = this.tracks.get(o.trackId);
     if (!t) {
-      t = { label: o.label, lastFrame: frameIndex, lines: new Map(), zones: new Map(), vx: 0, vy: 0, last: p, lastTime: time, moved: false };
+      t = { label: o.label, lastFrame: frameIndex, lines: [], zones: [], vx: 0, vy: 0, last: p, lastTime: time, moved: false };
       this.tracks.set(o.trackId, t);
     } else if (frameIndex <= t.lastFrame) {
       return true; // already observed on this frame (or later): an id is one object per frame
@@ -219,42 +231,43 @@ export class AnalyticsEngine {
     t.lastFrame = frameIndex;
     t.last = p;
     t.lastTime = time;
-    const base = { trackId: o.trackId, label: o.label, frame: frameIndex, pts };
-    for (const line of rules.lines) {
+    const trackId = o.trackId;
+    for (let i = 0; i < rules.lines.length; i++) {
+      const line = rules.lines[i];
       if (!appliesTo(line, o.label)) continue;
-      if (this.observeLine(t, line, p)) {
-        const s = t.lines.get(line.name)!;
-        const direction = s.settled > 0 ? 'in' : 'out';
-        const totals = this.lineTotals.get(line.name)!;
+      if (this.observeLine(t, i, line, p)) {
+        const direction = t.lines[i]!.settled > 0 ? 'in' : 'out';
+        const totals = this.lineTotals[i];
         totals[direction]++;
         const perClass = totals.classes.get(o.label) ?? { in: 0, out: 0 };
         perClass[direction]++;
         totals.classes.set(o.label, perClass);
-        events.push({ type: 'line-crossed', line: line.name, direction, ...base });
+        events.push({ type: 'line-crossed', line: line.name, direction, trackId, label: o.label, frame: frameIndex, pts });
       }
     }
-    for (const zone of rules.zones) {
+    for (let i = 0; i < rules.zones.length; i++) {
+      const zone = rules.zones[i];
       if (!appliesTo(zone, o.label)) continue;
-      const change = this.observeZone(t, zone, p, time);
-      if (change) this.zoneChange(zone.name, change, o.trackId, t.label, frameIndex, pts, events);
-      const s = t.zones.get(zone.name);
+      const change = this.observeZone(t, i, zone, p, time);
+      if (change) this.zoneChange(i, change, trackId, t.label, frameIndex, pts, events);
+      const s = t.zones[i];
       if (s?.inside && zone.dwell !== undefined && !s.dwellSent && time - s.enteredAt >= zone.dwell) {
         s.dwellSent = true;
-        events.push({ type: 'dwell', zone: zone.name, seconds: time - s.enteredAt, ...base });
+        events.push({ type: 'dwell', zone: zone.name, seconds: time - s.enteredAt, trackId, label: o.label, frame: frameIndex, pts });
       }
     }
     return true;
   }
 
   /** Returns true when a crossing is confirmed (the new side is then `settled`). */
-  private observeLine(t: TrackState, line: LineRule, p: Point): boolean {
-    const state = t.lines.get(line.name);
+  private observeLine(t: TrackState, index: number, line: LineRule, p: Point): boolean {
+    const state = t.lines[index];
     if (!state) {
       const side = sideOfPolyline(p, line.points);
-      t.lines.set(line.name, { settled: side, side, last: p, frames: 0, distance: 0 });
+      t.lines[index] = { settled: side, side, last: p, frames: 0, distance: 0 };
       return false;
     }
-    const crossing = polylineCrossing(state.last, p, line.points);
+    const crossing = segmentNearBounds(state.last, p, this.lineBounds[index]) ? polylineCrossing(state.last, p, line.points) : null;
     state.last = p;
     if (crossing) state.side = crossing.side;
     else if (state.side === 0) state.side = sideOfPolyline(p, line.points);
@@ -272,13 +285,13 @@ export class AnalyticsEngine {
   }
 
   /** Returns 'entered' / 'left' when a zone change is confirmed. */
-  private observeZone(t: TrackState, zone: ZoneRule, p: Point, time: number): 'entered' | 'left' | null {
-    let state = t.zones.get(zone.name);
+  private observeZone(t: TrackState, index: number, zone: ZoneRule, p: Point, time: number): 'entered' | 'left' | null {
+    let state = t.zones[index];
     if (!state) {
       state = { inside: false, enteredAt: time, dwellSent: false, frames: 0, distance: 0 };
-      t.zones.set(zone.name, state);
+      t.zones[index] = state;
     }
-    const inside = pointInPolygon(p, zone.points);
+    const inside = inBounds(p, this.zoneBounds[index]) && pointInPolygon(p, zone.points);
     if (inside === state.inside) {
       resetPending(state);
       return null;
@@ -301,8 +314,9 @@ export class AnalyticsEngine {
     return confirmed;
   }
 
-  private zoneChange(zone: string, change: 'entered' | 'left', trackId: number, label: string, frame: number, pts: number | null, events: AnalyticsEvent[]) {
-    const totals = this.zoneTotals.get(zone)!;
+  private zoneChange(index: number, change: 'entered' | 'left', trackId: number, label: string, frame: number, pts: number | null, events: AnalyticsEvent[]) {
+    const totals = this.zoneTotals[index];
+    const zone = this.rules.zones[index].name;
     const perClass = totals.classes.get(label) ?? { entries: 0, exits: 0 };
     if (change === 'entered') {
       totals.entries++;
@@ -319,23 +333,27 @@ export class AnalyticsEngine {
   private forget(frame: AnalyticsFrame, events: AnalyticsEvent[]) {
     for (const [id, t] of this.tracks) {
       if (frame.index - t.lastFrame < this.params.forgetFrames) continue;
-      for (const [zone, s] of t.zones) if (s.inside && this.zoneTotals.has(zone)) this.zoneChange(zone, 'left', id, t.label, frame.index, frame.pts, events);
+      t.zones.forEach((s, zone) => s?.inside && this.zoneChange(zone, 'left', id, t.label, frame.index, frame.pts, events));
       this.tracks.delete(id);
     }
   }
 
   private counts(rules: Rules, seen: ReadonlySet<number>, frame: AnalyticsFrame, events: AnalyticsEvent[]): AnalyticsCounts {
     const lines: AnalyticsCounts['lines'] = {};
-    for (const [name, t] of this.lineTotals) lines[name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
+    rules.lines.forEach((line, i) => {
+      const t = this.lineTotals[i];
+      lines[line.name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
+    });
     const zones: AnalyticsCounts['zones'] = {};
-    for (const zone of rules.zones) {
-      const totals = this.zoneTotals.get(zone.name)!;
+    for (let i = 0; i < rules.zones.length; i++) {
+      const zone = rules.zones[i];
+      const totals = this.zoneTotals[i];
       const classes: AnalyticsCounts['zones'][string]['classes'] = {};
       for (const [label, c] of totals.classes) classes[label] = { occupancy: 0, ...c };
       let occupancy = 0;
       for (const id of seen) {
         const t = this.tracks.get(id)!;
-        if (!t.zones.get(zone.name)?.inside) continue;
+        if (!t.zones[i]?.inside) continue;
         occupancy++;
         classes[t.label] ??= { occupancy: 0, entries: 0, exits: 0 };
         classes[t.label].occupancy++;

@@ -55,7 +55,7 @@ export function polylineCrossing(p: Point, q: Point, line: readonly Point[]): { 
   let best: { t: number; side: 1 | -1; segment: number } | null = null;
   for (let i = 0; i + 1 < line.length; i++) {
     const c = segmentCrossing(p, q, line[i], line[i + 1]);
-    if (c && (!best || c.t >= best.t)) best = { ...c, segment: i };
+    if (c && (!best || c.t >= best.t)) best = { t: c.t, side: c.side, segment: i };
   }
   return best;
 }
@@ -81,10 +81,32 @@ export function pointInPolygon(p: Point, polygon: readonly Point[]): boolean {
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
     const a = polygon[j];
     const b = polygon[i];
-    if (distanceToSegment(p, a, b) < 1e-9) return true;
     if (a[1] > p[1] !== b[1] > p[1] && p[0] < ((b[0] - a[0]) * (p[1] - a[1])) / (b[1] - a[1]) + a[0]) inside = !inside;
   }
-  return inside;
+  return inside || distanceToPolygonEdge(p, polygon) < 1e-9;
+}
+
+/** Axis-aligned bounds [minX, minY, maxX, maxY] of points. */
+export type Bounds = readonly [number, number, number, number];
+
+export function boundsOf(points: readonly Point[]): Bounds {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const [x, y] of points) {
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  }
+  return [x0, y0, x1, y1];
+}
+
+/** Whether the segment p–q can touch anything inside `b` (its bounds overlap them). */
+export function segmentNearBounds(p: Point, q: Point, b: Bounds): boolean {
+  return Math.max(p[0], q[0]) >= b[0] && Math.min(p[0], q[0]) <= b[2] && Math.max(p[1], q[1]) >= b[1] && Math.min(p[1], q[1]) <= b[3];
+}
+
+export function inBounds(p: Point, b: Bounds): boolean {
+  return p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3];
 }
 
 /** Distance from p to a polygon's boundary. */
