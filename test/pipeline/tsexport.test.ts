@@ -353,7 +353,7 @@ describe('tsexport MQTT publishing (a real mosquitto broker)', () => {
   });
 
   it('rejects a bad mqtt-address with an error naming the property', async () => {
-    for (const address of ['mqtt://host:notaport', 'mqtts://host:8883', '127.0.0.1:0']) {
+    for (const address of ['mqtt://host:notaport', 'ftp://host:21', 'mqtts://host:0', '127.0.0.1:0']) {
       const r = await gstLaunch(`${SOURCE(2)} ! tsexport mqtt-address=${address} ! fakesink`, { timeoutMs: 30_000 });
       expect(r.code, r.output).not.toBe(0);
       expect(r.output).toContain(`Invalid mqtt-address "${address}"`);
