@@ -444,15 +444,17 @@ static void update_source(GstTsExport *self) {
   if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), query)) {
     gchar *text = nullptr;
     gst_query_parse_uri(query, &text);
-    if (GstUri *uri = text ? gst_uri_from_string(text) : nullptr) {
+    GstUri *uri = text ? gst_uri_from_string(text) : nullptr;
+    if (uri && gst_uri_get_userinfo(uri)) { /* rebuilt only then: it would write file:/x for file:///x */
       gst_uri_set_userinfo(uri, nullptr);
       gchar *clean = gst_uri_to_string(uri);
       st.source = clean;
       g_free(clean);
-      gst_uri_unref(uri);
     } else if (text) {
       st.source = text;
     }
+    if (uri)
+      gst_uri_unref(uri);
     g_free(text);
   }
   gst_query_unref(query);
