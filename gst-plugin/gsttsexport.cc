@@ -94,6 +94,7 @@ enum {
   PROP_MQTT_PASSWORD_FILE,
   PROP_FORMAT,
   PROP_SOURCE_ID,
+  PROP_TAGS,
   PROP_STATS_INTERVAL,
 };
 
@@ -137,6 +138,7 @@ struct TsExportSettings {
   std::string mqtt_password_file;
   GstTsExportFormat format = DEFAULT_FORMAT;
   std::string source_id; /* "" = the upstream URI */
+  std::string tags;      /* "" = none; a JSON object, checked at start */
   double stats_interval = tsv::stats_interval_default();
 };
 
@@ -154,6 +156,7 @@ struct TsExportState {
   std::string source_id;
   std::string source;
   bool source_known = false;
+  std::string tags; /* tags, compacted; "" = none */
   double stats_interval = 0; /* from start() */
   /* From the first start() on, until finalize: registered for the metrics endpoint while it lives. */
   std::unique_ptr<tsv::ElementStats> stats;
@@ -294,7 +297,25 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   self->state->stats_interval = self->settings->stats_interval;
   self->state->format = self->settings->format;
   self->state->source_id = self->settings->source_id;
+  std::string tags = self->settings->tags;
   GST_OBJECT_UNLOCK(self);
+  self->state->tags.clear();
+  if (!tags.empty()) {
+    std::string error;
+    if (!g_utf8_validate(tags.c_str(), -1, nullptr))
+      error = "not UTF-8";
+    else if (!tsv::JsonCompactor::compact(tags, self->state->tags, error))
+      ;
+    else if (self->state->tags[0] != '{')
+      error = "not an object";
+    if (!error.empty()) {
+      self->state->tags.clear();
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("Invalid tags: %s (expected a JSON object, e.g. tags='{\"site\":\"north\"}')", error.c_str()),
+                        (nullptr));
+      return FALSE;
+    }
+  }
   self->state->frame = 0;
   self->state->have_info = false;
   self->state->source_known = false;
@@ -463,7 +484,8 @@ static void update_source(GstTsExport *self) {
 
 /* tsvision's schema (see the top of the file). */
 static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *buffer, int width, int height,
-                                const std::string &source, const std::vector<tsv::Object> &objects,
+                                const std::string &source, const std::string &tags,
+                                const std::vector<tsv::Object> &objects,
                                 const std::vector<tsv::Classification> &frame_classifications,
                                 const std::vector<tsv::PastObject> &past) {
   j.begin_object();
@@ -477,6 +499,8 @@ static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *bu
     j.field("source", source);
   else
     j.key("source").null();
+  if (!tags.empty())
+    j.key("tags").raw(tags);
   j.field("width", width);
   j.field("height", height);
   j.key("objects").begin_array();
@@ -528,7 +552,8 @@ static void write_dlstreamer_classifications(tsv::JsonWriter &j, const std::vect
  * the frame, `timestamp` the stream time in ns; a frame's own classifications as one more object
  * covering the whole frame. No `past_objects` (the schema has no place for them). */
 static void write_dlstreamer_line(tsv::JsonWriter &j, const GstSegment &segment, GstBuffer *buffer, int width,
-                                  int height, const std::string &source, const std::vector<tsv::Object> &objects,
+                                  int height, const std::string &source, const std::string &tags,
+                                  const std::vector<tsv::Object> &objects,
                                   const std::vector<tsv::Classification> &frame_classifications) {
   j.begin_object();
   j.key("resolution").begin_object().field("width", width).field("height", height).end_object();
@@ -540,6 +565,8 @@ static void write_dlstreamer_line(tsv::JsonWriter &j, const GstSegment &segment,
                                : GST_CLOCK_TIME_NONE;
   if (GST_CLOCK_TIME_IS_VALID(timestamp))
     j.field("timestamp", (uint64_t)timestamp);
+  if (!tags.empty())
+    j.key("tags").raw(tags);
   j.key("objects").begin_array();
   for (const tsv::Object &o : objects) {
     j.begin_object();
@@ -595,9 +622,10 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
   tsv::JsonWriter &j = st.line;
   j.clear();
   if (st.format == GST_TS_EXPORT_FORMAT_DLSTREAMER)
-    write_dlstreamer_line(j, trans->segment, buffer, width, height, st.source, objects, frame_classifications);
+    write_dlstreamer_line(j, trans->segment, buffer, width, height, st.source, st.tags, objects,
+                          frame_classifications);
   else
-    write_tsvision_line(j, frame, buffer, width, height, st.source, objects, frame_classifications, past);
+    write_tsvision_line(j, frame, buffer, width, height, st.source, st.tags, objects, frame_classifications, past);
   if (st.fd >= 0 && !write_all(st.fd, j.str() + "\n")) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot write results (property location): %s", g_strerror(errno)),
                       (nullptr));
@@ -678,6 +706,9 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
   case PROP_SOURCE_ID:
     self->settings->source_id = g_value_get_string(value) ? g_value_get_string(value) : "";
     break;
+  case PROP_TAGS:
+    self->settings->tags = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
   case PROP_STATS_INTERVAL:
     self->settings->stats_interval = g_value_get_double(value);
     break;
@@ -733,6 +764,9 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_SOURCE_ID:
     g_value_set_string(value, self->settings->source_id.empty() ? nullptr : self->settings->source_id.c_str());
+    break;
+  case PROP_TAGS:
+    g_value_set_string(value, self->settings->tags.empty() ? nullptr : self->settings->tags.c_str());
     break;
   case PROP_STATS_INTERVAL:
     g_value_set_double(value, self->settings->stats_interval);
@@ -857,6 +891,13 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
       g_param_spec_string("source-id", "Source id",
                           "What the lines' \"source\" names (e.g. a camera id); null: the URI upstream answers a "
                           "URI query with (filesrc, uridecodebin, rtspsrc…; without user:password), else none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_TAGS,
+      g_param_spec_string("tags", "Tags",
+                          "A JSON object written as \"tags\" on every line (both formats, as DL Streamer "
+                          "gvametaconvert's tags), e.g. {\"site\":\"north\",\"camera\":3}; null: none",
                           nullptr,
                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(gobject_class, PROP_STATS_INTERVAL, tsv::stats_interval_param_spec());

@@ -677,3 +677,35 @@ describe('tsexport schemas', () => {
     })));
   });
 });
+
+describe('tsexport tags', () => {
+  it('writes the tags JSON object on every line of both formats; rejects one that is not a JSON object', async () => {
+    const dir = tempDir();
+    // (gst-launch-1.0 ends an unquoted value at a space: JSON without spaces.)
+    const tags = '{"site":"north","camera":3,"zones":[1,2.5e1],"note":"\\"quoted\\""}';
+    const expected = { site: 'north', camera: 3, zones: [1, 25], note: '"quoted"' };
+    for (const format of ['tsvision', 'dlstreamer']) {
+      const out = path.join(dir, `${format}.jsonl`);
+      const r = await gstLaunch(`${SOURCE(3)} ! ${DETECT} ! tsexport tags='${tags}' format=${format} location=${out} ! fakesink`, {
+        timeoutMs: 30_000,
+      });
+      expectClean(r);
+      const frames = readJsonl(out) as unknown as { tags: unknown }[];
+      expect(frames).toHaveLength(3);
+      for (const f of frames) expect(f.tags, format).toEqual(expected);
+      expect(lines(out)[0], format).toContain(`"tags":${tags}`); // as given
+    }
+    for (const [bad, why] of [
+      ['{"site":"north"', "expected ',' or '}' at character 16"],
+      ['["north"]', 'not an object'],
+      ['{"camera":03}', "expected ',' or '}' at character 12"],
+      ['{"a":1}{"b":2}', 'unexpected text after the value at character 8'],
+      ['{"a":tru}', 'expected a value at character 6'],
+    ]) {
+      const out = path.join(dir, 'bad.jsonl');
+      const r = await gstLaunch(`${SOURCE(2)} ! tsexport tags='${bad}' location=${out} ! fakesink`, { timeoutMs: 30_000 });
+      expect(r.code, bad).not.toBe(0);
+      expect(tsexportError(r), bad).toBe(`Invalid tags: ${why} (expected a JSON object, e.g. tags='{"site":"north"}')`);
+    }
+  });
+});
