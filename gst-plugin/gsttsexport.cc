@@ -4,7 +4,8 @@
  * A pass-through element that exports each frame's objects (GstVideoRegionOfInterestMeta, from
  * tsvision or any other element using DL Streamer's convention) as one JSON line per frame:
  * |[
- * {"frame":0,"pts":0,"width":768,"height":432,"objects":[{"box":{"x":10,"y":20,"width":50,"height":120},
+ * {"frame":0,"pts":0,"time":"2026-12-01T11:05:03.123Z","source":"file:///data/cam1.mp4","width":768,"height":432,
+ *  "objects":[{"box":{"x":10,"y":20,"width":50,"height":120},
  *  "label":"person","class_id":0,"confidence":0.87,"track_id":null,
  *  "classifications":[{"attribute":"color","label":"red","class_id":2,"confidence":0.91}]}]}
  * ]|
@@ -15,7 +16,23 @@
  * `fill-gaps`: a re-found track's boxes on the frames it was missed on) are listed in
  * `past_objects`, each with the `frame` (and `frames_ago`, `pts`) it belongs to and
  * `"interpolated":true`.
- * `frame` counts from 0 at this element; boxes are in pixels of that frame.
+ * `frame` counts from 0 at this element; boxes are in pixels of that frame. `time` is the wall clock
+ * when the line was made (ISO 8601, UTC, milliseconds). `source` is `source-id`, else the URI that
+ * upstream answers a URI query with (e.g. filesrc, uridecodebin; without any user:password),
+ * else null. `tags` (a JSON object) is added to every line when set.
+ *
+ * `format=dlstreamer` writes Intel DL Streamer gvametaconvert's JSON instead, so that what reads
+ * DL Streamer's output reads ours:
+ * |[
+ * {"resolution":{"width":768,"height":432},"source":"cam1","timestamp":0,"objects":[{"x":10,"y":20,"w":50,
+ *  "h":120,"region_id":0,"id":3,"roi_type":"person","detection":{"bounding_box":{"x_min":0.013,"y_min":0.046,
+ *  "x_max":0.078,"y_max":0.32},"confidence":0.87,"label_id":0,"label":"person"},
+ *  "color":{"label":"red","confidence":0.91,"label_id":2}}]}
+ * ]|
+ * (x/y/w/h in pixels, the bounding box normalised, `id` the track id, each classification under its
+ * attribute's name — the most confident one per attribute —, `timestamp` the stream time in ns; a
+ * frame's own classifications as one more object covering the frame; no `past_objects` or
+ * embeddings; unlike gvametaconvert, a line for every frame, `objects` empty when there are none).
  *
  * The line goes to any of three outputs, each optional:
  *
@@ -26,14 +43,20 @@
  *   unknown), `object-count` (guint) and `json` (the line, a string).
  * - `mqtt-address`: an MQTT broker (libmosquitto) to which each line is published, in order, with
  *   QoS 1 on `mqtt-topic` (default `tsvision/<element name>`). A publisher thread of its own does
- *   all the networking; the streaming thread only queues. While the broker is unreachable (down
+ *   all the networking; the streaming thread only queues. TLS with `mqtts://` (port 8883) or a
+ *   `mqtt-ca-file`; `mqtt-cert-file`/`mqtt-key-file` for brokers that require a client certificate;
+ *   `mqtt-username` with `mqtt-password` or, to keep it out of `ps`, `mqtt-password-file`. While the broker is unreachable (down
  *   at start, restarting, network loss) the results are queued, up to `mqtt-queue-size` (beyond it
  *   the oldest are dropped, with a warning that counts them), and sent in order once it is back:
  *   it reconnects by itself with an exponential backoff (0.25 s up to 5 s). A lost connection is
  *   a warning on the bus, its return an info message. Unacknowledged results are sent again after
  *   a reconnection, so a subscriber may get a result twice (QoS 1 is at-least-once), never out of
  *   order. At stop (e.g. after EOS) what is still queued is delivered for up to 2 s, then
- *   dropped with a warning: the pipeline never waits long for a broker that is gone.
+ *   dropped with a warning: the pipeline never waits long for a broker that is gone. A failure that
+ *   trying again cannot mend — the broker refuses the credentials (or the client id), its
+ *   certificate does not verify against `mqtt-ca-file`, it rejects ours — is an error naming the
+ *   property, after one attempt: nothing more is published and the stream stops (the file output
+ *   keeps whole lines). TLS files that cannot be read or parsed are an error at start.
  *
  * `stats-interval` (seconds, 0 = off): a `tsvision-stats` element message every N seconds with the
  * frames passed, fps and the percentiles of the element's own time per frame (as every tsvision
@@ -53,6 +76,11 @@
  * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! \
  *   tsdetect model=yolox_nano_416.onnx labels-file=coco_classes.txt ! \
  *   tsexport name=cam1 mqtt-address=mqtt://broker:1883 mqtt-topic=site/cam1/objects ! fakesink
+ * ]|
+ * Over TLS, logged in, as DL Streamer's JSON:
+ * |[
+ * gst-launch-1.0 … ! tsexport format=dlstreamer source-id=cam1 mqtt-address=mqtts://broker \
+ *   mqtt-ca-file=ca.crt mqtt-username=cam1 mqtt-password-file=/run/secrets/mqtt ! fakesink
  * ]|
  */
 #include "gsttsexport.h"
@@ -453,7 +481,7 @@ static std::string iso8601_now() {
 }
 
 /* `source`: source-id, else the URI an upstream element answers a URI query with (filesrc,
- * uridecodebin, rtspsrc, …: the elements in between pass the query on), without any user:password
+ * uridecodebin, souphttpsrc…: the elements in between pass the query on), without any user:password
  * it holds; "" when none answers (videotestsrc, appsrc). */
 static void update_source(GstTsExport *self) {
   TsExportState &st = *self->state;
@@ -890,7 +918,7 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
       gobject_class, PROP_SOURCE_ID,
       g_param_spec_string("source-id", "Source id",
                           "What the lines' \"source\" names (e.g. a camera id); null: the URI upstream answers a "
-                          "URI query with (filesrc, uridecodebin, rtspsrc…; without user:password), else none",
+                          "URI query with (e.g. filesrc, uridecodebin; without user:password), else none",
                           nullptr,
                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(

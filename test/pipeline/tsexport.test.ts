@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,9 +107,10 @@ class Broker {
     );
   }
 
-  /** Connections the broker has accepted so far (TCP; TLS and login may then fail). */
+  /** Connections made to the broker so far: accepted ("New connection from"; TLS and login may
+   * then fail) or that failed in its TLS accept ("Client connection from … failed"). */
   connections(): number {
-    return [...this.log.matchAll(/New connection from/g)].length;
+    return [...this.log.matchAll(/New connection from|Client connection from \S+ failed/g)].length;
   }
 
   async start(): Promise<void> {
@@ -117,9 +119,12 @@ class Broker {
     child.stdout!.on('data', (d) => (this.log += d));
     child.stderr!.on('data', (d) => (this.log += d));
     this.child = child;
+    const logged = this.connections();
     for (const t0 = Date.now(); !(await canConnect(this.port)); await sleep(25)) {
       if (child.exitCode !== null || Date.now() - t0 > 5000) throw new Error(`mosquitto did not start:\n${this.log}`);
     }
+    // The probe is a connection too: wait for its log line, so that connections() counts others.
+    for (const t0 = Date.now(); this.connections() === logged && Date.now() - t0 < 2000; ) await sleep(10);
   }
 
   /** A crash while the connections stay up: SIGSTOP (it reads and acknowledges nothing more, so
@@ -484,6 +489,7 @@ describe('tsexport MQTT over TLS with a password (a real mosquitto broker)', () 
       expect(tsexportError(r), r.output).toMatch(c.error);
       expect(tsexportError(r)).toMatch(/; not retrying: nothing more is published/);
       expect(r.output).not.toMatch(/Cannot (re)?connect to the MQTT broker/); // not taken for an outage
+      await sleep(300); // the broker's log line of a retry (after 0.25 s), if there were one
       expect(broker.connections() - before, broker.log).toBe(1); // no retry
       const written = readJsonl(out); // throws on a partial line
       expect(written.length).toBeLessThan(frames); // the stream stopped
@@ -525,6 +531,7 @@ describe('tsexport MQTT over TLS with a password (a real mosquitto broker)', () 
       expect(r.timedOut, r.output).toBe(false);
       expect(r.code, r.output).not.toBe(0);
       expect(tsexportError(r), r.output).toMatch(c.error);
+      await sleep(300);
       expect(broker.connections() - before, broker.log).toBe(1);
       expect(readJsonl(out).length).toBeLessThan(150);
     }
@@ -591,6 +598,26 @@ describe('tsexport schemas', () => {
         expect(f.objects).toHaveLength(2); // the existing fields are still there
       }
       expect(frames.map((f) => Date.parse(f.time))).toEqual(frames.map((f) => Date.parse(f.time)).sort((a, b) => a - b));
+    }
+  });
+
+  it('`source` from a URI with user:password leaves the credentials out', async () => {
+    const image = readFileSync(path.join(MEDIA, 'bus.jpg'));
+    const server = http.createServer((_req, res) => res.end(image));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const out = path.join(tempDir(), 'http.jsonl');
+      const r = await gstLaunch(
+        `souphttpsrc location=http://bob:s3cret@127.0.0.1:${port}/bus.jpg ! jpegdec ! videoconvert ! imagefreeze num-buffers=2 ! tsexport location=${out} ! fakesink`,
+        { timeoutMs: 30_000 },
+      );
+      expectClean(r);
+      const frames = readJsonl(out) as unknown as { source: string }[];
+      expect(frames.map((f) => f.source)).toEqual([`http://127.0.0.1:${port}/bus.jpg`, `http://127.0.0.1:${port}/bus.jpg`]);
+      expect(readFileSync(out, 'utf8')).not.toContain('s3cret');
+    } finally {
+      server.close();
     }
   });
 
