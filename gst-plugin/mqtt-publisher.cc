@@ -336,7 +336,10 @@ struct MqttPublisher::Core {
     c->tls_error = openssl_reason(colon == std::string::npos ? t : t.substr(colon + 3));
     if (auto *ssl = static_cast<SSL *>(mosquitto_ssl_get(m))) {
       long v = SSL_get_verify_result(ssl);
-      if (v != X509_V_OK)
+      /* libmosquitto's own check of the broker's names, the one that fails without a reason. */
+      if (v == X509_V_ERR_UNSPECIFIED)
+        c->verify_error = "it is not issued for " + c->cfg.address.host;
+      else if (v != X509_V_OK)
         c->verify_error = X509_verify_cert_error_string(v);
     }
   }

@@ -394,12 +394,14 @@ function makeCertificates(dir: string) {
   ca('ca');
   ca('other-ca');
   signed('server', 'localhost', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+  signed('elsewhere', 'broker.example', 'ca', 'subjectAltName=DNS:broker.example'); // right CA, wrong name
   signed('client', 'tsexport', 'ca');
   signed('rogue', 'tsexport', 'other-ca');
   const f = (name: string) => path.join(dir, name);
   return {
     ca: f('ca.crt'), otherCa: f('other-ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'),
     clientCert: f('client.crt'), clientKey: f('client.key'), rogueCert: f('rogue.crt'), rogueKey: f('rogue.key'),
+    elsewhereCert: f('elsewhere.crt'), elsewhereKey: f('elsewhere.key'),
   };
 }
 
@@ -457,6 +459,11 @@ describe('tsexport MQTT over TLS with a password (a real mosquitto broker)', () 
     const port = await freePort();
     const broker = new Broker(dir, port, tlsSettings(dir, certs));
     await broker.start();
+    // A second broker whose certificate is signed by the CA but names another host.
+    const elsewhereDir = tempDir();
+    const elsewherePort = await freePort();
+    const elsewhere = new Broker(elsewhereDir, elsewherePort, [`certfile ${certs.elsewhereCert}`, `keyfile ${certs.elsewhereKey}`, 'allow_anonymous true']);
+    await elsewhere.start();
     const wrong = path.join(dir, 'wrong-password');
     writeFileSync(wrong, 'guess\n');
     const frames = 150; // 5 s live: time enough for retries, were there any
@@ -475,12 +482,20 @@ describe('tsexport MQTT over TLS with a password (a real mosquitto broker)', () 
           `^The certificate of the MQTT broker 127\\.0\\.0\\.1:\\d+ does not verify \\(self-signed certificate in certificate chain\\) against mqtt-ca-file "${certs.otherCa}": set mqtt-ca-file to the CA certificate that signed the broker's`,
         ),
       },
+      {
+        broker: elsewhere,
+        login: `mqtt-ca-file=${certs.ca}`,
+        error: new RegExp(
+          `^The certificate of the MQTT broker 127\\.0\\.0\\.1:${elsewherePort} does not verify \\(it is not issued for 127\\.0\\.0\\.1\\) against mqtt-ca-file "${certs.ca}": .* and mqtt-address to a host name or address the certificate names`,
+        ),
+      },
     ];
     for (const c of cases) {
-      const before = broker.connections();
+      const target = c.broker ?? broker;
+      const before = target.connections();
       const out = path.join(dir, 'refused.jsonl');
       const r = await gstLaunch(
-        `${SOURCE(frames, true)} ! ${DETECT} ! tsexport location=${out} mqtt-address=mqtts://127.0.0.1:${port} ${c.login} ! fakesink`,
+        `${SOURCE(frames, true)} ! ${DETECT} ! tsexport location=${out} mqtt-address=mqtts://127.0.0.1:${target.port} ${c.login} ! fakesink`,
         { timeoutMs: 30_000 },
       );
       expect(r.timedOut, r.output).toBe(false);
@@ -490,12 +505,13 @@ describe('tsexport MQTT over TLS with a password (a real mosquitto broker)', () 
       expect(tsexportError(r)).toMatch(/; not retrying: nothing more is published/);
       expect(r.output).not.toMatch(/Cannot (re)?connect to the MQTT broker/); // not taken for an outage
       await sleep(300); // the broker's log line of a retry (after 0.25 s), if there were one
-      expect(broker.connections() - before, broker.log).toBe(1); // no retry
+      expect(target.connections() - before, target.log).toBe(1); // no retry
       const written = readJsonl(out); // throws on a partial line
       expect(written.length).toBeLessThan(frames); // the stream stopped
       written.forEach((f, i) => expect(f.frame).toBe(i));
     }
     await broker.stop();
+    await elsewhere.stop();
   });
 
   it('presents mqtt-cert-file/mqtt-key-file to a broker that requires a client certificate; none, or one the broker does not trust, is an error naming mqtt-cert-file', async () => {
