@@ -45,7 +45,8 @@
  *   QoS 1 on `mqtt-topic` (default `tsvision/<element name>`). A publisher thread of its own does
  *   all the networking; the streaming thread only queues. TLS with `mqtts://` (port 8883) or a
  *   `mqtt-ca-file`; `mqtt-cert-file`/`mqtt-key-file` for brokers that require a client certificate;
- *   `mqtt-username` with `mqtt-password` or, to keep it out of `ps`, `mqtt-password-file`. While the broker is unreachable (down
+ *   `mqtt-username` with `mqtt-password` or, to keep it out of `ps`, `mqtt-password-file`.
+ *   While the broker is unreachable (down
  *   at start, restarting, network loss) the results are queued, up to `mqtt-queue-size` (beyond it
  *   the oldest are dropped, with a warning that counts them), and sent in order once it is back:
  *   it reconnects by itself with an exponential backoff (0.25 s up to 5 s). A lost connection is
