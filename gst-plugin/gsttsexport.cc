@@ -4,7 +4,8 @@
  * A pass-through element that exports each frame's objects (GstVideoRegionOfInterestMeta, from
  * tsvision or any other element using DL Streamer's convention) as one JSON line per frame:
  * |[
- * {"frame":0,"pts":0,"width":768,"height":432,"objects":[{"box":{"x":10,"y":20,"width":50,"height":120},
+ * {"frame":0,"pts":0,"time":"2026-12-01T11:05:03.123Z","source":"file:///data/cam1.mp4","width":768,"height":432,
+ *  "objects":[{"box":{"x":10,"y":20,"width":50,"height":120},
  *  "label":"person","class_id":0,"confidence":0.87,"track_id":null,
  *  "classifications":[{"attribute":"color","label":"red","class_id":2,"confidence":0.91}]}]}
  * ]|
@@ -15,7 +16,23 @@
  * `fill-gaps`: a re-found track's boxes on the frames it was missed on) are listed in
  * `past_objects`, each with the `frame` (and `frames_ago`, `pts`) it belongs to and
  * `"interpolated":true`.
- * `frame` counts from 0 at this element; boxes are in pixels of that frame.
+ * `frame` counts from 0 at this element; boxes are in pixels of that frame. `time` is the wall clock
+ * when the line was made (ISO 8601, UTC, milliseconds). `source` is `source-id`, else the URI that
+ * upstream answers a URI query with (e.g. filesrc, uridecodebin; without any user:password),
+ * else null. `tags` (a JSON object) is added to every line when set.
+ *
+ * `format=dlstreamer` writes Intel DL Streamer gvametaconvert's JSON instead, so that what reads
+ * DL Streamer's output reads ours:
+ * |[
+ * {"resolution":{"width":768,"height":432},"source":"cam1","timestamp":0,"objects":[{"x":10,"y":20,"w":50,
+ *  "h":120,"region_id":0,"id":3,"roi_type":"person","detection":{"bounding_box":{"x_min":0.013,"y_min":0.046,
+ *  "x_max":0.078,"y_max":0.32},"confidence":0.87,"label_id":0,"label":"person"},
+ *  "color":{"label":"red","confidence":0.91,"label_id":2}}]}
+ * ]|
+ * (x/y/w/h in pixels, the bounding box normalised, `id` the track id, each classification under its
+ * attribute's name — the most confident one per attribute —, `timestamp` the stream time in ns; a
+ * frame's own classifications as one more object covering the frame; no `past_objects` or
+ * embeddings; unlike gvametaconvert, a line for every frame, `objects` empty when there are none).
  *
  * The line goes to any of three outputs, each optional:
  *
@@ -26,14 +43,21 @@
  *   unknown), `object-count` (guint) and `json` (the line, a string).
  * - `mqtt-address`: an MQTT broker (libmosquitto) to which each line is published, in order, with
  *   QoS 1 on `mqtt-topic` (default `tsvision/<element name>`). A publisher thread of its own does
- *   all the networking; the streaming thread only queues. While the broker is unreachable (down
+ *   all the networking; the streaming thread only queues. TLS with `mqtts://` (port 8883) or a
+ *   `mqtt-ca-file`; `mqtt-cert-file`/`mqtt-key-file` for brokers that require a client certificate;
+ *   `mqtt-username` with `mqtt-password` or, to keep it out of `ps`, `mqtt-password-file`.
+ *   While the broker is unreachable (down
  *   at start, restarting, network loss) the results are queued, up to `mqtt-queue-size` (beyond it
  *   the oldest are dropped, with a warning that counts them), and sent in order once it is back:
  *   it reconnects by itself with an exponential backoff (0.25 s up to 5 s). A lost connection is
  *   a warning on the bus, its return an info message. Unacknowledged results are sent again after
  *   a reconnection, so a subscriber may get a result twice (QoS 1 is at-least-once), never out of
  *   order. At stop (e.g. after EOS) what is still queued is delivered for up to 2 s, then
- *   dropped with a warning: the pipeline never waits long for a broker that is gone.
+ *   dropped with a warning: the pipeline never waits long for a broker that is gone. A failure that
+ *   trying again cannot mend — the broker refuses the credentials (or the client id), its
+ *   certificate does not verify against `mqtt-ca-file`, it rejects ours — is an error naming the
+ *   property, after one attempt: nothing more is published and the stream stops (the file output
+ *   keeps whole lines). TLS files that cannot be read or parsed are an error at start.
  *
  * `stats-interval` (seconds, 0 = off): a `tsvision-stats` element message every N seconds with the
  * frames passed, fps and the percentiles of the element's own time per frame (as every tsvision
@@ -54,13 +78,21 @@
  *   tsdetect model=yolox_nano_416.onnx labels-file=coco_classes.txt ! \
  *   tsexport name=cam1 mqtt-address=mqtt://broker:1883 mqtt-topic=site/cam1/objects ! fakesink
  * ]|
+ * Over TLS, logged in, as DL Streamer's JSON:
+ * |[
+ * gst-launch-1.0 … ! tsexport format=dlstreamer source-id=cam1 mqtt-address=mqtts://broker \
+ *   mqtt-ca-file=ca.crt mqtt-username=cam1 mqtt-password-file=/run/secrets/mqtt ! fakesink
+ * ]|
  */
 #include "gsttsexport.h"
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <memory>
 #include <string>
@@ -83,12 +115,43 @@ enum {
   PROP_MQTT_TOPIC,
   PROP_MQTT_CLIENT_ID,
   PROP_MQTT_QUEUE_SIZE,
+  PROP_MQTT_CA_FILE,
+  PROP_MQTT_CERT_FILE,
+  PROP_MQTT_KEY_FILE,
+  PROP_MQTT_USERNAME,
+  PROP_MQTT_PASSWORD,
+  PROP_MQTT_PASSWORD_FILE,
+  PROP_FORMAT,
+  PROP_SOURCE_ID,
+  PROP_TAGS,
   PROP_STATS_INTERVAL,
 };
 
+typedef enum {
+  GST_TS_EXPORT_FORMAT_TSVISION,
+  GST_TS_EXPORT_FORMAT_DLSTREAMER,
+} GstTsExportFormat;
+
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_MQTT_QUEUE_SIZE 1000
+#define DEFAULT_FORMAT GST_TS_EXPORT_FORMAT_TSVISION
 #define MQTT_FLUSH_TIMEOUT_MS 2000
+
+#define GST_TYPE_TS_EXPORT_FORMAT (gst_ts_export_format_get_type())
+static GType gst_ts_export_format_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_TS_EXPORT_FORMAT_TSVISION, "tsvision's schema: boxes in pixels, every field on every line",
+       "tsvision"},
+      {GST_TS_EXPORT_FORMAT_DLSTREAMER,
+       "Intel DL Streamer gvametaconvert's JSON: detection.bounding_box normalised, classifications under "
+       "their attribute's name",
+       "dlstreamer"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstTsExportFormat", values));
+  return type;
+}
 
 struct TsExportSettings {
   std::string location;
@@ -97,6 +160,14 @@ struct TsExportSettings {
   std::string mqtt_topic;                     /* "" = tsvision/<element name> */
   std::string mqtt_client_id;                 /* "" = generated at start */
   guint mqtt_queue_size = DEFAULT_MQTT_QUEUE_SIZE;
+  std::string mqtt_ca_file, mqtt_cert_file, mqtt_key_file;
+  std::string mqtt_username;
+  std::string mqtt_password;
+  bool mqtt_has_password = false; /* an empty mqtt-password is one */
+  std::string mqtt_password_file;
+  GstTsExportFormat format = DEFAULT_FORMAT;
+  std::string source_id; /* "" = the upstream URI */
+  std::string tags;      /* "" = none; a JSON object, checked at start */
   double stats_interval = tsv::stats_interval_default();
 };
 
@@ -107,6 +178,14 @@ struct TsExportState {
   guint64 frame = 0;
   tsv::JsonWriter line;
   std::unique_ptr<tsv::MqttPublisher> mqtt;
+  /* Set by the publisher thread once it gave up (the error is on the bus): frames stop here. */
+  gint mqtt_failed = 0;
+  GstTsExportFormat format = DEFAULT_FORMAT; /* from start() */
+  /* `source`: source-id, or the URI upstream answers (asked at the first frame of each stream). */
+  std::string source_id;
+  std::string source;
+  bool source_known = false;
+  std::string tags; /* tags, compacted; "" = none */
   double stats_interval = 0; /* from start() */
   /* From the first start() on, until finalize: registered for the metrics endpoint while it lives. */
   std::unique_ptr<tsv::ElementStats> stats;
@@ -140,6 +219,12 @@ static void on_mqtt_event(GstTsExport *self, tsv::MqttEventLevel level, const st
     GST_WARNING_OBJECT(self, "%s", message.c_str());
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", message.c_str()), (nullptr));
     break;
+  case tsv::MqttEventLevel::ERROR:
+    GST_ERROR_OBJECT(self, "%s", message.c_str());
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", message.c_str()), (nullptr));
+    /* After the error is posted, so that it comes first, before upstream's flow error. */
+    g_atomic_int_set(&self->state->mqtt_failed, 1);
+    break;
   case tsv::MqttEventLevel::INFO:
     GST_INFO_OBJECT(self, "%s", message.c_str());
     /* The text in the debug part too: that is what gst-launch-1.0 prints of an info message. */
@@ -161,10 +246,44 @@ static gboolean start_mqtt(GstTsExport *self) {
   std::string error;
   if (!tsv::mqtt_parse_address(s.mqtt_address, config.address, error)) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                      ("Invalid mqtt-address \"%s\": %s (expected host:port or mqtt://host:port)",
+                      ("Invalid mqtt-address \"%s\": %s (expected host:port, mqtt://host:port or "
+                       "mqtts://host:port)",
                        s.mqtt_address.c_str(), error.c_str()),
                       (nullptr));
     return FALSE;
+  }
+  /* TLS with mqtts://, or with host:port and a TLS file set. */
+  config.tls = config.address.scheme == tsv::MqttAddress::Scheme::TLS ||
+               (config.address.scheme == tsv::MqttAddress::Scheme::NONE &&
+                !(s.mqtt_ca_file.empty() && s.mqtt_cert_file.empty() && s.mqtt_key_file.empty()));
+  config.ca_file = s.mqtt_ca_file;
+  config.cert_file = s.mqtt_cert_file;
+  config.key_file = s.mqtt_key_file;
+  config.username = s.mqtt_username;
+  if (s.mqtt_has_password && !s.mqtt_password_file.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("Both mqtt-password and mqtt-password-file are set: set one of them "
+                       "(mqtt-password-file keeps the password off the command line)"),
+                      (nullptr));
+    return FALSE;
+  }
+  if (!s.mqtt_password_file.empty()) {
+    /* The first line, without its line ending: `echo secret > file` works. */
+    gchar *contents = nullptr;
+    GError *err = nullptr;
+    if (!g_file_get_contents(s.mqtt_password_file.c_str(), &contents, nullptr, &err)) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                        ("Cannot read mqtt-password-file \"%s\": %s", s.mqtt_password_file.c_str(), err->message),
+                        (nullptr));
+      g_error_free(err);
+      return FALSE;
+    }
+    config.password = std::string(contents, strcspn(contents, "\r\n"));
+    config.has_password = true;
+    g_free(contents);
+  } else {
+    config.password = s.mqtt_password;
+    config.has_password = s.mqtt_has_password;
   }
   config.topic = s.mqtt_topic.empty() ? default_topic(self) : s.mqtt_topic;
   if (s.mqtt_client_id.empty()) {
@@ -178,8 +297,10 @@ static gboolean start_mqtt(GstTsExport *self) {
   }
   config.queue_size = s.mqtt_queue_size;
   config.flush_timeout_ms = MQTT_FLUSH_TIMEOUT_MS;
-  GST_INFO_OBJECT(self, "publishing to MQTT broker %s:%d, topic \"%s\", client id \"%s\"",
-                  config.address.host.c_str(), config.address.port, config.topic.c_str(), config.client_id.c_str());
+  GST_INFO_OBJECT(self, "publishing to MQTT broker %s:%d (%s), topic \"%s\", client id \"%s\"%s%s",
+                  config.address.host.c_str(), config.address.port, config.tls ? "TLS" : "plain TCP",
+                  config.topic.c_str(), config.client_id.c_str(), config.username.empty() ? "" : ", user ",
+                  config.username.c_str());
   self->state->mqtt = tsv::MqttPublisher::start(
       config, [self](tsv::MqttEventLevel level, const std::string &message) { on_mqtt_event(self, level, message); },
       error);
@@ -203,9 +324,31 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   GST_OBJECT_LOCK(self);
   location = self->settings->location;
   self->state->stats_interval = self->settings->stats_interval;
+  self->state->format = self->settings->format;
+  self->state->source_id = self->settings->source_id;
+  std::string tags = self->settings->tags;
   GST_OBJECT_UNLOCK(self);
+  self->state->tags.clear();
+  if (!tags.empty()) {
+    std::string error;
+    if (!g_utf8_validate(tags.c_str(), -1, nullptr))
+      error = "not UTF-8";
+    else if (!tsv::JsonCompactor::compact(tags, self->state->tags, error))
+      ;
+    else if (self->state->tags[0] != '{')
+      error = "not an object";
+    if (!error.empty()) {
+      self->state->tags.clear();
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("Invalid tags: %s (expected a JSON object, e.g. tags='{\"site\":\"north\"}')", error.c_str()),
+                        (nullptr));
+      return FALSE;
+    }
+  }
   self->state->frame = 0;
   self->state->have_info = false;
+  self->state->source_known = false;
+  g_atomic_int_set(&self->state->mqtt_failed, 0);
   if (!self->state->stats)
     self->state->stats = std::make_unique<tsv::ElementStats>(GST_ELEMENT(self), "export");
   self->state->stats->reset();
@@ -251,6 +394,8 @@ static gboolean gst_ts_export_sink_event(GstBaseTransform *trans, GstEvent *even
   GstTsExport *self = GST_TS_EXPORT(trans);
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && self->state->fd >= 0)
     fdatasync(self->state->fd);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_STREAM_START)
+    self->state->source_known = false; /* a new stream may come from elsewhere */
   return GST_BASE_TRANSFORM_CLASS(gst_ts_export_parent_class)->sink_event(trans, event);
 }
 
@@ -324,27 +469,70 @@ static void write_past_objects(tsv::JsonWriter &j, guint64 frame, const std::vec
   j.end_array();
 }
 
-static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
+/* Wall-clock time, ISO 8601 UTC with milliseconds: "2026-12-01T11:05:03.123Z". */
+static std::string iso8601_now() {
+  gint64 us = g_get_real_time();
+  time_t secs = (time_t)(us / G_USEC_PER_SEC);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+           tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % G_USEC_PER_SEC / 1000));
+  return buf;
+}
+
+/* `source`: source-id, else the URI an upstream element answers a URI query with (filesrc,
+ * uridecodebin, souphttpsrc…: the elements in between pass the query on), without any user:password
+ * it holds; "" when none answers (videotestsrc, appsrc). */
+static void update_source(GstTsExport *self) {
   TsExportState &st = *self->state;
-  guint64 frame = st.frame++;
-  const bool post = g_atomic_int_get(&self->settings->post_messages);
-  if (st.fd < 0 && !post && !st.mqtt)
-    return GST_FLOW_OK; /* nothing to export to */
-  int width = st.have_info ? GST_VIDEO_INFO_WIDTH(&st.info) : 0;
-  int height = st.have_info ? GST_VIDEO_INFO_HEIGHT(&st.info) : 0;
-  tsv::JsonWriter &j = st.line;
-  j.clear();
+  st.source_known = true;
+  st.source = st.source_id;
+  if (!st.source.empty())
+    return;
+  GstQuery *query = gst_query_new_uri();
+  if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), query)) {
+    gchar *text = nullptr;
+    gst_query_parse_uri(query, &text);
+    GstUri *uri = text ? gst_uri_from_string(text) : nullptr;
+    if (uri && gst_uri_get_userinfo(uri)) { /* rebuilt only then: it would write file:/x for file:///x */
+      gst_uri_set_userinfo(uri, nullptr);
+      gchar *clean = gst_uri_to_string(uri);
+      st.source = clean;
+      g_free(clean);
+    } else if (text) {
+      st.source = text;
+    }
+    if (uri)
+      gst_uri_unref(uri);
+    g_free(text);
+  }
+  gst_query_unref(query);
+  GST_DEBUG_OBJECT(self, "source: \"%s\"", st.source.c_str());
+}
+
+/* tsvision's schema (see the top of the file). */
+static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *buffer, int width, int height,
+                                const std::string &source, const std::string &tags,
+                                const std::vector<tsv::Object> &objects,
+                                const std::vector<tsv::Classification> &frame_classifications,
+                                const std::vector<tsv::PastObject> &past) {
   j.begin_object();
   j.field("frame", (uint64_t)frame);
   if (GST_BUFFER_PTS_IS_VALID(buffer))
     j.field("pts", (uint64_t)GST_BUFFER_PTS(buffer));
   else
     j.key("pts").null();
+  j.field("time", iso8601_now());
+  if (!source.empty())
+    j.field("source", source);
+  else
+    j.key("source").null();
+  if (!tags.empty())
+    j.key("tags").raw(tags);
   j.field("width", width);
   j.field("height", height);
   j.key("objects").begin_array();
-  const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
   for (const tsv::Object &o : objects) {
     j.begin_object();
     write_object_fields(j, o);
@@ -354,13 +542,119 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
     j.end_object();
   }
   j.end_array();
-  std::vector<tsv::Classification> frame_classifications = tsv::frame_read_classifications(buffer);
   if (!frame_classifications.empty())
     write_classifications(j, frame_classifications);
-  const std::vector<tsv::PastObject> past = tsv::frame_read_past_objects(buffer);
   if (!past.empty())
     write_past_objects(j, frame, past);
   j.end_object();
+}
+
+/* DL Streamer writes a classification as a key of its object named after the attribute (its
+ * tensor's name), one result per attribute: the most confident one of each here. Keys the object
+ * itself uses are left alone. */
+static void write_dlstreamer_classifications(tsv::JsonWriter &j, const std::vector<tsv::Classification> &all) {
+  static const char *const reserved[] = {"x", "y", "w", "h", "region_id", "id", "roi_type", "detection", "tensors"};
+  std::vector<const tsv::Classification *> best;
+  for (const tsv::Classification &c : all) {
+    const std::string &name = c.attribute.empty() ? "classification" : c.attribute;
+    if (std::find(std::begin(reserved), std::end(reserved), name) != std::end(reserved))
+      continue;
+    auto same = std::find_if(best.begin(), best.end(), [&](const tsv::Classification *b) {
+      return (b->attribute.empty() ? "classification" : b->attribute) == name;
+    });
+    if (same == best.end())
+      best.push_back(&c);
+    else if (c.confidence > (*same)->confidence)
+      *same = &c;
+  }
+  for (const tsv::Classification *c : best) {
+    j.key(c->attribute.empty() ? "classification" : c->attribute.c_str()).begin_object();
+    j.field("label", c->label);
+    j.field("confidence", c->confidence);
+    if (c->class_id >= 0)
+      j.field("label_id", c->class_id);
+    j.end_object();
+  }
+}
+
+/* DL Streamer gvametaconvert's JSON: x/y/w/h in pixels, `detection.bounding_box` normalised to
+ * the frame, `timestamp` the stream time in ns; a frame's own classifications as one more object
+ * covering the whole frame. No `past_objects` (the schema has no place for them). */
+static void write_dlstreamer_line(tsv::JsonWriter &j, const GstSegment &segment, GstBuffer *buffer, int width,
+                                  int height, const std::string &source, const std::string &tags,
+                                  const std::vector<tsv::Object> &objects,
+                                  const std::vector<tsv::Classification> &frame_classifications) {
+  j.begin_object();
+  j.key("resolution").begin_object().field("width", width).field("height", height).end_object();
+  if (!source.empty())
+    j.field("source", source);
+  GstClockTime pts = GST_BUFFER_PTS(buffer);
+  GstClockTime timestamp = GST_CLOCK_TIME_IS_VALID(pts) && segment.format == GST_FORMAT_TIME
+                               ? gst_segment_to_stream_time(&segment, GST_FORMAT_TIME, pts)
+                               : GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID(timestamp))
+    j.field("timestamp", (uint64_t)timestamp);
+  if (!tags.empty())
+    j.key("tags").raw(tags);
+  j.key("objects").begin_array();
+  for (const tsv::Object &o : objects) {
+    j.begin_object();
+    j.field("x", (int64_t)std::lround(o.box.x)).field("y", (int64_t)std::lround(o.box.y));
+    j.field("w", (int64_t)std::lround(o.box.width)).field("h", (int64_t)std::lround(o.box.height));
+    j.field("region_id", o.source_id);
+    if (o.track_id >= 0)
+      j.field("id", o.track_id);
+    if (!o.label.empty())
+      j.field("roi_type", o.label);
+    if (width > 0 && height > 0) {
+      j.key("detection").begin_object();
+      j.key("bounding_box").begin_object();
+      j.field("x_min", o.box.x / width).field("y_min", o.box.y / height);
+      j.field("x_max", (o.box.x + o.box.width) / width).field("y_max", (o.box.y + o.box.height) / height);
+      j.end_object();
+      j.field("confidence", o.confidence);
+      if (o.class_id >= 0)
+        j.field("label_id", o.class_id);
+      if (!o.label.empty())
+        j.field("label", o.label);
+      j.end_object();
+    }
+    write_dlstreamer_classifications(j, o.classifications);
+    j.end_object();
+  }
+  if (!frame_classifications.empty()) {
+    j.begin_object();
+    j.field("x", 0).field("y", 0).field("w", width).field("h", height);
+    write_dlstreamer_classifications(j, frame_classifications);
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+}
+
+static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
+  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
+  TsExportState &st = *self->state;
+  if (g_atomic_int_get(&st.mqtt_failed))
+    return GST_FLOW_ERROR; /* the MQTT publisher gave up; its error is on the bus */
+  guint64 frame = st.frame++;
+  const bool post = g_atomic_int_get(&self->settings->post_messages);
+  if (st.fd < 0 && !post && !st.mqtt)
+    return GST_FLOW_OK; /* nothing to export to */
+  int width = st.have_info ? GST_VIDEO_INFO_WIDTH(&st.info) : 0;
+  int height = st.have_info ? GST_VIDEO_INFO_HEIGHT(&st.info) : 0;
+  if (!st.source_known)
+    update_source(self);
+  const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
+  std::vector<tsv::Classification> frame_classifications = tsv::frame_read_classifications(buffer);
+  const std::vector<tsv::PastObject> past = tsv::frame_read_past_objects(buffer);
+  tsv::JsonWriter &j = st.line;
+  j.clear();
+  if (st.format == GST_TS_EXPORT_FORMAT_DLSTREAMER)
+    write_dlstreamer_line(j, trans->segment, buffer, width, height, st.source, st.tags, objects,
+                          frame_classifications);
+  else
+    write_tsvision_line(j, frame, buffer, width, height, st.source, st.tags, objects, frame_classifications, past);
   if (st.fd >= 0 && !write_all(st.fd, j.str() + "\n")) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot write results (property location): %s", g_strerror(errno)),
                       (nullptr));
@@ -416,6 +710,34 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
   case PROP_MQTT_QUEUE_SIZE:
     self->settings->mqtt_queue_size = g_value_get_uint(value);
     break;
+  case PROP_MQTT_CA_FILE:
+    self->settings->mqtt_ca_file = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_CERT_FILE:
+    self->settings->mqtt_cert_file = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_KEY_FILE:
+    self->settings->mqtt_key_file = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_USERNAME:
+    self->settings->mqtt_username = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_PASSWORD:
+    self->settings->mqtt_has_password = g_value_get_string(value) != nullptr;
+    self->settings->mqtt_password = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_MQTT_PASSWORD_FILE:
+    self->settings->mqtt_password_file = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_FORMAT:
+    self->settings->format = (GstTsExportFormat)g_value_get_enum(value);
+    break;
+  case PROP_SOURCE_ID:
+    self->settings->source_id = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_TAGS:
+    self->settings->tags = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
   case PROP_STATS_INTERVAL:
     self->settings->stats_interval = g_value_get_double(value);
     break;
@@ -447,6 +769,33 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_MQTT_QUEUE_SIZE:
     g_value_set_uint(value, self->settings->mqtt_queue_size);
+    break;
+  case PROP_MQTT_CA_FILE:
+    g_value_set_string(value, self->settings->mqtt_ca_file.empty() ? nullptr : self->settings->mqtt_ca_file.c_str());
+    break;
+  case PROP_MQTT_CERT_FILE:
+    g_value_set_string(value,
+                       self->settings->mqtt_cert_file.empty() ? nullptr : self->settings->mqtt_cert_file.c_str());
+    break;
+  case PROP_MQTT_KEY_FILE:
+    g_value_set_string(value, self->settings->mqtt_key_file.empty() ? nullptr : self->settings->mqtt_key_file.c_str());
+    break;
+  case PROP_MQTT_USERNAME:
+    g_value_set_string(value,
+                       self->settings->mqtt_username.empty() ? nullptr : self->settings->mqtt_username.c_str());
+    break;
+  case PROP_MQTT_PASSWORD_FILE:
+    g_value_set_string(value, self->settings->mqtt_password_file.empty() ? nullptr
+                                                                          : self->settings->mqtt_password_file.c_str());
+    break;
+  case PROP_FORMAT:
+    g_value_set_enum(value, self->settings->format);
+    break;
+  case PROP_SOURCE_ID:
+    g_value_set_string(value, self->settings->source_id.empty() ? nullptr : self->settings->source_id.c_str());
+    break;
+  case PROP_TAGS:
+    g_value_set_string(value, self->settings->tags.empty() ? nullptr : self->settings->tags.c_str());
     break;
   case PROP_STATS_INTERVAL:
     g_value_set_double(value, self->settings->stats_interval);
@@ -492,7 +841,8 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
       gobject_class, PROP_MQTT_ADDRESS,
       g_param_spec_string("mqtt-address", "MQTT address",
                           "MQTT broker to publish each frame's JSON line to (QoS 1, in order), as host:port or "
-                          "mqtt://host:port (port 1883 when left out; IPv6 as [address]:port); empty: no MQTT",
+                          "mqtt://host:port (port 1883 when left out; IPv6 as [address]:port), or mqtts://host:port "
+                          "for TLS (port 8883 when left out); empty: no MQTT",
                           nullptr,
                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
@@ -516,8 +866,72 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
                         "is unreachable or slow; beyond it the oldest are dropped, with a warning",
                         1, G_MAXINT, DEFAULT_MQTT_QUEUE_SIZE,
                         (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_CA_FILE,
+      g_param_spec_string("mqtt-ca-file", "MQTT CA file",
+                          "PEM file of the CA certificate(s) the MQTT broker's certificate must be signed by; "
+                          "setting it turns TLS on (with host:port; mqtts:// turns it on too); null: the system's "
+                          "CA certificates when TLS is on",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_CERT_FILE,
+      g_param_spec_string("mqtt-cert-file", "MQTT client certificate file",
+                          "PEM file of the client certificate to present to an MQTT broker that requires one "
+                          "(with mqtt-key-file; turns TLS on); null: none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_KEY_FILE,
+      g_param_spec_string("mqtt-key-file", "MQTT client key file",
+                          "PEM file of mqtt-cert-file's private key (unencrypted: keep the file readable only by "
+                          "the pipeline's user); null: none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_USERNAME,
+      g_param_spec_string("mqtt-username", "MQTT username",
+                          "User name to log in to the MQTT broker with; null: none (anonymous)", nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  /* Write-only: a readable secret would show in pipeline graph dumps (GST_DEBUG_DUMP_DOT_DIR). */
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_PASSWORD,
+      g_param_spec_string("mqtt-password", "MQTT password",
+                          "Password of mqtt-username (write-only; on a command line it shows in ps: prefer "
+                          "mqtt-password-file); null: none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_MQTT_PASSWORD_FILE,
+      g_param_spec_string("mqtt-password-file", "MQTT password file",
+                          "File whose first line (without its line ending) is mqtt-username's password, read at "
+                          "start; null: none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_FORMAT,
+      g_param_spec_enum("format", "Format",
+                        "Schema of the JSON lines: tsvision's own, or DL Streamer gvametaconvert's (for consumers "
+                        "of DL Streamer's output)",
+                        GST_TYPE_TS_EXPORT_FORMAT, DEFAULT_FORMAT,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_SOURCE_ID,
+      g_param_spec_string("source-id", "Source id",
+                          "What the lines' \"source\" names (e.g. a camera id); null: the URI upstream answers a "
+                          "URI query with (e.g. filesrc, uridecodebin; without user:password), else none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_TAGS,
+      g_param_spec_string("tags", "Tags",
+                          "A JSON object written as \"tags\" on every line (both formats, as DL Streamer "
+                          "gvametaconvert's tags), e.g. {\"site\":\"north\",\"camera\":3}; null: none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(gobject_class, PROP_STATS_INTERVAL, tsv::stats_interval_param_spec());
 
+  gst_type_mark_as_plugin_api(GST_TYPE_TS_EXPORT_FORMAT, (GstPluginAPIFlags)0);
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(element_class, "tsvision results export", "Filter/Video",

@@ -1,6 +1,9 @@
 #include "mqtt-publisher.h"
 
 #include <mosquitto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <fcntl.h>
 #include <mutex>
 #include <netdb.h>
 #include <poll.h>
@@ -58,6 +62,80 @@ std::string mosq_error(int rc, int err) {
   return without_full_stop(mosquitto_strerror(rc));
 }
 
+/* OpenSSL's error text without its codes: "error:0A000086:SSL routines::certificate verify
+ * failed" -> "certificate verify failed". */
+std::string openssl_reason(const std::string &text) {
+  auto colons = text.rfind("::");
+  if (colons != std::string::npos)
+    return text.substr(colons + 2);
+  auto colon = text.rfind(':');
+  return colon == std::string::npos ? text : text.substr(colon + 1);
+}
+
+std::string openssl_last_error() {
+  unsigned long e = ERR_peek_last_error();
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  ERR_clear_error();
+  return e ? openssl_reason(buf) : "not in PEM format";
+}
+
+/* Encrypted keys are not supported: without this OpenSSL would ask for the passphrase on the
+ * terminal, from the publisher thread. */
+int no_passphrase(char *, int, int, void *) { return 0; }
+
+/* Reads the TLS files as libmosquitto will at each connection, so that a wrong path or a file that
+ * is not what its property says is an error at start, not a connection that fails later. */
+std::string check_tls_files(const MqttPublisherConfig &c) {
+  auto quoted = [](const char *property, const std::string &file) {
+    return std::string(property) + " \"" + file + "\"";
+  };
+  const std::pair<const char *, const std::string *> files[] = {
+      {"mqtt-ca-file", &c.ca_file}, {"mqtt-cert-file", &c.cert_file}, {"mqtt-key-file", &c.key_file}};
+  for (const auto &[property, file] : files) {
+    if (file->empty())
+      continue;
+    int fd = open(file->c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      return "cannot read " + quoted(property, *file) + ": " + strerror(errno);
+    close(fd);
+  }
+  if (c.cert_file.empty() != c.key_file.empty())
+    return c.cert_file.empty() ? quoted("mqtt-key-file", c.key_file) + " is set without mqtt-cert-file: set both"
+                               : quoted("mqtt-cert-file", c.cert_file) + " is set without mqtt-key-file: set both";
+  SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+  if (!ctx)
+    return "cannot initialise TLS: " + openssl_last_error();
+  SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+  ERR_clear_error();
+  std::string error;
+  if (!c.ca_file.empty() && SSL_CTX_load_verify_locations(ctx, c.ca_file.c_str(), nullptr) != 1)
+    error = quoted("mqtt-ca-file", c.ca_file) + " holds no usable PEM certificate: " + openssl_last_error();
+  else if (!c.cert_file.empty() && SSL_CTX_use_certificate_chain_file(ctx, c.cert_file.c_str()) != 1)
+    error = quoted("mqtt-cert-file", c.cert_file) + " is not a usable PEM certificate: " + openssl_last_error();
+  else if (!c.key_file.empty() && SSL_CTX_use_PrivateKey_file(ctx, c.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    std::string reason = openssl_last_error();
+    error = reason == "key values mismatch"
+                ? quoted("mqtt-key-file", c.key_file) + " is not the key of " + quoted("mqtt-cert-file", c.cert_file)
+                : quoted("mqtt-key-file", c.key_file) + " is not an unencrypted PEM private key: " + reason;
+  } else if (!c.key_file.empty() && SSL_CTX_check_private_key(ctx) != 1)
+    error = quoted("mqtt-key-file", c.key_file) + " does not match the certificate of " +
+            quoted("mqtt-cert-file", c.cert_file) + ": " + openssl_last_error();
+  SSL_CTX_free(ctx);
+  ERR_clear_error();
+  return error;
+}
+
+/* TLS alerts by which a broker rejects our certificate (or the lack of one). */
+bool is_client_certificate_alert(const std::string &reason) {
+  for (const char *alert : {"alert certificate required", "alert bad certificate", "alert unknown ca",
+                            "alert certificate unknown", "alert certificate expired", "alert certificate revoked",
+                            "alert access denied"})
+    if (reason.find(alert) != std::string::npos)
+      return true;
+  return false;
+}
+
 } // namespace
 
 bool mqtt_parse_address(const std::string &text, MqttAddress &out, std::string &error) {
@@ -66,8 +144,12 @@ bool mqtt_parse_address(const std::string &text, MqttAddress &out, std::string &
   if (scheme_end != std::string::npos) {
     std::string scheme = s.substr(0, scheme_end);
     std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
-    if (scheme != "mqtt" && scheme != "tcp") {
-      error = "unsupported scheme \"" + scheme + "://\" (only mqtt:// or tcp://; TLS is not supported)";
+    if (scheme == "mqtt" || scheme == "tcp") {
+      out.scheme = MqttAddress::Scheme::PLAIN;
+    } else if (scheme == "mqtts" || scheme == "ssl") {
+      out.scheme = MqttAddress::Scheme::TLS;
+    } else {
+      error = "unsupported scheme \"" + scheme + "://\" (mqtt:// or tcp:// for plain TCP, mqtts:// or ssl:// for TLS)";
       return false;
     }
     s = s.substr(scheme_end + 3);
@@ -123,7 +205,7 @@ bool mqtt_parse_address(const std::string &text, MqttAddress &out, std::string &
       return false;
     }
   }
-  int p = 1883;
+  int p = out.scheme == MqttAddress::Scheme::TLS ? 8883 : 1883;
   if (!port.empty()) {
     char *end = nullptr;
     errno = 0;
@@ -161,6 +243,7 @@ struct MqttPublisher::Core {
   size_t inflight_count = 0;       /* == inflight.size(), for the queue bound */
   uint64_t dropped_unreported = 0;
   uint64_t dropped_total = 0;
+  bool failed = false; /* given up on a permanent failure: publish() queues nothing more */
   bool wake_signalled = false;
   bool stop_requested = false;
   Clock::time_point stop_deadline;
@@ -186,6 +269,9 @@ struct MqttPublisher::Core {
   Clock::time_point connect_started;
   int connack_rc = -1; /* set by on_connect */
   int disconnect_rc = 0, disconnect_errno = 0;
+  /* This connection's last TLS error as libmosquitto logged it, and the certificate verification
+   * result read at that moment (the SSL object is gone once the connection is closed). */
+  std::string tls_error, verify_error;
 
   ~Core() {
     if (wake_fd >= 0)
@@ -209,10 +295,12 @@ struct MqttPublisher::Core {
     (void)n;
   }
 
-  void enqueue(std::string payload) {
+  bool enqueue(std::string payload) {
     bool signal = false;
     {
       std::lock_guard<std::mutex> lock(mu);
+      if (failed)
+        return false;
       pending.push_back(std::move(payload));
       while (pending.size() + inflight_count > cfg.queue_size && !pending.empty()) {
         pending.pop_front();
@@ -225,6 +313,7 @@ struct MqttPublisher::Core {
     }
     if (signal)
       wake();
+    return true;
   }
 
   /* libmosquitto callbacks (called from this thread, inside mosquitto_loop_*). */
@@ -235,6 +324,25 @@ struct MqttPublisher::Core {
     c->disconnect_rc = rc;
   }
   static void on_publish_cb(struct mosquitto *, void *obj, int mid) { static_cast<Core *>(obj)->acked(mid); }
+  /* libmosquitto reports TLS failures only in its log ("OpenSSL Error[0]: …"). */
+  static void on_log_cb(struct mosquitto *m, void *obj, int level, const char *text) {
+    if (level != MOSQ_LOG_ERR || !text)
+      return;
+    Core *c = static_cast<Core *>(obj);
+    std::string t = text;
+    if (t.rfind("OpenSSL Error", 0) != 0)
+      return;
+    auto colon = t.find("]: ");
+    c->tls_error = openssl_reason(colon == std::string::npos ? t : t.substr(colon + 3));
+    if (auto *ssl = static_cast<SSL *>(mosquitto_ssl_get(m))) {
+      long v = SSL_get_verify_result(ssl);
+      /* libmosquitto's own check of the broker's names, the one that fails without a reason. */
+      if (v == X509_V_ERR_UNSPECIFIED)
+        c->verify_error = "it is not issued for " + c->cfg.address.host;
+      else if (v != X509_V_OK)
+        c->verify_error = X509_verify_cert_error_string(v);
+    }
+  }
 
   void acked(int mid) {
     auto it = std::find_if(inflight.begin(), inflight.end(), [mid](const Inflight &m) { return m.mid == mid; });
@@ -268,18 +376,38 @@ struct MqttPublisher::Core {
     connack_rc = -1;
     disconnect_rc = 0;
     disconnect_errno = 0;
+    tls_error.clear();
+    verify_error.clear();
     mosq = mosquitto_new(cfg.client_id.c_str(), true, this);
     if (!mosq)
       return std::string("cannot create an MQTT client: ") + strerror(errno);
     mosquitto_connect_callback_set(mosq, on_connect_cb);
     mosquitto_disconnect_callback_set(mosq, on_disconnect_cb);
     mosquitto_publish_callback_set(mosq, on_publish_cb);
+    mosquitto_log_callback_set(mosq, on_log_cb);
     mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, (int)window);
     mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    /* Every write from our poll loop, after reading what arrived, none inside connect_async: with
+     * TLS 1.3 a broker rejects our certificate after the handshake, and a CONNECT written at once
+     * could fail on the closed connection before its alert is read (a transient-looking error). */
+    mosquitto_threaded_set(mosq, true);
+    int rc = MOSQ_ERR_SUCCESS;
+    if (cfg.tls) {
+      if (cfg.ca_file.empty())
+        mosquitto_int_option(mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+      rc = mosquitto_tls_set(mosq, cfg.ca_file.empty() ? nullptr : cfg.ca_file.c_str(), nullptr,
+                             cfg.cert_file.empty() ? nullptr : cfg.cert_file.c_str(),
+                             cfg.key_file.empty() ? nullptr : cfg.key_file.c_str(), no_passphrase);
+    }
+    if (rc == MOSQ_ERR_SUCCESS && (!cfg.username.empty() || cfg.has_password))
+      rc = mosquitto_username_pw_set(mosq, cfg.username.c_str(), cfg.has_password ? cfg.password.c_str() : nullptr);
     errno = 0;
-    int rc = mosquitto_connect_async(mosq, cfg.address.host.c_str(), cfg.address.port, cfg.keepalive_s);
+    if (rc == MOSQ_ERR_SUCCESS)
+      rc = mosquitto_connect_async(mosq, cfg.address.host.c_str(), cfg.address.port, cfg.keepalive_s);
     if (rc != MOSQ_ERR_SUCCESS) {
-      std::string why = mosq_error(rc, errno);
+      disconnect_errno = errno;
+      disconnect_rc = rc; /* for permanent_failure() and connect_failed() */
+      std::string why = rc == MOSQ_ERR_TLS && !tls_error.empty() ? "TLS: " + tls_error : mosq_error(rc, errno);
       destroy_client();
       return why;
     }
@@ -291,11 +419,51 @@ struct MqttPublisher::Core {
   std::string closed_reason() const {
     if (connack_rc > 0)
       return "connection refused by the broker: " + without_full_stop(mosquitto_connack_string(connack_rc));
+    if (!tls_error.empty())
+      return "TLS: " + tls_error + (verify_error.empty() ? "" : " (" + verify_error + ")");
     if (disconnect_rc == MOSQ_ERR_KEEPALIVE)
       return "no answer from the broker (keep-alive timeout)";
     if (disconnect_rc)
       return mosq_error(disconnect_rc, disconnect_errno);
     return "connection closed";
+  }
+
+  /* Why the last connection attempt cannot succeed by trying again, naming the property to change;
+   * "" when it may (the broker away, a network error). */
+  std::string permanent_failure() const {
+    const std::string refused = "The MQTT broker " + broker() + " refused the connection";
+    if (connack_rc == 4 || connack_rc == 5) { /* bad user name or password / not authorised */
+      std::string what = without_full_stop(mosquitto_connack_string(connack_rc));
+      if (cfg.username.empty() && !cfg.has_password)
+        return refused + " (" + what + "): it requires credentials; set mqtt-username and mqtt-password or "
+                         "mqtt-password-file";
+      return refused + " (" + what + "): check mqtt-username (\"" + cfg.username +
+             "\") and mqtt-password or mqtt-password-file, and the broker's access rules";
+    }
+    if (connack_rc == 2)
+      return refused + " (identifier rejected): set mqtt-client-id to an identifier it accepts (\"" + cfg.client_id +
+             "\" is not)";
+    if (connack_rc == 1)
+      return refused + " (unacceptable protocol version): it does not speak MQTT 3.1.1";
+    if (tls_error.empty())
+      return "";
+    if (!verify_error.empty() || tls_error.find("certificate verify failed") != std::string::npos)
+      return "The certificate of the MQTT broker " + broker() + " does not verify" +
+             (verify_error.empty() ? "" : " (" + verify_error + ")") + " against " +
+             (cfg.ca_file.empty() ? std::string("the system's CA certificates (mqtt-ca-file is not set)")
+                                  : "mqtt-ca-file \"" + cfg.ca_file + "\"") +
+             ": set mqtt-ca-file to the CA certificate that signed the broker's, and mqtt-address to a host name "
+             "or address the certificate names";
+    if (is_client_certificate_alert(tls_error))
+      return "The MQTT broker " + broker() + " rejected " +
+             (cfg.cert_file.empty() ? std::string("the TLS connection without a client certificate (") + tls_error +
+                                          "): set mqtt-cert-file and mqtt-key-file"
+                                    : "the client certificate of mqtt-cert-file \"" + cfg.cert_file + "\" (" +
+                                          tls_error + "): use one signed by a CA the broker trusts");
+    if (tls_error.find("wrong version number") != std::string::npos)
+      return "The MQTT broker " + broker() + " does not speak TLS on that port (" + tls_error +
+             "): use mqtt:// in mqtt-address for a plain listener, or the broker's TLS port";
+    return "";
   }
 
   /* Hands queued messages to libmosquitto while fewer than `window` are unacknowledged. Returns
@@ -353,9 +521,25 @@ void MqttPublisher::Core::run() {
   bool outage_reported = false; /* a warning is on the bus for the current outage */
   bool ever_connected = false;
   bool final_attempt = false; /* stop(): the one more try made while disconnected */
+  bool gave_up = false;
 
   auto connect_failed = [&](const std::string &why) {
+    std::string fatal = permanent_failure();
     destroy_client();
+    if (!fatal.empty()) {
+      requeue_inflight(); /* (empty: a connection that failed has none) */
+      size_t unsent;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        failed = true;
+        unsent = pending.size();
+        pending.clear();
+      }
+      emit(MqttEventLevel::ERROR, fatal + "; not retrying: nothing more is published" +
+                                      (unsent ? " (" + std::to_string(unsent) + " queued results dropped)" : ""));
+      gave_up = true;
+      return;
+    }
     size_t queued;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -390,6 +574,8 @@ void MqttPublisher::Core::run() {
   };
 
   for (;;) {
+    if (gave_up)
+      break;
     Clock::time_point now = Clock::now();
     bool stopping;
     Clock::time_point deadline;
@@ -435,6 +621,8 @@ void MqttPublisher::Core::run() {
       std::string why = start_connect();
       if (!why.empty())
         connect_failed(why);
+      if (gave_up)
+        continue;
     }
     if (conn == Conn::CONNECTING && connack_rc == 0) {
       conn = Conn::CONNECTED;
@@ -557,6 +745,24 @@ std::unique_ptr<MqttPublisher> MqttPublisher::start(const MqttPublisherConfig &c
     error = "invalid client id \"" + config.client_id + "\" (property mqtt-client-id)";
     return nullptr;
   }
+  if (config.has_password && config.username.empty()) {
+    error = "a password is set without mqtt-username (MQTT sends a password only with a user name)";
+    return nullptr;
+  }
+  if (mosquitto_validate_utf8(config.username.c_str(), (int)config.username.size()) != MOSQ_ERR_SUCCESS) {
+    error = "mqtt-username is not valid UTF-8";
+    return nullptr;
+  }
+  if (!config.tls && (!config.ca_file.empty() || !config.cert_file.empty() || !config.key_file.empty())) {
+    error = "mqtt-ca-file, mqtt-cert-file and mqtt-key-file are for TLS, and mqtt-address asks for plain TCP "
+            "(mqtt://): use mqtts:// or host:port";
+    return nullptr;
+  }
+  if (config.tls) {
+    error = check_tls_files(config);
+    if (!error.empty())
+      return nullptr;
+  }
   auto core = std::make_shared<Core>();
   core->cfg = config;
   core->cfg.queue_size = std::max<size_t>(1, config.queue_size);
@@ -576,7 +782,7 @@ std::unique_ptr<MqttPublisher> MqttPublisher::start(const MqttPublisherConfig &c
   return std::unique_ptr<MqttPublisher>(new MqttPublisher(core));
 }
 
-void MqttPublisher::publish(std::string payload) { core_->enqueue(std::move(payload)); }
+bool MqttPublisher::publish(std::string payload) { return core_->enqueue(std::move(payload)); }
 
 void MqttPublisher::stop() {
   if (!core_ || !core_->thread.joinable())

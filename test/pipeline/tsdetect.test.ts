@@ -365,7 +365,8 @@ describe('frames in flight', () => {
     const src = `filesrc location=${MEDIA}/one-by-one-person-detection.mp4 ! qtdemux ! avdec_h264 ! identity eos-after=80`;
     expect((await gstLaunch(`${src} ! ${DETECT} max-inflight=1 ! tsexport location=${one} ! fakesink`)).code).toBe(0);
     expect((await gstLaunch(`${src} ! ${DETECT} max-inflight=3 ! tsexport location=${three} ! fakesink`)).code).toBe(0);
-    expect(readJsonl(three)).toEqual(readJsonl(one));
+    const results = (file: string) => readJsonl(file).map((f) => ({ ...f, time: undefined })); // wall clock differs
+    expect(results(three)).toEqual(results(one));
   });
 });
 
