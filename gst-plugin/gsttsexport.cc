@@ -99,6 +99,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "analytics-results.h"
 #include "element-stats.h"
 #include "json-writer.h"
 #include "mqtt-publisher.h"
@@ -516,7 +517,7 @@ static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *bu
                                 const std::string &source, const std::string &tags,
                                 const std::vector<tsv::Object> &objects,
                                 const std::vector<tsv::Classification> &frame_classifications,
-                                const std::vector<tsv::PastObject> &past) {
+                                const std::vector<tsv::PastObject> &past, const tsv::AnalyticsResult *analytics) {
   j.begin_object();
   j.field("frame", (uint64_t)frame);
   if (GST_BUFFER_PTS_IS_VALID(buffer))
@@ -546,6 +547,13 @@ static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *bu
     write_classifications(j, frame_classifications);
   if (!past.empty())
     write_past_objects(j, frame, past);
+  if (analytics) {
+    /* tsanalytics' JSON, as it wrote it (ts-runtime/src/wire.ts encodeAnalytics). */
+    j.key("events").raw(analytics->events_json);
+    j.key("counts").raw(analytics->counts_json);
+    if (analytics->motion_json != "{}")
+      j.key("motion").raw(analytics->motion_json);
+  }
   j.end_object();
 }
 
@@ -648,13 +656,15 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
   const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
   std::vector<tsv::Classification> frame_classifications = tsv::frame_read_classifications(buffer);
   const std::vector<tsv::PastObject> past = tsv::frame_read_past_objects(buffer);
+  const std::shared_ptr<const tsv::AnalyticsResult> analytics = tsv::frame_read_analytics(buffer);
   tsv::JsonWriter &j = st.line;
   j.clear();
   if (st.format == GST_TS_EXPORT_FORMAT_DLSTREAMER)
     write_dlstreamer_line(j, trans->segment, buffer, width, height, st.source, st.tags, objects,
                           frame_classifications);
   else
-    write_tsvision_line(j, frame, buffer, width, height, st.source, st.tags, objects, frame_classifications, past);
+    write_tsvision_line(j, frame, buffer, width, height, st.source, st.tags, objects, frame_classifications, past,
+                        analytics.get());
   if (st.fd >= 0 && !write_all(st.fd, j.str() + "\n")) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot write results (property location): %s", g_strerror(errno)),
                       (nullptr));

@@ -48,9 +48,10 @@ describe('tsanalytics', () => {
     const tracks = path.join(dir, 'tracks.jsonl');
     const counts = path.join(dir, 'counts.jsonl');
     const events = path.join(dir, 'events.jsonl');
+    const exported = path.join(dir, 'exported.jsonl');
     const r = await gstLaunch(
       `${TUD()} ! tsexport location=${tracks} ! tsanalytics rules='${JSON.stringify(RULES)}' module=${RECORD} ` +
-        `module-args='{"counts":"${counts}","events":"${events}"}' ! fakesink`,
+        `module-args='{"counts":"${counts}","events":"${events}"}' ! tsexport location=${exported} ! fakesink`,
       { flags: ['-m'] },
     );
     expect(r.code, r.output).toBe(0);
@@ -78,6 +79,13 @@ describe('tsanalytics', () => {
     const perFrame = readLines<{ frame: number; counts: AnalyticsCounts }>(counts);
     expect(perFrame.map((c) => c.frame)).toEqual([...Array(71).keys()]);
     expect(perFrame[70].counts).toEqual(last);
+    // tsexport downstream writes each frame's events (snake_case) and the running counts.
+    const lines = readJsonl(exported) as unknown as { frame: number; events: Record<string, unknown>[]; counts: AnalyticsCounts }[];
+    expect(lines.map((l) => l.frame)).toEqual([...Array(71).keys()]);
+    expect(lines[70].counts).toEqual(last);
+    expect(lines.flatMap((l) => l.events)).toEqual(
+      expected.map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]))),
+    );
     // Every event is on the bus too, with its track id.
     const posted = messages(r.output, 'tsanalytics-event');
     expect(posted.map((m) => m.type)).toEqual(recorded.map((e) => e.type));

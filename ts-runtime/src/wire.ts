@@ -3,7 +3,7 @@
  * as one Float64Array of OBJECT_FIELDS numbers per object plus the objects' labels, which both
  * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
  */
-import type { Classification, Detection } from '../api';
+import type { AnalyticsEvent, Classification, Detection } from '../api';
 import type { FrameAnalytics, HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
 import type { Spent } from './timing.js';
 
@@ -144,12 +144,20 @@ export type WireAnalytics = [
   crossed: Float64Array,
 ];
 
+/** An event as tsexport writes it: the keys snake_case (track_id, max_occupancy). */
+function snakeCaseEvent(e: AnalyticsEvent): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  return out;
+}
+
 function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
   const flat = (points: readonly (readonly [number, number])[]) => Float64Array.from(points.flat());
   const motion: Record<string, { heading: number; speed: number }> = {};
   for (const [id, m] of a.motion) motion[id] = { heading: Math.round(m.heading * 10) / 10, speed: Math.round(m.speed * 10) / 10 };
   return [
-    JSON.stringify(a.events),
+    // tsexport's schema is snake_case.
+    JSON.stringify(a.events.map(snakeCaseEvent)),
     JSON.stringify(a.counts),
     JSON.stringify(motion),
     a.lines.map((l) => [l.name, flat(l.points), l.in, l.out]),
