@@ -258,17 +258,14 @@ Rect pixel_rect(const tsv::Box &b) {
 void draw_label(Canvas &canvas, tsv::overlay::TextRenderer &text, const Rect &box,
                 const std::vector<std::string> &lines, Rgb color) {
   const int w = canvas.width(), h = canvas.height();
-  const int line_h = text.line_height(), pad = text.padding();
   std::vector<tsv::overlay::TextRenderer::Line> laid;
   laid.reserve(lines.size());
-  int width = 0;
-  for (const std::string &line : lines) {
+  for (const std::string &line : lines)
     laid.push_back(text.layout(line));
-    width = std::max(width, laid.back().width);
-  }
-  /* Lines wider than the frame are cut at its edge. */
-  const int bg_w = std::min(w, 2 * pad + width);
-  const int bg_h = pad + (int)lines.size() * line_h;
+  const tsv::overlay::Mask &mask = text.compose(laid);
+  /* The label: the text's mask on a background of the same size; lines wider than the frame are cut
+   * at its edge. */
+  const int bg_w = std::min(w, mask.width), bg_h = mask.height;
   int x = std::max(0, std::min(box.x0, w - bg_w));
   int y = box.y0 - bg_h; /* above the box */
   if (y < 0)
@@ -277,11 +274,7 @@ void draw_label(Canvas &canvas, tsv::overlay::TextRenderer &text, const Rect &bo
     y = std::max(0, h - bg_h);
   const Canvas::Paint bg = canvas.paint(color);
   canvas.fill_rect(x, y, x + bg_w, y + bg_h, bg);
-  const Canvas::Ink &ink = canvas.ink(bg, canvas.paint(tsv::overlay::text_color_on(color)));
-  for (size_t i = 0; i < laid.size(); i++) {
-    const tsv::overlay::Mask &mask = text.compose(laid[i]);
-    canvas.text(x + pad - text.margin(), y + pad / 2 + (int)i * line_h, mask, x, y, x + bg_w, y + bg_h, ink);
-  }
+  canvas.text(x, y, mask, x, y, x + bg_w, y + bg_h, canvas.ink(bg, canvas.paint(tsv::overlay::text_color_on(color))));
 }
 
 } // namespace

@@ -511,23 +511,29 @@ TextRenderer::Line TextRenderer::layout(const std::string &utf8) {
   return line;
 }
 
-const Mask &TextRenderer::compose(const Line &line) {
+const Mask &TextRenderer::compose(const std::vector<Line> &lines) {
   Mask &m = scratch_;
-  m.width = line.width + 2 * padding_;
-  m.height = line_height_;
+  int width = 0;
+  for (const Line &line : lines)
+    width = std::max(width, line.width);
+  m.width = width + 2 * padding_;
+  m.height = padding_ + (int)lines.size() * line_height_;
   m.stride = m.width;
   m.alpha.assign((size_t)m.stride * m.height, 0);
-  for (const auto &[pen, img] : line.pieces) {
-    const Mask &src = img->mask;
-    /* Where the image lands in the mask, clipped to it; overlaps (overhanging ink) keep the larger coverage. */
-    const int dx = padding_ + pen + img->x, dy = img->y;
-    const int x0 = std::max(0, dx), x1 = std::min(m.width, dx + src.width);
-    const int y0 = std::max(0, dy), y1 = std::min(m.height, dy + src.height);
-    for (int y = y0; y < y1; y++) {
-      const uint8_t *s = src.alpha.data() + (size_t)(y - dy) * src.stride + (x0 - dx);
-      uint8_t *d = m.alpha.data() + (size_t)y * m.stride + x0;
-      for (int x = x0; x < x1; x++, s++, d++)
-        *d = std::max(*d, *s);
+  for (size_t i = 0; i < lines.size(); i++) {
+    const int top = padding_ / 2 + (int)i * line_height_;
+    for (const auto &[pen, img] : lines[i].pieces) {
+      const Mask &src = img->mask;
+      /* Where the image lands, clipped to the mask; overlaps (overhanging ink) keep the larger coverage. */
+      const int dx = padding_ + pen + img->x, dy = top + img->y;
+      const int x0 = std::max(0, dx), x1 = std::min(m.width, dx + src.width);
+      const int y0 = std::max(0, dy), y1 = std::min(m.height, dy + src.height);
+      for (int y = y0; y < y1; y++) {
+        const uint8_t *s = src.alpha.data() + (size_t)(y - dy) * src.stride + (x0 - dx);
+        uint8_t *d = m.alpha.data() + (size_t)y * m.stride + x0;
+        for (int x = x0; x < x1; x++, s++, d++)
+          *d = std::max(*d, *s);
+      }
     }
   }
   return m;

@@ -85,11 +85,10 @@ public:
    * images of their characters; a line with right-to-left text is shaped whole, so that bidi
    * reordering applies across its words. */
   Line layout(const std::string &utf8);
-  /* The line as one mask, `padding()` pixels wider than its width on each side (ink that
-   * overhangs the logical extent stays), line_height() rows; valid until the next call. */
-  const Mask &compose(const Line &line);
-  /* Left margin of compose()'s mask: the mask's x = 0 is the pen's x = -margin(). */
-  int margin() const { return padding_; }
+  /* A block of lines as one mask: `padding()` pixels around the widest line's width on the left
+   * and right (ink that overhangs a line's logical extent stays), padding() / 2 above and the rest
+   * of padding() below the line_height() rows of each line; valid until the next call. */
+  const Mask &compose(const std::vector<Line> &lines);
 
   /* Text (a word) that had characters none of the installed fonts has (Pango draws them as boxes)
    * since the last call, or "". */
