@@ -385,7 +385,7 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
     GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
                         ("No installed font has some characters of \"%s\": they are drawn as boxes", missing.c_str()),
                         ("font-desc \"%s\". Install fonts covering them (Debian: fonts-dejavu-core for Latin, Greek "
-                         "and Cyrillic, fonts-droid-fallback for Chinese, Japanese and Korean) or name one that has "
+                         "and Cyrillic, fonts-wqy-microhei for Chinese, Japanese and Korean) or name one that has "
                          "them in font-desc; `fc-list :lang=zh` lists the fonts for a language",
                          s.font_desc.c_str()));
   }

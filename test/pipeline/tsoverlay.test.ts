@@ -443,6 +443,128 @@ describe('tsoverlay draws boxes and labels in place', () => {
   });
 });
 
+/** A label drawn alone (RGB, text-scale 2, white on the colour of class 0): its coverage per pixel, and the run's output. */
+async function labelCoverage(text: string): Promise<{ width: number; height: number; t: number[][]; output: string }> {
+  const obj: Obj = { box: { x: 0, y: 120, width: 60, height: 60 }, label: text, classId: 0, confidence: 1 };
+  const out = path.join(tempDir('tsoverlay-'), 'label.raw');
+  const r = await gstLaunch(`${objectsSource('RGB', [obj], 640, 240)} ! tsoverlay thickness=2 text-scale=2 ${LABEL_ONLY} ! filesink location=${out}`);
+  expect(r.code, r.output).toBe(0);
+  const f = new RawFrame('RGB', 640, 240, readFileSync(out));
+  const bg = paletteColor(0);
+  const width = runLength(f, 0, 119, bg);
+  let height = 0;
+  while (f.is(0, 119 - height, bg)) height++;
+  const t: number[][] = [];
+  for (let y = 120 - height; y < 120; y++) {
+    const row: number[] = [];
+    for (let x = 0; x < width; x++) {
+      const v = blend(f, x, y, bg, WHITE);
+      expect(v, f.describe(x, y)).not.toBeNull();
+      row.push(v as number);
+    }
+    t.push(row);
+  }
+  return { width, height, t, output: r.output };
+}
+
+/** Pixels of columns [x0, x1) whose coverage differs by more than half between two labels. */
+function differing(a: number[][], b: number[][], x0: number, x1: number): number {
+  let n = 0;
+  for (let y = 0; y < Math.min(a.length, b.length); y++) for (let x = x0; x < x1; x++) if (Math.abs((a[y][x] ?? 0) - (b[y][x] ?? 0)) > 0.5) n++;
+  return n;
+}
+
+/** Pixels of columns [x0, x1) that are mostly ink. */
+function inked(a: number[][], x0: number, x1: number): number {
+  return a.reduce((n, row) => n + row.slice(x0, x1).filter((v) => v > 0.5).length, 0);
+}
+
+describe('tsoverlay writes text in any script', () => {
+  const MISSING = /No installed font has some characters/;
+
+  it('"Fußgänger 行人": the CJK characters are not replacement glyphs, ß and ä are not "?"', async () => {
+    const label = await labelCoverage('Fußgänger 行人');
+    expect(label.output).not.toMatch(MISSING);
+    expect(label.height).toBe(22);
+    // "Fußgänger " is drawn the same whatever follows it: the columns after it hold "行人".
+    const prefix = (await labelCoverage('Fußgänger')).width - 2; // less the right padding
+    const replacement = await labelCoverage('Fußgänger \uFFFD\uFFFD'); // U+FFFD REPLACEMENT CHARACTER, from DejaVu
+    const boxes = await labelCoverage('Fußgänger \uE000\uE000'); // private use: no font has it, Pango draws boxes
+    expect(differing(label.t, replacement.t, 0, prefix)).toBe(0);
+    expect(differing(label.t, boxes.t, 0, prefix)).toBe(0);
+    expect(differing(label.t, replacement.t, prefix, label.width)).toBeGreaterThan(40);
+    expect(differing(label.t, boxes.t, prefix, label.width)).toBeGreaterThan(40);
+    expect(inked(label.t, prefix, label.width)).toBeGreaterThan(60); // two ideographs of many strokes
+    // The characters a font lacks are drawn as boxes, with a warning that names them and says what to install.
+    expect(boxes.output).toMatch(MISSING);
+    expect(boxes.output).toMatch(/fonts-wqy-microhei/);
+    expect(replacement.output).not.toMatch(MISSING);
+
+    // The old bitmap font's rendering of it: "Fu?g?nger ??".
+    const ascii = await labelCoverage('Fu?g?nger ??');
+    expect(differing(label.t, ascii.t, 0, label.width)).toBeGreaterThan(40);
+    const [sz, q] = [await labelCoverage('ß'), await labelCoverage('?')];
+    expect(differing(sz.t, q.t, 0, Math.max(sz.width, q.width))).toBeGreaterThan(10);
+    const [ae, a] = [await labelCoverage('ä'), await labelCoverage('a')];
+    expect(ae.width).toBe(a.width);
+    expect(differing(ae.t, a.t, 0, a.width)).toBeGreaterThan(3); // the diaeresis
+  });
+
+  it('Cyrillic and mixed-script labels, classifications too; invalid UTF-8 is drawn as U+FFFD', async () => {
+    const cyr = await labelCoverage('Пешеход');
+    expect(cyr.output).not.toMatch(MISSING);
+    const ascii = await labelCoverage('???????');
+    expect(differing(cyr.t, ascii.t, 0, Math.max(cyr.width, ascii.width))).toBeGreaterThan(40);
+    // A classification line in another script, in YUV, blended like any text.
+    // (The attribute stays ASCII: it names a GstStructure on the meta.)
+    const obj: Obj = { ...PERSON, label: '自行车', classifications: [{ attribute: 'color', label: 'красный', classId: 1, confidence: 0.9 }] };
+    const f = await render('NV12', [obj], 'tsoverlay thickness=2 text-scale=2 draw-confidence=false draw-track-id=false');
+    const w = Math.max(await labelWidth('自行车'), await labelWidth('color: красный'));
+    expect(runLength(f, 40, 38, paletteColor(0))).toBe(w);
+    expect(checkText(f, [40, 38, 40 + w, 80], paletteColor(0), WHITE)).toBeGreaterThan(0.08);
+
+    // A ROI meta of another element whose roi_type is not UTF-8 (Latin-1 bytes; GQuarks take any): each invalid
+    // byte is drawn as U+FFFD, without a GLib warning.
+    const tool = path.join(ROOT, 'build', 'roi-meta-pipeline');
+    const out = path.join(tempDir('tsoverlay-'), 'latin1.raw');
+    const pipeline = `videotestsrc num-buffers=1 pattern=black ! ${caps('RGB', 320, 240)} ! identity name=roi ! tsoverlay text-scale=2 ! filesink location=${out}`;
+    const r = await run('sh', ['-c', `"$0" "$1" --roi "$(printf 'Fu\\337g\\344nger'),20,140,100,60"`, tool, pipeline]);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toMatch(/CRITICAL|WARNING|Invalid UTF-8/);
+    let h = 0x811c9dc5; // the label's colour: FNV-1a of its bytes
+    for (const b of Buffer.from('Fu\xdfg\xe4nger', 'latin1')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    const latin1 = new RawFrame('RGB', 320, 240, readFileSync(out));
+    expect(runLength(latin1, 20, 140 - 22, paletteColor(h))).toBe(await labelWidth('Fu\uFFFDg\uFFFDnger'));
+  });
+
+  it('several tsoverlay instances draw at once in one process, each as it does alone', async () => {
+    const labels = ['Fußgänger 行人', 'Пешеход', 'voiture', '自行车', 'Ölfass', 'traffic light', 'dog', 'Ψάρι', 'バス', '사람'];
+    const objects: Obj[] = labels.map((label, i) => ({
+      box: { x: 20 + (i % 5) * 120, y: 60 + Math.floor(i / 5) * 150, width: 100, height: 80 },
+      label,
+      classId: i,
+      confidence: 0.5 + i / 20,
+      trackId: i + 1,
+    }));
+    const sizes = [14, 20, 20, 33];
+    const src = objectsSource('I420', objects, 640, 360, 'smpte', 10);
+    const dir = tempDir('tsoverlay-');
+    // One tee, a queue (a streaming thread) per instance: all four draw the same frames at the same time.
+    const branches = sizes.map((size, i) => `t. ! queue ! tsoverlay text-size=${size} ! filesink location=${dir}/${i}.raw`).join(' ');
+    const r = await gstLaunch(`${src} ! tee name=t ${branches}`);
+    expect(r.code, r.output).toBe(0);
+    for (const size of new Set(sizes)) {
+      const alone = await launchToFile((out) => `${src} ! tsoverlay text-size=${size} ! filesink location=${out}`);
+      sizes.forEach((s, i) => {
+        if (s === size) expect(readFileSync(`${dir}/${i}.raw`).equals(alone), `instance ${i} (text-size=${size})`).toBe(true);
+      });
+    }
+    expect(readFileSync(`${dir}/0.raw`).equals(readFileSync(`${dir}/3.raw`))).toBe(false);
+    // Not every script had a font: a warning would say so (Hangul and kana come from WenQuanYi Micro Hei).
+    expect(r.output).not.toMatch(MISSING);
+  });
+});
+
 describe('tsoverlay leaves what it does not draw on alone', () => {
   for (const format of ['RGB', 'BGRA', 'I420', 'NV12']) {
     it(`${format}: frames without objects come out byte-identical`, async () => {
