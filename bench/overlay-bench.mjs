@@ -6,8 +6,9 @@
  * tsvision-stats figure, frame-p50-ms: reading the metas, mapping, boxes and labels) between the two, so the
  * per-frame costs (mapping, the stats) cancel. Each object gets a box and a label "#id label 0.87" whose
  * confidence changes from frame to frame. Cases: Latin labels ("person", "car", …), mixed-script labels
- * ("Fußgänger 行人", "Пешеход", …), and fresh track ids on every object of every frame (no label twice: every
- * label rendered anew). Best of 3.
+ * ("Fußgänger 行人", "Пешеход", …), fresh track ids on every object of every frame (no label twice; numbers are
+ * drawn from cached images of their characters), and labels that are new words on every frame ("person17": each
+ * shaped and rendered by Pango, the worst case). Best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
  */
@@ -36,9 +37,9 @@ function launch(args) {
 }
 
 /** tsoverlay's median ms per frame (its last tsvision-stats message, posted at EOS). */
-async function overlayMs(format, count, labels, fresh) {
+async function overlayMs(format, count, labels, fresh, newWords) {
   // gst-launch splits property values at spaces: JSON's \u0020 keeps them.
-  const args = JSON.stringify({ count, labels, fresh }).replaceAll(' ', '\\u0020');
+  const args = JSON.stringify({ count, labels, fresh, newWords }).replaceAll(' ', '\\u0020');
   const r = await launch([
     '-m', 'videotestsrc', `num-buffers=${FRAMES}`, 'pattern=black', '!',
     `video/x-raw,format=${format},width=1280,height=720`, '!',
@@ -62,9 +63,15 @@ const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores`;
 console.log(`\ntsoverlay drawing cost per labelled object, 1280x720, ${FRAMES} frames, ${machine}, best of 3`);
 console.log(`    plugin: ${pluginPath}`);
 for (const format of ['BGRx', 'NV12']) {
-  for (const [name, labels, fresh] of [['latin labels', LATIN, false], ['mixed scripts', MIXED, false], ['no label twice', LATIN, true]]) {
-    const few = await best(format, FEW, labels, fresh);
-    const many = await best(format, MANY, labels, fresh);
+  const cases = [
+    ['latin labels', LATIN, false, false],
+    ['mixed scripts', MIXED, false, false],
+    ['no label twice', LATIN, true, false],
+    ['new words', LATIN, false, true],
+  ];
+  for (const [name, labels, fresh, newWords] of cases) {
+    const few = await best(format, FEW, labels, fresh, newWords);
+    const many = await best(format, MANY, labels, fresh, newWords);
     const perObject = ((many - few) / (MANY - FEW)) * 1e3;
     console.log(
       `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ${perObject.toFixed(1)} µs per object`,

@@ -235,8 +235,9 @@ const Canvas::Ink &Canvas::ink(const Paint &bg, const Paint &fg) {
   return *inks_.back().second;
 }
 
-/* Calls write(i, coverage) for each i in [0, n) with coverage mask[i] > 0. Text is mostly background
- * (already drawn with the label), so runs of 8 uncovered pixels are skipped with one load. */
+/* Calls write(i, coverage) for each i in [0, n) but those in runs of 8 uncovered pixels, which are
+ * skipped with one load: text is mostly background, already drawn with the label (so writing an
+ * uncovered pixel, coverage 0, writes the background again; cheaper than a branch per pixel). */
 template <typename Write> static inline void each_covered(const uint8_t *mask, int n, Write write) {
   int i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -245,12 +246,10 @@ template <typename Write> static inline void each_covered(const uint8_t *mask, i
     if (!word)
       continue;
     for (int j = i; j < i + 8; j++)
-      if (mask[j])
-        write(j, mask[j]);
+      write(j, mask[j]);
   }
   for (; i < n; i++)
-    if (mask[i])
-      write(i, mask[i]);
+    write(i, mask[i]);
 }
 
 void Canvas::text(int x, int y, const Mask &mask, int cx0, int cy0, int cx1, int cy1, const Ink &ink) {
