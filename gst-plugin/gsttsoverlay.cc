@@ -361,6 +361,7 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   const int thickness = s.thickness ? (int)s.thickness : state.auto_thickness;
   const int text_size = s.text_size ? (int)s.text_size : s.text_scale ? 10 * (int)s.text_scale : state.auto_text_size;
   self->text->configure(s.font_desc, text_size);
+  self->text->set_max_width(canvas.width());
 
   if (s.draw_boxes) {
     for (const Item &item : items) {

@@ -405,18 +405,22 @@ std::shared_ptr<const TextRenderer::Image> TextRenderer::render(const std::strin
   /* The layout's top in line coordinates: its baseline on the line's. */
   const int top = baseline_ - PANGO_PIXELS(pango_layout_get_baseline(layout_));
   img->advance = logical.width;
-  img->x = ink.x;
-  img->y = top + ink.y;
+  /* The ink, cut to what can be drawn: not beyond the frame's width, nor piled far above or below the
+   * line (stacked combining marks); this also bounds the image (and cairo's surface). */
+  const int x0 = std::max(ink.x, -line_height_), x1 = std::min(ink.x + ink.width, max_width_);
+  const int y0 = std::max(top + ink.y, -line_height_), y1 = std::min(top + ink.y + ink.height, 2 * line_height_);
+  img->x = x0;
+  img->y = y0;
   Mask &m = img->mask;
-  if (ink.width > 0 && ink.height > 0) {
-    m.width = ink.width;
-    m.height = ink.height;
+  if (x1 > x0 && y1 > y0) {
+    m.width = x1 - x0;
+    m.height = y1 - y0;
     m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
     m.alpha.assign((size_t)m.stride * m.height, 0);
     cairo_surface_t *surface =
         cairo_image_surface_create_for_data(m.alpha.data(), CAIRO_FORMAT_A8, m.width, m.height, m.stride);
     cairo_t *cr = cairo_create(surface);
-    cairo_move_to(cr, -ink.x, -ink.y);
+    cairo_move_to(cr, -x0, top - y0); /* the layout's top-left corner */
     pango_cairo_show_layout(cr, layout_);
     cairo_destroy(cr);
     cairo_surface_finish(surface);
@@ -482,6 +486,8 @@ TextRenderer::Line TextRenderer::layout(const std::string &utf8) {
   Line line;
   int pen = 0;
   auto place = [&](const std::string &s) {
+    if (pen >= max_width_)
+      return; /* past the frame's edge */
     std::shared_ptr<const Image> img = image(s);
     line.pieces.emplace_back(pen, img);
     pen += img->advance;
@@ -506,7 +512,7 @@ TextRenderer::Line TextRenderer::layout(const std::string &utf8) {
       start = end + 1;
     }
   }
-  line.width = pen;
+  line.width = std::min(pen, max_width_);
   return line;
 }
 

@@ -15,6 +15,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -64,6 +65,8 @@ public:
    * either changes; cheap when neither does. */
   void configure(const std::string &font, int line_height);
   int line_height() const { return line_height_; }
+  /* Text beyond this width (the frame's) is never drawn, so neither laid out nor kept. */
+  void set_max_width(int width) { max_width_ = std::max(1, width); }
   /* Room to leave around text (label padding), in pixels. */
   int padding() const { return padding_; }
 
@@ -104,7 +107,7 @@ private:
   PangoContext *context_ = nullptr;
   PangoLayout *layout_ = nullptr;
   std::string font_;
-  int line_height_ = 0, padding_ = 1, baseline_ = 0, space_ = 0;
+  int line_height_ = 0, padding_ = 1, baseline_ = 0, space_ = 0, max_width_ = 8192;
   std::string missing_;
   /* LRU: most recently used first; bounded in entries and bytes. */
   using Entry = std::pair<std::string, std::shared_ptr<const Image>>;
