@@ -537,6 +537,26 @@ describe('tsoverlay writes text in any script', () => {
     expect(runLength(latin1, 20, 140 - 22, paletteColor(h))).toBe(await labelWidth('Fu\uFFFDg\uFFFDnger'));
   });
 
+  it('right-to-left labels are reordered as a whole line; huge labels are cut at the frame', async () => {
+    // "שלום עולם" reads right to left: its second word is the leftmost.
+    const rtl = await labelCoverage('שלום עולם');
+    expect(rtl.output).not.toMatch(MISSING);
+    const second = await labelCoverage('עולם');
+    const first = await labelCoverage('שלום');
+    const left = second.width - 2;
+    expect(differing(rtl.t, second.t, 0, left)).toBeLessThan(5);
+    expect(differing(rtl.t, first.t, 0, left)).toBeGreaterThan(20);
+
+    // 3300 characters at 500-pixel lines: laid out up to the frame's edge only, the label cut there.
+    const long = '行人 Fußgänger '.repeat(300);
+    const r = await gstLaunch(
+      `${objectsSource('RGB', [{ ...PERSON, label: long, trackId: undefined, classifications: [] }], 320, 240, 'black', 3)} ! tsoverlay text-size=500 ! fakesink`,
+      { timeoutMs: 20_000 },
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).not.toMatch(/CRITICAL|WARNING/);
+  });
+
   it('several tsoverlay instances draw at once in one process, each as it does alone', async () => {
     const labels = ['Fußgänger 行人', 'Пешеход', 'voiture', '自行车', 'Ölfass', 'traffic light', 'dog', 'Ψάρι', 'バス', '사람'];
     const objects: Obj[] = labels.map((label, i) => ({
