@@ -11,6 +11,9 @@
  * shaped and rendered by Pango, the worst case). Best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
+ *
+ * A plugin copied out of a build tree (e.g. an older build, to compare with) finds its runtime with
+ * TSVISION_RUNTIME_DIR=$PWD/build/tsvision LD_LIBRARY_PATH=$PWD/.deps/node/usr/lib/x86_64-linux-gnu.
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
