@@ -176,6 +176,12 @@ static int auto_size(int width, int height) { return std::max(1, (std::min(width
  * the earlier bitmap font), at least 12 pixels, below which CJK characters are not legible. */
 static int auto_text_size(int width, int height) { return std::max(12, (int)std::lround(std::min(width, height) / 36.0)); }
 
+/* The line height in pixels: text-size, else text-scale (its steps of 10 are the bitmap font's
+ * lines), else from the frame size. */
+static int text_size(guint text_size, guint text_scale, int auto_size) {
+  return text_size ? (int)text_size : text_scale ? 10 * (int)text_scale : auto_size;
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Drawing */
 
@@ -359,8 +365,7 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   }
   Canvas canvas(&frame);
   const int thickness = s.thickness ? (int)s.thickness : state.auto_thickness;
-  const int text_size = s.text_size ? (int)s.text_size : s.text_scale ? 10 * (int)s.text_scale : state.auto_text_size;
-  self->text->configure(s.font_desc, text_size);
+  self->text->configure(s.font_desc, text_size(s.text_size, s.text_scale, state.auto_text_size));
   self->text->set_max_width(canvas.width());
 
   if (s.draw_boxes) {
@@ -427,9 +432,9 @@ static gboolean gst_ts_overlay_set_info(GstVideoFilter *filter, GstCaps *incaps,
   /* Load the fonts now (fontconfig's first use takes milliseconds), not on the first frame with objects. */
   GST_OBJECT_LOCK(self);
   const std::string font = self->settings->font_desc;
-  const guint text_size = self->settings->text_size, text_scale = self->settings->text_scale;
+  const guint size = self->settings->text_size, scale = self->settings->text_scale;
   GST_OBJECT_UNLOCK(self);
-  self->text->configure(font, text_size ? (int)text_size : text_scale ? 10 * (int)text_scale : self->state->auto_text_size);
+  self->text->configure(font, text_size(size, scale, self->state->auto_text_size));
   return TRUE;
 }
 

@@ -108,7 +108,7 @@ Canvas::Paint Canvas::paint(Rgb c) const {
   return p;
 }
 
-void Canvas::fill_rect(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma) {
+void Canvas::fill_rect(int x0, int y0, int x1, int y1, const Paint &paint) {
   x0 = std::max(x0, 0);
   y0 = std::max(y0, 0);
   x1 = std::min(x1, width_);
@@ -116,7 +116,7 @@ void Canvas::fill_rect(int x0, int y0, int x1, int y1, const Paint &paint, Chrom
   if (x0 >= x1 || y0 >= y1)
     return;
   if (yuv_)
-    fill_yuv(x0, y0, x1, y1, paint, chroma);
+    fill_yuv(x0, y0, x1, y1, paint);
   else
     fill_packed(x0, y0, x1, y1, paint);
 }
@@ -142,23 +142,16 @@ void Canvas::fill_packed(int x0, int y0, int x1, int y1, const Paint &paint) {
   }
 }
 
-void Canvas::fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma) {
+void Canvas::fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint) {
   uint8_t *ydata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 0);
   const int ystride = GST_VIDEO_FRAME_COMP_STRIDE(frame_, 0);
   for (int y = y0; y < y1; y++)
     memset(ydata + (size_t)y * ystride + x0, paint.y, (size_t)(x1 - x0));
 
   const int sw = 1 << wsub_, sh = 1 << hsub_;
-  int cx0, cy0, cx1, cy1;
-  if (chroma == Chroma::COVER) {
-    cx0 = x0 >> wsub_, cy0 = y0 >> hsub_;
-    cx1 = (x1 + sw - 1) >> wsub_, cy1 = (y1 + sh - 1) >> hsub_;
-  } else {
-    cx0 = (x0 + sw - 1) >> wsub_, cy0 = (y0 + sh - 1) >> hsub_;
-    cx1 = x1 >> wsub_, cy1 = y1 >> hsub_;
-  }
-  cx1 = std::min(cx1, GST_VIDEO_FRAME_COMP_WIDTH(frame_, 1));
-  cy1 = std::min(cy1, GST_VIDEO_FRAME_COMP_HEIGHT(frame_, 1));
+  const int cx0 = x0 >> wsub_, cy0 = y0 >> hsub_;
+  const int cx1 = std::min((x1 + sw - 1) >> wsub_, GST_VIDEO_FRAME_COMP_WIDTH(frame_, 1));
+  const int cy1 = std::min((y1 + sh - 1) >> hsub_, GST_VIDEO_FRAME_COMP_HEIGHT(frame_, 1));
   if (cx0 >= cx1 || cy0 >= cy1)
     return;
   uint8_t *udata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 1);

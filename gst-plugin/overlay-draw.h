@@ -97,8 +97,6 @@ public:
    * since the last call, or "". */
   std::string take_missing();
 
-  size_t cached() const { return lru_.size(); }
-
 private:
   std::shared_ptr<const Image> image(const std::string &text);
   std::shared_ptr<const Image> render(const std::string &text);
@@ -116,11 +114,6 @@ private:
   size_t bytes_ = 0;
   Mask scratch_;
 };
-
-/* How chroma samples (4:2:0 formats) are painted by a fill: COVER paints every sample whose
- * footprint touches the rectangle (lines keep their colour at any position; the colour may bleed
- * one pixel outwards), INSIDE only those entirely inside it (glyphs: no bleeding into the label). */
-enum class Chroma { COVER, INSIDE };
 
 class Canvas {
 public:
@@ -140,8 +133,9 @@ public:
   };
   Paint paint(Rgb color) const;
 
-  /* Fills [x0, x1) x [y0, y1). */
-  void fill_rect(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma = Chroma::COVER);
+  /* Fills [x0, x1) x [y0, y1). YUV 4:2:0: every chroma sample whose footprint touches the rectangle
+   * is painted (lines keep their colour at any position; the colour may bleed one pixel outwards). */
+  void fill_rect(int x0, int y0, int x1, int y1, const Paint &paint);
 
   /* The outline of [x0, x1) x [y0, y1), `thickness` pixels wide, inside the rectangle; dashed:
    * dashes of 3 x thickness (at least 3 pixels) with gaps of 2 x thickness (at least 2 pixels). */
@@ -164,7 +158,7 @@ public:
 
 private:
   void fill_packed(int x0, int y0, int x1, int y1, const Paint &paint);
-  void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma);
+  void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint);
 
   GstVideoFrame *frame_;
   int width_, height_;
