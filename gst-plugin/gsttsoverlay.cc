@@ -16,8 +16,11 @@
  * class id (or, for objects without one, the same label) or the same track id always gets the
  * same colour, in every run and in every format. The label is drawn on a filled background of the
  * object's colour, in black or white (whichever reads better), above the box (inside it when there
- * is no room above), in a built-in bitmap font scaled by an integer factor chosen from the frame
- * size (`text-scale`). Line thickness follows the frame size too (`thickness`).
+ * is no room above). Text in any script (Latin, Cyrillic, CJK, …) is shaped and rendered by Pango
+ * with the installed fonts (`font-desc`, fallback through fontconfig), once per distinct word and
+ * size: the images are cached per element, so repeated labels cost no Pango call. Its size follows
+ * the frame size (`text-size`, `text-scale`); line thickness too (`thickness`). Characters that no
+ * installed font has are drawn as boxes, with a warning naming the text.
  *
  * The element draws straight into RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 and NV12 frames (no
  * videoconvert needed); for I420 and NV12 the colours are converted to YUV with the stream's
@@ -73,6 +76,8 @@ enum {
   PROP_DRAW_PREDICTED,
   PROP_THICKNESS,
   PROP_TEXT_SCALE,
+  PROP_TEXT_SIZE,
+  PROP_FONT_DESC,
   PROP_STATS_INTERVAL,
 };
 
@@ -85,8 +90,11 @@ enum {
 #define DEFAULT_DRAW_PREDICTED TRUE
 #define DEFAULT_THICKNESS 0
 #define DEFAULT_TEXT_SCALE 0
+#define DEFAULT_TEXT_SIZE 0
+#define DEFAULT_FONT_DESC "Sans Bold"
 #define MAX_THICKNESS 100
 #define MAX_TEXT_SCALE 50
+#define MAX_TEXT_SIZE 500
 
 /* Objects without a track id under color-by=track. */
 static const Rgb UNTRACKED_COLOR = {160, 160, 160};
@@ -111,6 +119,8 @@ struct TsOverlaySettings {
   gboolean draw_predicted = DEFAULT_DRAW_PREDICTED;
   guint thickness = DEFAULT_THICKNESS;
   guint text_scale = DEFAULT_TEXT_SCALE;
+  guint text_size = DEFAULT_TEXT_SIZE;
+  std::string font_desc = DEFAULT_FONT_DESC;
   double stats_interval = tsv::stats_interval_default();
 
   /* Whether any object could produce ink at all. */
@@ -122,7 +132,8 @@ struct TsOverlaySettings {
 /* Streaming state: only touched from the streaming thread (set_info, transform) and start/stop. */
 struct TsOverlayState {
   int auto_thickness = 1; /* for the negotiated frame size */
-  int auto_text_scale = 1;
+  int auto_text_size = 12;
+  bool warned_missing_glyphs = false;
   guint64 frames = 0;
   guint64 frames_drawn = 0;
   guint64 objects_drawn = 0;
@@ -135,6 +146,7 @@ struct _GstTsOverlay {
   TsOverlaySettings *settings;
   TsOverlayState *state;
   tsv::ElementStats *stats; /* from the first start() on, until finalize */
+  tsv::overlay::TextRenderer *text; /* glyph cache: per instance, so streams never share Pango objects */
 };
 
 G_DEFINE_TYPE(GstTsOverlay, gst_ts_overlay, GST_TYPE_VIDEO_FILTER);
@@ -156,9 +168,19 @@ static GType gst_ts_overlay_color_by_get_type(void) {
   return type;
 }
 
-/* Line thickness and text scale for a frame size: 1 up to 539 lines, 2 for 720p, 3 for 1080p,
- * 6 for 2160p (from the shorter side, so portrait video gets the same as landscape). */
+/* Line thickness for a frame size: 1 up to 539 lines, 2 for 720p, 3 for 1080p, 6 for 2160p (from
+ * the shorter side, so portrait video gets the same as landscape). */
 static int auto_size(int width, int height) { return std::max(1, (std::min(width, height) + 180) / 360); }
+
+/* Text line height for a frame size: 1/36 of the shorter side (20 pixels at 720p, 30 at 1080p, as
+ * the earlier bitmap font), at least 12 pixels, below which CJK characters are not legible. */
+static int auto_text_size(int width, int height) { return std::max(12, (int)std::lround(std::min(width, height) / 36.0)); }
+
+/* The line height in pixels: text-size, else text-scale (its steps of 10 are the bitmap font's
+ * lines), else from the frame size. */
+static int text_size(guint text_size, guint text_scale, int auto_size) {
+  return text_size ? (int)text_size : text_scale ? 10 * (int)text_scale : auto_size;
+}
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Drawing */
@@ -194,7 +216,7 @@ void classification_lines(const std::vector<tsv::Classification> &classification
     line += c.label;
     if (confidence)
       line += " " + format_number(c.confidence);
-    lines.push_back(tsv::overlay::printable(line));
+    lines.push_back(std::move(line));
   }
 }
 
@@ -216,7 +238,7 @@ std::vector<std::string> label_lines(const Item &item, const TsOverlaySettings &
   if (s.draw_confidence && item.has_confidence)
     append(format_number(o.confidence));
   if (!first.empty())
-    lines.push_back(tsv::overlay::printable(first));
+    lines.push_back(std::move(first));
   if (s.draw_classifications)
     classification_lines(o.classifications, s.draw_confidence, lines);
   return lines;
@@ -239,28 +261,26 @@ Rect pixel_rect(const tsv::Box &b) {
           (int)std::lround(b.y + b.height)};
 }
 
-void draw_label(Canvas &canvas, const Rect &box, std::vector<std::string> lines, int scale, Rgb color) {
+void draw_label(Canvas &canvas, tsv::overlay::TextRenderer &text, const Rect &box,
+                const std::vector<std::string> &lines, Rgb color) {
   const int w = canvas.width(), h = canvas.height();
-  /* Lines wider than the frame are cut. */
-  const size_t max_chars = (size_t)std::max(1, (w - scale) / tsv::overlay::text_width(1, scale));
-  size_t chars = 0;
-  for (std::string &line : lines) {
-    if (line.size() > max_chars)
-      line.resize(max_chars);
-    chars = std::max(chars, line.size());
-  }
-  const int bg_w = scale + tsv::overlay::text_width(chars, scale);
-  const int bg_h = scale + (int)lines.size() * tsv::overlay::line_height(scale);
+  std::vector<tsv::overlay::TextRenderer::Line> laid;
+  laid.reserve(lines.size());
+  for (const std::string &line : lines)
+    laid.push_back(text.layout(line));
+  const tsv::overlay::Mask &mask = text.compose(laid);
+  /* The label: the text's mask on a background of the same size; lines wider than the frame are cut
+   * at its edge. */
+  const int bg_w = std::min(w, mask.width), bg_h = mask.height;
   int x = std::max(0, std::min(box.x0, w - bg_w));
   int y = box.y0 - bg_h; /* above the box */
   if (y < 0)
     y = std::max(0, box.y0); /* no room: inside, at the top */
   if (y + bg_h > h)
     y = std::max(0, h - bg_h);
-  canvas.fill_rect(x, y, x + bg_w, y + bg_h, canvas.paint(color));
-  const Canvas::Paint ink = canvas.paint(tsv::overlay::text_color_on(color));
-  for (size_t i = 0; i < lines.size(); i++)
-    canvas.text(x + scale, y + scale + (int)i * tsv::overlay::line_height(scale), lines[i], scale, ink);
+  const Canvas::Paint bg = canvas.paint(color);
+  canvas.fill_rect(x, y, x + bg_w, y + bg_h, bg);
+  canvas.text(x, y, mask, x, y, x + bg_w, y + bg_h, canvas.ink(bg, canvas.paint(tsv::overlay::text_color_on(color))));
 }
 
 } // namespace
@@ -345,7 +365,8 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   }
   Canvas canvas(&frame);
   const int thickness = s.thickness ? (int)s.thickness : state.auto_thickness;
-  const int scale = s.text_scale ? (int)s.text_scale : state.auto_text_scale;
+  self->text->configure(s.font_desc, text_size(s.text_size, s.text_scale, state.auto_text_size));
+  self->text->set_max_width(canvas.width());
 
   if (s.draw_boxes) {
     for (const Item &item : items) {
@@ -357,12 +378,23 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   for (const Item &item : items) {
     std::vector<std::string> lines = label_lines(item, s);
     if (!lines.empty())
-      draw_label(canvas, pixel_rect(item.object.box), std::move(lines), scale, item.color);
+      draw_label(canvas, *self->text, pixel_rect(item.object.box), lines, item.color);
   }
   /* The frame's own classifications (tsclassify inference-region=full-frame) on top, top-left. */
   if (!frame_lines.empty())
-    draw_label(canvas, Rect{0, 0, 0, 0}, std::move(frame_lines), scale, FRAME_LABEL_COLOR);
+    draw_label(canvas, *self->text, Rect{0, 0, 0, 0}, frame_lines, FRAME_LABEL_COLOR);
   gst_video_frame_unmap(&frame);
+
+  const std::string missing = self->text->take_missing();
+  if (!missing.empty() && !state.warned_missing_glyphs) {
+    state.warned_missing_glyphs = true;
+    GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
+                        ("No installed font has some characters of \"%s\": they are drawn as boxes", missing.c_str()),
+                        ("font-desc \"%s\". Install fonts covering them (Debian: fonts-dejavu-core for Latin, Greek "
+                         "and Cyrillic, fonts-wqy-microhei for Chinese, Japanese and Korean) or name one that has "
+                         "them in font-desc; `fc-list :lang=zh` lists the fonts for a language",
+                         s.font_desc.c_str()));
+  }
 
   state.frames_drawn++;
   state.objects_drawn += items.size();
@@ -392,11 +424,17 @@ static gboolean gst_ts_overlay_set_info(GstVideoFilter *filter, GstCaps *incaps,
                       ("caps %" GST_PTR_FORMAT, incaps));
     return FALSE;
   }
-  const int size = auto_size(GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info));
-  self->state->auto_thickness = size;
-  self->state->auto_text_scale = size;
-  GST_DEBUG_OBJECT(self, "%s %dx%d: automatic thickness %d, text scale %d", GST_VIDEO_INFO_NAME(in_info),
-                   GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info), size, size);
+  const int width = GST_VIDEO_INFO_WIDTH(in_info), height = GST_VIDEO_INFO_HEIGHT(in_info);
+  self->state->auto_thickness = auto_size(width, height);
+  self->state->auto_text_size = auto_text_size(width, height);
+  GST_DEBUG_OBJECT(self, "%s %dx%d: automatic thickness %d, text size %d", GST_VIDEO_INFO_NAME(in_info), width,
+                   height, self->state->auto_thickness, self->state->auto_text_size);
+  /* Load the fonts now (fontconfig's first use takes milliseconds), not on the first frame with objects. */
+  GST_OBJECT_LOCK(self);
+  const std::string font = self->settings->font_desc;
+  const guint size = self->settings->text_size, scale = self->settings->text_scale;
+  GST_OBJECT_UNLOCK(self);
+  self->text->configure(font, text_size(size, scale, self->state->auto_text_size));
   return TRUE;
 }
 
@@ -469,6 +507,14 @@ static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GV
   case PROP_TEXT_SCALE:
     s.text_scale = g_value_get_uint(value);
     break;
+  case PROP_TEXT_SIZE:
+    s.text_size = g_value_get_uint(value);
+    break;
+  case PROP_FONT_DESC: {
+    const char *font = g_value_get_string(value);
+    s.font_desc = font && *font ? font : DEFAULT_FONT_DESC;
+    break;
+  }
   case PROP_STATS_INTERVAL:
     s.stats_interval = g_value_get_double(value);
     break;
@@ -510,6 +556,12 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
   case PROP_TEXT_SCALE:
     g_value_set_uint(value, s.text_scale);
     break;
+  case PROP_TEXT_SIZE:
+    g_value_set_uint(value, s.text_size);
+    break;
+  case PROP_FONT_DESC:
+    g_value_set_string(value, s.font_desc.c_str());
+    break;
   case PROP_STATS_INTERVAL:
     g_value_set_double(value, s.stats_interval);
     break;
@@ -522,6 +574,7 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
 static void gst_ts_overlay_finalize(GObject *object) {
   GstTsOverlay *self = GST_TS_OVERLAY(object);
   delete self->stats;
+  delete self->text;
   delete self->settings;
   delete self->state;
   G_OBJECT_CLASS(gst_ts_overlay_parent_class)->finalize(object);
@@ -589,9 +642,23 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_TEXT_SCALE,
       g_param_spec_uint("text-scale", "Text scale",
-                        "Integer scale of the built-in 5x9-pixel font (a text line is 10 x text-scale pixels "
-                        "high); 0: from the frame size, as thickness",
+                        "Text size in steps of 10 pixels: a text line is 10 x text-scale pixels high (text-size, "
+                        "when set, wins); 0: from the frame size (see text-size)",
                         0, MAX_TEXT_SCALE, DEFAULT_TEXT_SCALE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TEXT_SIZE,
+      g_param_spec_uint("text-size", "Text size",
+                        "Height of a text line in pixels (the font's size is about 0.8 of it); 0: text-scale, or "
+                        "when that is 0 too, from the frame size: 1/36 of its shorter side, at least 12 (20 "
+                        "pixels at 720p, 30 at 1080p)",
+                        0, MAX_TEXT_SIZE, DEFAULT_TEXT_SIZE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_FONT_DESC,
+      g_param_spec_string("font-desc", "Font description",
+                          "Pango font description of the text: family and style, e.g. \"Sans Bold\", \"DejaVu "
+                          "Serif\", \"Noto Sans CJK SC Bold\" (a size in it is ignored: see text-size); "
+                          "characters the font lacks come from other installed fonts (fontconfig fallback)",
+                          DEFAULT_FONT_DESC, flags));
   /* Not the `flags` above: like every element's stats-interval, settable in NULL and READY only. */
   g_object_class_install_property(gobject_class, PROP_STATS_INTERVAL, tsv::stats_interval_param_spec());
 
@@ -616,6 +683,7 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
 static void gst_ts_overlay_init(GstTsOverlay *self) {
   self->settings = new TsOverlaySettings();
   self->state = new TsOverlayState();
+  self->text = new tsv::overlay::TextRenderer();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
   /* Drawing is cheap: never drop a frame for QoS (GstVideoFilter enables it). */
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), FALSE);

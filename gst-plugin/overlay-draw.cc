@@ -3,35 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
-#include "overlay-font.h"
+#include <pango/pangocairo.h>
 
 namespace tsv {
-
-namespace font {
-
-const Glyph &glyph(char c) {
-  static const struct Table {
-    Glyph glyphs[LAST - FIRST + 1];
-    Table() {
-      for (int i = 0; i <= LAST - FIRST; i++) {
-        for (int row = 0; row < GLYPH_HEIGHT; row++) {
-          uint8_t mask = 0;
-          const char *art = GLYPHS[i][row];
-          for (int col = 0; art && col < GLYPH_WIDTH && art[col]; col++)
-            if (art[col] == '#')
-              mask |= (uint8_t)(1u << (GLYPH_WIDTH - 1 - col));
-          glyphs[i].rows[row] = mask;
-        }
-      }
-    }
-  } table;
-  if (c < FIRST || c > LAST)
-    c = FALLBACK;
-  return table.glyphs[c - FIRST];
-}
-
-} // namespace font
 
 namespace overlay {
 
@@ -69,23 +45,6 @@ uint64_t label_index(const std::string &label) {
 Rgb text_color_on(Rgb bg) {
   double luma = 0.299 * bg.r + 0.587 * bg.g + 0.114 * bg.b;
   return luma > 150 ? Rgb{0, 0, 0} : Rgb{255, 255, 255};
-}
-
-std::string printable(const std::string &utf8) {
-  std::string out;
-  out.reserve(utf8.size());
-  for (size_t i = 0; i < utf8.size(); i++) {
-    unsigned char c = utf8[i];
-    if (c >= (unsigned char)font::FIRST && c <= (unsigned char)font::LAST) {
-      out += (char)c;
-      continue;
-    }
-    out += font::FALLBACK;
-    if (c >= 0xc0) /* a UTF-8 lead byte: one '?' for the whole sequence */
-      while (i + 1 < utf8.size() && ((unsigned char)utf8[i + 1] & 0xc0) == 0x80)
-        i++;
-  }
-  return out;
 }
 
 bool Canvas::supports(GstVideoFormat format) {
@@ -149,7 +108,7 @@ Canvas::Paint Canvas::paint(Rgb c) const {
   return p;
 }
 
-void Canvas::fill_rect(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma) {
+void Canvas::fill_rect(int x0, int y0, int x1, int y1, const Paint &paint) {
   x0 = std::max(x0, 0);
   y0 = std::max(y0, 0);
   x1 = std::min(x1, width_);
@@ -157,7 +116,7 @@ void Canvas::fill_rect(int x0, int y0, int x1, int y1, const Paint &paint, Chrom
   if (x0 >= x1 || y0 >= y1)
     return;
   if (yuv_)
-    fill_yuv(x0, y0, x1, y1, paint, chroma);
+    fill_yuv(x0, y0, x1, y1, paint);
   else
     fill_packed(x0, y0, x1, y1, paint);
 }
@@ -183,23 +142,16 @@ void Canvas::fill_packed(int x0, int y0, int x1, int y1, const Paint &paint) {
   }
 }
 
-void Canvas::fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma) {
+void Canvas::fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint) {
   uint8_t *ydata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 0);
   const int ystride = GST_VIDEO_FRAME_COMP_STRIDE(frame_, 0);
   for (int y = y0; y < y1; y++)
     memset(ydata + (size_t)y * ystride + x0, paint.y, (size_t)(x1 - x0));
 
   const int sw = 1 << wsub_, sh = 1 << hsub_;
-  int cx0, cy0, cx1, cy1;
-  if (chroma == Chroma::COVER) {
-    cx0 = x0 >> wsub_, cy0 = y0 >> hsub_;
-    cx1 = (x1 + sw - 1) >> wsub_, cy1 = (y1 + sh - 1) >> hsub_;
-  } else {
-    cx0 = (x0 + sw - 1) >> wsub_, cy0 = (y0 + sh - 1) >> hsub_;
-    cx1 = x1 >> wsub_, cy1 = y1 >> hsub_;
-  }
-  cx1 = std::min(cx1, GST_VIDEO_FRAME_COMP_WIDTH(frame_, 1));
-  cy1 = std::min(cy1, GST_VIDEO_FRAME_COMP_HEIGHT(frame_, 1));
+  const int cx0 = x0 >> wsub_, cy0 = y0 >> hsub_;
+  const int cx1 = std::min((x1 + sw - 1) >> wsub_, GST_VIDEO_FRAME_COMP_WIDTH(frame_, 1));
+  const int cy1 = std::min((y1 + sh - 1) >> hsub_, GST_VIDEO_FRAME_COMP_HEIGHT(frame_, 1));
   if (cx0 >= cx1 || cy0 >= cy1)
     return;
   uint8_t *udata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 1);
@@ -244,31 +196,351 @@ void Canvas::outline(int x0, int y0, int x1, int y1, int t, const Paint &paint, 
   }
 }
 
-void Canvas::text(int x, int y, const std::string &text, int scale, const Paint &paint) {
-  for (size_t i = 0; i < text.size(); i++) {
-    const int cx = x + (int)i * font::CELL_WIDTH * scale;
-    if (cx >= width_)
-      break;
-    if (cx + font::GLYPH_WIDTH * scale <= 0)
+/* Rounded (bg x (255 - a) + ink x a) / 255 for a = 0..255, in a loop the compiler vectorises. */
+static void mix_table(uint8_t bg, uint8_t ink, uint8_t *out, size_t step) {
+  for (int a = 0; a < 256; a++)
+    out[(size_t)a * step] = (uint8_t)((bg * (255 - a) + ink * a + 127) / 255);
+}
+
+const Canvas::Ink &Canvas::ink(const Paint &bg, const Paint &fg) {
+  auto key_of = [this](const Paint &p) -> uint64_t {
+    uint32_t k;
+    if (yuv_)
+      k = (uint32_t)p.y << 16 | (uint32_t)p.u << 8 | p.v;
+    else
+      memcpy(&k, p.bytes, 4);
+    return k;
+  };
+  const uint64_t key = key_of(bg) << 32 | key_of(fg);
+  for (const auto &[k, table] : inks_)
+    if (k == key)
+      return *table;
+  auto table = std::make_unique<Ink>();
+  if (yuv_) {
+    mix_table(bg.y, fg.y, table->y, 1);
+    mix_table(bg.u, fg.u, table->u, 1);
+    mix_table(bg.v, fg.v, table->v, 1);
+  } else {
+    for (int c = 0; c < 4; c++)
+      mix_table(bg.bytes[c], fg.bytes[c], (uint8_t *)table->packed + c, 4);
+  }
+  inks_.emplace_back(key, std::move(table));
+  return *inks_.back().second;
+}
+
+/* Calls write(i, coverage) for each i in [0, n) but those in runs of 8 uncovered pixels, which are
+ * skipped with one load: text is mostly background, already drawn with the label (so writing an
+ * uncovered pixel, coverage 0, writes the background again; cheaper than a branch per pixel). */
+template <typename Write> static inline void each_covered(const uint8_t *mask, int n, Write write) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    memcpy(&word, mask + i, 8);
+    if (!word)
       continue;
-    const font::Glyph &g = font::glyph(text[i]);
-    for (int row = 0; row < font::GLYPH_HEIGHT; row++) {
-      const unsigned mask = g.rows[row];
-      const int py = y + row * scale;
-      /* One rectangle per horizontal run of ink. */
-      for (int col = 0; col < font::GLYPH_WIDTH;) {
-        if (!(mask & (1u << (font::GLYPH_WIDTH - 1 - col)))) {
-          col++;
-          continue;
-        }
-        int end = col;
-        while (end < font::GLYPH_WIDTH && (mask & (1u << (font::GLYPH_WIDTH - 1 - end))))
-          end++;
-        fill_rect(cx + col * scale, py, cx + end * scale, py + scale, paint, Chroma::INSIDE);
-        col = end;
+    for (int j = i; j < i + 8; j++)
+      write(j, mask[j]);
+  }
+  for (; i < n; i++)
+    write(i, mask[i]);
+}
+
+void Canvas::text(int x, int y, const Mask &mask, int cx0, int cy0, int cx1, int cy1, const Ink &ink) {
+  /* The part of the mask inside the clip and the frame, in frame coordinates. */
+  const int x0 = std::max({x, cx0, 0}), y0 = std::max({y, cy0, 0});
+  const int x1 = std::min({x + mask.width, cx1, width_}), y1 = std::min({y + mask.height, cy1, height_});
+  if (x0 >= x1 || y0 >= y1)
+    return;
+  const uint8_t *alpha = mask.alpha.data();
+  const int ms = mask.stride, n = x1 - x0;
+  if (!yuv_) {
+    uint8_t *data = (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(frame_, 0);
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame_, 0);
+    for (int py = y0; py < y1; py++) {
+      const uint8_t *a = alpha + (size_t)(py - y) * ms + (x0 - x);
+      uint8_t *p = data + (size_t)py * stride + (size_t)x0 * pstride_;
+      if (pstride_ == 4)
+        each_covered(a, n, [&](int i, uint8_t c) { memcpy(p + 4 * i, &ink.packed[c], 4); });
+      else
+        each_covered(a, n, [&](int i, uint8_t c) { memcpy(p + 3 * i, &ink.packed[c], 3); });
+    }
+    return;
+  }
+  uint8_t *ydata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 0);
+  const int ystride = GST_VIDEO_FRAME_COMP_STRIDE(frame_, 0);
+  for (int py = y0; py < y1; py++) {
+    uint8_t *p = ydata + (size_t)py * ystride + x0;
+    each_covered(alpha + (size_t)(py - y) * ms + (x0 - x), n, [&](int i, uint8_t c) { p[i] = ink.y[c]; });
+  }
+  /* Chroma samples whose pixels all lie in [x0, x1) x [y0, y1): the mean coverage of those pixels
+   * (uncovered ones keep the label's chroma). */
+  const int sw = 1 << wsub_, sh = 1 << hsub_;
+  const int sx0 = (x0 + sw - 1) >> wsub_, sy0 = (y0 + sh - 1) >> hsub_;
+  const int sx1 = std::min(x1 >> wsub_, GST_VIDEO_FRAME_COMP_WIDTH(frame_, 1));
+  const int sy1 = std::min(y1 >> hsub_, GST_VIDEO_FRAME_COMP_HEIGHT(frame_, 1));
+  if (sx0 >= sx1 || sy0 >= sy1)
+    return;
+  uint8_t *udata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 1);
+  uint8_t *vdata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 2);
+  const int ustride = GST_VIDEO_FRAME_COMP_STRIDE(frame_, 1), vstride = GST_VIDEO_FRAME_COMP_STRIDE(frame_, 2);
+  const int upstride = GST_VIDEO_FRAME_COMP_PSTRIDE(frame_, 1), vpstride = GST_VIDEO_FRAME_COMP_PSTRIDE(frame_, 2);
+  const int samples = sh * sw, shift = wsub_ + hsub_;
+  const int m = (sx1 - sx0) << wsub_; /* pixel columns */
+  std::vector<uint16_t> &acc = chroma_acc_;
+  std::vector<uint8_t> &mean = chroma_mean_;
+  acc.resize((size_t)m);
+  mean.resize((size_t)(sx1 - sx0));
+  for (int sy = sy0; sy < sy1; sy++) {
+    /* The coverage summed over the sample row's `sh` pixel rows, then over each sample's `sw` columns. */
+    const uint8_t *rows = alpha + (size_t)((sy << hsub_) - y) * ms + ((sx0 << wsub_) - x);
+    if (sh == 2) {
+      for (int i = 0; i < m; i++)
+        acc[i] = (uint16_t)(rows[i] + rows[ms + i]);
+    } else {
+      for (int i = 0; i < m; i++)
+        acc[i] = rows[i];
+      for (int j = 1; j < sh; j++)
+        for (int i = 0; i < m; i++)
+          acc[i] += rows[(size_t)j * ms + i];
+    }
+    bool any = false;
+    if (sw == 2) { /* I420, NV12 */
+      for (int s = 0; s < sx1 - sx0; s++) {
+        const int sum = acc[2 * s] + acc[2 * s + 1];
+        mean[s] = (uint8_t)((sum + samples / 2) >> shift);
+        any |= sum != 0;
+      }
+    } else {
+      for (int s = 0; s < sx1 - sx0; s++) {
+        int sum = 0;
+        for (int k = 0; k < sw; k++)
+          sum += acc[(s << wsub_) + k];
+        mean[s] = (uint8_t)((sum + samples / 2) >> shift);
+        any |= sum != 0;
+      }
+    }
+    if (!any)
+      continue;
+    uint8_t *u = udata + (size_t)sy * ustride + (size_t)sx0 * upstride;
+    uint8_t *v = vdata + (size_t)sy * vstride + (size_t)sx0 * vpstride;
+    each_covered(mean.data(), sx1 - sx0, [&](int i, uint8_t c) {
+      u[(size_t)i * upstride] = ink.u[c];
+      v[(size_t)i * vpstride] = ink.v[c];
+    });
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Text */
+
+/* Glyph cache bounds: far above the distinct words of any real scene (labels, numbers' characters),
+ * small next to a frame. */
+static constexpr size_t CACHE_ENTRIES = 2048;
+static constexpr size_t CACHE_BYTES = 8u << 20;
+/* The font's em size per pixel of line height: DejaVu Sans' ascent + descent is 1.16 em, so a line
+ * keeps about a tenth of its height as leading. */
+static constexpr double EM_PER_LINE = 0.78;
+
+TextRenderer::TextRenderer() {
+  /* A font map of our own: Pango's default one is per thread, and this renderer may move between
+   * streaming threads (one at a time). */
+  font_map_ = pango_cairo_font_map_new();
+  context_ = pango_font_map_create_context(font_map_);
+  cairo_font_options_t *options = cairo_font_options_create();
+  cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
+  cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_SLIGHT);
+  cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_ON); /* whole-pixel advances */
+  pango_cairo_context_set_font_options(context_, options);
+  cairo_font_options_destroy(options);
+  layout_ = pango_layout_new(context_);
+}
+
+TextRenderer::~TextRenderer() {
+  g_object_unref(layout_);
+  g_object_unref(context_);
+  g_object_unref(font_map_);
+}
+
+void TextRenderer::configure(const std::string &font, int line_height) {
+  line_height = std::max(1, line_height);
+  if (font == font_ && line_height == line_height_)
+    return;
+  font_ = font;
+  line_height_ = line_height;
+  padding_ = std::max(1, (line_height + 5) / 10);
+  lru_.clear();
+  index_.clear();
+  bytes_ = 0;
+
+  PangoFontDescription *desc = pango_font_description_from_string(font.c_str());
+  pango_font_description_set_absolute_size(desc, EM_PER_LINE * line_height * PANGO_SCALE);
+  pango_layout_set_font_description(layout_, desc);
+  /* The line's baseline: the primary font's ascent + descent centred in the line. */
+  PangoFontMetrics *metrics = pango_context_get_metrics(context_, desc, nullptr);
+  const double ascent = (double)pango_font_metrics_get_ascent(metrics) / PANGO_SCALE;
+  const double descent = (double)pango_font_metrics_get_descent(metrics) / PANGO_SCALE;
+  pango_font_metrics_unref(metrics);
+  pango_font_description_free(desc);
+  baseline_ = (int)std::lround((line_height - ascent - descent) / 2 + ascent);
+  pango_layout_set_text(layout_, " ", 1);
+  PangoRectangle logical;
+  pango_layout_get_pixel_extents(layout_, nullptr, &logical);
+  space_ = logical.width;
+}
+
+std::shared_ptr<const TextRenderer::Image> TextRenderer::render(const std::string &text) {
+  auto img = std::make_shared<Image>();
+  pango_layout_set_text(layout_, text.data(), (int)text.size());
+  PangoRectangle ink, logical;
+  pango_layout_get_pixel_extents(layout_, &ink, &logical);
+  if (pango_layout_get_unknown_glyphs_count(layout_) > 0 && missing_.empty())
+    missing_ = text;
+  /* The layout's top in line coordinates: its baseline on the line's. */
+  const int top = baseline_ - PANGO_PIXELS(pango_layout_get_baseline(layout_));
+  img->advance = logical.width;
+  /* The ink, cut to what can be drawn: not beyond the frame's width, nor piled far above or below the
+   * line (stacked combining marks); this also bounds the image (and cairo's surface). */
+  const int x0 = std::max(ink.x, -line_height_), x1 = std::min(ink.x + ink.width, max_width_);
+  const int y0 = std::max(top + ink.y, -line_height_), y1 = std::min(top + ink.y + ink.height, 2 * line_height_);
+  img->x = x0;
+  img->y = y0;
+  Mask &m = img->mask;
+  if (x1 > x0 && y1 > y0) {
+    m.width = x1 - x0;
+    m.height = y1 - y0;
+    m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
+    m.alpha.assign((size_t)m.stride * m.height, 0);
+    cairo_surface_t *surface =
+        cairo_image_surface_create_for_data(m.alpha.data(), CAIRO_FORMAT_A8, m.width, m.height, m.stride);
+    cairo_t *cr = cairo_create(surface);
+    cairo_move_to(cr, -x0, top - y0); /* the layout's top-left corner */
+    pango_cairo_show_layout(cr, layout_);
+    cairo_destroy(cr);
+    cairo_surface_finish(surface);
+    cairo_surface_destroy(surface);
+  }
+  return img;
+}
+
+std::shared_ptr<const TextRenderer::Image> TextRenderer::image(const std::string &text) {
+  auto found = index_.find(text);
+  if (found != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, found->second);
+    return found->second->second;
+  }
+  std::shared_ptr<const Image> img = render(text);
+  lru_.emplace_front(text, img);
+  index_.emplace(text, lru_.begin());
+  bytes_ += text.size() + img->mask.alpha.size();
+  while (lru_.size() > 1 && (lru_.size() > CACHE_ENTRIES || bytes_ > CACHE_BYTES)) {
+    const Entry &last = lru_.back();
+    bytes_ -= last.first.size() + last.second->mask.alpha.size();
+    index_.erase(last.first);
+    lru_.pop_back();
+  }
+  return img;
+}
+
+/* Characters of numbers as tsoverlay writes them (track ids, confidences): they do not shape or
+ * kern, so a number is drawn from images of its characters. */
+static bool is_number(const std::string &word) {
+  for (char c : word)
+    if (!g_ascii_isdigit(c) && c != '.' && c != '#' && c != '%' && c != '-' && c != '+')
+      return false;
+  return !word.empty();
+}
+
+/* Whether `text` has characters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, NKo, …). */
+static bool has_rtl(const std::string &text) {
+  for (const char *p = text.c_str(); *p; p = g_utf8_next_char(p)) {
+    if ((unsigned char)*p < 0x80)
+      continue;
+    gunichar c = g_utf8_get_char(p);
+    if ((c >= 0x0590 && c < 0x0900) || (c >= 0xFB1D && c < 0xFE00) || (c >= 0xFE70 && c < 0xFF00) ||
+        (c >= 0x10800 && c < 0x11000) || (c >= 0x1E800 && c < 0x1F000))
+      return true;
+  }
+  return false;
+}
+
+TextRenderer::Line TextRenderer::layout(const std::string &utf8) {
+  std::string text;
+  if (g_utf8_validate(utf8.data(), (gssize)utf8.size(), nullptr)) {
+    text = utf8;
+  } else {
+    gchar *valid = g_utf8_make_valid(utf8.data(), (gssize)utf8.size());
+    text = valid;
+    g_free(valid);
+  }
+  for (char &c : text)
+    if ((unsigned char)c < 0x20 || c == 0x7f)
+      c = ' ';
+
+  Line line;
+  int pen = 0;
+  auto place = [&](const std::string &s) {
+    if (pen >= max_width_)
+      return; /* past the frame's edge */
+    std::shared_ptr<const Image> img = image(s);
+    line.pieces.emplace_back(pen, img);
+    pen += img->advance;
+  };
+  if (has_rtl(text)) {
+    place(text);
+  } else {
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find(' ', start);
+      if (end == std::string::npos)
+        end = text.size();
+      if (start > 0)
+        pen += space_;
+      const std::string word = text.substr(start, end - start);
+      if (is_number(word)) {
+        for (char c : word)
+          place(std::string(1, c));
+      } else if (!word.empty()) {
+        place(word);
+      }
+      start = end + 1;
+    }
+  }
+  line.width = std::min(pen, max_width_);
+  return line;
+}
+
+const Mask &TextRenderer::compose(const std::vector<Line> &lines) {
+  Mask &m = scratch_;
+  int width = 0;
+  for (const Line &line : lines)
+    width = std::max(width, line.width);
+  m.width = width + 2 * padding_;
+  m.height = padding_ + (int)lines.size() * line_height_;
+  m.stride = m.width;
+  m.alpha.assign((size_t)m.stride * m.height, 0);
+  for (size_t i = 0; i < lines.size(); i++) {
+    const int top = padding_ / 2 + (int)i * line_height_;
+    for (const auto &[pen, img] : lines[i].pieces) {
+      const Mask &src = img->mask;
+      /* Where the image lands, clipped to the mask; overlaps (overhanging ink) keep the larger coverage. */
+      const int dx = padding_ + pen + img->x, dy = top + img->y;
+      const int x0 = std::max(0, dx), x1 = std::min(m.width, dx + src.width);
+      const int y0 = std::max(0, dy), y1 = std::min(m.height, dy + src.height);
+      for (int y = y0; y < y1; y++) {
+        const uint8_t *s = src.alpha.data() + (size_t)(y - dy) * src.stride + (x0 - dx);
+        uint8_t *d = m.alpha.data() + (size_t)y * m.stride + x0;
+        for (int x = x0; x < x1; x++, s++, d++)
+          *d = std::max(*d, *s);
       }
     }
   }
+  return m;
+}
+
+std::string TextRenderer::take_missing() {
+  std::string missing;
+  std::swap(missing, missing_);
+  return missing;
 }
 
 } // namespace overlay

@@ -1,17 +1,31 @@
-/* Drawing primitives of tsoverlay: filled rectangles, box outlines and text in the built-in bitmap
- * font (overlay-font.h), straight into a mapped video frame, in its own format:
+/* Drawing primitives of tsoverlay: filled rectangles, box outlines and text, straight into a mapped
+ * video frame, in its own format:
  *   - packed 8-bit RGB with 3 or 4 bytes per pixel (RGB, BGR, RGBx, BGRx, RGBA, BGRA, ...): the
  *     colour's bytes (alpha 255, padding bytes 255);
  *   - 8-bit YUV with a one-byte-per-pixel Y plane and subsampled chroma in planes (I420) or
  *     interleaved (NV12): the colour converted with the frame's colorimetry (matrix and range),
  *     chroma written at chroma resolution.
- * Everything is clipped to the frame. */
+ * Everything is clipped to the frame.
+ *
+ * Text: TextRenderer shapes and renders with Pango + Cairo (fonts and fallback through fontconfig)
+ * into 8-bit coverage (alpha) images, once per distinct word and size, kept in a bounded LRU cache;
+ * a frame only composes cached images and writes them with Canvas::text (no Pango call for words
+ * seen before). */
 #pragma once
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <list>
+#include <memory>
 #include <string>
+#include <unordered_map>
+#include <vector>
+
+typedef struct _PangoFontMap PangoFontMap;
+typedef struct _PangoContext PangoContext;
+typedef struct _PangoLayout PangoLayout;
 
 namespace tsv {
 namespace overlay {
@@ -31,17 +45,75 @@ uint64_t label_index(const std::string &label);
 /* Black or white, whichever reads better on `background`. */
 Rgb text_color_on(Rgb background);
 
-/* What the font can draw: printable ASCII kept, every other byte or UTF-8 sequence becomes '?'. */
-std::string printable(const std::string &utf8);
+/* An 8-bit coverage image: `alpha` has `height` rows of `stride` bytes, 0 = background, 255 = ink. */
+struct Mask {
+  int width = 0, height = 0, stride = 0;
+  std::vector<uint8_t> alpha;
+};
 
-/* Size in pixels of `chars` characters of text at `scale` (cells of 6 x 10 font pixels). */
-inline int text_width(size_t chars, int scale) { return (int)chars * 6 * scale; }
-inline int line_height(int scale) { return 10 * scale; }
+/* Renders text lines in one font and size. Not thread-safe: one per element instance, used by its
+ * streaming thread only (Pango objects must not be shared between threads that use them at once). */
+class TextRenderer {
+public:
+  TextRenderer();
+  ~TextRenderer();
+  TextRenderer(const TextRenderer &) = delete;
+  TextRenderer &operator=(const TextRenderer &) = delete;
 
-/* How chroma samples (4:2:0 formats) are painted by a fill: COVER paints every sample whose
- * footprint touches the rectangle (lines keep their colour at any position; the colour may bleed
- * one pixel outwards), INSIDE only those entirely inside it (glyphs: no bleeding into the label). */
-enum class Chroma { COVER, INSIDE };
+  /* `font`: a Pango font description ("Sans Bold", "DejaVu Serif Italic"; a size in it is ignored);
+   * `line_height`: pixels per text line, the font's size follows from it. Clears the cache when
+   * either changes; cheap when neither does. */
+  void configure(const std::string &font, int line_height);
+  int line_height() const { return line_height_; }
+  /* Text beyond this width (the frame's) is never drawn, so neither laid out nor kept. */
+  void set_max_width(int width) { max_width_ = std::max(1, width); }
+  /* Room to leave around text (label padding), in pixels. */
+  int padding() const { return padding_; }
+
+  /* An image of the cache, placed relative to the pen (x) and the line's top (y). */
+  struct Image {
+    int x = 0, y = 0; /* top-left of the ink */
+    int advance = 0;  /* logical width: where the next image starts */
+    Mask mask;
+  };
+  /* A line laid out: images (kept alive by the line, whatever the cache evicts meanwhile) at pen
+   * positions, and its width in pixels. */
+  struct Line {
+    std::vector<std::pair<int, std::shared_ptr<const Image>>> pieces;
+    int width = 0;
+  };
+  /* Lays out a line of UTF-8 (invalid bytes become U+FFFD, control characters spaces). Words
+   * (split at spaces) are shaped whole, so every script's shaping and font fallback apply within
+   * them; numbers ("#12", "0.87", which change from frame to frame) are composed of cached
+   * images of their characters; a line with right-to-left text is shaped whole, so that bidi
+   * reordering applies across its words. */
+  Line layout(const std::string &utf8);
+  /* A block of lines as one mask: `padding()` pixels around the widest line's width on the left
+   * and right (ink that overhangs a line's logical extent stays), padding() / 2 above and the rest
+   * of padding() below the line_height() rows of each line; valid until the next call. */
+  const Mask &compose(const std::vector<Line> &lines);
+
+  /* Text (a word) that had characters none of the installed fonts has (Pango draws them as boxes)
+   * since the last call, or "". */
+  std::string take_missing();
+
+private:
+  std::shared_ptr<const Image> image(const std::string &text);
+  std::shared_ptr<const Image> render(const std::string &text);
+
+  PangoFontMap *font_map_ = nullptr;
+  PangoContext *context_ = nullptr;
+  PangoLayout *layout_ = nullptr;
+  std::string font_;
+  int line_height_ = 0, padding_ = 1, baseline_ = 0, space_ = 0, max_width_ = 8192;
+  std::string missing_;
+  /* LRU: most recently used first; bounded in entries and bytes. */
+  using Entry = std::pair<std::string, std::shared_ptr<const Image>>;
+  std::list<Entry> lru_;
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  size_t bytes_ = 0;
+  Mask scratch_;
+};
 
 class Canvas {
 public:
@@ -61,20 +133,32 @@ public:
   };
   Paint paint(Rgb color) const;
 
-  /* Fills [x0, x1) x [y0, y1). */
-  void fill_rect(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma = Chroma::COVER);
+  /* Fills [x0, x1) x [y0, y1). YUV 4:2:0: every chroma sample whose footprint touches the rectangle
+   * is painted (lines keep their colour at any position; the colour may bleed one pixel outwards). */
+  void fill_rect(int x0, int y0, int x1, int y1, const Paint &paint);
 
   /* The outline of [x0, x1) x [y0, y1), `thickness` pixels wide, inside the rectangle; dashed:
    * dashes of 3 x thickness (at least 3 pixels) with gaps of 2 x thickness (at least 2 pixels). */
   void outline(int x0, int y0, int x1, int y1, int thickness, const Paint &paint, bool dashed);
 
-  /* Draws `text` (printable ASCII, see printable()) with the top-left corner of its first cell at
-   * (x, y); ink pixels only, the background is left alone. */
-  void text(int x, int y, const std::string &text, int scale, const Paint &paint);
+  /* Text colours: `ink` over `background` at each coverage 0..255. */
+  struct Ink {
+    uint32_t packed[256]; /* packed RGB: the pixel's bytes */
+    uint8_t y[256], u[256], v[256];
+  };
+  /* The table for a pair of colours, computed once per canvas (labels of a class share it); valid
+   * while the canvas lives. */
+  const Ink &ink(const Paint &background, const Paint &ink);
+
+  /* Writes `mask` with its top-left corner at (x, y), clipped to [cx0, cx1) x [cy0, cy1) and the
+   * frame: every pixel becomes background blended with ink by its coverage (the area must already
+   * have the background colour: text goes on a filled label). YUV: chroma from the mean coverage
+   * of each chroma sample's pixels, for samples entirely inside the clip. */
+  void text(int x, int y, const Mask &mask, int cx0, int cy0, int cx1, int cy1, const Ink &ink);
 
 private:
   void fill_packed(int x0, int y0, int x1, int y1, const Paint &paint);
-  void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint, Chroma chroma);
+  void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint);
 
   GstVideoFrame *frame_;
   int width_, height_;
@@ -84,6 +168,9 @@ private:
   int offsets_[4] = {0, 0, 0, -1}; /* R, G, B, A (-1: no alpha) */
   /* YUV */
   int wsub_ = 0, hsub_ = 0;
+  std::vector<std::pair<uint64_t, std::unique_ptr<Ink>>> inks_;
+  std::vector<uint16_t> chroma_acc_; /* text(): a row of coverage sums */
+  std::vector<uint8_t> chroma_mean_;
   double kr_ = 0.299, kb_ = 0.114;
   bool full_range_ = false;
 };

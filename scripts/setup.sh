@@ -30,6 +30,7 @@ APT_PACKAGES=(
   meson ninja-build pkg-config cmake g++ make python3
   libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g libuv1-dev libssl-dev
   libmosquitto-dev mosquitto mosquitto-clients
+  libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
 )
 NODE_DEBS=(libnode108 libnode-dev node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
 NODE_PREFIX=$ROOT/.deps/node
