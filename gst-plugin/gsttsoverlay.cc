@@ -55,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "analytics-results.h"
 #include "element-stats.h"
 #include "overlay-draw.h"
 #include "roi-meta.h"
@@ -74,6 +75,7 @@ enum {
   PROP_DRAW_TRACK_ID,
   PROP_DRAW_CLASSIFICATIONS,
   PROP_DRAW_PREDICTED,
+  PROP_DRAW_ANALYTICS,
   PROP_THICKNESS,
   PROP_TEXT_SCALE,
   PROP_TEXT_SIZE,
@@ -88,6 +90,7 @@ enum {
 #define DEFAULT_DRAW_TRACK_ID TRUE
 #define DEFAULT_DRAW_CLASSIFICATIONS TRUE
 #define DEFAULT_DRAW_PREDICTED TRUE
+#define DEFAULT_DRAW_ANALYTICS TRUE
 #define DEFAULT_THICKNESS 0
 #define DEFAULT_TEXT_SCALE 0
 #define DEFAULT_TEXT_SIZE 0
@@ -100,6 +103,10 @@ enum {
 static const Rgb UNTRACKED_COLOR = {160, 160, 160};
 /* The background of the frame's own classifications (top-left corner). */
 static const Rgb FRAME_LABEL_COLOR = {40, 40, 40};
+/* tsanalytics: a zone above its maxOccupancy, an object crossing a line, zones' opacity. */
+static const Rgb OVERCROWDED_COLOR = {230, 30, 30};
+static const Rgb CROSSING_COLOR = {255, 255, 255};
+static const int ZONE_ALPHA = 64;
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420, NV12 }"
 
@@ -117,6 +124,7 @@ struct TsOverlaySettings {
   gboolean draw_track_id = DEFAULT_DRAW_TRACK_ID;
   gboolean draw_classifications = DEFAULT_DRAW_CLASSIFICATIONS;
   gboolean draw_predicted = DEFAULT_DRAW_PREDICTED;
+  gboolean draw_analytics = DEFAULT_DRAW_ANALYTICS;
   guint thickness = DEFAULT_THICKNESS;
   guint text_scale = DEFAULT_TEXT_SCALE;
   guint text_size = DEFAULT_TEXT_SIZE;
@@ -125,7 +133,7 @@ struct TsOverlaySettings {
 
   /* Whether any object could produce ink at all. */
   bool draws_anything() const {
-    return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications;
+    return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications || draw_analytics;
   }
 };
 
@@ -283,6 +291,47 @@ void draw_label(Canvas &canvas, tsv::overlay::TextRenderer &text, const Rect &bo
   canvas.text(x, y, mask, x, y, x + bg_w, y + bg_h, canvas.ink(bg, canvas.paint(tsv::overlay::text_color_on(color))));
 }
 
+/* tsanalytics' rules: zones filled translucent (red while overcrowded) with "name: occupancy" at
+ * their first corner; lines with an arrow at each segment's middle pointing to its "in" side (the
+ * right of its direction) and "name in N out M" at their first point. */
+void draw_analytics_rules(Canvas &canvas, tsv::overlay::TextRenderer &text, const tsv::AnalyticsResult &a,
+                          int thickness) {
+  for (const auto &z : a.zones) {
+    const Rgb color = z.overcrowded ? OVERCROWDED_COLOR : tsv::overlay::palette_color(tsv::overlay::label_index(z.name));
+    canvas.fill_polygon(z.points, canvas.paint(color), ZONE_ALPHA);
+    const size_t n = z.points.size() / 2;
+    for (size_t i = 0; i < n; i++) {
+      const size_t j = (i + 1) % n;
+      canvas.line(z.points[2 * i], z.points[2 * i + 1], z.points[2 * j], z.points[2 * j + 1], thickness, canvas.paint(color));
+    }
+    if (n > 0)
+      draw_label(canvas, text, Rect{(int)z.points[0], (int)z.points[1], (int)z.points[0], (int)z.points[1]},
+                 {z.name + ": " + std::to_string(z.occupancy)}, color);
+  }
+  for (const auto &l : a.lines) {
+    const Rgb color = tsv::overlay::palette_color(tsv::overlay::label_index(l.name));
+    const Canvas::Paint paint = canvas.paint(color);
+    const size_t n = l.points.size() / 2;
+    const double arrow = 4.0 * std::max(thickness, 2);
+    for (size_t i = 0; i + 1 < n; i++) {
+      const double x0 = l.points[2 * i], y0 = l.points[2 * i + 1], x1 = l.points[2 * i + 2], y1 = l.points[2 * i + 3];
+      canvas.line(x0, y0, x1, y1, 2 * thickness, paint);
+      const double len = std::hypot(x1 - x0, y1 - y0);
+      if (len < 2 * arrow)
+        continue;
+      /* Right of the direction, in image coordinates (y down): (-dy, dx). */
+      const double ux = (x1 - x0) / len, uy = (y1 - y0) / len, rx = -uy, ry = ux;
+      const double mx = (x0 + x1) / 2, my = (y0 + y1) / 2;
+      canvas.fill_polygon({mx + rx * 2 * arrow, my + ry * 2 * arrow, mx - ux * arrow, my - uy * arrow, mx + ux * arrow,
+                           my + uy * arrow},
+                          paint, 255);
+    }
+    if (n > 0)
+      draw_label(canvas, text, Rect{(int)l.points[0], (int)l.points[1], (int)l.points[0], (int)l.points[1]},
+                 {l.name + " in " + std::to_string(l.in) + " out " + std::to_string(l.out)}, color);
+  }
+}
+
 } // namespace
 
 /* Whether `buffer` carries anything to draw with settings `s`: cheap, no copy of the metas. */
@@ -290,6 +339,8 @@ static bool gst_ts_overlay_has_work(GstBuffer *buffer, const TsOverlaySettings &
   if (!s.draws_anything())
     return false;
   if (gst_buffer_get_meta(buffer, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+    return true;
+  if (s.draw_analytics && tsv::frame_read_analytics(buffer))
     return true;
   return s.draw_classifications && !tsv::frame_read_classifications(buffer).empty();
 }
@@ -349,7 +400,8 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   std::vector<std::string> frame_lines;
   if (s.draw_classifications)
     classification_lines(tsv::frame_read_classifications(buffer), s.draw_confidence, frame_lines);
-  if (items.empty() && frame_lines.empty())
+  const std::shared_ptr<const tsv::AnalyticsResult> analytics = s.draw_analytics ? tsv::frame_read_analytics(buffer) : nullptr;
+  if (items.empty() && frame_lines.empty() && !analytics)
     return GST_FLOW_OK;
   if (!gst_buffer_is_writable(buffer)) {
     /* Only when the properties changed between prepare_output_buffer and here. */
@@ -368,10 +420,18 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   self->text->configure(s.font_desc, text_size(s.text_size, s.text_scale, state.auto_text_size));
   self->text->set_max_width(canvas.width());
 
+  /* Zones and lines under the objects. */
+  if (analytics)
+    draw_analytics_rules(canvas, *self->text, *analytics, thickness);
   if (s.draw_boxes) {
     for (const Item &item : items) {
       Rect r = pixel_rect(item.object.box);
       canvas.outline(r.x0, r.y0, r.x1, r.y1, thickness, canvas.paint(item.color), item.object.predicted);
+      /* An object on the frame it crosses a line: a thick outline around its box. */
+      if (analytics && item.object.track_id >= 0 &&
+          std::find(analytics->crossed.begin(), analytics->crossed.end(), item.object.track_id) != analytics->crossed.end())
+        canvas.outline(r.x0 - 3 * thickness, r.y0 - 3 * thickness, r.x1 + 3 * thickness, r.y1 + 3 * thickness,
+                       2 * thickness, canvas.paint(CROSSING_COLOR), false);
     }
   }
   /* Labels after all boxes, so that no box crosses a label. */
@@ -498,6 +558,9 @@ static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GV
   case PROP_DRAW_CLASSIFICATIONS:
     s.draw_classifications = g_value_get_boolean(value);
     break;
+  case PROP_DRAW_ANALYTICS:
+    s.draw_analytics = g_value_get_boolean(value);
+    break;
   case PROP_DRAW_PREDICTED:
     s.draw_predicted = g_value_get_boolean(value);
     break;
@@ -546,6 +609,9 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
     break;
   case PROP_DRAW_CLASSIFICATIONS:
     g_value_set_boolean(value, s.draw_classifications);
+    break;
+  case PROP_DRAW_ANALYTICS:
+    g_value_set_boolean(value, s.draw_analytics);
     break;
   case PROP_DRAW_PREDICTED:
     g_value_set_boolean(value, s.draw_predicted);
@@ -633,6 +699,14 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
                            "Draw the boxes tstrack predicted on frames without inference (predicted=true), dashed; "
                            "false: leave them out",
                            DEFAULT_DRAW_PREDICTED, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_ANALYTICS,
+      g_param_spec_boolean("draw-analytics", "Draw analytics",
+                           "Draw tsanalytics' rules (TsvisionAnalyticsMeta): each line with arrows towards its "
+                           "\"in\" side and its in / out counts, each zone filled translucent (red while "
+                           "overcrowded) with its occupancy, and a thick outline around objects on the frame they "
+                           "cross a line",
+                           DEFAULT_DRAW_ANALYTICS, flags));
   g_object_class_install_property(
       gobject_class, PROP_THICKNESS,
       g_param_spec_uint("thickness", "Thickness",

@@ -142,6 +142,75 @@ void Canvas::fill_packed(int x0, int y0, int x1, int y1, const Paint &paint) {
   }
 }
 
+void Canvas::blend_span(int y, int x0, int x1, const Paint &paint, int alpha) {
+  x0 = std::max(x0, 0);
+  x1 = std::min(x1, width_);
+  if (x0 >= x1 || y < 0 || y >= height_)
+    return;
+  const int a = alpha, b = 255 - alpha;
+  auto mix = [a, b](uint8_t dst, uint8_t src) { return (uint8_t)((dst * b + src * a + 127) / 255); };
+  if (!yuv_) {
+    uint8_t *p = (uint8_t *)GST_VIDEO_FRAME_PLANE_DATA(frame_, 0) + (size_t)y * GST_VIDEO_FRAME_PLANE_STRIDE(frame_, 0) +
+                 (size_t)x0 * pstride_;
+    for (int x = x0; x < x1; x++, p += pstride_)
+      for (int c = 0; c < pstride_; c++)
+        p[c] = mix(p[c], paint.bytes[c]);
+    return;
+  }
+  uint8_t *yrow = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 0) + (size_t)y * GST_VIDEO_FRAME_COMP_STRIDE(frame_, 0);
+  for (int x = x0; x < x1; x++)
+    yrow[x] = mix(yrow[x], paint.y);
+  if (y & ((1 << hsub_) - 1))
+    return; /* each chroma row once: from its samples' top row */
+  const int cy = y >> hsub_;
+  const int cx0 = (x0 + (1 << wsub_) - 1) >> wsub_, cx1 = std::min((x1 + (1 << wsub_) - 1) >> wsub_, GST_VIDEO_FRAME_COMP_WIDTH(frame_, 1));
+  uint8_t *u = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 1) + (size_t)cy * GST_VIDEO_FRAME_COMP_STRIDE(frame_, 1);
+  uint8_t *v = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 2) + (size_t)cy * GST_VIDEO_FRAME_COMP_STRIDE(frame_, 2);
+  const int up = GST_VIDEO_FRAME_COMP_PSTRIDE(frame_, 1), vp = GST_VIDEO_FRAME_COMP_PSTRIDE(frame_, 2);
+  for (int cx = cx0; cx < cx1; cx++) {
+    u[cx * up] = mix(u[cx * up], paint.u);
+    v[cx * vp] = mix(v[cx * vp], paint.v);
+  }
+}
+
+void Canvas::fill_polygon(const std::vector<double> &xy, const Paint &paint, int alpha) {
+  const size_t n = xy.size() / 2;
+  if (n < 3 || alpha <= 0)
+    return;
+  double top = xy[1], bottom = xy[1];
+  for (size_t i = 1; i < n; i++) {
+    top = std::min(top, xy[2 * i + 1]);
+    bottom = std::max(bottom, xy[2 * i + 1]);
+  }
+  const int y0 = std::max(0, (int)std::floor(top)), y1 = std::min(height_, (int)std::ceil(bottom) + 1);
+  for (int y = y0; y < y1; y++) {
+    const double cy = y + 0.5;
+    crossings_.clear();
+    for (size_t i = 0, j = n - 1; i < n; j = i++) {
+      const double ax = xy[2 * j], ay = xy[2 * j + 1], bx = xy[2 * i], by = xy[2 * i + 1];
+      if ((ay > cy) != (by > cy))
+        crossings_.push_back(ax + (cy - ay) * (bx - ax) / (by - ay));
+    }
+    std::sort(crossings_.begin(), crossings_.end());
+    for (size_t k = 0; k + 1 < crossings_.size(); k += 2) {
+      /* Pixels whose centre x + 0.5 lies in [left, right). */
+      const int xa = (int)std::ceil(crossings_[k] - 0.5), xb = (int)std::ceil(crossings_[k + 1] - 0.5);
+      if (alpha >= 255)
+        fill_rect(xa, y, xb, y + 1, paint);
+      else
+        blend_span(y, xa, xb, paint, alpha);
+    }
+  }
+}
+
+void Canvas::line(double x0, double y0, double x1, double y1, double thickness, const Paint &paint) {
+  const double dx = x1 - x0, dy = y1 - y0, len = std::hypot(dx, dy);
+  if (len == 0)
+    return;
+  const double h = std::max(thickness, 1.0) / 2, nx = -dy / len * h, ny = dx / len * h;
+  fill_polygon({x0 + nx, y0 + ny, x1 + nx, y1 + ny, x1 - nx, y1 - ny, x0 - nx, y0 - ny}, paint, 255);
+}
+
 void Canvas::fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint) {
   uint8_t *ydata = (uint8_t *)GST_VIDEO_FRAME_COMP_DATA(frame_, 0);
   const int ystride = GST_VIDEO_FRAME_COMP_STRIDE(frame_, 0);

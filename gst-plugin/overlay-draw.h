@@ -1,4 +1,4 @@
-/* Drawing primitives of tsoverlay: filled rectangles, box outlines and text, straight into a mapped
+/* Drawing primitives of tsoverlay: filled rectangles and polygons, lines, box outlines and text, straight into a mapped
  * video frame, in its own format:
  *   - packed 8-bit RGB with 3 or 4 bytes per pixel (RGB, BGR, RGBx, BGRx, RGBA, BGRA, ...): the
  *     colour's bytes (alpha 255, padding bytes 255);
@@ -141,6 +141,14 @@ public:
    * dashes of 3 x thickness (at least 3 pixels) with gaps of 2 x thickness (at least 2 pixels). */
   void outline(int x0, int y0, int x1, int y1, int thickness, const Paint &paint, bool dashed);
 
+  /* Fills the polygon `xy` (x0, y0, x1, y1, …; even–odd rule, pixel centres inside), blended over
+   * the frame with opacity `alpha` (255: opaque). YUV 4:2:0: chroma from the rows and columns of
+   * the chroma samples' top-left pixels. */
+  void fill_polygon(const std::vector<double> &xy, const Paint &paint, int alpha);
+
+  /* A straight line from (x0, y0) to (x1, y1), `thickness` pixels wide (a filled quadrilateral). */
+  void line(double x0, double y0, double x1, double y1, double thickness, const Paint &paint);
+
   /* Text colours: `ink` over `background` at each coverage 0..255. */
   struct Ink {
     uint32_t packed[256]; /* packed RGB: the pixel's bytes */
@@ -159,6 +167,8 @@ public:
 private:
   void fill_packed(int x0, int y0, int x1, int y1, const Paint &paint);
   void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint);
+  void blend_span(int y, int x0, int x1, const Paint &paint, int alpha);
+  std::vector<double> crossings_; /* fill_polygon(): a row's edge crossings */
 
   GstVideoFrame *frame_;
   int width_, height_;

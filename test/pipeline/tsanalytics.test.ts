@@ -171,6 +171,36 @@ describe('tsanalytics', () => {
     }
   });
 
+  it('tsoverlay draws the lines (with an arrow towards "in"), the zones translucent and the counters', async () => {
+    const dir = tempDir();
+    const raw = path.join(dir, 'frame.bgrx');
+    const rules = { lines: [{ name: 'door', points: [[100, 10], [100, 230]] }], zones: [{ name: 'hall', points: [[200, 40], [300, 40], [300, 200], [200, 200]] }] };
+    const r = await gstLaunch(
+      `videotestsrc num-buffers=1 pattern=black ! video/x-raw,format=BGRx,width=320,height=240 ! tsanalytics rules='${JSON.stringify(rules)}' ! ` +
+        `tsoverlay thickness=2 ! filesink location=${raw}`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const px = readFileSync(raw);
+    expect(px.length).toBe(320 * 240 * 4);
+    const at = (x: number, y: number) => [...px.subarray((y * 320 + x) * 4, (y * 320 + x) * 4 + 3)];
+    const bright = (x: number, y: number) => Math.max(...at(x, y));
+    // The line: 4 px wide (2 x thickness) at x = 100; nothing beside it.
+    expect(bright(100, 120)).toBeGreaterThan(150);
+    expect(bright(106, 200)).toBe(0);
+    // The arrow at the middle of the line points right of its direction (down → screen left).
+    expect(bright(100 - 12, 120)).toBeGreaterThan(150);
+    expect(bright(100 + 12, 120)).toBe(0);
+    // The zone: a translucent fill (1/4 of its colour over black) inside its outline, black outside it.
+    const inside = at(250, 150);
+    expect(Math.max(...inside)).toBeGreaterThan(20);
+    expect(Math.max(...inside)).toBeLessThan(100);
+    expect(bright(250, 230)).toBe(0);
+    // The counter labels: ink near the line's first point and the zone's first corner.
+    let ink = 0;
+    for (let y = 0; y < 40; y++) for (let x = 100; x < 200; x++) if (bright(x, y) > 0) ink++;
+    expect(ink).toBeGreaterThan(100);
+  });
+
   it('sits in NVMM pipelines: any caps features pass through', async () => {
     const dir = tempDir();
     const counts = path.join(dir, 'counts.jsonl');
