@@ -205,6 +205,23 @@ describe('examples/', () => {
     expect(c[0].frame).toBeLessThan(215);
   });
 
+  it('count-people.sh: tsanalytics counts the first person crossing the door line, and the counters are in the video', async () => {
+    const dir = tempDir();
+    const video = path.join(dir, 'counted.mp4');
+    const r = await exampleOk('count-people.sh', ['', video], { FRAMES: '220' });
+    expect(r.stdout).toContain('line door: in 1, out 0');
+    const lines = readJsonl(path.join(dir, 'counted.jsonl')) as unknown as { frame: number; events: { type: string; frame: number; track_id: number }[]; counts: { lines: Record<string, { in: number }> } }[];
+    const crossings = lines.flatMap((l) => l.events).filter((e) => e.type === 'line-crossed');
+    expect(crossings).toHaveLength(1);
+    expect(crossings[0].track_id).toBe(1);
+    // The person walks out to the right around frame 190.
+    expect(crossings[0].frame).toBeGreaterThan(150);
+    expect(crossings[0].frame).toBeLessThan(215);
+    expect(lines[lines.length - 1].counts.lines.door.in).toBe(1);
+    const decoded = await decodedFrames(video);
+    expect(decoded.length).toBe(lines.length);
+  });
+
   it('two-streams.sh: the H.264 and VP8 copies of the video, one shared model session, each stream its own results', async () => {
     const dir = tempDir();
     const r = await exampleOk('two-streams.sh', ['', '', dir], { FRAMES: '80', GST_DEBUG: 'tsdetect:4', GST_DEBUG_NO_COLOR: '1' });
