@@ -176,15 +176,20 @@ export class AnalyticsEngine {
     this.pixelRules = null;
   }
 
-  update(frame: AnalyticsFrame): AnalyticsResult {
-    const sizeKey = `${frame.width}x${frame.height}`;
+  /** The rules in pixels of a width x height frame (cached until the size or the rules change). */
+  rulesInPixels(width: number, height: number): Rules {
+    const sizeKey = `${width}x${height}`;
     if (!this.pixelRules || this.pixelSize !== sizeKey) {
-      this.pixelRules = toPixels(this.rules, frame.width, frame.height);
+      this.pixelRules = toPixels(this.rules, width, height);
       this.pixelSize = sizeKey;
       this.lineBounds = this.pixelRules.lines.map((l) => boundsOf(l.points));
       this.zoneBounds = this.pixelRules.zones.map((z) => boundsOf(z.points));
     }
-    const rules = this.pixelRules;
+    return this.pixelRules;
+  }
+
+  update(frame: AnalyticsFrame): AnalyticsResult {
+    const rules = this.rulesInPixels(frame.width, frame.height);
     const events: AnalyticsEvent[] = [];
     const past = [...(frame.pastObjects ?? [])].sort((a, b) => b.framesAgo - a.framesAgo);
     for (const p of past) {

@@ -15,7 +15,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { AnalyticsContext, AnalyticsCounts, AnalyticsEvent, AnalyticsHook, AnalyticsParams } from '../../api';
 import { AnalyticsEngine, type AnalyticsObject, type PastAnalyticsObject } from '../../../elements/analytics/engine';
-import { NO_RULES, RulesError, parseRules, toPixels, type Rules } from '../../../elements/analytics/rules';
+import { NO_RULES, RulesError, parseRules, type Rules } from '../../../elements/analytics/rules';
 import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type ElementLogic, type FrameAnalytics, type HostFrame, type ProcessResult } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
@@ -173,7 +173,7 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
       lastCountsTime = time;
       env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: JSON.stringify(counts) });
     }
-    const pixels = toPixels(loaded.rules, frame.width, frame.height);
+    const pixels = engine.rulesInPixels(frame.width, frame.height);
     const crossed = events.flatMap((e) => (e.type === 'line-crossed' && e.frame === frame.index ? [e.trackId] : []));
     const analytics: FrameAnalytics = {
       events,
