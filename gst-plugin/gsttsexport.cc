@@ -344,7 +344,7 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
   j.field("width", width);
   j.field("height", height);
   j.key("objects").begin_array();
-  const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
+  const std::vector<tsv::Object> objects = tsv::objects_read(buffer, width, height);
   for (const tsv::Object &o : objects) {
     j.begin_object();
     write_object_fields(j, o);

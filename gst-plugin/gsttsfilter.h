@@ -17,6 +17,10 @@
 #include "host/host-api.h"
 #include "settings.h"
 
+namespace tsv {
+class TrackTimes;
+}
+
 G_BEGIN_DECLS
 
 #define GST_TYPE_TS_FILTER (gst_ts_filter_get_type())
@@ -42,6 +46,9 @@ void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind);
 
 /* Writes the objects of `result` onto `buffer` (the default apply_result). */
 void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);
+/* Same, with the element's track times (tstrack), for the tracking mtds' first and last seen. */
+void gst_ts_filter_apply_objects_full(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result,
+                                      tsv::TrackTimes *tracks);
 
 /* The element's current video info (valid after caps). */
 const GstVideoInfo *gst_ts_filter_get_video_info(GstTsFilter *self);
