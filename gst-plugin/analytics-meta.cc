@@ -194,5 +194,28 @@ void add_frame_classifications(GstBuffer *buffer, const std::vector<Classificati
   });
 }
 
+std::vector<Classification> read_frame_classifications(GstBuffer *buffer) {
+  std::vector<Classification> out;
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
+  if (!rmeta)
+    return out;
+  std::vector<guint> ods;
+  gpointer state = nullptr;
+  GstAnalyticsODMtd od;
+  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_od_mtd_get_mtd_type(), &od))
+    ods.push_back(od.id);
+  state = nullptr;
+  GstAnalyticsClsMtd cls;
+  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_cls_mtd_get_mtd_type(), &cls)) {
+    bool related = false;
+    for (size_t i = 0; i < ods.size() && !related; i++)
+      related = gst_analytics_relation_meta_get_relation(rmeta, ods[i], cls.id) != GST_ANALYTICS_REL_TYPE_NONE ||
+                gst_analytics_relation_meta_get_relation(rmeta, cls.id, ods[i]) != GST_ANALYTICS_REL_TYPE_NONE;
+    if (!related)
+      read_classes(&cls, out);
+  }
+  return out;
+}
+
 } // namespace analytics
 } // namespace tsv

@@ -42,5 +42,8 @@ void update(GstBuffer *buffer, guint id, const Object &object, GstClockTime firs
 /* Full-frame classifications as classification mtds related to no object. */
 void add_frame_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications);
 
+/* Classification mtds related to no OD mtd (a whole-frame classifier's), best first within each. */
+std::vector<Classification> read_frame_classifications(GstBuffer *buffer);
+
 } // namespace analytics
 } // namespace tsv

@@ -190,9 +190,15 @@ static std::vector<GstVideoRegionOfInterestMeta *> roi_metas(GstBuffer *buffer) 
 }
 
 #if TSVISION_HAVE_ANALYTICS
-static bool same_box(const GstVideoRegionOfInterestMeta *roi, const analytics::OdObject &od) {
+/* Within a pixel, as it is or clipped to the frame (as ROI metas are). */
+static bool same_box(const GstVideoRegionOfInterestMeta *roi, const analytics::OdObject &od, int width, int height) {
   auto near = [](gint64 a, gint64 b) { return std::abs(a - b) <= 1; };
-  return near(roi->x, od.x) && near(roi->y, od.y) && near(roi->w, od.w) && near(roi->h, od.h);
+  if (near(roi->x, od.x) && near(roi->y, od.y) && near(roi->w, od.w) && near(roi->h, od.h))
+    return true;
+  gint64 x0 = std::max(0, od.x), y0 = std::max(0, od.y);
+  gint64 x1 = std::min((gint64)width, (gint64)od.x + od.w), y1 = std::min((gint64)height, (gint64)od.y + od.h);
+  return near(roi->x, x0) && near(roi->y, y0) && near(roi->w, std::max(x1 - x0, (gint64)0)) &&
+         near(roi->h, std::max(y1 - y0, (gint64)0));
 }
 
 static bool same_label(const GstVideoRegionOfInterestMeta *roi, const analytics::OdObject &od) {
@@ -202,7 +208,7 @@ static bool same_label(const GstVideoRegionOfInterestMeta *roi, const analytics:
 /* For each ROI meta, the index in `ods` of the OD mtd describing the same object (-1: none): the one
  * with the meta's id and label (DL Streamer's link, and ours), else one with its label and box. */
 static std::vector<int> match(const std::vector<GstVideoRegionOfInterestMeta *> &rois,
-                              const std::vector<analytics::OdObject> &ods) {
+                              const std::vector<analytics::OdObject> &ods, int width, int height) {
   std::vector<int> out(rois.size(), -1);
   std::vector<bool> taken(ods.size(), false);
   for (size_t i = 0; i < rois.size(); i++)
@@ -211,7 +217,7 @@ static std::vector<int> match(const std::vector<GstVideoRegionOfInterestMeta *> 
         out[i] = (int)k, taken[k] = true;
   for (size_t i = 0; i < rois.size(); i++)
     for (size_t k = 0; k < ods.size() && out[i] < 0; k++)
-      if (!taken[k] && same_label(rois[i], ods[k]) && same_box(rois[i], ods[k]))
+      if (!taken[k] && same_label(rois[i], ods[k]) && same_box(rois[i], ods[k], width, height))
         out[i] = (int)k, taken[k] = true;
   return out;
 }
@@ -232,7 +238,7 @@ std::vector<Object> objects_read(GstBuffer *buffer, int width, int height, std::
   std::vector<analytics::OdObject> ods = analytics::read(buffer);
   if (ods.empty())
     return out;
-  std::vector<int> matched = match(rois, ods);
+  std::vector<int> matched = match(rois, ods, width, height);
   std::vector<bool> taken(ods.size(), false);
   for (size_t i = 0; i < rois.size(); i++) {
     if (matched[i] < 0)
@@ -361,7 +367,7 @@ void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int wi
   std::vector<int> matched;
   if (any_source && analytics::has_objects(buffer)) {
     ods = analytics::read(buffer);
-    matched = match(rois, ods);
+    matched = match(rois, ods, width, height);
   }
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
   auto times = [&](const Object &o, GstClockTime *first, GstClockTime *last) {
@@ -495,8 +501,12 @@ std::vector<Classification> frame_read_classifications(GstBuffer *buffer) {
   std::vector<Classification> out;
   register_classification_meta();
   GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, CLASSIFICATION_META);
-  if (!meta)
+  if (!meta) {
+#if TSVISION_HAVE_ANALYTICS
+    out = analytics::read_frame_classifications(buffer);
+#endif
     return out;
+  }
   const GstStructure *all = gst_custom_meta_get_structure(meta);
   for (int i = 0; i < gst_structure_n_fields(all); i++) {
     const char *name = gst_structure_nth_field_name(all, i);

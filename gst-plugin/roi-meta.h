@@ -77,10 +77,9 @@ private:
 void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int width, int height,
                    TrackTimes *tracks);
 
-/* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
- * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead
- * of treating the frame as empty. */
-/* Full-frame classifications: replaces those of the same attribute, keeps the others. */
+/* Full-frame classifications: replaces those of the same attribute, keeps the others (with
+ * GstAnalytics also classification mtds related to no object). Reading: the custom meta; without
+ * it, classification mtds related to no OD mtd (a foreign whole-frame classifier's). */
 void frame_set_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications);
 std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
 
@@ -93,6 +92,9 @@ std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
 void frame_add_past_objects(GstBuffer *buffer, const std::vector<PastObject> &objects);
 std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer);
 
+/* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
+ * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead
+ * of treating the frame as empty. */
 void frame_mark_inference_skipped(GstBuffer *buffer, const char *element_name);
 bool frame_inference_skipped(GstBuffer *buffer);
 

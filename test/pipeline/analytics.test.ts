@@ -6,7 +6,7 @@
  * elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COCO_LABELS, MODELS, PLUGIN_PATH, YOLOX, gstEnv, gstLaunch, imageSource, readJsonl, run, tempDir } from '../helpers/gst';
@@ -187,6 +187,51 @@ describe.skipIf(!HAVE_ANALYTICS)('GstAnalytics', () => {
       ]);
       expect(dog).toMatchObject({ label: 'dog', track_id: null, classifications: [], box: { x: 150, y: 100, width: 50, height: 50 } });
     }
+  });
+
+  it("a foreign whole-frame classification (a classification mtd related to no object) is the frame's classification in tsexport", async () => {
+    const dir = tempDir('analytics-');
+    const jsonl = path.join(dir, 'frame.jsonl');
+    const r = await run(TOOL, [
+      `videotestsrc num-buffers=1 ! video/x-raw,width=320,height=240 ! identity name=od ! tsexport location=${jsonl} ! fakesink`,
+      ...['--od', 'car,10,20,100,50,0.75', '--cls', 'red,0.6', '--frame-cls', 'indoor,0.8'],
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const [frame] = readJsonl(jsonl) as (ReturnType<typeof readJsonl>[number] & { classifications?: { label: string }[] })[];
+    expect(frame.classifications?.map((c) => c.label)).toEqual(['indoor']);
+    expect(frame.objects.map((o) => o.classifications.map((c) => c.label))).toEqual([['red']]);
+  });
+
+  it("hooks see a foreign producer's objects in frame.detections, with their track ids and classifications", async () => {
+    const dir = tempDir('analytics-');
+    const seen = path.join(dir, 'seen.jsonl');
+    const hook = path.join(dir, 'see.ts');
+    // No imports: the hook lives outside the project, and only writes what it was given.
+    writeFileSync(
+      hook,
+      `import { appendFileSync } from 'node:fs';
+export default {
+  detect(frame: any, ctx: any) {
+    appendFileSync(ctx.args.out, JSON.stringify(frame.detections.map((d: any) => ({ box: d.box, label: d.label, trackId: d.trackId,
+      classes: d.classifications.map((c: any) => c.label) }))) + '\\n');
+    return [];
+  },
+};
+`,
+    );
+    const r = await run(TOOL, [
+      `videotestsrc num-buffers=2 ! video/x-raw,width=320,height=240 ! identity name=od ! ` +
+        `tsdetect module=${hook} module-args="{\\"out\\":\\"${seen}\\"}" ! fakesink`,
+      ...['--od', 'car,10,20,100,50,0.75', '--track', '7', '--cls', 'red,0.6', '--od', 'dog,150,100,50,50,0.5'],
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const lines = readFileSync(seen, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBe(2);
+    for (const detections of lines)
+      expect(detections).toEqual([
+        { box: { x: 10, y: 20, width: 100, height: 50 }, label: 'car', trackId: 7, classes: ['red'] },
+        { box: { x: 150, y: 100, width: 50, height: 50 }, label: 'dog', trackId: null, classes: [] },
+      ]);
   });
 
   it("tsclassify's result is a classification mtd related to the object's OD mtd; tsexport reads it once", async () => {

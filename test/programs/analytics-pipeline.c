@@ -2,12 +2,13 @@
  * tsvision code involved).
  *
  *   analytics-pipeline "<pipeline with ... ! identity name=od ! ... ! identity name=dump ! ...>" \
- *       [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] [--cls LABEL,CONF]...]...
+ *       [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] [--cls LABEL,CONF]...]... [--frame-cls LABEL,CONF]...
  *
  *   --od     every buffer leaving the element named "od" gets an OD mtd: obj_type TYPE, box X,Y,W,H
  *            (pixels) moved by DX,DY per frame, confidence CONF
  *   --track  a tracking mtd with this id, related to the latest --od (RELATE_TO)
  *   --cls    a classification mtd related to the latest --od (RELATE_TO)
+ *   --frame-cls LABEL,CONF   a classification mtd related to no OD mtd (a whole-frame classifier's)
  *
  * For every buffer leaving an element named "dump" (when there is one), one JSON line on stdout:
  *   {"pts": N, "od": [{"id", "label", "x", "y", "w", "h", "confidence",
@@ -31,6 +32,7 @@ typedef struct {
 } Od;
 
 static GPtrArray *ods;
+static GArray *frame_quarks, *frame_levels;
 
 static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
   GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
@@ -53,6 +55,11 @@ static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer d
                                                       g_array_index(o->cls_quarks, GQuark, k), &cls))
         gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO, od.id, cls.id);
     }
+  }
+  for (guint k = 0; rmeta && k < frame_quarks->len; k++) {
+    GstAnalyticsClsMtd cls;
+    gst_analytics_relation_meta_add_one_cls_mtd(rmeta, g_array_index(frame_levels, gfloat, k),
+                                                g_array_index(frame_quarks, GQuark, k), &cls);
   }
   GST_PAD_PROBE_INFO_DATA(info) = buf;
   return GST_PAD_PROBE_OK;
@@ -116,7 +123,7 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
 
 static void usage(void) {
   fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] "
-                  "[--cls LABEL,CONF]...]...\n");
+                  "[--cls LABEL,CONF]...]... [--frame-cls LABEL,CONF]...\n");
   exit(1);
 }
 
@@ -136,6 +143,8 @@ int main(int argc, char **argv) {
   if (argc < 2)
     usage();
   ods = g_ptr_array_new();
+  frame_quarks = g_array_new(FALSE, FALSE, sizeof(GQuark));
+  frame_levels = g_array_new(FALSE, FALSE, sizeof(gfloat));
   for (int i = 2; i < argc; i++) {
     Od *last = ods->len ? g_ptr_array_index(ods, ods->len - 1) : NULL;
     if (!strcmp(argv[i], "--od") && i + 1 < argc) {
@@ -152,14 +161,15 @@ int main(int argc, char **argv) {
       g_ptr_array_add(ods, o);
     } else if (!strcmp(argv[i], "--track") && i + 1 < argc && last) {
       last->track = g_ascii_strtoll(argv[++i], NULL, 10);
-    } else if (!strcmp(argv[i], "--cls") && i + 1 < argc && last) {
+    } else if ((!strcmp(argv[i], "--cls") && last) || !strcmp(argv[i], "--frame-cls")) {
+      gboolean frame = !strcmp(argv[i], "--frame-cls");
       char label[256];
       gfloat level;
-      if (sscanf(argv[++i], "%255[^,],%f", label, &level) != 2)
+      if (i + 1 >= argc || sscanf(argv[++i], "%255[^,],%f", label, &level) != 2)
         usage();
       GQuark q = g_quark_from_string(label);
-      g_array_append_val(last->cls_quarks, q);
-      g_array_append_val(last->cls_levels, level);
+      g_array_append_val(frame ? frame_quarks : last->cls_quarks, q);
+      g_array_append_val(frame ? frame_levels : last->cls_levels, level);
     } else {
       usage();
     }
@@ -171,7 +181,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "parse error: %s\n", err ? err->message : "?");
     return 1;
   }
-  if (ods->len > 0 && !probe(pipeline, "od", add_mtds)) {
+  if ((ods->len > 0 || frame_quarks->len > 0) && !probe(pipeline, "od", add_mtds)) {
     fprintf(stderr, "no element named od in the pipeline\n");
     return 1;
   }
