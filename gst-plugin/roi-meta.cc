@@ -370,10 +370,12 @@ void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int wi
     matched = match(rois, ods, width, height);
   }
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  if (tracks)
+    tracks->begin_frame(pts);
   auto times = [&](const Object &o, GstClockTime *first, GstClockTime *last) {
     *first = *last = pts;
     if (tracks && o.track_id >= 0)
-      tracks->on_frame(o.track_id, pts, !o.predicted, first, last);
+      tracks->on_frame(o.track_id, !o.predicted, first, last);
   };
 #endif
   /* Objects that update one of the frame's objects name it by id; the others are new. Sources are
@@ -414,20 +416,22 @@ void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int wi
   }
 }
 
-void TrackTimes::on_frame(int64_t track_id, GstClockTime pts, bool seen, GstClockTime *first, GstClockTime *last) {
+void TrackTimes::begin_frame(GstClockTime pts) {
   std::lock_guard<std::mutex> guard(lock_);
-  if (pts != frame_pts_ || frames_ == 0) {
-    frame_pts_ = pts;
-    if (++frames_ % 1000 == 0)
-      for (auto it = tracks_.begin(); it != tracks_.end();)
-        it = frames_ - it->second.frame > 1000 ? tracks_.erase(it) : std::next(it);
-  }
+  pts_ = pts;
+  if (++frames_ % 1000 == 0)
+    for (auto it = tracks_.begin(); it != tracks_.end();)
+      it = frames_ - it->second.frame > 1000 ? tracks_.erase(it) : std::next(it);
+}
+
+void TrackTimes::on_frame(int64_t track_id, bool seen, GstClockTime *first, GstClockTime *last) {
+  std::lock_guard<std::mutex> guard(lock_);
   auto it = tracks_.find(track_id);
   if (it == tracks_.end())
-    it = tracks_.emplace(track_id, Times{pts, pts, frames_}).first;
+    it = tracks_.emplace(track_id, Times{pts_, pts_, frames_}).first;
   it->second.frame = frames_;
   if (seen)
-    it->second.last = pts;
+    it->second.last = pts_;
   *first = it->second.first;
   *last = it->second.last;
 }
@@ -436,7 +440,7 @@ void TrackTimes::clear() {
   std::lock_guard<std::mutex> guard(lock_);
   tracks_.clear();
   frames_ = 0;
-  frame_pts_ = GST_CLOCK_TIME_NONE;
+  pts_ = GST_CLOCK_TIME_NONE;
 }
 
 static const char *const INFERENCE_META = "TsvisionInferenceMeta";

@@ -55,9 +55,11 @@ bool objects_present(GstBuffer *buffer);
  * are the buffer's pts. */
 class TrackTimes {
 public:
-  /* Records that `track_id` is on the frame `pts` (seen: not only predicted) and returns when it was
-   * first and last seen. Tracks not on any of the last 1000 frames are forgotten. */
-  void on_frame(int64_t track_id, GstClockTime pts, bool seen, GstClockTime *first, GstClockTime *last);
+  /* Starts frame `pts`: tracks on none of the last 1000 frames are forgotten. */
+  void begin_frame(GstClockTime pts);
+  /* Records that `track_id` is on the current frame (seen: detected, not only predicted) and
+   * returns when it was first and last seen. */
+  void on_frame(int64_t track_id, bool seen, GstClockTime *first, GstClockTime *last);
   void clear();
 
 private:
@@ -68,7 +70,7 @@ private:
   std::mutex lock_;
   std::unordered_map<int64_t, Times> tracks_;
   uint64_t frames_ = 0;
-  GstClockTime frame_pts_ = GST_CLOCK_TIME_NONE;
+  GstClockTime pts_ = GST_CLOCK_TIME_NONE;
 };
 
 /* Writes results onto `buffer` (writable): objects whose source_id names one of the buffer's ROI
