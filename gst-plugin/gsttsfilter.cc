@@ -505,7 +505,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   /* Metas are added when the result is in: the buffer must be writable (a shallow copy at most). */
   pending->buffer = gst_buffer_make_writable(input);
   tsv::Frame frame;
-  /* Before mapping (which takes a reference): object ids are made unique on a writable buffer. */
+  /* Before mapping (which takes a reference): every object gets an ROI meta with a unique id. */
   frame.objects =
       tsv::objects_read_for_results(pending->buffer, GST_VIDEO_INFO_WIDTH(&state.info), GST_VIDEO_INFO_HEIGHT(&state.info));
   frame.classifications = tsv::frame_read_classifications(pending->buffer);

@@ -189,6 +189,64 @@ describe.skipIf(!HAVE_ANALYTICS)('GstAnalytics', () => {
     }
   });
 
+  it('an object written as both ROI meta and OD mtd (linked by id as DL Streamer does, or only by label and box) counts once, and the ROI meta wins', async () => {
+    const dir = tempDir('analytics-');
+    const jsonl = path.join(dir, 'both.jsonl');
+    const r = await run(TOOL, [
+      `videotestsrc num-buffers=3 ! video/x-raw,width=320,height=240 ! identity name=od ! tstrack ! tsexport location=${jsonl} ! ` +
+        `identity name=dump ! fakesink`,
+      // Linked by id; the ROI meta's detection param says class 2, confidence 0.95 (the mtd: 0.8).
+      ...['--od', 'car,10,20,100,50,0.8', '--roi', '-1,2,0.95'],
+      // An ROI meta whose id is not the mtd's: the same label and box make them one object.
+      ...['--od', 'bus,150,100,80,60,0.85', '--roi', '77,5,0.9'],
+      // A different label at the same box: two objects.
+      ...['--od', 'truck,150,100,80,60,0.9'],
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(jsonl);
+    const dump = readDump(r.stdout);
+    expect(frames.length).toBe(3);
+    for (const [f, frame] of frames.entries()) {
+      expect(frame.objects.map((o) => [o.label, o.class_id, o.confidence])).toEqual([
+        ['car', 2, 0.95],
+        ['bus', 5, 0.9],
+        ['truck', -1, expect.closeTo(0.9, 5)],
+      ]);
+      // tstrack's ids went onto both: the ROI meta (exported) and a tracking mtd of the same OD mtd.
+      expect(dump[f].od.length).toBe(3);
+      for (const o of frame.objects) {
+        expect(o.track_id).not.toBeNull();
+        expect(dump[f].od.find((d) => d.label === o.label)?.track?.id).toBe(o.track_id);
+      }
+    }
+  });
+
+  it("tsclassify classifies a foreign producer's OD mtds", async () => {
+    const dir = tempDir('analytics-');
+    const jsonl = path.join(dir, 'breed.jsonl');
+    const r = await run(TOOL, [
+      `${imageSource('dog.jpg', 'BGRx', 1)} ! identity name=od ! ` +
+        `tsclassify model=${path.join(MODELS, 'mobilenet_v2_quant_nnstreamer.onnx')} object-class=dog attribute-name=breed ! ` +
+        `tsexport location=${jsonl} ! identity name=dump ! fakesink`,
+      // dog.jpg's dog, where yolox_nano finds it; and a bicycle tsclassify leaves alone.
+      ...['--od', 'dog,133,207,192,336,0.9', '--od', 'bicycle,65,138,508,285,0.8'],
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const [dog, bicycle] = readJsonl(jsonl)[0].objects;
+    expect(dog.label).toBe('dog');
+    expect(dog.classifications.length).toBe(1);
+    expect(dog.classifications[0].attribute).toBe('breed');
+    // An ImageNet dog breed (classes 151-268): the crop was the producer's box.
+    expect(dog.classifications[0].class_id).toBeGreaterThanOrEqual(151);
+    expect(dog.classifications[0].class_id).toBeLessThanOrEqual(268);
+    expect(bicycle.classifications).toEqual([]);
+    const od = readDump(r.stdout)[0].od;
+    expect(od.map((d) => [d.label, d.classes.map((c) => c.label)])).toEqual([
+      ['dog', [dog.classifications[0].label]],
+      ['bicycle', []],
+    ]);
+  });
+
   it("a foreign whole-frame classification (a classification mtd related to no object) is the frame's classification in tsexport", async () => {
     const dir = tempDir('analytics-');
     const jsonl = path.join(dir, 'frame.jsonl');

@@ -2,13 +2,17 @@
  * tsvision code involved).
  *
  *   analytics-pipeline "<pipeline with ... ! identity name=od ! ... ! identity name=dump ! ...>" \
- *       [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] [--cls LABEL,CONF]...]... [--frame-cls LABEL,CONF]...
+ *       [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] [--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF]]...
+ *       [--frame-cls LABEL,CONF]...
  *
  *   --od     every buffer leaving the element named "od" gets an OD mtd: obj_type TYPE, box X,Y,W,H
  *            (pixels) moved by DX,DY per frame, confidence CONF
  *   --track  a tracking mtd with this id, related to the latest --od (RELATE_TO)
  *   --cls    a classification mtd related to the latest --od (RELATE_TO)
  *   --frame-cls LABEL,CONF   a classification mtd related to no OD mtd (a whole-frame classifier's)
+ *   --roi ID,LABEL_ID,CONF   the latest --od also as a GstVideoRegionOfInterestMeta (same label and box) with
+ *            a DL Streamer "detection" param (label_id LABEL_ID, confidence CONF): meta id ID, or the OD
+ *            mtd's id when ID is -1 (how DL Streamer links the two)
  *
  * For every buffer leaving an element named "dump" (when there is one), one JSON line on stdout:
  *   {"pts": N, "od": [{"id", "label", "x", "y", "w", "h", "confidence",
@@ -19,6 +23,7 @@
  * gstreamer-analytics-1.0 >= 1.24 is found. */
 #include <gst/analytics/analytics.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,9 @@ typedef struct {
   gint x, y, w, h, dx, dy;
   gfloat confidence;
   gint64 track; /* -1: none */
+  gboolean roi;
+  gint roi_id, roi_label_id;
+  gdouble roi_confidence;
   GArray *cls_quarks, *cls_levels;
 } Od;
 
@@ -44,6 +52,14 @@ static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer d
     if (!gst_analytics_relation_meta_add_od_mtd(rmeta, o->type, o->x + (gint)frame * o->dx, o->y + (gint)frame * o->dy,
                                                 o->w, o->h, o->confidence, &od))
       continue;
+    if (o->roi) {
+      gint x = o->x + (gint)frame * o->dx, y = o->y + (gint)frame * o->dy;
+      GstVideoRegionOfInterestMeta *roi = gst_buffer_add_video_region_of_interest_meta_id(buf, o->type, x, y, o->w, o->h);
+      roi->id = o->roi_id >= 0 ? o->roi_id : (gint)od.id;
+      gst_video_region_of_interest_meta_add_param(
+          roi, gst_structure_new("detection", "confidence", G_TYPE_DOUBLE, o->roi_confidence, "label_id", G_TYPE_INT,
+                                 o->roi_label_id, NULL));
+    }
     if (o->track >= 0) {
       GstAnalyticsTrackingMtd trk;
       if (gst_analytics_relation_meta_add_tracking_mtd(rmeta, (guint64)o->track, 0, &trk))
@@ -123,7 +139,7 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
 
 static void usage(void) {
   fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] "
-                  "[--cls LABEL,CONF]...]... [--frame-cls LABEL,CONF]...\n");
+                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF]]... [--frame-cls LABEL,CONF]...\n");
   exit(1);
 }
 
@@ -159,6 +175,10 @@ int main(int argc, char **argv) {
       o->cls_quarks = g_array_new(FALSE, FALSE, sizeof(GQuark));
       o->cls_levels = g_array_new(FALSE, FALSE, sizeof(gfloat));
       g_ptr_array_add(ods, o);
+    } else if (!strcmp(argv[i], "--roi") && i + 1 < argc && last) {
+      if (sscanf(argv[++i], "%d,%d,%lf", &last->roi_id, &last->roi_label_id, &last->roi_confidence) != 3)
+        usage();
+      last->roi = TRUE;
     } else if (!strcmp(argv[i], "--track") && i + 1 < argc && last) {
       last->track = g_ascii_strtoll(argv[++i], NULL, 10);
     } else if ((!strcmp(argv[i], "--cls") && last) || !strcmp(argv[i], "--frame-cls")) {
