@@ -15,11 +15,8 @@
 #include <string>
 
 #include "host/host-api.h"
+#include "roi-meta.h"
 #include "settings.h"
-
-namespace tsv {
-class TrackTimes;
-}
 
 G_BEGIN_DECLS
 
