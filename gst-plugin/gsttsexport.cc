@@ -653,7 +653,7 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
   int height = st.have_info ? GST_VIDEO_INFO_HEIGHT(&st.info) : 0;
   if (!st.source_known)
     update_source(self);
-  const std::vector<tsv::Object> objects = tsv::roi_read_all(buffer, width, height);
+  const std::vector<tsv::Object> objects = tsv::objects_read(buffer, width, height);
   std::vector<tsv::Classification> frame_classifications = tsv::frame_read_classifications(buffer);
   const std::vector<tsv::PastObject> past = tsv::frame_read_past_objects(buffer);
   const std::shared_ptr<const tsv::AnalyticsResult> analytics = tsv::frame_read_analytics(buffer);

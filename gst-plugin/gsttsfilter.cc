@@ -477,29 +477,13 @@ static void describe_frame(std::vector<uint8_t> &scratch, GstVideoFrame *vframe,
 }
 
 void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result) {
+  gst_ts_filter_apply_objects_full(self, buffer, result, nullptr);
+}
+
+void gst_ts_filter_apply_objects_full(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result,
+                                      tsv::TrackTimes *tracks) {
   const GstVideoInfo *info = gst_ts_filter_get_video_info(self);
-  int width = GST_VIDEO_INFO_WIDTH(info), height = GST_VIDEO_INFO_HEIGHT(info);
-  /* Objects that update one of the frame's objects name it by id; the others are new. */
-  std::vector<GstVideoRegionOfInterestMeta *> metas, sources;
-  bool any_source = false;
-  for (const auto &o : result.objects)
-    any_source |= o.source_id >= 0;
-  if (any_source)
-    metas = tsv::roi_metas(buffer);
-  for (const auto &o : result.objects) {
-    GstVideoRegionOfInterestMeta *source = nullptr;
-    for (size_t k = 0; o.source_id >= 0 && k < metas.size() && !source; k++)
-      if (metas[k]->id == o.source_id)
-        source = metas[k];
-    sources.push_back(source);
-  }
-  for (size_t i = 0; i < result.objects.size(); i++) {
-    const auto &o = result.objects[i];
-    if (sources[i])
-      tsv::roi_update(sources[i], o);
-    else if (o.source_id < 0)
-      tsv::roi_add(buffer, o, width, height);
-  }
+  tsv::objects_apply(buffer, result.objects, GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info), tracks);
   tsv::frame_set_classifications(buffer, result.frame_classifications);
 }
 
@@ -538,8 +522,9 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   /* Metas are added when the result is in: the buffer must be writable (a shallow copy at most). */
   pending->buffer = gst_buffer_make_writable(input);
   tsv::Frame frame;
-  /* Before mapping (which takes a reference): object ids are made unique on a writable buffer. */
-  frame.objects = tsv::roi_read_all(pending->buffer, GST_VIDEO_INFO_WIDTH(&state.info), GST_VIDEO_INFO_HEIGHT(&state.info));
+  /* Before mapping (which takes a reference): every object gets an ROI meta with a unique id. */
+  frame.objects =
+      tsv::objects_read_for_results(pending->buffer, GST_VIDEO_INFO_WIDTH(&state.info), GST_VIDEO_INFO_HEIGHT(&state.info));
   frame.classifications = tsv::frame_read_classifications(pending->buffer);
   frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
   frame.past_objects = tsv::frame_read_past_objects(pending->buffer);

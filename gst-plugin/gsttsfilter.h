@@ -15,6 +15,7 @@
 #include <string>
 
 #include "host/host-api.h"
+#include "roi-meta.h"
 #include "settings.h"
 
 G_BEGIN_DECLS
@@ -55,6 +56,9 @@ void gst_ts_filter_class_set_kind(GstTsFilterClass *klass, const char *kind, Gst
 
 /* Writes the objects of `result` onto `buffer` (the default apply_result). */
 void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);
+/* Same, with the element's track times (tstrack), for the tracking mtds' first and last seen. */
+void gst_ts_filter_apply_objects_full(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result,
+                                      tsv::TrackTimes *tracks);
 
 /* The element's current video info (valid after caps). */
 const GstVideoInfo *gst_ts_filter_get_video_info(GstTsFilter *self);

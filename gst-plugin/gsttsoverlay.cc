@@ -338,7 +338,7 @@ void draw_analytics_rules(Canvas &canvas, tsv::overlay::TextRenderer &text, cons
 static bool gst_ts_overlay_has_work(GstBuffer *buffer, const TsOverlaySettings &s) {
   if (!s.draws_anything())
     return false;
-  if (gst_buffer_get_meta(buffer, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+  if (tsv::objects_present(buffer))
     return true;
   if (s.draw_analytics && tsv::frame_read_analytics(buffer))
     return true;
@@ -349,16 +349,15 @@ static bool gst_ts_overlay_has_work(GstBuffer *buffer, const TsOverlaySettings &
 static std::vector<Item> gst_ts_overlay_collect(GstBuffer *buffer, const GstVideoInfo *info,
                                                 const TsOverlaySettings &s) {
   std::vector<Item> items;
-  std::vector<GstVideoRegionOfInterestMeta *> metas;
+  std::vector<tsv::ObjectSource> sources;
   std::vector<tsv::Object> objects =
-      tsv::roi_read_all(buffer, GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info), &metas);
+      tsv::objects_read(buffer, GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info), &sources);
   items.reserve(objects.size());
   for (size_t i = 0; i < objects.size(); i++) {
     if (objects[i].predicted && !s.draw_predicted)
       continue;
     Item item;
-    const GstStructure *det = gst_video_region_of_interest_meta_get_param(metas[i], "detection");
-    item.has_confidence = det && gst_structure_has_field(det, "confidence");
+    item.has_confidence = sources[i].has_confidence;
     item.color = object_color(objects[i], s.color_by);
     item.object = std::move(objects[i]);
     items.push_back(std::move(item));

@@ -53,6 +53,8 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_track_debug);
 /* The properties (tracker, thresholds, …) are declared in ts-runtime/src/settings/track.ts. */
 struct _GstTsTrack {
   GstTsFilter parent;
+  /* When each track was first seen, for the GstAnalytics tracking mtds. */
+  tsv::TrackTimes *tracks;
 };
 
 G_DEFINE_TYPE(GstTsTrack, gst_ts_track, GST_TYPE_TS_FILTER);
@@ -62,7 +64,18 @@ GST_ELEMENT_REGISTER_DEFINE(tstrack, "tstrack", GST_RANK_NONE, GST_TYPE_TS_TRACK
  * detections came from, predicted boxes become new ones. */
 static void gst_ts_track_apply_result(GstTsFilter *filter, GstBuffer *buffer, const tsv::Result &result) {
   tsv::frame_add_past_objects(buffer, result.past_objects);
-  gst_ts_filter_apply_objects(filter, buffer, result);
+  gst_ts_filter_apply_objects_full(filter, buffer, result, GST_TS_TRACK(filter)->tracks);
+}
+
+/* Track ids start again with the stream. */
+static gboolean gst_ts_track_stop(GstBaseTransform *trans) {
+  GST_TS_TRACK(trans)->tracks->clear();
+  return GST_BASE_TRANSFORM_CLASS(gst_ts_track_parent_class)->stop(trans);
+}
+
+static void gst_ts_track_finalize(GObject *object) {
+  delete GST_TS_TRACK(object)->tracks;
+  G_OBJECT_CLASS(gst_ts_track_parent_class)->finalize(object);
 }
 
 static void gst_ts_track_class_init(GstTsTrackClass *klass) {
@@ -80,6 +93,8 @@ static void gst_ts_track_class_init(GstTsTrackClass *klass) {
   gst_ts_filter_class_set_kind(filter_class, "track", GST_TS_FILTER_READS_METADATA);
   filter_class->debug_category = gst_ts_track_debug;
   filter_class->apply_result = gst_ts_track_apply_result;
+  GST_BASE_TRANSFORM_CLASS(klass)->stop = GST_DEBUG_FUNCPTR(gst_ts_track_stop);
+  G_OBJECT_CLASS(klass)->finalize = gst_ts_track_finalize;
 }
 
-static void gst_ts_track_init(GstTsTrack *) {}
+static void gst_ts_track_init(GstTsTrack *self) { self->tracks = new tsv::TrackTimes(); }

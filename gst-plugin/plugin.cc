@@ -21,7 +21,14 @@ static gboolean plugin_init(GstPlugin *plugin) {
   return ok;
 }
 
+/* Says whether objects are GstAnalytics metadata too (tests and users read it in gst-inspect-1.0). */
+#if TSVISION_HAVE_ANALYTICS
+#define TSVISION_METADATA "; objects as region-of-interest metas and GstAnalytics metadata"
+#else
+#define TSVISION_METADATA "; objects as region-of-interest metas"
+#endif
+
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, tsvision,
                   "Video analytics elements whose logic is TypeScript running in an embedded Node.js "
-                  "runtime, with ONNX models through onnxruntime",
+                  "runtime, with ONNX models through onnxruntime" TSVISION_METADATA,
                   plugin_init, TSVISION_VERSION, "Apache 2.0", "tsvision", "https://example.invalid/tsvision")

@@ -3,6 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "config.h"
+#if TSVISION_HAVE_ANALYTICS
+#include "analytics-meta.h"
+#endif
+
 namespace tsv {
 
 static const char *const DETECTION = "detection";
@@ -117,80 +122,153 @@ template <typename F> static void for_each_attribute(const std::vector<Classific
   }
 }
 
-std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
-                                 std::vector<GstVideoRegionOfInterestMeta *> *metas) {
-  std::vector<Object> out;
+/* ROI meta ids made unique among the buffer's ROI metas (results name the meta they update by id). */
+static void make_ids_unique(GstBuffer *buffer) {
   gpointer state = nullptr;
   GstMeta *meta;
-  /* Results name the object they update by the meta's id: on a writable buffer (the elements that
-   * write results) ids are made unique first (other vendors' metas often all carry 0). */
-  if (gst_buffer_is_writable(buffer)) {
-    std::vector<gint> seen;
-    gint max_id = 0;
-    while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-      max_id = std::max(max_id, ((GstVideoRegionOfInterestMeta *)meta)->id);
-    state = nullptr;
-    while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-      auto *roi = (GstVideoRegionOfInterestMeta *)meta;
-      if (roi->id < 0 || std::find(seen.begin(), seen.end(), roi->id) != seen.end())
-        roi->id = ++max_id;
-      seen.push_back(roi->id);
-    }
-    state = nullptr;
-  }
+  std::vector<gint> seen;
+  gint max_id = 0;
+  while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    max_id = std::max(max_id, ((GstVideoRegionOfInterestMeta *)meta)->id);
+  state = nullptr;
   while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     auto *roi = (GstVideoRegionOfInterestMeta *)meta;
-    Object o;
-    o.source_id = roi->id;
-    o.box = {(double)roi->x, (double)roi->y, (double)roi->w, (double)roi->h};
-    if (roi->roi_type)
-      o.label = g_quark_to_string(roi->roi_type);
-    for (GList *l = roi->params; l; l = l->next) {
-      auto *s = (GstStructure *)l->data;
-      const char *name = gst_structure_get_name(s);
-      if (g_str_equal(name, DETECTION)) {
-        gdouble conf, x0, y0, x1, y1;
-        gint id;
-        if (gst_structure_get_double(s, "confidence", &conf))
-          o.confidence = conf;
-        if (gst_structure_get_int(s, "label_id", &id))
-          o.class_id = id;
-        if (const char *label = gst_structure_get_string(s, "label"))
-          o.label = label;
-        /* The normalised coordinates are exact; the meta's integer box is rounded. */
-        if (gst_structure_get_double(s, "x_min", &x0) && gst_structure_get_double(s, "y_min", &y0) &&
-            gst_structure_get_double(s, "x_max", &x1) && gst_structure_get_double(s, "y_max", &y1)) {
-          o.box = {x0 * width, y0 * height, (x1 - x0) * width, (y1 - y0) * height};
-        }
-      } else if (g_str_equal(name, OBJECT_ID)) {
-        gint id;
-        if (gst_structure_get_int(s, "id", &id))
-          o.track_id = id;
-        gboolean predicted;
-        if (gst_structure_get_boolean(s, "predicted", &predicted))
-          o.predicted = predicted;
-      } else if (gst_structure_has_field(s, "label")) {
-        classifications_from_structure(s, name, o.classifications);
-      }
-    }
-    out.push_back(std::move(o));
-    if (metas)
-      metas->push_back(roi);
+    if (roi->id < 0 || std::find(seen.begin(), seen.end(), roi->id) != seen.end())
+      roi->id = ++max_id;
+    seen.push_back(roi->id);
   }
-  return out;
 }
 
-std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height) {
-  return roi_read_all(buffer, width, height, nullptr);
+/* One ROI meta as an object; *has_confidence: its detection param has a confidence. */
+static Object roi_read(GstVideoRegionOfInterestMeta *roi, int width, int height, bool *has_confidence) {
+  Object o;
+  o.source_id = roi->id;
+  o.box = {(double)roi->x, (double)roi->y, (double)roi->w, (double)roi->h};
+  if (roi->roi_type)
+    o.label = g_quark_to_string(roi->roi_type);
+  *has_confidence = false;
+  for (GList *l = roi->params; l; l = l->next) {
+    auto *s = (GstStructure *)l->data;
+    const char *name = gst_structure_get_name(s);
+    if (g_str_equal(name, DETECTION)) {
+      gdouble conf, x0, y0, x1, y1;
+      gint id;
+      if (gst_structure_get_double(s, "confidence", &conf)) {
+        o.confidence = conf;
+        *has_confidence = true;
+      }
+      if (gst_structure_get_int(s, "label_id", &id))
+        o.class_id = id;
+      if (const char *label = gst_structure_get_string(s, "label"))
+        o.label = label;
+      /* The normalised coordinates are exact; the meta's integer box is rounded. */
+      if (gst_structure_get_double(s, "x_min", &x0) && gst_structure_get_double(s, "y_min", &y0) &&
+          gst_structure_get_double(s, "x_max", &x1) && gst_structure_get_double(s, "y_max", &y1)) {
+        o.box = {x0 * width, y0 * height, (x1 - x0) * width, (y1 - y0) * height};
+      }
+    } else if (g_str_equal(name, OBJECT_ID)) {
+      gint id;
+      if (gst_structure_get_int(s, "id", &id))
+        o.track_id = id;
+      gboolean predicted;
+      if (gst_structure_get_boolean(s, "predicted", &predicted))
+        o.predicted = predicted;
+    } else if (gst_structure_has_field(s, "label")) {
+      classifications_from_structure(s, name, o.classifications);
+    }
+  }
+  return o;
 }
 
-std::vector<GstVideoRegionOfInterestMeta *> roi_metas(GstBuffer *buffer) {
+static std::vector<GstVideoRegionOfInterestMeta *> roi_metas(GstBuffer *buffer) {
   std::vector<GstVideoRegionOfInterestMeta *> out;
   gpointer state = nullptr;
   GstMeta *meta;
   while ((meta = gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
     out.push_back((GstVideoRegionOfInterestMeta *)meta);
   return out;
+}
+
+#if TSVISION_HAVE_ANALYTICS
+/* Within a pixel, as it is or clipped to the frame (as ROI metas are). */
+static bool same_box(const GstVideoRegionOfInterestMeta *roi, const analytics::OdObject &od, int width, int height) {
+  auto near = [](gint64 a, gint64 b) { return std::abs(a - b) <= 1; };
+  if (near(roi->x, od.x) && near(roi->y, od.y) && near(roi->w, od.w) && near(roi->h, od.h))
+    return true;
+  gint64 x0 = std::max(0, od.x), y0 = std::max(0, od.y);
+  gint64 x1 = std::min((gint64)width, (gint64)od.x + od.w), y1 = std::min((gint64)height, (gint64)od.y + od.h);
+  return near(roi->x, x0) && near(roi->y, y0) && near(roi->w, std::max(x1 - x0, (gint64)0)) &&
+         near(roi->h, std::max(y1 - y0, (gint64)0));
+}
+
+static bool same_label(const GstVideoRegionOfInterestMeta *roi, const analytics::OdObject &od) {
+  return g_strcmp0(roi->roi_type ? g_quark_to_string(roi->roi_type) : "", od.object.label.c_str()) == 0;
+}
+
+/* For each ROI meta, the index in `ods` of the OD mtd describing the same object (-1: none): the one
+ * with the meta's id and label (DL Streamer's link, and ours), else one with its label and box. */
+static std::vector<int> match(const std::vector<GstVideoRegionOfInterestMeta *> &rois,
+                              const std::vector<analytics::OdObject> &ods, int width, int height) {
+  std::vector<int> out(rois.size(), -1);
+  std::vector<bool> taken(ods.size(), false);
+  for (size_t i = 0; i < rois.size(); i++)
+    for (size_t k = 0; k < ods.size() && out[i] < 0; k++)
+      if (!taken[k] && rois[i]->id >= 0 && (guint)rois[i]->id == ods[k].id && same_label(rois[i], ods[k]))
+        out[i] = (int)k, taken[k] = true;
+  for (size_t i = 0; i < rois.size(); i++)
+    for (size_t k = 0; k < ods.size() && out[i] < 0; k++)
+      if (!taken[k] && same_label(rois[i], ods[k]) && same_box(rois[i], ods[k], width, height))
+        out[i] = (int)k, taken[k] = true;
+  return out;
+}
+#endif
+
+std::vector<Object> objects_read(GstBuffer *buffer, int width, int height, std::vector<ObjectSource> *sources) {
+  std::vector<Object> out;
+  std::vector<GstVideoRegionOfInterestMeta *> rois = roi_metas(buffer);
+  out.reserve(rois.size());
+  for (GstVideoRegionOfInterestMeta *roi : rois) {
+    ObjectSource source;
+    source.roi = roi;
+    out.push_back(roi_read(roi, width, height, &source.has_confidence));
+    if (sources)
+      sources->push_back(source);
+  }
+#if TSVISION_HAVE_ANALYTICS
+  std::vector<analytics::OdObject> ods = analytics::read(buffer);
+  if (ods.empty())
+    return out;
+  std::vector<int> matched = match(rois, ods, width, height);
+  std::vector<bool> taken(ods.size(), false);
+  for (size_t i = 0; i < rois.size(); i++) {
+    if (matched[i] < 0)
+      continue;
+    taken[matched[i]] = true;
+    const Object &od = ods[matched[i]].object;
+    if (out[i].track_id < 0)
+      out[i].track_id = od.track_id;
+    if (out[i].classifications.empty())
+      out[i].classifications = od.classifications;
+  }
+  for (size_t k = 0; k < ods.size(); k++) {
+    if (taken[k])
+      continue;
+    out.push_back(std::move(ods[k].object));
+    if (sources)
+      sources->push_back({nullptr, true, ods[k].id});
+  }
+#endif
+  return out;
+}
+
+bool objects_present(GstBuffer *buffer) {
+  if (gst_buffer_get_meta(buffer, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+    return true;
+#if TSVISION_HAVE_ANALYTICS
+  return analytics::has_objects(buffer);
+#else
+  return false;
+#endif
 }
 
 static void set_object_id(GstVideoRegionOfInterestMeta *meta, const Object &object) {
@@ -218,7 +296,7 @@ static void set_classifications(GstVideoRegionOfInterestMeta *meta, const Object
   });
 }
 
-GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o, int width, int height) {
+static GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o, int width, int height) {
   double x0 = std::max(0.0, o.box.x), y0 = std::max(0.0, o.box.y);
   double x1 = std::min((double)width, o.box.x + o.box.width);
   double y1 = std::min((double)height, o.box.y + o.box.height);
@@ -241,6 +319,128 @@ GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o, int wi
   set_object_id(meta, o);
   set_classifications(meta, o);
   return meta;
+}
+
+static void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object) {
+  set_object_id(meta, object);
+  set_classifications(meta, object);
+}
+
+std::vector<Object> objects_read_for_results(GstBuffer *buffer, int width, int height) {
+  make_ids_unique(buffer);
+#if TSVISION_HAVE_ANALYTICS
+  std::vector<ObjectSource> sources;
+  std::vector<Object> objects = objects_read(buffer, width, height, &sources);
+  std::vector<GstVideoRegionOfInterestMeta *> rois = roi_metas(buffer);
+  gint max_id = 0;
+  for (GstVideoRegionOfInterestMeta *roi : rois)
+    max_id = std::max(max_id, roi->id);
+  for (size_t i = 0; i < objects.size(); i++) {
+    if (sources[i].roi)
+      continue;
+    /* An OD mtd without an ROI meta gets one, with its box as it is and its id when no ROI meta has that. */
+    Object &o = objects[i];
+    GstVideoRegionOfInterestMeta *roi = roi_add(buffer, o, width, height);
+    bool id_free = sources[i].od_id >= 0 && sources[i].od_id <= G_MAXINT;
+    for (GstVideoRegionOfInterestMeta *other : rois)
+      id_free = id_free && other->id != sources[i].od_id;
+    roi->id = id_free ? (gint)sources[i].od_id : ++max_id;
+    max_id = std::max(max_id, roi->id);
+    rois.push_back(roi);
+    o.source_id = roi->id;
+  }
+  return objects;
+#else
+  return objects_read(buffer, width, height);
+#endif
+}
+
+void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int width, int height, TrackTimes *tracks) {
+  std::vector<GstVideoRegionOfInterestMeta *> rois;
+  bool any_source = false;
+  for (const auto &o : objects)
+    any_source |= o.source_id >= 0;
+  if (any_source)
+    rois = roi_metas(buffer);
+#if TSVISION_HAVE_ANALYTICS
+  std::vector<analytics::OdObject> ods;
+  std::vector<int> matched;
+  if (any_source && analytics::has_objects(buffer)) {
+    ods = analytics::read(buffer);
+    matched = match(rois, ods, width, height);
+  }
+  const GstClockTime pts = GST_BUFFER_PTS(buffer);
+  if (tracks)
+    tracks->begin_frame(pts);
+  auto times = [&](const Object &o, GstClockTime *first, GstClockTime *last) {
+    *first = *last = pts;
+    if (tracks && o.track_id >= 0)
+      tracks->on_frame(o.track_id, !o.predicted, first, last);
+  };
+#endif
+  /* Objects that update one of the frame's objects name it by id; the others are new. Sources are
+   * looked up before anything is added, so that a new meta cannot take an update. */
+  std::vector<int> sources(objects.size(), -1);
+  for (size_t i = 0; i < objects.size(); i++)
+    for (size_t k = 0; objects[i].source_id >= 0 && k < rois.size() && sources[i] < 0; k++)
+      if (rois[k]->id == objects[i].source_id)
+        sources[i] = (int)k;
+  for (size_t i = 0; i < objects.size(); i++) {
+    const Object &o = objects[i];
+    if (sources[i] >= 0) {
+      roi_update(rois[sources[i]], o);
+#if TSVISION_HAVE_ANALYTICS
+      if (!matched.empty() && matched[sources[i]] >= 0) {
+        GstClockTime first, last;
+        times(o, &first, &last);
+        analytics::update(buffer, ods[matched[sources[i]]].id, o, first, last);
+      }
+#endif
+    } else if (o.source_id < 0) {
+      GstVideoRegionOfInterestMeta *roi = roi_add(buffer, o, width, height);
+#if TSVISION_HAVE_ANALYTICS
+      /* The OD mtd gets the ROI meta's rounded box, and the ROI meta the mtd's id (the link). */
+      GstClockTime first, last;
+      times(o, &first, &last);
+      gint64 id = analytics::add(buffer, o, (int)roi->x, (int)roi->y, (int)roi->w, (int)roi->h, first, last);
+      bool id_free = id >= 0 && id <= G_MAXINT;
+      for (size_t k = 0; k < rois.size() && id_free; k++)
+        id_free = rois[k]->id != id;
+      if (id_free)
+        roi->id = (gint)id;
+      rois.push_back(roi);
+#else
+      (void)roi;
+#endif
+    }
+  }
+}
+
+void TrackTimes::begin_frame(GstClockTime pts) {
+  std::lock_guard<std::mutex> guard(lock_);
+  pts_ = pts;
+  if (++frames_ % 1000 == 0)
+    for (auto it = tracks_.begin(); it != tracks_.end();)
+      it = frames_ - it->second.frame > 1000 ? tracks_.erase(it) : std::next(it);
+}
+
+void TrackTimes::on_frame(int64_t track_id, bool seen, GstClockTime *first, GstClockTime *last) {
+  std::lock_guard<std::mutex> guard(lock_);
+  auto it = tracks_.find(track_id);
+  if (it == tracks_.end())
+    it = tracks_.emplace(track_id, Times{pts_, pts_, frames_}).first;
+  it->second.frame = frames_;
+  if (seen)
+    it->second.last = pts_;
+  *first = it->second.first;
+  *last = it->second.last;
+}
+
+void TrackTimes::clear() {
+  std::lock_guard<std::mutex> guard(lock_);
+  tracks_.clear();
+  frames_ = 0;
+  pts_ = GST_CLOCK_TIME_NONE;
 }
 
 static const char *const INFERENCE_META = "TsvisionInferenceMeta";
@@ -296,14 +496,21 @@ void frame_set_classifications(GstBuffer *buffer, const std::vector<Classificati
     gst_structure_set(all, name, GST_TYPE_STRUCTURE, s, nullptr);
     gst_structure_free(s);
   });
+#if TSVISION_HAVE_ANALYTICS
+  analytics::add_frame_classifications(buffer, classifications);
+#endif
 }
 
 std::vector<Classification> frame_read_classifications(GstBuffer *buffer) {
   std::vector<Classification> out;
   register_classification_meta();
   GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, CLASSIFICATION_META);
-  if (!meta)
+  if (!meta) {
+#if TSVISION_HAVE_ANALYTICS
+    out = analytics::read_frame_classifications(buffer);
+#endif
     return out;
+  }
   const GstStructure *all = gst_custom_meta_get_structure(meta);
   for (int i = 0; i < gst_structure_n_fields(all); i++) {
     const char *name = gst_structure_nth_field_name(all, i);
@@ -395,11 +602,6 @@ std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer) {
     out.push_back(std::move(p));
   }
   return out;
-}
-
-void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object) {
-  set_object_id(meta, object);
-  set_classifications(meta, object);
 }
 
 } // namespace tsv

@@ -1,4 +1,5 @@
-/* Objects on buffers as GstVideoRegionOfInterestMeta, in Intel DL Streamer's convention, so that
+/* The metadata adapter: every element reads and writes objects through here.
+ * Objects on buffers as GstVideoRegionOfInterestMeta, in Intel DL Streamer's convention, so that
  * tsvision reads what gvadetect/nvinfer-to-ROI bridges wrote and they read what we write:
  *   roi_type = label quark; params:
  *   "detection"    { confidence: double, label_id: int, label: string,
@@ -13,33 +14,74 @@
 
 #include <gst/video/video.h>
 
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "host/host-api.h"
 
 namespace tsv {
 
-/* Reads every ROI meta of `buffer` (frame size `width` x `height`) in meta order; each object's
- * source_id is its meta's id (made unique among the buffer's metas when the buffer is writable). */
-std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height);
+/* The objects of a frame. Built against GStreamer >= 1.24 (TSVISION_HAVE_ANALYTICS) they are
+ * also GstAnalyticsRelationMeta mtds (analytics-meta.h): every object written gets both an ROI meta
+ * and an OD mtd (with its tracking and classification mtds), whose ids are equal (DL Streamer's link);
+ * reading merges the two. An ROI meta and an OD mtd are the same object when their ids are equal and
+ * their labels too, or else when label and pixel box agree (within 1 px); the ROI meta then wins
+ * (exact normalised box, label_id, attribute names, predicted) and the mtds only fill in a track id
+ * or classifications it lacks. OD mtds without an ROI meta (a foreign producer) are objects too. */
 
-/* Same, also returning the metas (so results can update them in place). */
-std::vector<Object> roi_read_all(GstBuffer *buffer, int width, int height,
-                                 std::vector<GstVideoRegionOfInterestMeta *> *metas);
+/* Where an object read from a buffer came from. */
+struct ObjectSource {
+  GstVideoRegionOfInterestMeta *roi = nullptr; /* null: only an OD mtd */
+  bool has_confidence = false;                 /* the producer gave a confidence */
+  gint64 od_id = -1;                           /* the OD mtd's id, for objects only there */
+};
 
-/* The ROI metas of `buffer`, unparsed (to find the one with an Object's source_id). */
-std::vector<GstVideoRegionOfInterestMeta *> roi_metas(GstBuffer *buffer);
+/* The buffer's objects (ROI metas in meta order, then OD mtds without one), read only; source_id is
+ * the ROI meta's id (-1 for OD mtds without one). `sources`, when given, gets one entry per object. */
+std::vector<Object> objects_read(GstBuffer *buffer, int width, int height,
+                                 std::vector<ObjectSource> *sources = nullptr);
 
-/* Adds `object` as a new ROI meta. */
-GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &object, int width, int height);
+/* For elements that will write results onto the (writable) buffer: ROI meta ids are made unique first
+ * (other vendors' metas often all carry 0) and OD mtds without an ROI meta get one, so that every
+ * object's source_id names an ROI meta that results can update (objects_apply). */
+std::vector<Object> objects_read_for_results(GstBuffer *buffer, int width, int height);
 
-/* Writes the track id / classifications of `object` onto an existing meta. */
-void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object);
+/* Whether the buffer carries any object (cheap: no parsing). */
+bool objects_present(GstBuffer *buffer);
 
-/* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
- * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead
- * of treating the frame as empty. */
-/* Full-frame classifications: replaces those of the same attribute, keeps the others. */
+/* When each track was first and last seen (pts), for the tracking mtds: tstrack keeps one per element
+ * (tracks start on earlier frames than the buffer that carries them). Without it, first and last seen
+ * are the buffer's pts. */
+class TrackTimes {
+public:
+  /* Starts frame `pts`: tracks on none of the last 1000 frames are forgotten. */
+  void begin_frame(GstClockTime pts);
+  /* Records that `track_id` is on the current frame (seen: detected, not only predicted) and
+   * returns when it was first and last seen. */
+  void on_frame(int64_t track_id, bool seen, GstClockTime *first, GstClockTime *last);
+  void clear();
+
+private:
+  struct Times {
+    GstClockTime first, last;
+    uint64_t frame;
+  };
+  std::mutex lock_;
+  std::unordered_map<int64_t, Times> tracks_;
+  uint64_t frames_ = 0;
+  GstClockTime pts_ = GST_CLOCK_TIME_NONE;
+};
+
+/* Writes results onto `buffer` (writable): objects whose source_id names one of the buffer's ROI
+ * metas update it (track id, classifications; the OD mtd linked to it too), objects with source_id -1
+ * are added. `tracks` may be null. */
+void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int width, int height,
+                   TrackTimes *tracks);
+
+/* Full-frame classifications: replaces those of the same attribute, keeps the others (with
+ * GstAnalytics also classification mtds related to no object). Reading: the custom meta; without
+ * it, classification mtds related to no OD mtd (a foreign whole-frame classifier's). */
 void frame_set_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications);
 std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
 
@@ -52,6 +94,9 @@ std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
 void frame_add_past_objects(GstBuffer *buffer, const std::vector<PastObject> &objects);
 std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer);
 
+/* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
+ * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead
+ * of treating the frame as empty. */
 void frame_mark_inference_skipped(GstBuffer *buffer, const char *element_name);
 bool frame_inference_skipped(GstBuffer *buffer);
 

@@ -1,0 +1,49 @@
+/* The GstAnalytics half of the metadata adapter (roi-meta.h), compiled only when meson finds
+ * gstreamer-analytics-1.0 >= 1.24 (TSVISION_HAVE_ANALYTICS). Objects in a GstAnalyticsRelationMeta:
+ *   OD mtd              label quark (obj_type), box in pixels (x, y, w, h), confidence
+ *   tracking mtd        track id, first seen, last seen (pts)        OD --RELATE_TO--> tracking
+ *   classification mtd  one per attribute: its classes (quarks) and   OD --RELATE_TO--> cls
+ *                       confidences, best first
+ * Full-frame classifications are classification mtds related to no OD mtd. Reading also follows
+ * CONTAIN relations (DL Streamer writes both kinds). */
+#pragma once
+
+#include <gst/gst.h>
+
+#include <vector>
+
+#include "host/host-api.h"
+
+namespace tsv {
+namespace analytics {
+
+/* An OD mtd as an object (no class id, attribute "classification": the mtds have neither). */
+struct OdObject {
+  guint id;
+  int x, y, w, h; /* the mtd's box, as stored */
+  Object object;
+};
+
+/* The buffer's OD mtds with their related tracking and classification mtds, in mtd order. */
+std::vector<OdObject> read(GstBuffer *buffer);
+
+/* Whether the buffer has any OD mtd. */
+bool has_objects(GstBuffer *buffer);
+
+/* Adds `object` (box x, y, w, h in pixels) as an OD mtd with its tracking and classification mtds;
+ * returns the OD mtd's id, or -1 when the meta refused it. */
+gint64 add(GstBuffer *buffer, const Object &object, int x, int y, int w, int h, GstClockTime first_seen,
+           GstClockTime last_seen);
+
+/* Brings the mtds related to OD mtd `id` up to date with `object`: a tracking mtd when it has none
+ * (or its last seen when it has one with the same id), classification mtds it does not have yet. */
+void update(GstBuffer *buffer, guint id, const Object &object, GstClockTime first_seen, GstClockTime last_seen);
+
+/* Full-frame classifications as classification mtds related to no object. */
+void add_frame_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications);
+
+/* Classification mtds related to no OD mtd (a whole-frame classifier's), best first within each. */
+std::vector<Classification> read_frame_classifications(GstBuffer *buffer);
+
+} // namespace analytics
+} // namespace tsv
