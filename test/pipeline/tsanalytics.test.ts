@@ -121,13 +121,19 @@ describe('tsanalytics', () => {
     const counts = path.join(dir, 'counts.jsonl');
     writeFileSync(file, JSON.stringify({ lines: [RULES.lines[0]], units: 'normalized' }));
     const pipeline = `${TUD(71, true)} ! tsanalytics config=${file} module=${RECORD} module-args='{"counts":"${counts}"}' ! fakesink`;
-    const edit = setTimeout(() => writeFileSync(file, JSON.stringify(RULES)), 1200);
+    // Edit the file once the element has counted 10 frames with the first rules.
+    const edit = setInterval(() => {
+      if (existsSync(counts) && readFileSync(counts, 'utf8').split('\n').length > 10) {
+        clearInterval(edit);
+        writeFileSync(file, JSON.stringify(RULES));
+      }
+    }, 20);
     const r = await gstLaunch(pipeline);
-    clearTimeout(edit);
+    clearInterval(edit);
     expect(r.code, r.output).toBe(0);
     const perFrame = readLines<{ frame: number; counts: AnalyticsCounts }>(counts);
     const changed = perFrame.findIndex((c) => 'third' in c.counts.lines);
-    expect(changed).toBeGreaterThan(0); // frames before the edit had the first rules
+    expect(changed).toBeGreaterThanOrEqual(10); // frames before the edit had the first rules
     expect(changed).toBeLessThan(perFrame.length - 1);
     // All later frames have the new rules; "middle" kept its running count across the change.
     expect(perFrame.slice(changed).every((c) => Object.keys(c.counts.lines).join() === 'middle,third')).toBe(true);
@@ -142,8 +148,8 @@ describe('tsanalytics', () => {
     // gst_parse_launch() takes double-quoted values (no shell in between): module-args from a file too.
     const r2 = await run(RUNNER, [
       'set',
-      '1000',
-      `${TUD(71, true).replace(`module-args='{"seq":"TUD-Campus"}'`, `module-args="{\\"seq\\":\\"TUD-Campus\\"}"`)} ! tsanalytics name=a config=${first} module=${RECORD} module-args="{\\"counts\\":\\"${counts2}\\"}" ! fakesink`,
+      '1500',
+      `${TUD(150, true).replace(`module-args='{"seq":"TUD-Campus"}'`, `module-args="{\\"seq\\":\\"TUD-Campus\\"}"`)} ! tsanalytics name=a config=${first} module=${RECORD} module-args="{\\"counts\\":\\"${counts2}\\"}" ! fakesink`,
       'a',
       'config',
       file,
