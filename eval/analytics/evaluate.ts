@@ -150,3 +150,26 @@ export function compare(truth: SequenceCounts, predicted: SequenceCounts): Seque
   }
   return { trueCrossings, crossingError, trueEntries, entryError, occupancyMae: n > 0 ? sum / n : 0, perLine };
 }
+
+/** The counts of a tsexport JSON Lines file written after tsanalytics (its per-frame events and counts). */
+export function countsFromJsonl(jsonl: string, numFrames: number, rules: Rules = EVAL_RULES): SequenceCounts {
+  const crossings = new Map<string, number>();
+  const entries = new Map<string, number>();
+  const occupancy = new Map<string, number[]>(rules.zones.map((z) => [z.name, new Array<number>(numFrames).fill(0)]));
+  for (const l of rules.lines) for (const d of ['in', 'out']) crossings.set(`${l.name}:${d}`, 0);
+  for (const z of rules.zones) entries.set(z.name, 0);
+  for (const text of jsonl.split('\n')) {
+    if (text.trim() === '') continue;
+    const line = JSON.parse(text) as {
+      frame: number;
+      events: { type: string; line?: string; zone?: string; direction?: string }[];
+      counts: { zones: Record<string, { occupancy: number }> };
+    };
+    for (const e of line.events) {
+      if (e.type === 'line-crossed') crossings.set(`${e.line}:${e.direction}`, (crossings.get(`${e.line}:${e.direction}`) ?? 0) + 1);
+      else if (e.type === 'zone-entered') entries.set(e.zone!, (entries.get(e.zone!) ?? 0) + 1);
+    }
+    if (line.frame < numFrames) for (const [zone, z] of Object.entries(line.counts.zones)) occupancy.get(zone)![line.frame] = z.occupancy;
+  }
+  return { crossings, entries, occupancy };
+}

@@ -6,14 +6,18 @@
  *
  *   node eval/analytics/run.mjs            defaults and the naive counter, per sequence, and the grid of
  *                                          min-frames x min-distance averaged over all sequences
+ *   node eval/analytics/run.mjs --pipeline the defaults through the real pipeline as well: videotestsrc ! tsdetect
+ *                                          (eval/mot/det-hook.ts replaying det.txt) ! tstrack ! tsanalytics
+ *                                          config=<EVAL_RULES> ! tsexport, the counts read back from the JSON Lines
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ROOT, SHARED } from '../../scripts/lib/gst.mjs';
+import { ROOT, SHARED, gstLaunch } from '../../scripts/lib/gst.mjs';
 import { importTs } from '../../scripts/lib/import-ts.mjs';
 
 const lib = await importTs('eval/analytics/lib.ts');
-const { countRows, compare, smoothTrajectories, NAIVE_PARAMS, ANALYTICS_DEFAULTS, parseMot, runOfflineSequence, frameSize } = lib;
+const { countRows, countsFromJsonl, compare, smoothTrajectories, EVAL_RULES, NAIVE_PARAMS, ANALYTICS_DEFAULTS, parseMot, runOfflineSequence, frameSize } = lib;
 
 const MOT = path.join(SHARED, 'mot');
 const sequences = [];
@@ -39,7 +43,7 @@ const data = sequences.map(({ bench, name, seq }) => {
   const numFrames = Math.max(ini(seq, 'seqLength') ?? 0, tracked.numFrames, ...gt.map((r) => r.frame));
   const size = frameSize(seq);
   const fps = ini(seq, 'frameRate') ?? 25;
-  return { name, gt, hyp: tracked.rows, numFrames, size, fps, truth: countRows(smoothTrajectories(gt, 2 * Math.round(0.2 * fps) + 1), numFrames, size, NAIVE_PARAMS, undefined, fps) };
+  return { name, seq, gt, hyp: tracked.rows, numFrames, size, fps, truth: countRows(smoothTrajectories(gt, 2 * Math.round(0.2 * fps) + 1), numFrames, size, NAIVE_PARAMS, undefined, fps) };
 });
 
 function evaluate(params) {
@@ -73,6 +77,30 @@ function table(title, params) {
 }
 
 table('tsanalytics defaults', ANALYTICS_DEFAULTS);
+
+if (process.argv.includes('--pipeline')) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsvision-eval-analytics-'));
+  const rulesFile = path.join(dir, 'rules.json');
+  writeFileSync(rulesFile, JSON.stringify(EVAL_RULES));
+  const rows = [];
+  for (const d of data) {
+    const out = path.join(dir, `${d.name}.jsonl`);
+    const r = await gstLaunch([
+      'videotestsrc', `num-buffers=${d.numFrames}`, 'pattern=black', '!',
+      `video/x-raw,format=I420,width=${d.size.width},height=${d.size.height},framerate=${d.fps}/1`, '!',
+      'tsdetect', `module=${path.join(ROOT, 'eval', 'mot', 'det-hook.ts')}`, `module-args={"det":"${path.join(d.seq, 'det', 'det.txt')}"}`, '!',
+      'tstrack', '!', 'tsanalytics', `config=${rulesFile}`, '!', 'tsexport', `location=${out}`, '!', 'fakesink',
+    ]);
+    if (r.code !== 0) throw new Error(`pipeline on ${d.name} failed:\n${r.output}`);
+    rows.push({ name: d.name, ...compare(d.truth, countsFromJsonl(readFileSync(out, 'utf8'), d.numFrames)) });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log('tsanalytics defaults through the real pipeline (tsdetect replaying det.txt ! tstrack ! tsanalytics ! tsexport)');
+  for (const r of rows)
+    console.log(`    ${r.name.padEnd(16)} crossing error ${pct(rel(r.crossingError, r.trueCrossings))}  entry error ${pct(rel(r.entryError, r.trueEntries))}  occupancy MAE ${r.occupancyMae.toFixed(3)}`);
+  const s = summary(rows);
+  console.log(`    mean over sequences: crossing-count error ${pct(s.crossing)}, entry error ${pct(s.entries)}, occupancy MAE ${s.occupancy.toFixed(3)}\n`);
+}
 table('naive counter (the anchor changes side)', NAIVE_PARAMS);
 
 if (!process.argv.includes('--no-grid')) {
