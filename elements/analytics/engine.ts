@@ -215,7 +215,7 @@ export class AnalyticsEngine {
     if (o.trackId === null || o.trackId === undefined) return false;
     if (o.predicted && !this.params.countPredicted) return false;
     const { box } = o;
-    if (![box.x, box.y, box.width, box.height].every(Number.isFinite)) return false;
+    if (!(Number.isFinite(box.x) && Number.isFinite(box.y) && Number.isFinite(box.width) && Number.isFinite(box.height))) return false;
     const p = anchorPoint(box, this.params.anchor);
     let t = this.tracks.get(o.trackId);
     if (!t) {
@@ -349,27 +349,32 @@ export class AnalyticsEngine {
       const t = this.lineTotals[i];
       lines[line.name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
     });
+    // Occupancy: the objects on this frame settled inside each zone (one pass over them).
+    const occupancy = new Array<number>(rules.zones.length).fill(0);
+    const classOccupancy: (Map<string, number> | undefined)[] = [];
+    for (const id of seen) {
+      const t = this.tracks.get(id)!;
+      for (let i = 0; i < t.zones.length; i++) {
+        if (!t.zones[i]?.inside) continue;
+        occupancy[i]++;
+        const perClass = (classOccupancy[i] ??= new Map());
+        perClass.set(t.label, (perClass.get(t.label) ?? 0) + 1);
+      }
+    }
     const zones: AnalyticsCounts['zones'] = {};
     for (let i = 0; i < rules.zones.length; i++) {
       const zone = rules.zones[i];
       const totals = this.zoneTotals[i];
       const classes: AnalyticsCounts['zones'][string]['classes'] = {};
       for (const [label, c] of totals.classes) classes[label] = { occupancy: 0, ...c };
-      let occupancy = 0;
-      for (const id of seen) {
-        const t = this.tracks.get(id)!;
-        if (!t.zones[i]?.inside) continue;
-        occupancy++;
-        classes[t.label] ??= { occupancy: 0, entries: 0, exits: 0 };
-        classes[t.label].occupancy++;
-      }
-      zones[zone.name] = { occupancy, entries: totals.entries, exits: totals.exits, classes };
-      if (zone.maxOccupancy !== undefined && occupancy > zone.maxOccupancy !== totals.overcrowded) {
+      for (const [label, n] of classOccupancy[i] ?? []) (classes[label] ??= { occupancy: 0, entries: 0, exits: 0 }).occupancy = n;
+      zones[zone.name] = { occupancy: occupancy[i], entries: totals.entries, exits: totals.exits, classes };
+      if (zone.maxOccupancy !== undefined && occupancy[i] > zone.maxOccupancy !== totals.overcrowded) {
         totals.overcrowded = !totals.overcrowded;
         events.push({
           type: totals.overcrowded ? 'overcrowded' : 'cleared',
           zone: zone.name,
-          occupancy,
+          occupancy: occupancy[i],
           maxOccupancy: zone.maxOccupancy,
           frame: frame.index,
           pts: frame.pts,

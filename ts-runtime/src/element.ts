@@ -29,16 +29,16 @@ export interface ProcessResult {
   analytics?: FrameAnalytics;
 }
 
-/** A rule's geometry in frame pixels with its live figures (what tsoverlay draws). */
+/** A rule's geometry in frame pixels (x0, y0, x1, y1, …) with its live figures (what tsoverlay draws). */
 export interface LineShape {
   name: string;
-  points: readonly (readonly [number, number])[];
+  points: Float64Array;
   in: number;
   out: number;
 }
 export interface ZoneShape {
   name: string;
-  points: readonly (readonly [number, number])[];
+  points: Float64Array;
   occupancy: number;
   overcrowded: boolean;
 }

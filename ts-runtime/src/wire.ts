@@ -152,7 +152,6 @@ function snakeCaseEvent(e: AnalyticsEvent): Record<string, unknown> {
 }
 
 function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
-  const flat = (points: readonly (readonly [number, number])[]) => Float64Array.from(points.flat());
   const motion: Record<string, { heading: number; speed: number }> = {};
   for (const [id, m] of a.motion) motion[id] = { heading: Math.round(m.heading * 10) / 10, speed: Math.round(m.speed * 10) / 10 };
   return [
@@ -160,8 +159,8 @@ function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
     JSON.stringify(a.events.map(snakeCaseEvent)),
     JSON.stringify(a.counts),
     JSON.stringify(motion),
-    a.lines.map((l) => [l.name, flat(l.points), l.in, l.out]),
-    a.zones.map((z) => [z.name, flat(z.points), z.occupancy, z.overcrowded]),
+    a.lines.map((l) => [l.name, l.points, l.in, l.out]),
+    a.zones.map((z) => [z.name, z.points, z.occupancy, z.overcrowded]),
     Float64Array.from(a.crossed),
   ];
 }

@@ -108,6 +108,9 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
   let nextSource: RulesSource | null = null;
   let lastFileCheck = 0;
   let lastCountsTime = -Infinity;
+  let flatFor: Rules | null = null;
+  let flatLines: Float64Array[] = [];
+  let flatZones: Float64Array[] = [];
 
   function applyRules(source: RulesSource): void {
     try {
@@ -174,15 +177,21 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
       env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: JSON.stringify(counts) });
     }
     const pixels = engine.rulesInPixels(frame.width, frame.height);
+    if (pixels !== flatFor) {
+      // The geometry on the wire, flattened once per rules and frame size.
+      flatFor = pixels;
+      flatLines = pixels.lines.map((l) => Float64Array.from(l.points.flat()));
+      flatZones = pixels.zones.map((z) => Float64Array.from(z.points.flat()));
+    }
     const crossed = events.flatMap((e) => (e.type === 'line-crossed' && e.frame === frame.index ? [e.trackId] : []));
     const analytics: FrameAnalytics = {
       events,
       counts,
       motion: r.motion,
-      lines: pixels.lines.map((l) => ({ name: l.name, points: l.points, in: counts.lines[l.name].in, out: counts.lines[l.name].out })),
-      zones: pixels.zones.map((z) => ({
+      lines: pixels.lines.map((l, i) => ({ name: l.name, points: flatLines[i], in: counts.lines[l.name].in, out: counts.lines[l.name].out })),
+      zones: pixels.zones.map((z, i) => ({
         name: z.name,
-        points: z.points,
+        points: flatZones[i],
         occupancy: counts.zones[z.name].occupancy,
         overcrowded: z.maxOccupancy !== undefined && counts.zones[z.name].occupancy > z.maxOccupancy,
       })),
