@@ -130,6 +130,8 @@ run_tests() {
   fi
   log "set-up and build inside the root (build-debian13/)"
   in_root bash scripts/setup.sh
+  # What the tests run against (test/platform/debian13.test.ts checks it).
+  in_root sh -c 'gst-launch-1.0 --version | head -1; grep -E "TSVISION_(LIBNODE_SONAME|NODE_MAJOR_VERSION)" build/gst-plugin/config.h'
   log "vitest: ${files[*]}"
   in_root node node_modules/vitest/vitest.mjs run "${files[@]}"
 }
