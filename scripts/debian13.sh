@@ -34,7 +34,7 @@ PACKAGES=(
   # GstAnalytics and objectdetectionoverlay; libav: H.264 decoding)
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-libav
+  gstreamer1.0-libav gstreamer1.0-plugins-ugly
   # Node 20: the embedding library and its headers, and `node` to run vitest and the build's scripts
   libnode-dev libnode115 nodejs
   # the build
@@ -43,8 +43,8 @@ PACKAGES=(
   libmosquitto-dev mosquitto mosquitto-clients
   # Python GstAnalytics producers (tests drive GStreamer from Python)
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0
-  # what the scripts call: ldd (libc-bin), sha256sum/realpath (coreutils), file
-  ca-certificates file procps
+  # what scripts/setup.sh checks for (it installs debootstrap for this very root) and the tests call
+  debootstrap ca-certificates file procps
 )
 
 log() { printf '[debian13] %s\n' "$*" >&2; }

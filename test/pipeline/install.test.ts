@@ -25,8 +25,10 @@ describe('meson install', () => {
     const install = await run('meson', ['install', '-C', build], { timeoutMs: 300_000 });
     expect(install.code, install.output).toBe(0);
 
-    const libdir = readdirSync(path.join(prefix, 'lib')).map((d) => path.join(prefix, 'lib', d)).find((d) => existsSync(path.join(d, 'tsvision')))
-      ?? path.join(prefix, 'lib');
+    // meson's libdir differs between releases (Debian 12's meson: lib/x86_64-linux-gnu, Debian 13's: lib64).
+    const options = await run('meson', ['introspect', build, '--buildoptions']);
+    const libdirOption = (JSON.parse(options.stdout) as { name: string; value: string }[]).find((o) => o.name === 'libdir')!.value;
+    const libdir = path.resolve(prefix, libdirOption);
     const runtime = path.join(libdir, 'tsvision');
     for (const f of ['libtsvisionhost.so', 'runtime/tsvision-runtime.cjs', 'runtime/tsvision_pixels.node', 'node_modules/onnxruntime-node/package.json', 'node_modules/esbuild/package.json']) {
       expect(existsSync(path.join(runtime, f)), f).toBe(true);
