@@ -128,12 +128,18 @@ run_tests() {
   if ((${#files[@]} == 0)); then
     mapfile -t files < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$TESTS_LIST" | grep -v '^$')
   fi
+  # The root's /tmp holds only what the last run's tests left (their temporary folders and meson builds).
+  find "$ROOTFS/tmp" -mindepth 1 -xdev -delete
   log "set-up and build inside the root (build-debian13/)"
+  local t0=$SECONDS
   in_root bash scripts/setup.sh
+  log "set-up and build: $((SECONDS - t0)) s"
   # What the tests run against (test/platform/debian13.test.ts checks it).
   in_root sh -c 'gst-launch-1.0 --version | head -1; grep -E "TSVISION_(LIBNODE_SONAME|NODE_MAJOR_VERSION)" build/gst-plugin/config.h'
   log "vitest: ${files[*]}"
+  t0=$SECONDS
   in_root node node_modules/vitest/vitest.mjs run "${files[@]}"
+  log "vitest: $((SECONDS - t0)) s"
 }
 
 cmd=${1:-}
@@ -147,7 +153,9 @@ case $cmd in
     mkdir -p "$(dirname "$ROOTFS")"
     exec 9> "$ROOTFS.lock"
     flock 9
+    t0=$SECONDS
     ensure
+    log "root ready: $((SECONDS - t0)) s"
     case $cmd in
       run) in_root "${@:-bash}" ;;
       test) run_tests "$@" ;;

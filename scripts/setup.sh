@@ -10,7 +10,7 @@
 #   2. Debian's libnode + libnode-dev: apt-installed where nothing conflicts; unpacked into .deps/node
 #      where they cannot be (next to nodesource's `nodejs`), with the JS modules libnode loads from
 #      /usr/share/nodejs;
-#   3. Debian's `prometheus` package unpacked into .deps/prometheus for its `promtool` (the metrics
+#   3. Debian's `prometheus` package (Debian 13: `promtool`) unpacked into .deps/prometheus for its `promtool` (the metrics
 #      test checks the endpoint's output with `promtool check metrics`; installing the package would
 #      start a Prometheus service);
 #   4. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
@@ -33,11 +33,13 @@ case $CODENAME in
   trixie)
     NODE_ABI=115
     NODE_LIBS=(libuv1t64 libicu76 libcares2 libnghttp2-14 libbrotli1 libssl3t64 zlib1g)
-    NODE_MODULES=(node-acorn node-cjs-module-lexer node-undici node-minimatch node-brace-expansion node-balanced-match node-xtend) ;;
+    NODE_MODULES=(node-acorn node-cjs-module-lexer node-undici node-minimatch node-brace-expansion node-balanced-match node-xtend)
+    PROMTOOL_DEB=promtool ;;
   *)
     NODE_ABI=108
     NODE_LIBS=(libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g)
-    NODE_MODULES=(node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend) ;;
+    NODE_MODULES=(node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
+    PROMTOOL_DEB=prometheus ;; # Debian 13 has promtool in a package of its own
 esac
 APT_PACKAGES=(
   gstreamer1.0-tools libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
@@ -111,16 +113,16 @@ fi
 
 # promtool (a static Go binary) from Debian's prometheus package, unpacked, not installed.
 if [[ ! -x $PROMETHEUS_PREFIX/usr/bin/promtool ]]; then
-  log "unpacking Debian's prometheus (for promtool) into .deps/prometheus"
+  log "unpacking Debian's $PROMTOOL_DEB (for promtool) into .deps/prometheus"
   tmp=$(mktemp -d)
   chmod 777 "$tmp"
-  (cd "$tmp" && apt-get download -qq prometheus 2>/dev/null) || {
+  (cd "$tmp" && apt-get download -qq "$PROMTOOL_DEB" 2>/dev/null) || {
     as_root apt-get update -qq
-    (cd "$tmp" && apt-get download -qq prometheus)
+    (cd "$tmp" && apt-get download -qq "$PROMTOOL_DEB")
   }
   rm -rf "$PROMETHEUS_PREFIX"; mkdir -p "$PROMETHEUS_PREFIX"
   # Only promtool: the server and its web assets are left in the package.
-  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$PROMETHEUS_PREFIX" ./usr/bin/promtool
+  dpkg-deb --fsys-tarfile "$tmp/${PROMTOOL_DEB}"_*.deb | tar -x -C "$PROMETHEUS_PREFIX" ./usr/bin/promtool
   rm -rf "$tmp"
 fi
 
