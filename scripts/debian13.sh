@@ -73,7 +73,9 @@ mounted() {
 }
 
 install_packages() {
-  in_root sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null' sh "${PACKAGES[@]}"
+  # dpkg --configure -a: finishes what a killed earlier run left half-installed.
+  in_root sh -c 'dpkg --configure -a && apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null' \
+    sh "${PACKAGES[@]}"
 }
 
 create() {
@@ -138,7 +140,8 @@ run_tests() {
   in_root sh -c 'gst-launch-1.0 --version | head -1; grep -E "TSVISION_(LIBNODE_SONAME|NODE_MAJOR_VERSION)" build/gst-plugin/config.h'
   log "vitest: ${files[*]}"
   t0=$SECONDS
-  in_root node node_modules/vitest/vitest.mjs run "${files[@]}"
+  # --no-cache: vitest's results cache is in the shared node_modules/, which the host's vitest writes too.
+  in_root node node_modules/vitest/vitest.mjs run --no-cache "${files[@]}"
   log "vitest: $((SECONDS - t0)) s"
 }
 
