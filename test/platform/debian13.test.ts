@@ -64,9 +64,12 @@ function runTree(command: string, args: string[], timeoutMs: number): Promise<{ 
 /** The last `n` lines of a long output: what a failure needs without vitest's whole log. */
 const tail = (text: string, n = 150) => text.split('\n').slice(-n).join('\n');
 
+/** On Debian 13 itself the whole suite runs there already: no root inside it. */
+const ON_TRIXIE = /^VERSION_CODENAME=trixie$/m.test(readFileSync('/etc/os-release', 'utf8'));
+
 describe('Debian 13', () => {
-  it(`builds in a trixie root and passes ${FILES.length} pipeline test files there`, async () => {
-    // A fresh root takes a few minutes (debootstrap + ~800 packages); a cached one seconds.
+  it.skipIf(ON_TRIXIE)(`builds in a trixie root and passes ${FILES.length} pipeline test files there`, async () => {
+    // A fresh root takes a few minutes (debootstrap + ~800 packages); with a cached one, the listed tests about a minute.
     const r = await runTree('bash', [path.join(ROOT, 'scripts', 'debian13.sh'), 'test', ...FILES], 20 * 60_000);
     // The stage times (root, set-up and build, vitest) in npm test's output.
     console.log(r.output.split('\n').filter((l) => l.startsWith('[debian13]')).join('\n'));
