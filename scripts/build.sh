@@ -7,7 +7,8 @@
 #       runtime/tsvision-api.cjs         what hooks get for `import … from 'tsvision'` (a copy of
 #                                        dist/tsvision-api.cjs, scripts/build-api.sh)
 #       runtime/tsvision_pixels.node     the N-API pixel addon (cmake-js)
-#       libtsvisionhost.so, libnode.so.108, node_modules -> links
+#       libtsvisionhost.so, node_modules, libnode.so.N (when not the system's) -> relative links,
+#                                        so that a moved checkout keeps working
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,6 +33,18 @@ bash scripts/build-api.sh
 cp dist/tsvision-api.cjs build/tsvision/runtime/tsvision-api.cjs
 
 ln -sfn ../libtsvisionhost.so build/tsvision/libtsvisionhost.so
-ln -sfn "$ROOT/.deps/node/usr/lib/x86_64-linux-gnu/libnode.so.108" build/tsvision/libnode.so.108
 ln -sfn ../../node_modules build/tsvision/node_modules
+# The libnode the host was linked with (meson chose it: the system's or .deps/node's), as the
+# dynamic linker resolves it; linked here only when it is not the system's, which the plugin finds
+# by its soname.
+libnode=$(ldd build/libtsvisionhost.so | awk '$1 ~ /^libnode\.so/ { print $3 }')
+if [[ ! -f $libnode ]]; then
+  log "build/libtsvisionhost.so does not find its libnode: $(ldd build/libtsvisionhost.so | grep libnode)"
+  exit 1
+fi
+rm -f build/tsvision/libnode.so.*
+case $(realpath "$libnode") in
+  /usr/lib/*) ;;
+  *) ln -sfn "$(realpath --relative-to=build/tsvision "$libnode")" "build/tsvision/$(basename "$libnode")" ;;
+esac
 log "done: GST_PLUGIN_PATH=$ROOT/build/gst-plugin"

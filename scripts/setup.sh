@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# One-shot set-up for a Debian 12 machine (run as root, or with everything already installed).
-# Installs what is missing and skips what is present, so a second run takes a second or two:
-#   1. apt packages: GStreamer (dev, tools, base/good plugins, libav for H.264), meson, cmake, the
-#      runtime libraries of Debian's libnode108 (Node 18, the embeddable runtime), libmosquitto
-#      (tsexport's MQTT client) and the mosquitto broker + clients the MQTT tests run (the tests
-#      start their own broker; the system service is not needed);
-#   2. libnode108 + libnode-dev unpacked into .deps/node (they cannot be apt-installed next to a
-#      nodesource `nodejs`), and the JS modules libnode loads from /usr/share/nodejs;
-#   3. Debian's `prometheus` package unpacked into .deps/prometheus for its `promtool` (the metrics
+# One-shot set-up for a Debian 12 (bookworm) or Debian 13 (trixie) machine (run as root, or with
+# everything already installed). Installs what is missing and skips what is present, so a second run
+# takes a second or two:
+#   1. apt packages: GStreamer (dev, tools, base/good/bad plugins — bad for h264parse —, libav for
+#      H.264), meson, cmake, the runtime libraries of Debian's libnode (the embeddable Node: libnode108,
+#      Node 18, on Debian 12; libnode115, Node 20, on Debian 13), libmosquitto (tsexport's MQTT client)
+#      and the mosquitto broker + clients the MQTT tests run (the tests start their own broker; the
+#      system service is not needed), debootstrap (for the Debian 13 root the tests build in);
+#   2. Debian's libnode + libnode-dev: apt-installed where nothing conflicts; unpacked into .deps/node
+#      where they cannot be (next to nodesource's `nodejs`), with the JS modules libnode loads from
+#      /usr/share/nodejs;
+#   3. Debian's `prometheus` package (Debian 13: `promtool`) unpacked into .deps/prometheus for its `promtool` (the metrics
 #      test checks the endpoint's output with `promtool check metrics`; installing the package would
 #      start a Prometheus service);
 #   4. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
@@ -23,22 +26,58 @@ BUILD=1
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
 
+# The release decides the names of libnode and of the libraries it needs (Debian 13's 64-bit time_t
+# transition renamed several). Other Debian-based releases are treated as Debian 12.
+CODENAME=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+case $CODENAME in
+  trixie)
+    NODE_ABI=115
+    NODE_LIBS=(libuv1t64 libicu76 libcares2 libnghttp2-14 libbrotli1 libssl3t64 zlib1g)
+    NODE_MODULES=(node-acorn node-cjs-module-lexer node-undici node-minimatch node-brace-expansion node-balanced-match node-xtend)
+    PROMTOOL_DEB=promtool ;;
+  *)
+    NODE_ABI=108
+    NODE_LIBS=(libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g)
+    NODE_MODULES=(node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
+    PROMTOOL_DEB=prometheus ;; # Debian 13 has promtool in a package of its own
+esac
 APT_PACKAGES=(
   gstreamer1.0-tools libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
   gstreamer1.0-plugins-ugly
   meson ninja-build pkg-config cmake g++ make python3
-  libuv1 libicu72 libc-ares2 libnghttp2-14 libbrotli1 libssl3 zlib1g libuv1-dev libssl-dev
+  "${NODE_LIBS[@]}" libuv1-dev libssl-dev
   libmosquitto-dev mosquitto mosquitto-clients
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
+  debootstrap
 )
-NODE_DEBS=(libnode108 libnode-dev node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend)
+NODE_DEBS=("libnode$NODE_ABI" libnode-dev "${NODE_MODULES[@]}")
 NODE_PREFIX=$ROOT/.deps/node
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 PROMETHEUS_PREFIX=$ROOT/.deps/prometheus
+
+# Debian's libnode from apt when it is installed or installs without removing anything (apt's dry
+# run; a nodesource `nodejs` conflicts with it), else unpacked into .deps/node (below). meson takes
+# the system's where it is installed, else .deps/node's.
+node_unpacked() {
+  compgen -G "$NODE_PREFIX/usr/lib/*/libnode.so.$NODE_ABI" >/dev/null && [[ -e $NODE_PREFIX/usr/include/node/node.h ]]
+}
+NODE_FROM=unpack
+if installed "libnode$NODE_ABI" && installed libnode-dev; then
+  NODE_FROM=system
+elif ! node_unpacked; then
+  # A machine that never ran apt-get update has no package lists to ask.
+  apt-cache show "libnode$NODE_ABI" >/dev/null 2>&1 || as_root apt-get update -qq
+  dry_run=$(apt-get install -s -qq "${NODE_DEBS[@]}" 2>/dev/null || true)
+  if grep -q '^Inst' <<< "$dry_run" && ! grep -q '^Remv' <<< "$dry_run"; then
+    NODE_FROM=system
+    APT_PACKAGES+=("${NODE_DEBS[@]}")
+  fi
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   log "installing apt packages: ${missing[*]}"
@@ -47,10 +86,10 @@ if ((${#missing[@]})); then
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Debian's libnode (the embeddable Node 18). Unpacked, not installed: its package conflicts with
-# nodesource's `nodejs`, which is what provides `npm` on most machines.
-if [[ ! -e $NODE_PREFIX/usr/lib/x86_64-linux-gnu/libnode.so.108 || ! -e $NODE_PREFIX/usr/include/node/node.h ]]; then
-  log "unpacking Debian's libnode108 + libnode-dev into .deps/node"
+# Debian's libnode, unpacked where it cannot be installed: its package conflicts with nodesource's
+# `nodejs`, which is what provides `npm` on most machines.
+if [[ $NODE_FROM == unpack ]] && ! node_unpacked; then
+  log "unpacking Debian's libnode$NODE_ABI + libnode-dev into .deps/node"
   tmp=$(mktemp -d)
   chmod 777 "$tmp"
   (cd "$tmp" && apt-get download -qq "${NODE_DEBS[@]}" 2>/dev/null) || {
@@ -61,9 +100,13 @@ if [[ ! -e $NODE_PREFIX/usr/lib/x86_64-linux-gnu/libnode.so.108 || ! -e $NODE_PR
   for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$NODE_PREFIX"; done
   rm -rf "$tmp"
 fi
-# Debian's libnode loads acorn, cjs-module-lexer and undici from these absolute paths.
-if [[ ! -e /usr/share/nodejs/acorn/dist/acorn.js || ! -e /usr/share/nodejs/cjs-module-lexer/lexer.js \
-      || ! -e /usr/share/nodejs/undici/undici-fetch.js ]]; then
+# Debian's libnode loads acorn, cjs-module-lexer and undici (Debian 13: minimatch too) from
+# /usr/share/nodejs; apt installs them with libnode, an unpacked libnode needs them copied there.
+modules_missing=0
+if [[ $NODE_FROM == unpack ]]; then
+  for m in "$NODE_PREFIX"/usr/share/nodejs/*; do [[ -e /usr/share/nodejs/${m##*/} ]] || modules_missing=1; done
+fi
+if ((modules_missing)); then
   log "installing the modules libnode loads into /usr/share/nodejs"
   as_root mkdir -p /usr/share/nodejs
   as_root cp -rn "$NODE_PREFIX"/usr/share/nodejs/. /usr/share/nodejs/
@@ -71,16 +114,16 @@ fi
 
 # promtool (a static Go binary) from Debian's prometheus package, unpacked, not installed.
 if [[ ! -x $PROMETHEUS_PREFIX/usr/bin/promtool ]]; then
-  log "unpacking Debian's prometheus (for promtool) into .deps/prometheus"
+  log "unpacking Debian's $PROMTOOL_DEB (for promtool) into .deps/prometheus"
   tmp=$(mktemp -d)
   chmod 777 "$tmp"
-  (cd "$tmp" && apt-get download -qq prometheus 2>/dev/null) || {
+  (cd "$tmp" && apt-get download -qq "$PROMTOOL_DEB" 2>/dev/null) || {
     as_root apt-get update -qq
-    (cd "$tmp" && apt-get download -qq prometheus)
+    (cd "$tmp" && apt-get download -qq "$PROMTOOL_DEB")
   }
   rm -rf "$PROMETHEUS_PREFIX"; mkdir -p "$PROMETHEUS_PREFIX"
   # Only promtool: the server and its web assets are left in the package.
-  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -x -C "$PROMETHEUS_PREFIX" ./usr/bin/promtool
+  dpkg-deb --fsys-tarfile "$tmp/${PROMTOOL_DEB}"_*.deb | tar -x -C "$PROMETHEUS_PREFIX" ./usr/bin/promtool
   rm -rf "$tmp"
 fi
 

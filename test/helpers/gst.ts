@@ -10,7 +10,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SHARED = path.resolve(ROOT, '../shared');
 export const MODELS = path.join(SHARED, 'models');
 export const MEDIA = path.join(SHARED, 'media');
-export const PLUGIN_PATH = path.join(ROOT, 'build', 'gst-plugin');
+/** The build the tests use: TSVISION_BUILD_DIR (absolute, or relative to the checkout), default build/. */
+export const BUILD_DIR = path.resolve(ROOT, process.env.TSVISION_BUILD_DIR || 'build');
+export const PLUGIN_PATH = path.join(BUILD_DIR, 'gst-plugin');
 export const YOLOX = path.join(MODELS, 'yolox_nano_416.onnx');
 export const COCO_LABELS = path.join(MODELS, 'coco_classes.txt');
 export const HOOKS = path.join(ROOT, 'test', 'fixtures', 'hooks');
@@ -40,7 +42,7 @@ export function gstEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     ...process.env,
     GST_PLUGIN_PATH: PLUGIN_PATH,
     // A registry of our own: tests never depend on (or pollute) the user's.
-    GST_REGISTRY: path.join(ROOT, 'build', 'test-registry.bin'),
+    GST_REGISTRY: path.join(BUILD_DIR, 'test-registry.bin'),
     ...extra,
   };
 }

@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOOKS, ROOT, YOLOX, imageSource, readJsonl, run, tempDir } from '../helpers/gst';
+import { BUILD_DIR, HOOKS, ROOT, YOLOX, imageSource, readJsonl, run, tempDir } from '../helpers/gst';
 
 /** Every symbolic link below `dir` (the installed tree must hold real files, not links into the repo). */
 function links(dir: string): string[] {
@@ -25,13 +25,28 @@ describe('meson install', () => {
     const install = await run('meson', ['install', '-C', build], { timeoutMs: 300_000 });
     expect(install.code, install.output).toBe(0);
 
-    const libdir = readdirSync(path.join(prefix, 'lib')).map((d) => path.join(prefix, 'lib', d)).find((d) => existsSync(path.join(d, 'tsvision')))
-      ?? path.join(prefix, 'lib');
+    // meson's libdir differs between releases (Debian 12's meson: lib/x86_64-linux-gnu, Debian 13's: lib64).
+    const options = await run('meson', ['introspect', build, '--buildoptions']);
+    const libdirOption = (JSON.parse(options.stdout) as { name: string; value: string }[]).find((o) => o.name === 'libdir')!.value;
+    const libdir = path.resolve(prefix, libdirOption);
     const runtime = path.join(libdir, 'tsvision');
-    for (const f of ['libtsvisionhost.so', 'libnode.so.108', 'runtime/tsvision-runtime.cjs', 'runtime/tsvision_pixels.node', 'node_modules/onnxruntime-node/package.json', 'node_modules/esbuild/package.json']) {
+    for (const f of ['libtsvisionhost.so', 'runtime/tsvision-runtime.cjs', 'runtime/tsvision_pixels.node', 'node_modules/onnxruntime-node/package.json', 'node_modules/esbuild/package.json']) {
       expect(existsSync(path.join(runtime, f)), f).toBe(true);
     }
     expect(links(runtime).filter((l) => l.includes(ROOT))).toEqual([]);
+    // libnode comes along where the build's is not the system's (.deps/node), as in build/tsvision.
+    const libnode = (d: string) => readdirSync(d).filter((f) => f.startsWith('libnode.so.'));
+    expect(libnode(runtime)).toEqual(libnode(path.join(BUILD_DIR, 'tsvision')));
+    // Only this platform's onnxruntime binaries (the package has five platforms': 357 MB installed).
+    const ortBin = path.join(runtime, 'node_modules', 'onnxruntime-node', 'bin');
+    for (const napi of readdirSync(ortBin)) {
+      expect(readdirSync(path.join(ortBin, napi))).toEqual([process.platform]);
+      expect(readdirSync(path.join(ortBin, napi, process.platform))).toEqual([process.arch]);
+    }
+    const du = await run('du', ['-sm', runtime]);
+    const mb = Number(du.stdout.split('\t')[0]);
+    console.log(`installed runtime: ${mb} MB`);
+    expect(mb).toBeLessThan(150);
 
     const out = path.join(dir, 'installed.jsonl');
     const r = await run(
