@@ -21,6 +21,8 @@ set -euo pipefail
 SELF=$(realpath "${BASH_SOURCE[0]}")
 ROOT=$(cd "$(dirname "$SELF")/.." && pwd -P)
 SHARED=$(realpath -m "$ROOT/../shared")
+# Where the tests look for it (ROOT/../shared, e.g. a symlink to SHARED): mounted there too.
+SHARED_AS=$(realpath -s -m "$ROOT/../shared")
 ROOTFS=${TSVISION_DEBIAN13_ROOT:-$ROOT/.deps/debian13}
 MIRROR=${TSVISION_DEBIAN13_MIRROR:-http://deb.debian.org/debian}
 SUITE=trixie
@@ -67,6 +69,10 @@ mounted() {
   mount --bind "$ROOT" "$ROOTFS$ROOT"
   mount --bind "$ROOT/build-debian13" "$ROOTFS$ROOT/build"
   [[ -d $SHARED ]] && mount --bind "$SHARED" "$ROOTFS$SHARED"
+  if [[ -d $SHARED && $SHARED_AS != "$SHARED" ]]; then
+    mkdir -p "$ROOTFS$SHARED_AS"
+    mount --bind "$SHARED" "$ROOTFS$SHARED_AS"
+  fi
   # A fresh environment: nothing of the host's (PATH, npm_config_*, GST_PLUGIN_PATH…) leaks in.
   exec chroot "$ROOTFS" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
