@@ -3,9 +3,9 @@
 /**
  * tsvision — the public hook API.
  *
- * Hooks run on the Node.js the plugin embeds, not the `node` on your PATH: Node 18 on Debian 12 (libnode108, Node
- * 18.20.4 when this was written), Node 20 on Debian 13 (libnode115). These types describe the older of the two, so
- * that a hook written against them runs on both: Node 18's JavaScript (ES2022) and APIs, @types/node 18 (a
+ * Hooks run on the Node.js the plugin embeds, not the `node` on your PATH: Node.js 18 on Debian 12 (libnode108,
+ * 18.20.4 when this was written), Node.js 20 on Debian 13 (libnode115). These types describe the older of the two,
+ * so that a hook written against them runs on both: Node 18's JavaScript (ES2022) and APIs, @types/node 18 (a
  * dependency of this package, referenced above) and, in a project whose tsconfig.json says
  * `"extends": "tsvision/tsconfig.hook.json"`, lib ES2022 — so Node 20's additions such as `Array.prototype.toSorted`
  * fail to type-check instead of throwing a TypeError in the pipeline on Debian 12.

@@ -172,7 +172,8 @@ describe('the installed project\'s hook in a pipeline', () => {
     expect(Number(overlap)).toBeCloseTo(324 / 476, 12);
     // The embedded runtime lacks what the hook tsconfig's lib leaves out, and is the Node major api.d.ts names.
     expect(toSorted).toBe('false');
-    const stated = /Hooks run on Node\.js (\d+)/.exec(readFileSync(path.join(ROOT, 'ts-runtime', 'api.d.ts'), 'utf8'));
+    const debian = /^VERSION_CODENAME=trixie$/m.test(readFileSync('/etc/os-release', 'utf8')) ? 13 : 12;
+    const stated = new RegExp(`Node\\.js (\\d+) on Debian ${debian}`).exec(readFileSync(path.join(ROOT, 'ts-runtime', 'api.d.ts'), 'utf8'));
     expect(node.split('.')[0]).toBe(stated?.[1]);
   });
 });
