@@ -113,7 +113,7 @@ export function parseRules(text: string, options: ParseOptions): Rules {
     }
     if (labels)
       for (const [j, c] of (rule.classes ?? []).entries())
-        if (!labels.has(c)) throw new RulesError(`${source}: ${where}.classes[${j}]: unknown class "${c}" (not in the labels)`);
+        if (!labels.has(c)) throw new RulesError(`${source}: ${where}.classes[${j}]: unknown class "${c}" (not in the labels file, property labels-file)`);
   };
   lines.forEach((line, i) => {
     check('lines', i, line);

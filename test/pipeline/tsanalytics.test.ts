@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsCounts, AnalyticsEvent } from 'tsvision';
 import { AnalyticsEngine, ANALYTICS_DEFAULTS, parseRules } from '../../elements/analytics/index';
-import { HOOKS, ROOT, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
+import { COCO_LABELS, HOOKS, ROOT, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
 
 const DET_HOOK = path.join(ROOT, 'eval', 'mot', 'det-hook.ts');
 const RECORD = path.join(HOOKS, 'analytics-record.ts');
@@ -169,6 +169,10 @@ describe('tsanalytics', () => {
       [`rules='{"zones": [{"name": "hall", "points": [[0, 0], [10, 10], [10, 0], [0, 10]]}]}'`, 'property rules: zones[0].points: the polygon of "hall" intersects itself'],
       [`rules='{"lines": [{"name": "door", "points": [[5, 5]]}]}'`, 'property rules: lines[0].points must NOT have fewer than 2 items'],
       [`config=${dir}/missing.json`, `cannot read the rules file ${dir}/missing.json (property config): ENOENT`],
+      [
+        `labels-file=${COCO_LABELS} rules='{"lines": [{"name": "door", "points": [[0, 0], [9, 9]], "classes": ["persn"]}]}'`,
+        'property rules: lines[0].classes[0]: unknown class "persn" (not in the labels file, property labels-file)',
+      ],
     ];
     for (const [property, message] of cases) {
       const r = await gstLaunch(`videotestsrc num-buffers=2 ! tsanalytics ${property} ! fakesink`);

@@ -193,7 +193,7 @@ describe('rules', () => {
       'rules.json: zones[0].points: the polygon of "z" intersects itself (edge 0 crosses edge 2)',
     );
     expect(parse('{"lines":[{"name":"door","points":[[0,0],[1,1]],"classes":["persn"]}]}', ['person', 'car'])).toThrow(
-      'rules.json: lines[0].classes[0]: unknown class "persn" (not in the labels)',
+      'rules.json: lines[0].classes[0]: unknown class "persn" (not in the labels file, property labels-file)',
     );
     expect(parse('{"lines":[{"name":"d","points":[[0,0],[1,1]]},{"name":"d","points":[[0,0],[2,1]]}]}')).toThrow('rules.json: lines[1].name: "d" is also the name of lines[0]');
     expect(parse('{"line":[]}')).toThrow('rules.json: the top level: unknown key "line"');

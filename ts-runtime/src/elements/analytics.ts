@@ -19,6 +19,7 @@ import { NO_RULES, RulesError, parseRules, type Rules } from '../../../elements/
 import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type ElementLogic, type FrameAnalytics, type HostFrame, type ProcessResult } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
+import { readLabels } from '../labels.js';
 import { Sequencer } from '../sequencer.js';
 import { ANALYTICS_PARAMS, ANALYTICS_SETTINGS, parseConfig, parseSettings, type AnalyticsConfig } from '../settings/index.js';
 
@@ -34,7 +35,7 @@ interface RulesSource {
 }
 
 /** Reads and validates the rules of `source`; throws a RulesError naming the file or property. */
-function loadRules(source: RulesSource): { rules: Rules; mtimeMs: number } {
+function loadRules(source: RulesSource, labels?: readonly string[]): { rules: Rules; mtimeMs: number } {
   if (source.config) {
     let text: string;
     let mtimeMs: number;
@@ -44,9 +45,9 @@ function loadRules(source: RulesSource): { rules: Rules; mtimeMs: number } {
     } catch (err) {
       throw new RulesError(`cannot read the rules file ${source.config} (property config): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    return { rules: parseRules(text, { source: `${source.config} (property config)` }), mtimeMs };
+    return { rules: parseRules(text, { source: `${source.config} (property config)`, labels }), mtimeMs };
   }
-  if (source.rules) return { rules: parseRules(source.rules, { source: 'property rules' }), mtimeMs: 0 };
+  if (source.rules) return { rules: parseRules(source.rules, { source: 'property rules', labels }), mtimeMs: 0 };
   return { rules: NO_RULES, mtimeMs: 0 };
 }
 
@@ -90,9 +91,10 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
   const hook = hookModule.hooks;
   const runner = hookModule.runner;
 
+  const labels = config.labelsFile ? readLabels(config.labelsFile) : undefined;
   let loaded: { rules: Rules; mtimeMs: number };
   try {
-    loaded = loadRules(config);
+    loaded = loadRules(config, labels);
   } catch (err) {
     throw new TsvisionError('SETTINGS', (err as Error).message);
   }
@@ -114,7 +116,7 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
 
   function applyRules(source: RulesSource): void {
     try {
-      loaded = loadRules(source);
+      loaded = loadRules(source, labels);
       engine.setRules(loaded.rules);
     } catch (err) {
       env.log('warning', `${env.elementName}: ${(err as Error).message}; the rules in force stay`);

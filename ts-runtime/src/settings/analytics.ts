@@ -78,6 +78,13 @@ export const ANALYTICS_SETTINGS = declare({
     blurb: 'The same JSON as config, inline (used when config is not set); may be set while playing',
     mutablePlaying: true,
   },
+  labelsFile: {
+    type: 'string',
+    default: null,
+    nick: 'Labels file',
+    blurb:
+      "The detector's labels file (one label per line): class names in the rules' `classes` must be among them (unset: any name is taken as it is)",
+  },
   countsInterval: {
     type: 'double',
     default: 0,
