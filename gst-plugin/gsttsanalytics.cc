@@ -35,6 +35,8 @@
  */
 #include "gsttsanalytics.h"
 
+#include <memory>
+
 #include "analytics-results.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_ts_analytics_debug);
@@ -43,15 +45,32 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_analytics_debug);
 /* The properties (config, rules, anchor, min-distance, …) are declared in ts-runtime/src/settings/analytics.ts. */
 struct _GstTsAnalytics {
   GstTsFilter parent;
+  /* The rules' geometry the runtime sent last (it sends it only when it changes); streaming thread only. */
+  std::shared_ptr<const tsv::AnalyticsResult> *geometry;
 };
 
 G_DEFINE_TYPE(GstTsAnalytics, gst_ts_analytics, GST_TYPE_TS_FILTER);
 GST_ELEMENT_REGISTER_DEFINE(tsanalytics, "tsanalytics", GST_RANK_NONE, GST_TYPE_TS_ANALYTICS);
 
-/* Objects pass unchanged; the frame's results become its TsvisionAnalyticsMeta. */
-static void gst_ts_analytics_apply_result(GstTsFilter *, GstBuffer *buffer, const tsv::Result &result) {
-  if (result.analytics)
-    tsv::frame_add_analytics(buffer, *result.analytics);
+/* Objects pass unchanged; the frame's results, with the latest geometry, become its TsvisionAnalyticsMeta. */
+static void gst_ts_analytics_apply_result(GstTsFilter *filter, GstBuffer *buffer, const tsv::Result &result) {
+  GstTsAnalytics *self = GST_TS_ANALYTICS(filter);
+  if (!result.analytics)
+    return;
+  if (result.analytics->has_geometry)
+    *self->geometry = result.analytics;
+  tsv::AnalyticsResult frame = *result.analytics;
+  if (!frame.has_geometry && *self->geometry) {
+    frame.lines = (*self->geometry)->lines;
+    frame.zones = (*self->geometry)->zones;
+  }
+  frame.set_figures();
+  tsv::frame_add_analytics(buffer, frame);
+}
+
+static void gst_ts_analytics_finalize(GObject *object) {
+  delete GST_TS_ANALYTICS(object)->geometry;
+  G_OBJECT_CLASS(gst_ts_analytics_parent_class)->finalize(object);
 }
 
 static void gst_ts_analytics_class_init(GstTsAnalyticsClass *klass) {
@@ -59,6 +78,7 @@ static void gst_ts_analytics_class_init(GstTsAnalyticsClass *klass) {
   GstTsFilterClass *filter_class = GST_TS_FILTER_CLASS(klass);
 
   GST_DEBUG_CATEGORY_INIT(gst_ts_analytics_debug, "tsanalytics", 0, "tsvision line, zone and count analytics");
+  G_OBJECT_CLASS(klass)->finalize = gst_ts_analytics_finalize;
 
   gst_element_class_set_static_metadata(
       element_class, "tsvision analytics", "Filter/Analyzer/Video",
@@ -71,4 +91,6 @@ static void gst_ts_analytics_class_init(GstTsAnalyticsClass *klass) {
   filter_class->apply_result = gst_ts_analytics_apply_result;
 }
 
-static void gst_ts_analytics_init(GstTsAnalytics *) {}
+static void gst_ts_analytics_init(GstTsAnalytics *self) {
+  self->geometry = new std::shared_ptr<const tsv::AnalyticsResult>();
+}

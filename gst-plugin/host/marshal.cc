@@ -312,28 +312,27 @@ static std::shared_ptr<AnalyticsResult> analytics_from_js(napi_env env, napi_val
   a->events_json = get_string(env, element(env, v, 0));
   a->counts_json = get_string(env, element(env, v, 1));
   a->motion_json = get_string(env, element(env, v, 2));
-  auto points = [&](napi_value shape) {
+  auto doubles = [&](napi_value array) {
     size_t n = 0;
-    const double *d = float64_data(env, element(env, shape, 1), &n);
+    const double *d = float64_data(env, array, &n);
     return d ? std::vector<double>(d, d + n) : std::vector<double>();
   };
-  auto number = [&](napi_value shape, uint32_t i) {
-    double d = 0;
-    napi_get_value_double(env, element(env, shape, i), &d);
-    return (int64_t)d;
-  };
-  for_each_object(env, element(env, v, 3), [&](uint32_t, napi_value line) {
-    a->lines.push_back({get_string(env, element(env, line, 0)), points(line), number(line, 2), number(line, 3)});
-  });
-  for_each_object(env, element(env, v, 4), [&](uint32_t, napi_value zone) {
-    bool overcrowded = false;
-    napi_get_value_bool(env, element(env, zone, 3), &overcrowded);
-    a->zones.push_back({get_string(env, element(env, zone, 0)), points(zone), number(zone, 2), overcrowded});
-  });
-  size_t n = 0;
-  if (const double *crossed = float64_data(env, element(env, v, 5), &n))
-    for (size_t i = 0; i < n; i++)
-      a->crossed.push_back((int64_t)crossed[i]);
+  napi_value lines = element(env, v, 3), zones = element(env, v, 4);
+  if (is_type(env, lines, napi_object)) {
+    a->has_geometry = true;
+    for_each_object(env, lines, [&](uint32_t, napi_value l) {
+      a->lines.push_back({get_string(env, element(env, l, 0)), doubles(element(env, l, 1))});
+    });
+    for_each_object(env, zones, [&](uint32_t, napi_value z) {
+      AnalyticsResult::Zone zone;
+      zone.name = get_string(env, element(env, z, 0));
+      zone.points = doubles(element(env, z, 1));
+      a->zones.push_back(std::move(zone));
+    });
+  }
+  a->figures = doubles(element(env, v, 5));
+  for (double id : doubles(element(env, v, 6)))
+    a->crossed.push_back((int64_t)id);
   return a;
 }
 

@@ -29,26 +29,20 @@ export interface ProcessResult {
   analytics?: FrameAnalytics;
 }
 
-/** A rule's geometry in frame pixels (x0, y0, x1, y1, …) with its live figures (what tsoverlay draws). */
-export interface LineShape {
+/** A rule's geometry in frame pixels (x0, y0, x1, y1, …), what tsoverlay draws. */
+export interface RuleShape {
   name: string;
   points: Float64Array;
-  in: number;
-  out: number;
-}
-export interface ZoneShape {
-  name: string;
-  points: Float64Array;
-  occupancy: number;
-  overcrowded: boolean;
 }
 
 export interface FrameAnalytics {
   events: AnalyticsEvent[];
   counts: AnalyticsCounts;
   motion: ReadonlyMap<number, ObjectMotion>;
-  lines: LineShape[];
-  zones: ZoneShape[];
+  /** The rules' geometry, when it changed since the previous frame (the host keeps the last one). */
+  geometry?: { lines: RuleShape[]; zones: RuleShape[] };
+  /** [in, out] per line, then [occupancy, overcrowded 0/1] per zone, in rule order. */
+  figures: Float64Array;
   /** Track ids of the objects that crossed a line on this very frame (tsoverlay highlights them). */
   crossed: number[];
 }

@@ -133,14 +133,16 @@ export type WireResult = [
 
 /**
  * tsanalytics' results (marshal.cc analytics_from_js): events, counts and motion as JSON text (tsexport writes
- * them as they are), and each rule's geometry in pixels ([x0, y0, x1, y1, …]) with its live figures.
+ * them as they are); each rule's geometry in pixels ([x0, y0, x1, y1, …]) only when it changed (the element keeps
+ * the last one); the live figures of every frame: [in, out] per line, then [occupancy, overcrowded 0/1] per zone.
  */
 export type WireAnalytics = [
   events: string,
   counts: string,
   motion: string,
-  lines: [name: string, points: Float64Array, countIn: number, countOut: number][],
-  zones: [name: string, points: Float64Array, occupancy: number, overcrowded: boolean][],
+  lines: [name: string, points: Float64Array][] | undefined,
+  zones: [name: string, points: Float64Array][] | undefined,
+  figures: Float64Array,
   crossed: Float64Array,
 ];
 
@@ -159,8 +161,9 @@ function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
     JSON.stringify(a.events.map(snakeCaseEvent)),
     JSON.stringify(a.counts),
     JSON.stringify(motion),
-    a.lines.map((l) => [l.name, l.points, l.in, l.out]),
-    a.zones.map((z) => [z.name, z.points, z.occupancy, z.overcrowded]),
+    a.geometry?.lines.map((l) => [l.name, l.points]),
+    a.geometry?.zones.map((z) => [z.name, z.points]),
+    a.figures,
     Float64Array.from(a.crossed),
   ];
 }

@@ -110,9 +110,8 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
   let nextSource: RulesSource | null = null;
   let lastFileCheck = 0;
   let lastCountsTime = -Infinity;
-  let flatFor: Rules | null = null;
-  let flatLines: Float64Array[] = [];
-  let flatZones: Float64Array[] = [];
+  /** The rules in pixels whose geometry the host has. */
+  let sentGeometry: Rules | null = null;
 
   function applyRules(source: RulesSource): void {
     try {
@@ -179,26 +178,25 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
       env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: JSON.stringify(counts) });
     }
     const pixels = engine.rulesInPixels(frame.width, frame.height);
-    if (pixels !== flatFor) {
-      // The geometry on the wire, flattened once per rules and frame size.
-      flatFor = pixels;
-      flatLines = pixels.lines.map((l) => Float64Array.from(l.points.flat()));
-      flatZones = pixels.zones.map((z) => Float64Array.from(z.points.flat()));
+    let geometry: FrameAnalytics['geometry'];
+    if (pixels !== sentGeometry) {
+      // Sent once per rules and frame size: the host keeps it for the frames after.
+      sentGeometry = pixels;
+      const flat = (r: { name: string; points: readonly (readonly [number, number])[] }) => ({ name: r.name, points: Float64Array.from(r.points.flat()) });
+      geometry = { lines: pixels.lines.map(flat), zones: pixels.zones.map(flat) };
     }
+    const figures = new Float64Array(2 * (pixels.lines.length + pixels.zones.length));
+    pixels.lines.forEach((l, i) => {
+      figures[2 * i] = counts.lines[l.name].in;
+      figures[2 * i + 1] = counts.lines[l.name].out;
+    });
+    pixels.zones.forEach((z, i) => {
+      const occupancy = counts.zones[z.name].occupancy;
+      figures[2 * (pixels.lines.length + i)] = occupancy;
+      figures[2 * (pixels.lines.length + i) + 1] = z.maxOccupancy !== undefined && occupancy > z.maxOccupancy ? 1 : 0;
+    });
     const crossed = events.flatMap((e) => (e.type === 'line-crossed' && e.frame === frame.index ? [e.trackId] : []));
-    const analytics: FrameAnalytics = {
-      events,
-      counts,
-      motion: r.motion,
-      lines: pixels.lines.map((l, i) => ({ name: l.name, points: flatLines[i], in: counts.lines[l.name].in, out: counts.lines[l.name].out })),
-      zones: pixels.zones.map((z, i) => ({
-        name: z.name,
-        points: flatZones[i],
-        occupancy: counts.zones[z.name].occupancy,
-        overcrowded: z.maxOccupancy !== undefined && counts.zones[z.name].occupancy > z.maxOccupancy,
-      })),
-      crossed,
-    };
+    const analytics: FrameAnalytics = { events, counts, motion: r.motion, geometry, figures, crossed };
     return { objects: [], analytics };
   }
 
