@@ -138,3 +138,63 @@ describe('keypoints from a postprocess() hook', () => {
     for (const o of tracked) expect(o.keypoints).toHaveLength(3);
   });
 });
+
+describe('tsoverlay skeletons', () => {
+  // A person (class 0: palette colour 0, pure hue 0) with three keypoints: A and B seen, C below the default
+  // keypoint-threshold 0.5; skeleton A-B and A-C. Drawn alone (no box, no label) on black.
+  const W = 320;
+  const H = 240;
+  const RED = [255, 38, 38];
+  const objects = [
+    {
+      box: { x: 60, y: 60, width: 200, height: 170 },
+      label: 'person',
+      classId: 0,
+      confidence: 0.9,
+      keypoints: [
+        { name: 'a', x: 100, y: 100, confidence: 0.9 },
+        { name: 'b', x: 200, y: 100, confidence: 0.8 },
+        { name: 'c', x: 100, y: 200, confidence: 0.3 },
+      ],
+      skeleton: [
+        [0, 1],
+        [0, 2],
+      ],
+    },
+  ];
+
+  async function draw(overlayProps: string): Promise<(x: number, y: number) => number[]> {
+    const file = path.join(tempDir(), 'frame.rgb');
+    await launch(
+      `videotestsrc pattern=black num-buffers=1 ! video/x-raw,format=RGB,width=${W},height=${H} ! ` +
+        `tsdetect module=${HOOKS}/overlay-objects.ts module-args='${JSON.stringify({ objects })}' ! ` +
+        `tsoverlay draw-boxes=false draw-labels=false draw-confidence=false thickness=2 ${overlayProps} ! filesink location=${file}`,
+    );
+    const data = readFileSync(file);
+    expect(data.length).toBe(W * H * 3);
+    return (x, y) => Array.from(data.subarray(3 * (y * W + x), 3 * (y * W + x) + 3));
+  }
+
+  it('draws the seen points and the lines between them in the object colour, nothing of the unseen point', async () => {
+    const px = await draw('');
+    expect(px(100, 96)).toEqual(RED); // A's dot (radius 5), off the line
+    expect(px(200, 104)).toEqual(RED); // B's dot
+    expect(px(150, 100)).toEqual(RED); // the A-B line
+    expect(px(100, 150)).toEqual([0, 0, 0]); // A-C: C is not seen
+    expect(px(100, 200)).toEqual([0, 0, 0]); // C itself
+    expect(px(150, 120)).toEqual([0, 0, 0]); // nothing else
+  });
+
+  it('keypoint-threshold lowers what counts as seen; draw-keypoints=false draws none', async () => {
+    const low = await draw('keypoint-threshold=0.2');
+    expect(low(100, 150)).toEqual(RED);
+    expect(low(100, 200)).toEqual(RED);
+    const off = await draw('draw-keypoints=false');
+    for (const [x, y] of [
+      [100, 96],
+      [150, 100],
+      [200, 104],
+    ])
+      expect(off(x, y)).toEqual([0, 0, 0]);
+  });
+});
