@@ -67,6 +67,11 @@ export interface CocoRunOptions {
    * Default none: tsdetect takes what jpegdec gives (I420, full-range JPEG colorimetry 1:4:0:0).
    */
   format?: string;
+  /**
+   * jpegdec's `idct-method` (default: the element's, `ifast`). `islow` is libjpeg's accurate IDCT, what PIL, OpenCV
+   * and jpeg-js decode with: on the pose model it moves keypoint AP from 0.392 to 0.399.
+   */
+  idct?: 'islow' | 'ifast' | 'float';
   /** Repository root (default: two folders above this file). */
   root?: string;
   /** Folder with `instances.json` and `images/` (default `<root>/../shared/coco`). */
@@ -225,7 +230,7 @@ export async function runCocoEval(options: CocoRunOptions): Promise<CocoRunResul
     for (const [k, v] of Object.entries(options.properties ?? {})) detect.push(`${k}=${v}`);
     const args = [
       'multifilesrc', `location=${path.join(linkDir, '%04d.jpg')}`, 'index=0', `stop-index=${images.length - 1}`, 'caps=image/jpeg,framerate=1/1',
-      '!', 'jpegdec', '!', 'videoconvert', '!', ...(options.format ? [`video/x-raw,format=${options.format}`, '!'] : []), ...detect, '!', 'tsexport', `location=${jsonl}`, '!', 'fakesink',
+      '!', 'jpegdec', ...(options.idct ? [`idct-method=${options.idct}`] : []), '!', 'videoconvert', '!', ...(options.format ? [`video/x-raw,format=${options.format}`, '!'] : []), ...detect, '!', 'tsexport', `location=${jsonl}`, '!', 'fakesink',
     ];
     const pluginPath = path.join(root, 'build', 'gst-plugin');
     const env: NodeJS.ProcessEnv = {

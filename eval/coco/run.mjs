@@ -16,6 +16,7 @@
  * --threshold      tsdetect threshold (default 0.01)
  * --iou-threshold  tsdetect NMS iou-threshold(s), comma separated (default 0.45,0.65: the element's default and
  *                  YOLOX's COCO evaluation setting)
+ * --idct           jpegdec idct-method (default: jpegdec's ifast; islow: libjpeg's accurate IDCT, as PIL/OpenCV decode)
  * --format         force a raw format in front of tsdetect (default: none, tsdetect gets jpegdec's I420)
  * --pre-process-config  passed to tsdetect as is
  * --set prop=value further tsdetect properties (repeatable), e.g. --set max-detections=0
@@ -50,7 +51,7 @@ const PADDLE_PICODET = 'color=RGB,mean=123.675:116.28:103.53,std=58.395:57.12:57
 function usage(message) {
   if (message) console.error(`run.mjs: ${message}`);
   console.error('usage: node eval/coco/run.mjs [--task bbox|keypoints] [--model NAME|PATH]... [--threshold X] [--iou-threshold X[,Y]] [--format FMT] ' +
-    '[--pre-process-config STR] [--set prop=value]... [--no-labels-file] [--investigate] [--per-class] [--summary] [--json FILE] [--check]');
+    '[--idct islow|ifast] [--pre-process-config STR] [--set prop=value]... [--no-labels-file] [--investigate] [--per-class] [--summary] [--json FILE] [--check]');
   process.exit(2);
 }
 
@@ -69,6 +70,7 @@ function parseArgs(argv) {
       case '--threshold': o.threshold = num(value()); break;
       case '--iou-threshold': o.iou = value().split(',').map(num); break;
       case '--format': o.format = value(); break;
+      case '--idct': o.idct = value(); break;
       case '--pre-process-config': o.ppc = value(); break;
       case '--set': {
         const kv = value();
@@ -175,7 +177,7 @@ async function main() {
         const labelNames = keypoints ? manifestEntry(model)?.labelNames : undefined;
         const r = await runCocoEval({
           model, task: o.task, labels: labelNames, labelsFile: labelsFor(model), labelsProperty: o.labelsProperty && !labelNames,
-          threshold: o.threshold, iouThreshold: iou, format: c.format, properties: c.properties, root: ROOT, cocoDir,
+          threshold: o.threshold, iouThreshold: iou, format: c.format, idct: o.idct, properties: c.properties, root: ROOT, cocoDir,
         });
         const s = keypoints ? r.keypointEval.stats : r.eval.stats;
         const time = `${(r.pipelineMs / 1000).toFixed(1)} s`;
