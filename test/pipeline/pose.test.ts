@@ -124,6 +124,21 @@ describe('keypoints from a postprocess() hook', () => {
     });
   });
 
+  it('reach the hooks of a later element in frame.detections, with their skeleton (C++ back to JavaScript)', async () => {
+    const file = path.join(tempDir(), 'echo.jsonl');
+    await launch(`${source(2)} ! ${hookDetect} ! tsdetect module=${HOOKS}/echo-keypoints.ts ! tsexport location=${file} ! fakesink`);
+    const frames = readJsonl(file);
+    expect(frames).toHaveLength(2);
+    frames.forEach((f, i) => {
+      const echo = f.objects.filter((o) => o.label === 'echo') as PoseObject[];
+      expect(echo).toHaveLength(1); // the ball has no keypoints: no echo
+      expect(echo[0].keypoints!.map((k) => k.name)).toEqual(['head:0-1/0-2', 'left_hand:0-1/0-2', 'right_foot:0-1/0-2']);
+      expect(echo[0].keypoints![2].x).toBeCloseTo(320 + 2 * i, 3);
+      expect(echo[0].keypoints![2].y).toBeCloseTo(390, 3);
+      expect(echo[0].keypoints![1].confidence).toBeCloseTo(0.6, 5);
+    });
+  });
+
   it('tstrack keeps them on the tracked objects, with the ids it writes onto the same metas', async () => {
     const file = path.join(tempDir(), 'track.jsonl');
     await launch(`${source(6)} ! ${hookDetect} ! tstrack ! tsexport location=${file} ! fakesink`);
