@@ -8,7 +8,8 @@
  * confidence changes from frame to frame. Cases: Latin labels ("person", "car", …), mixed-script labels
  * ("Fußgänger 行人", "Пешеход", …), fresh track ids on every object of every frame (no label twice; numbers are
  * drawn from cached images of their characters), and labels that are new words on every frame ("person17": each
- * shaped and rendered by Pango, the worst case). Best of 3.
+ * shaped and rendered by Pango, the worst case), and Latin labels with a pose on every object (17 keypoints and
+ * COCO's 19 skeleton lines: the skeleton's cost is this row less the first). Best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
  *
@@ -40,9 +41,9 @@ function launch(args) {
 }
 
 /** tsoverlay's median ms per frame (its last tsvision-stats message, posted at EOS). */
-async function overlayMs(format, count, labels, fresh, newWords) {
+async function overlayMs(format, count, labels, fresh, newWords, keypoints = false) {
   // gst-launch splits property values at spaces: JSON's \u0020 keeps them.
-  const args = JSON.stringify({ count, labels, fresh, newWords }).replaceAll(' ', '\\u0020');
+  const args = JSON.stringify({ count, labels, fresh, newWords, keypoints }).replaceAll(' ', '\\u0020');
   const r = await launch([
     '-m', 'videotestsrc', `num-buffers=${FRAMES}`, 'pattern=black', '!',
     `video/x-raw,format=${format},width=1280,height=720`, '!',
@@ -71,10 +72,11 @@ for (const format of ['BGRx', 'NV12']) {
     ['mixed scripts', MIXED, false, false],
     ['no label twice', LATIN, true, false],
     ['new words', LATIN, false, true],
+    ['+ skeletons', LATIN, false, false, true],
   ];
-  for (const [name, labels, fresh, newWords] of cases) {
-    const few = await best(format, FEW, labels, fresh, newWords);
-    const many = await best(format, MANY, labels, fresh, newWords);
+  for (const [name, labels, fresh, newWords, keypoints] of cases) {
+    const few = await best(format, FEW, labels, fresh, newWords, keypoints);
+    const many = await best(format, MANY, labels, fresh, newWords, keypoints);
     const perObject = ((many - few) / (MANY - FEW)) * 1e3;
     console.log(
       `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ${perObject.toFixed(1)} µs per object`,

@@ -9,6 +9,8 @@
  *  "label":"person","class_id":0,"confidence":0.87,"track_id":null,
  *  "classifications":[{"attribute":"color","label":"red","class_id":2,"confidence":0.91}]}]}
  * ]|
+ * Objects of pose models also have `keypoints`: `[{"name":"nose","x":312.4,"y":80.2,"confidence":0.97}, …]`
+ * (frame pixels; names as the model description gives them).
  * Objects' `classifications` come from tsclassify (or any element writing DL Streamer-style
  * classification params); an `embedding` array is written when a classifier exposed one. Frames
  * classified as a whole (tsclassify inference-region=full-frame) get a top-level
@@ -31,7 +33,8 @@
  * ]|
  * (x/y/w/h in pixels, the bounding box normalised, `id` the track id, each classification under its
  * attribute's name — the most confident one per attribute —, `timestamp` the stream time in ns; a
- * frame's own classifications as one more object covering the frame; no `past_objects` or
+ * frame's own classifications as one more object covering the frame; keypoints as gvametaconvert's
+ * add-tensor-data=true writes gvadetect's pose tensor, under the object's `tensors`; no `past_objects` or
  * embeddings; unlike gvametaconvert, a line for every frame, `objects` empty when there are none).
  *
  * The line goes to any of three outputs, each optional:
@@ -434,6 +437,19 @@ static void write_classifications(tsv::JsonWriter &j, const std::vector<tsv::Cla
   j.end_array();
 }
 
+/* "keypoints": [{name, x, y, confidence}] in frame pixels (pose models), when the object has any. */
+static void write_keypoints(tsv::JsonWriter &j, const tsv::Object &o) {
+  if (o.keypoints.empty())
+    return;
+  j.key("keypoints").begin_array();
+  for (const tsv::Keypoint &p : o.keypoints) {
+    j.begin_object();
+    j.field("name", p.name).field("x", p.x).field("y", p.y).field("confidence", p.confidence);
+    j.end_object();
+  }
+  j.end_array();
+}
+
 /* One object's fields (inside an object the caller opened). */
 static void write_object_fields(tsv::JsonWriter &j, const tsv::Object &o) {
   j.key("box").begin_object();
@@ -446,6 +462,7 @@ static void write_object_fields(tsv::JsonWriter &j, const tsv::Object &o) {
     j.field("track_id", o.track_id);
   else
     j.key("track_id").null();
+  write_keypoints(j, o);
 }
 
 /* "past_objects": boxes of earlier frames reported on this one (tstrack fill-gaps), each with the
@@ -585,6 +602,36 @@ static void write_dlstreamer_classifications(tsv::JsonWriter &j, const std::vect
   }
 }
 
+/* Keypoints as gvametaconvert add-tensor-data=true writes gvadetect's pose tensor: under the object's "tensors",
+ * {"name":"keypoints","format":"keypoints","precision":"FP32","layout":"ANY","dims":[K,2],"data":[x,y,…] relative
+ * to the box (0..1 inside it),"point_names":[…],"point_connections":[a,b,…]}. gvametaconvert writes the tensor's
+ * "confidence" through a scalar getter that reads 0 for DL Streamer's per-point array; here "confidence" is that
+ * array, so that a reader gets the visibilities. */
+static void write_dlstreamer_keypoints(tsv::JsonWriter &j, const tsv::Object &o) {
+  const double w = o.box.width > 0 ? o.box.width : 1, h = o.box.height > 0 ? o.box.height : 1;
+  j.key("tensors").begin_array().begin_object();
+  j.field("precision", "FP32").field("layout", "ANY");
+  j.key("dims").begin_array().value((int64_t)o.keypoints.size()).value(2).end_array();
+  j.field("name", "keypoints").field("format", "keypoints");
+  j.key("confidence").begin_array();
+  for (const tsv::Keypoint &p : o.keypoints)
+    j.value(p.confidence);
+  j.end_array();
+  j.key("data").begin_array();
+  for (const tsv::Keypoint &p : o.keypoints)
+    j.value((p.x - o.box.x) / w).value((p.y - o.box.y) / h);
+  j.end_array();
+  j.key("point_connections").begin_array();
+  for (const auto &[a, b] : o.skeleton)
+    j.value(o.keypoints[a].name).value(o.keypoints[b].name);
+  j.end_array();
+  j.key("point_names").begin_array();
+  for (const tsv::Keypoint &p : o.keypoints)
+    j.value(p.name);
+  j.end_array();
+  j.end_object().end_array();
+}
+
 /* DL Streamer gvametaconvert's JSON: x/y/w/h in pixels, `detection.bounding_box` normalised to
  * the frame, `timestamp` the stream time in ns; a frame's own classifications as one more object
  * covering the whole frame. No `past_objects` (the schema has no place for them). */
@@ -628,6 +675,8 @@ static void write_dlstreamer_line(tsv::JsonWriter &j, const GstSegment &segment,
       j.end_object();
     }
     write_dlstreamer_classifications(j, o.classifications);
+    if (!o.keypoints.empty())
+      write_dlstreamer_keypoints(j, o);
     j.end_object();
   }
   if (!frame_classifications.empty()) {

@@ -76,6 +76,8 @@ enum {
   PROP_DRAW_CLASSIFICATIONS,
   PROP_DRAW_PREDICTED,
   PROP_DRAW_ANALYTICS,
+  PROP_DRAW_KEYPOINTS,
+  PROP_KEYPOINT_THRESHOLD,
   PROP_THICKNESS,
   PROP_TEXT_SCALE,
   PROP_TEXT_SIZE,
@@ -91,6 +93,8 @@ enum {
 #define DEFAULT_DRAW_CLASSIFICATIONS TRUE
 #define DEFAULT_DRAW_PREDICTED TRUE
 #define DEFAULT_DRAW_ANALYTICS TRUE
+#define DEFAULT_DRAW_KEYPOINTS TRUE
+#define DEFAULT_KEYPOINT_THRESHOLD 0.5
 #define DEFAULT_THICKNESS 0
 #define DEFAULT_TEXT_SCALE 0
 #define DEFAULT_TEXT_SIZE 0
@@ -125,6 +129,8 @@ struct TsOverlaySettings {
   gboolean draw_classifications = DEFAULT_DRAW_CLASSIFICATIONS;
   gboolean draw_predicted = DEFAULT_DRAW_PREDICTED;
   gboolean draw_analytics = DEFAULT_DRAW_ANALYTICS;
+  gboolean draw_keypoints = DEFAULT_DRAW_KEYPOINTS;
+  double keypoint_threshold = DEFAULT_KEYPOINT_THRESHOLD;
   guint thickness = DEFAULT_THICKNESS;
   guint text_scale = DEFAULT_TEXT_SCALE;
   guint text_size = DEFAULT_TEXT_SIZE;
@@ -133,7 +139,8 @@ struct TsOverlaySettings {
 
   /* Whether any object could produce ink at all. */
   bool draws_anything() const {
-    return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications || draw_analytics;
+    return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications || draw_analytics ||
+           draw_keypoints;
   }
 };
 
@@ -380,6 +387,27 @@ static GstFlowReturn gst_ts_overlay_prepare_output_buffer(GstBaseTransform *tran
   return GST_BASE_TRANSFORM_CLASS(gst_ts_overlay_parent_class)->prepare_output_buffer(trans, inbuf, outbuf);
 }
 
+/* A pose's skeleton: the lines between keypoints both above `threshold`, then those keypoints as dots
+ * (radius twice the line thickness, so that joints stand out from the limbs), in the object's colour. */
+static void draw_keypoints(Canvas &canvas, const tsv::Object &o, const Rgb &color, int thickness, double threshold) {
+  const Canvas::Paint paint = canvas.paint(color);
+  auto seen = [&](int k) { return o.keypoints[k].confidence >= threshold; };
+  for (const auto &[a, b] : o.skeleton)
+    if (seen(a) && seen(b))
+      canvas.line(o.keypoints[a].x, o.keypoints[a].y, o.keypoints[b].x, o.keypoints[b].y, thickness, paint);
+  const double r = 2.0 * thickness + 1;
+  std::vector<double> dot(16);
+  for (size_t k = 0; k < o.keypoints.size(); k++) {
+    if (!seen((int)k))
+      continue;
+    for (int i = 0; i < 8; i++) { /* an octagon: round enough at these sizes */
+      dot[2 * i] = o.keypoints[k].x + r * std::cos(i * G_PI / 4);
+      dot[2 * i + 1] = o.keypoints[k].y + r * std::sin(i * G_PI / 4);
+    }
+    canvas.fill_polygon(dot, paint, 255);
+  }
+}
+
 static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   GstVideoFilter *filter = GST_VIDEO_FILTER(self);
   TsOverlayState &state = *self->state;
@@ -433,7 +461,11 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
                        2 * thickness, canvas.paint(CROSSING_COLOR), false);
     }
   }
-  /* Labels after all boxes, so that no box crosses a label. */
+  if (s.draw_keypoints)
+    for (const Item &item : items)
+      if (!item.object.keypoints.empty())
+        draw_keypoints(canvas, item.object, item.color, thickness, s.keypoint_threshold);
+  /* Labels after all boxes and skeletons, so that neither crosses a label. */
   for (const Item &item : items) {
     std::vector<std::string> lines = label_lines(item, s);
     if (!lines.empty())
@@ -560,6 +592,12 @@ static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GV
   case PROP_DRAW_ANALYTICS:
     s.draw_analytics = g_value_get_boolean(value);
     break;
+  case PROP_DRAW_KEYPOINTS:
+    s.draw_keypoints = g_value_get_boolean(value);
+    break;
+  case PROP_KEYPOINT_THRESHOLD:
+    s.keypoint_threshold = g_value_get_double(value);
+    break;
   case PROP_DRAW_PREDICTED:
     s.draw_predicted = g_value_get_boolean(value);
     break;
@@ -614,6 +652,12 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
     break;
   case PROP_DRAW_PREDICTED:
     g_value_set_boolean(value, s.draw_predicted);
+    break;
+  case PROP_DRAW_KEYPOINTS:
+    g_value_set_boolean(value, s.draw_keypoints);
+    break;
+  case PROP_KEYPOINT_THRESHOLD:
+    g_value_set_double(value, s.keypoint_threshold);
     break;
   case PROP_THICKNESS:
     g_value_set_uint(value, s.thickness);
@@ -707,6 +751,18 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
                            "cross a line",
                            DEFAULT_DRAW_ANALYTICS, flags));
   g_object_class_install_property(
+      gobject_class, PROP_DRAW_KEYPOINTS,
+      g_param_spec_boolean("draw-keypoints", "Draw keypoints",
+                           "Draw the keypoints of pose models (a \"keypoints\" param on the ROI meta, DL Streamer's "
+                           "form) as dots joined by their skeleton's lines, in the object's colour: the points whose "
+                           "confidence reaches keypoint-threshold, the lines between two such points",
+                           DEFAULT_DRAW_KEYPOINTS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_KEYPOINT_THRESHOLD,
+      g_param_spec_double("keypoint-threshold", "Keypoint threshold",
+                          "Least confidence (the model's visibility score) of a keypoint drawn (draw-keypoints)",
+                          0.0, 1.0, DEFAULT_KEYPOINT_THRESHOLD, flags));
+  g_object_class_install_property(
       gobject_class, PROP_THICKNESS,
       g_param_spec_uint("thickness", "Thickness",
                         "Box line thickness in pixels, drawn inside the box's edges; 0: from the frame size "
@@ -740,7 +796,7 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
   gst_element_class_set_static_metadata(
       element_class, "tsvision object overlay", "Filter/Effect/Video",
       "Draws the region-of-interest metas on each frame (boxes, labels, confidences, track ids, "
-      "classifications) in place, in RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12",
+      "classifications, keypoint skeletons) in place, in RGB, BGR, RGBx, BGRx, RGBA, BGRA, I420 or NV12",
       "tsvision developers");
 
   trans_class->prepare_output_buffer = GST_DEBUG_FUNCPTR(gst_ts_overlay_prepare_output_buffer);

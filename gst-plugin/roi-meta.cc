@@ -12,6 +12,9 @@ namespace tsv {
 
 static const char *const DETECTION = "detection";
 static const char *const OBJECT_ID = "object_id";
+static const char *const KEYPOINTS = "keypoints";
+/* DL Streamer's GVA_PRECISION_FP32: the precision of the keypoints' data_buffer. */
+static const int GVA_PRECISION_FP32 = 10;
 
 static double clamp01(double v) { return std::min(1.0, std::max(0.0, v)); }
 
@@ -74,6 +77,107 @@ static void append_to_array(GValue *array, GType type, const void *v) {
   else
     g_value_set_double(&item, *(const double *)v);
   gst_value_array_append_and_take_value(array, &item);
+}
+
+/* An object's keypoints as DL Streamer's gvadetect writes a pose model's (YOLOv8PoseConverter): a param
+ * "keypoints" { format: "keypoints", precision: FP32, dims: < K, 2 >, data_buffer: GVariant of K x (x, y) float32
+ * relative to the object's box (0..1 inside it), confidence: < float x K >, point_names: < string x K >,
+ * point_connections: < name, name, … > (the skeleton, a pair of names per line) }. `box` is the box written on
+ * the meta (the one a reader gets back). */
+static GstStructure *keypoints_to_structure(const Object &o, const Box &box) {
+  const size_t k_count = o.keypoints.size();
+  const double w = box.width > 0 ? box.width : 1, h = box.height > 0 ? box.height : 1;
+  std::vector<float> positions(2 * k_count);
+  GValue confidence = G_VALUE_INIT, names = G_VALUE_INIT, connections = G_VALUE_INIT, dims = G_VALUE_INIT;
+  gst_value_array_init(&confidence, k_count);
+  gst_value_array_init(&names, k_count);
+  gst_value_array_init(&connections, 2 * o.skeleton.size());
+  gst_value_array_init(&dims, 2);
+  for (size_t k = 0; k < k_count; k++) {
+    const Keypoint &p = o.keypoints[k];
+    positions[2 * k] = (float)((p.x - box.x) / w);
+    positions[2 * k + 1] = (float)((p.y - box.y) / h);
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, G_TYPE_FLOAT);
+    g_value_set_float(&v, (float)p.confidence);
+    gst_value_array_append_and_take_value(&confidence, &v);
+    append_to_array(&names, G_TYPE_STRING, p.name.c_str());
+  }
+  for (const auto &[a, b] : o.skeleton) {
+    append_to_array(&connections, G_TYPE_STRING, o.keypoints[a].name.c_str());
+    append_to_array(&connections, G_TYPE_STRING, o.keypoints[b].name.c_str());
+  }
+  for (guint d : {(guint)k_count, 2u}) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, G_TYPE_UINT);
+    g_value_set_uint(&v, d);
+    gst_value_array_append_and_take_value(&dims, &v);
+  }
+  GVariant *data = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, positions.data(), positions.size() * sizeof(float), 1);
+  GstStructure *s = gst_structure_new(KEYPOINTS, "format", G_TYPE_STRING, "keypoints", "precision", G_TYPE_INT,
+                                      GVA_PRECISION_FP32, "data_buffer", G_TYPE_VARIANT, data, nullptr);
+  gst_structure_take_value(s, "dims", &dims);
+  gst_structure_take_value(s, "confidence", &confidence);
+  gst_structure_take_value(s, "point_names", &names);
+  gst_structure_take_value(s, "point_connections", &connections);
+  return s;
+}
+
+/* Reads a "keypoints" param (ours or DL Streamer's) into `o`, whose box is already known. Points without a name
+ * get kp<k>; skeleton lines naming unknown points are dropped. */
+static void keypoints_from_structure(const GstStructure *s, Object &o) {
+  const GValue *data = gst_structure_get_value(s, "data_buffer");
+  if (!data || !G_VALUE_HOLDS(data, G_TYPE_VARIANT))
+    return;
+  gint precision = GVA_PRECISION_FP32;
+  gst_structure_get_int(s, "precision", &precision);
+  gsize n_bytes = 0;
+  const float *positions =
+      (const float *)g_variant_get_fixed_array((GVariant *)g_value_get_variant(data), &n_bytes, 1);
+  if (precision != GVA_PRECISION_FP32 || !positions)
+    return;
+  /* dims [K, D]: D = 2 (x, y) or 3 (with z, which we do not use). */
+  const GValue *dims = gst_structure_get_value(s, "dims");
+  guint dim = 2;
+  if (dims && GST_VALUE_HOLDS_ARRAY(dims) && gst_value_array_get_size(dims) == 2) {
+    const GValue *d = gst_value_array_get_value(dims, 1);
+    if (G_VALUE_HOLDS_UINT(d) && g_value_get_uint(d) >= 2)
+      dim = g_value_get_uint(d);
+  }
+  const size_t k_count = n_bytes / sizeof(float) / dim;
+  const GValue *conf = gst_structure_get_value(s, "confidence");
+  const GValue *names = gst_structure_get_value(s, "point_names");
+  auto nth = [](const GValue *array, size_t k) -> const GValue * {
+    return array && GST_VALUE_HOLDS_ARRAY(array) && k < gst_value_array_get_size(array)
+               ? gst_value_array_get_value(array, (guint)k)
+               : nullptr;
+  };
+  o.keypoints.resize(k_count);
+  for (size_t k = 0; k < k_count; k++) {
+    Keypoint &p = o.keypoints[k];
+    p.x = o.box.x + positions[dim * k] * o.box.width;
+    p.y = o.box.y + positions[dim * k + 1] * o.box.height;
+    const GValue *c = nth(conf, k);
+    p.confidence = c && G_VALUE_HOLDS_FLOAT(c) ? g_value_get_float(c) : c && G_VALUE_HOLDS_DOUBLE(c) ? g_value_get_double(c) : 1;
+    const GValue *n = nth(names, k);
+    p.name = n && G_VALUE_HOLDS_STRING(n) && g_value_get_string(n) ? g_value_get_string(n) : "kp" + std::to_string(k);
+  }
+  const GValue *connections = gst_structure_get_value(s, "point_connections");
+  guint n_conn = connections && GST_VALUE_HOLDS_ARRAY(connections) ? gst_value_array_get_size(connections) : 0;
+  auto index_of = [&](guint i) -> int {
+    const GValue *v = gst_value_array_get_value(connections, i);
+    const char *name = G_VALUE_HOLDS_STRING(v) ? g_value_get_string(v) : nullptr;
+    for (size_t k = 0; name && k < k_count; k++)
+      if (o.keypoints[k].name == name)
+        return (int)k;
+    return -1;
+  };
+  o.skeleton.clear();
+  for (guint i = 0; i + 1 < n_conn; i += 2) {
+    int a = index_of(i), b = index_of(i + 1);
+    if (a >= 0 && b >= 0)
+      o.skeleton.emplace_back(a, b);
+  }
 }
 
 /* Writes classifications[first, last) (one attribute, best first) into `s`. */
@@ -147,6 +251,7 @@ static Object roi_read(GstVideoRegionOfInterestMeta *roi, int width, int height,
   if (roi->roi_type)
     o.label = g_quark_to_string(roi->roi_type);
   *has_confidence = false;
+  const GstStructure *keypoints = nullptr;
   for (GList *l = roi->params; l; l = l->next) {
     auto *s = (GstStructure *)l->data;
     const char *name = gst_structure_get_name(s);
@@ -173,10 +278,14 @@ static Object roi_read(GstVideoRegionOfInterestMeta *roi, int width, int height,
       gboolean predicted;
       if (gst_structure_get_boolean(s, "predicted", &predicted))
         o.predicted = predicted;
+    } else if (g_str_equal(name, KEYPOINTS)) {
+      keypoints = s; /* relative to the box: read once the detection param gave the exact one */
     } else if (gst_structure_has_field(s, "label")) {
       classifications_from_structure(s, name, o.classifications);
     }
   }
+  if (keypoints)
+    keypoints_from_structure(keypoints, o);
   return o;
 }
 
@@ -316,6 +425,8 @@ static GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o,
       clamp01(y0 / height), q_x_max, G_TYPE_DOUBLE, clamp01(x1 / width), q_y_max, G_TYPE_DOUBLE,
       clamp01(y1 / height), 0);
   gst_video_region_of_interest_meta_add_param(meta, det);
+  if (!o.keypoints.empty())
+    gst_video_region_of_interest_meta_add_param(meta, keypoints_to_structure(o, {x0, y0, x1 - x0, y1 - y0}));
   set_object_id(meta, o);
   set_classifications(meta, o);
   return meta;

@@ -7,6 +7,11 @@
  *   "object_id"    { id: int }                               (tstrack; absent before confirmation)
  *   <attribute>    { label: string, label_id: int, confidence: double,
  *                    [embedding: GBytes of float32 in host byte order] }      (tsclassify)
+ *   "keypoints"    { format: "keypoints", precision: int (10, FP32), dims: < K, 2 >,
+ *                    data_buffer: GVariant "ay" of K (x, y) float32 relative to the box (0..1 inside),
+ *                    confidence: < float >, point_names: < string >,
+ *                    point_connections: < string > (the skeleton, two names a line) }
+ *                    (pose models; DL Streamer's YOLOv8PoseConverter form; written with new objects)
  * Full-frame classifications (tsclassify inference-region=full-frame) go to a custom meta
  * "TsvisionClassificationMeta" whose structure has one field per attribute, holding a structure
  * of the same form as the per-object params. */

@@ -42,6 +42,18 @@ export interface Classification {
   embedding?: Float32Array;
 }
 
+/**
+ * One keypoint of an object (a pose model's joint), in pixels of the frame. `confidence` is the model's visibility
+ * score (0..1); a point the model did not see still has a position (low confidence), so filter on it.
+ */
+export interface Keypoint {
+  /** As the model description names it, e.g. COCO's `nose`, `left_eye`, … `right_ankle`. */
+  name: string;
+  x: number;
+  y: number;
+  confidence: number;
+}
+
 /** A detected object, the same shape in every element and hook. */
 export interface Detection {
   box: Box;
@@ -53,6 +65,13 @@ export interface Detection {
   /** True when tstrack predicted the box on a frame without a detection. */
   predicted?: boolean;
   classifications?: Classification[];
+  /** A pose model's keypoints (tsdetect's pose decoder, or any postprocess() hook), in frame pixels. */
+  keypoints?: Keypoint[];
+  /**
+   * Which keypoints the skeleton joins: pairs of indices into `keypoints` (COCO's 19 limbs for COCO-17 models).
+   * tsoverlay draws these lines; without it only the points are drawn.
+   */
+  skeleton?: [number, number][];
 }
 
 /** Raw video formats tsvision elements accept directly (no videoconvert needed). */
@@ -411,6 +430,8 @@ export interface RawDetection {
   y2: number;
   score: number;
   classId: number;
+  /** A pose head's keypoints of this candidate: x, y (model-input pixels), confidence per keypoint. */
+  keypoints?: Float32Array;
 }
 
 /** Greedy non-maximum suppression, best first; class-aware unless `classAware: false`. */
@@ -433,4 +454,6 @@ export declare function toDetections(
   frameWidth: number,
   frameHeight: number,
   labels: readonly string[],
+  /** Names of the keypoints candidates carry (`RawDetection.keypoints`), and the skeleton joining them. */
+  pose?: { readonly names: readonly string[]; readonly skeleton?: readonly (readonly [number, number])[] },
 ): Detection[];

@@ -1,5 +1,5 @@
 /** Maps decoded boxes from model-input pixels to frame pixels and builds the public Detection objects. */
-import type { Detection } from '../../ts-runtime/api';
+import type { Detection, Keypoint } from '../../ts-runtime/api';
 import type { RawDetection } from './types';
 
 /** How the frame was fitted into the model input: modelX = frameX * scaleX + padX (same for y). */
@@ -10,11 +10,18 @@ export interface BoxTransform {
   readonly padY: number;
 }
 
+/** Names of a pose model's keypoints (in the order its head gives them) and the skeleton joining them. */
+export interface PoseNames {
+  readonly names: readonly string[];
+  readonly skeleton?: readonly (readonly [number, number])[];
+}
+
 /**
  * Converts model-input boxes to frame-pixel Detections: frameX = (modelX - padX) / scaleX (same for y),
  * clipped to the frame (0..frameWidth, 0..frameHeight). Boxes left with no area (or non-finite
  * coordinates) are dropped. label = labels[classId], or the class id as text when there is no such label.
- * Order is preserved.
+ * Order is preserved. Candidates with keypoints (pose heads) get them in frame pixels (not clipped: a joint may
+ * lie outside the frame), named from `pose.names` (`kp<k>` beyond it), with `pose.skeleton`.
  */
 export function toDetections(
   raw: readonly RawDetection[],
@@ -22,6 +29,7 @@ export function toDetections(
   frameWidth: number,
   frameHeight: number,
   labels: readonly string[],
+  pose?: PoseNames,
 ): Detection[] {
   const { scaleX, scaleY, padX, padY } = transform;
   if (!(scaleX > 0 && scaleY > 0)) throw new RangeError(`invalid transform scale ${scaleX}x${scaleY}`);
@@ -34,12 +42,23 @@ export function toDetections(
     const width = x2 - x1;
     const height = y2 - y1;
     if (!(width > 0 && height > 0)) continue; // also drops NaN
-    out.push({
+    const d: Detection = {
       box: { x: x1, y: y1, width, height },
       label: labels[r.classId] ?? String(r.classId),
       classId: r.classId,
       confidence: r.score,
-    });
+    };
+    const kp = r.keypoints;
+    if (kp) {
+      const names = pose?.names ?? [];
+      const points: Keypoint[] = new Array(kp.length / 3);
+      for (let k = 0; k < points.length; k++) {
+        points[k] = { name: names[k] ?? `kp${k}`, x: (kp[3 * k] - padX) / scaleX, y: (kp[3 * k + 1] - padY) / scaleY, confidence: kp[3 * k + 2] };
+      }
+      d.keypoints = points;
+      if (pose?.skeleton) d.skeleton = pose.skeleton.map(([a, b]) => [a, b]);
+    }
+    out.push(d);
   }
   return out;
 }

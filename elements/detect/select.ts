@@ -23,6 +23,10 @@
  *    g. B >= 6 → `yolov5`.
  * 5. Anything else throws an Error naming the outputs and the valid `decoder=` values.
  *
+ * 6. A model whose description names keypoints (`model.keypoints`: its manifest entry lists keypoint names) and
+ *    whose single output took rule 4a or 4d → `yolov8-pose` (`[1,4+C+3K,N]`): the shape alone cannot tell a pose
+ *    head from a detector with 4+C classes.
+ *
  * The class count is never assumed: every decoder reads it from the shapes.
  */
 import { end2endDecoder } from './end2end';
@@ -32,6 +36,7 @@ import { gridCellCount, outputsText, rows } from './tensor';
 import type { Decoder, OutputInfo } from './types';
 import { yolov5Decoder } from './yolov5';
 import { yolov8Decoder } from './yolov8';
+import { yolov8PoseDecoder } from './pose';
 import { YOLOX_STRIDES, yoloxDecoder } from './yolox';
 
 /** Every decoder by its `decoder=` name. */
@@ -39,6 +44,7 @@ export const DECODERS: Readonly<Record<string, Decoder>> = Object.freeze({
   yolox: yoloxDecoder,
   yolov5: yolov5Decoder,
   yolov8: yolov8Decoder,
+  'yolov8-pose': yolov8PoseDecoder,
   end2end: end2endDecoder,
   gfl: gflDecoder,
   ssd: ssdDecoder,
@@ -51,6 +57,8 @@ export const DECODER_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   picodet: 'gfl',
   yolov7: 'yolov5',
   yolo11: 'yolov8',
+  'yolo11-pose': 'yolov8-pose',
+  pose: 'yolov8-pose',
   yolov10: 'end2end',
   yolo26: 'end2end',
 });
@@ -80,7 +88,12 @@ function validNamesText(): string {
  * Picks the decoder for outputs with these names and shapes (see the rules above). `input` is the model
  * input size, when known; it makes the YOLO-family rules exact.
  */
-export function selectDecoder(outputs: readonly OutputInfo[], override?: string, input?: { readonly width: number; readonly height: number }): Decoder {
+export function selectDecoder(
+  outputs: readonly OutputInfo[],
+  override?: string,
+  input?: { readonly width: number; readonly height: number },
+  model?: { readonly keypoints?: boolean },
+): Decoder {
   if (override !== undefined && override.trim() !== '' && override.trim().toLowerCase() !== 'auto') {
     const d = getDecoder(override);
     if (!d) throw new Error(`unknown decoder '${override}': valid decoder= values are ${validNamesText()}`);
@@ -108,11 +121,11 @@ export function selectDecoder(outputs: readonly OutputInfo[], override?: string,
       const [a, b] = r;
       if (input && input.width > 0 && input.height > 0) {
         const grid = gridCellCount(input.width, input.height, YOLOX_STRIDES);
-        if (b === grid && a >= 5) return yolov8Decoder;
+        if (b === grid && a >= 5) return model?.keypoints ? yolov8PoseDecoder : yolov8Decoder;
         if (a === grid && b >= 6) return yoloxDecoder;
         if (a === 3 * grid && b >= 6) return yolov5Decoder;
       }
-      if (a < b && a >= 5) return yolov8Decoder;
+      if (a < b && a >= 5) return model?.keypoints ? yolov8PoseDecoder : yolov8Decoder;
       if (b >= 6 && isSquareGridCount(a)) return yoloxDecoder;
       if ((b === 6 || b === 7) && a <= 1000) return end2endDecoder;
       if (b >= 6) return yolov5Decoder;

@@ -42,6 +42,8 @@ export interface DecoderOptions {
    * shapes hold (it can restrict decoding to the first `numClasses` classes).
    */
   numClasses?: number;
+  /** Keypoints per object of a pose head (from the model description); pose decoders only. */
+  numKeypoints?: number;
   /** Model input size in pixels (width and height of the tensor fed to the model). */
   inputWidth: number;
   inputHeight: number;

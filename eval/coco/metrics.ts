@@ -150,6 +150,8 @@ export interface EvalGt {
   iscrowd: boolean;
   /** Ignored regardless of area (crowd, or `ignore` with useIgnoreField). */
   ignore: boolean;
+  /** Keypoint evaluation: x, y, v per keypoint (keypoints.ts). */
+  keypoints?: readonly number[];
 }
 
 /** A detection as the evaluator sees it. */
@@ -158,6 +160,8 @@ export interface EvalDt {
   bbox: XYWH;
   area: number;
   score: number;
+  /** Keypoint evaluation: x, y, v per keypoint (keypoints.ts). */
+  keypoints?: readonly number[];
 }
 
 /** pycocotools' evaluateImg result for one image, category and area range. */
@@ -191,9 +195,14 @@ function stableArgsort(n: number, key: (i: number) => number): number[] {
   });
 }
 
+/** The [D][G] similarity matrix that matching uses: box IoU (bbox), OKS (keypoints.ts). */
+export type SimilarityFn = (dts: readonly EvalDt[], gts: readonly EvalGt[]) => number[][];
+
+const boxSimilarity: SimilarityFn = (dt, gt) => bboxIou(dt.map((d) => d.bbox), gt.map((g) => g.bbox), gt.map((g) => g.iscrowd));
+
 /**
- * pycocotools `computeIoU` + `evaluateImg` for one image and category. Returns null when there is neither
- * ground truth nor a detection (pycocotools' None).
+ * pycocotools `computeIoU` (or `computeOks` with `similarity`) + `evaluateImg` for one image and category.
+ * Returns null when there is neither ground truth nor a detection (pycocotools' None).
  */
 export function evaluateImage(
   gtIn: readonly EvalGt[],
@@ -201,6 +210,7 @@ export function evaluateImage(
   areaRange: AreaRange,
   maxDet: number,
   iouThrs: readonly number[],
+  similarity: SimilarityFn = boxSimilarity,
 ): ImageEval | null {
   if (gtIn.length === 0 && dtIn.length === 0) return null;
   const [lo, hi] = areaRange;
@@ -212,7 +222,7 @@ export function evaluateImage(
   const dt = dtOrder.map((i) => dtIn[i]);
   const iscrowd = gt.map((g) => g.iscrowd);
   // pycocotools computes IoUs once with maxDets[-1] detections (same order) and permutes the gt columns.
-  const ious = gt.length > 0 && dt.length > 0 ? bboxIou(dt.map((d) => d.bbox), gt.map((g) => g.bbox), iscrowd) : [];
+  const ious = gt.length > 0 && dt.length > 0 ? similarity(dt, gt) : [];
 
   const T = iouThrs.length;
   const G = gt.length;
@@ -391,7 +401,7 @@ export interface CocoEvalResult {
   numDetections: number;
 }
 
-function truthy(v: number | boolean | undefined): boolean {
+export function truthy(v: number | boolean | undefined): boolean {
   return v === true || (typeof v === 'number' && v !== 0);
 }
 
@@ -400,7 +410,7 @@ function checkBox(b: XYWH, what: string): void {
 }
 
 /** Mean of the entries > −1 (pycocotools `_summarize`), −1 when there are none. */
-function meanValid(values: Iterable<number>): number {
+export function meanValid(values: Iterable<number>): number {
   let sum = 0;
   let n = 0;
   for (const v of values) {
@@ -412,9 +422,40 @@ function meanValid(values: Iterable<number>): number {
   return n === 0 ? -1 : sum / n;
 }
 
-/** COCOeval(gt, dets, 'bbox') → evaluate → accumulate → summarize. */
-export function evaluateBbox(gt: CocoDataset, detections: readonly CocoDetection[], overrides: Partial<CocoEvalParams> = {}): CocoEvalResult {
-  const p: CocoEvalParams = { ...defaultParams(), ...overrides };
+/** A detection as `COCO.loadRes` leaves it: with its area (w·h for boxes; the keypoints' extent for keypoints). */
+export interface LoadedDetection {
+  image_id: number;
+  category_id: number;
+  bbox: XYWH;
+  area: number;
+  score: number;
+  keypoints?: readonly number[];
+}
+
+/** What `evaluate()` + `accumulate()` leave, before the summary: one cell per category, area range and maxDets. */
+export interface EvaluatedCells {
+  p: CocoEvalParams;
+  /** Ascending. */
+  maxDets: number[];
+  imgIds: number[];
+  catIds: number[];
+  /** cells[k][a][m] */
+  cells: AccumulatedCell[][][];
+  numDetPerCat: number[];
+}
+
+/**
+ * pycocotools `evaluate()` + `accumulate()`: ground truth and detections grouped by image and category, each
+ * group matched (evaluateImage with `similarity`), each cell accumulated. `ignoreGt` adds reasons to ignore a
+ * ground truth beyond crowds (keypoints: num_keypoints 0).
+ */
+export function evaluateCells(
+  gt: CocoDataset,
+  detections: readonly LoadedDetection[],
+  p: CocoEvalParams,
+  similarity: SimilarityFn = boxSimilarity,
+  ignoreGt: (a: CocoAnnotation) => boolean = () => false,
+): EvaluatedCells {
   const maxDets = [...p.maxDets].sort((a, b) => a - b);
   if (maxDets.length === 0) throw new Error('maxDets is empty');
   if (p.areaRng.length !== p.areaRngLbl.length) throw new Error('areaRng and areaRngLbl differ in length');
@@ -442,19 +483,24 @@ export function evaluateBbox(gt: CocoDataset, detections: readonly CocoDetection
     if (i === undefined || k === undefined) continue;
     checkBox(a.bbox, `annotation ${a.id}`);
     const iscrowd = truthy(a.iscrowd);
-    gts[i * K + k].push({
+    const g: EvalGt = {
       id: a.id,
       bbox: a.bbox,
       area: a.area ?? a.bbox[2] * a.bbox[3],
       iscrowd,
-      ignore: iscrowd || (p.useIgnoreField && truthy(a.ignore)),
-    });
+      ignore: iscrowd || (p.useIgnoreField && truthy(a.ignore)) || ignoreGt(a),
+    };
+    const kp = (a as { keypoints?: readonly number[] }).keypoints;
+    if (kp) g.keypoints = kp;
+    gts[i * K + k].push(g);
   }
   detections.forEach((d, n) => {
     const i = imgIndex.get(d.image_id);
     const k = catOf(d.category_id);
     if (i === undefined || k === undefined) return;
-    dts[i * K + k].push({ id: n + 1, bbox: d.bbox, area: d.bbox[2] * d.bbox[3], score: d.score });
+    const e: EvalDt = { id: n + 1, bbox: d.bbox, area: d.area, score: d.score };
+    if (d.keypoints) e.keypoints = d.keypoints;
+    dts[i * K + k].push(e);
   });
 
   const A = p.areaRng.length;
@@ -467,7 +513,7 @@ export function evaluateBbox(gt: CocoDataset, detections: readonly CocoDetection
     for (let a = 0; a < A; a++) {
       const evals: (ImageEval | null)[] = [];
       for (let i = 0; i < I; i++) {
-        const e = evaluateImage(gts[i * K + k], dts[i * K + k], p.areaRng[a], maxDet, p.iouThrs);
+        const e = evaluateImage(gts[i * K + k], dts[i * K + k], p.areaRng[a], maxDet, p.iouThrs, similarity);
         evals.push(e);
         if (a === 0 && e) numDetPerCat[k] += e.dtIds.length;
       }
@@ -475,25 +521,38 @@ export function evaluateBbox(gt: CocoDataset, detections: readonly CocoDetection
     }
     cells.push(byArea);
   }
+  return { p, maxDets, imgIds, catIds, cells, numDetPerCat };
+}
 
-  const areaIdx = (lbl: string): number => p.areaRngLbl.indexOf(lbl);
-  const maxIdx = (m: number): number => maxDets.indexOf(m);
-  /** pycocotools `_summarize(ap, iouThr, areaRng, maxDets)`. */
-  const summarize = (ap: boolean, iouThr: number | null, area: string, md: number): number => {
-    const a = areaIdx(area);
-    const m = maxIdx(md);
-    if (a < 0 || m < 0) return -1;
-    const ts = iouThr === null ? p.iouThrs.map((_, t) => t) : p.iouThrs.flatMap((v, t) => (v === iouThr ? [t] : []));
-    const values: number[] = [];
-    for (let k = 0; k < K; k++) {
-      const c = cells[k][a][m];
-      for (const t of ts) {
-        if (ap) values.push(...(c.precision ? c.precision[t] : []));
-        else values.push(c.recall ? c.recall[t] : -1);
-      }
+/** pycocotools `_summarize(ap, iouThr, areaRng, maxDets)` over evaluated cells (−1 when nothing counts). */
+export function summarizeCells(ev: EvaluatedCells, ap: boolean, iouThr: number | null, area: string, md: number): number {
+  const { p, maxDets, cells } = ev;
+  const a = p.areaRngLbl.indexOf(area);
+  const m = maxDets.indexOf(md);
+  if (a < 0 || m < 0) return -1;
+  const ts = iouThr === null ? p.iouThrs.map((_, t) => t) : p.iouThrs.flatMap((v, t) => (v === iouThr ? [t] : []));
+  const values: number[] = [];
+  for (let k = 0; k < cells.length; k++) {
+    const c = cells[k][a][m];
+    for (const t of ts) {
+      if (ap) values.push(...(c.precision ? c.precision[t] : []));
+      else values.push(c.recall ? c.recall[t] : -1);
     }
-    return meanValid(values);
-  };
+  }
+  return meanValid(values);
+}
+
+/** COCOeval(gt, dets, 'bbox') → evaluate → accumulate → summarize. */
+export function evaluateBbox(gt: CocoDataset, detections: readonly CocoDetection[], overrides: Partial<CocoEvalParams> = {}): CocoEvalResult {
+  const ev = evaluateCells(
+    gt,
+    detections.map((d) => ({ ...d, area: d.bbox[2] * d.bbox[3] })),
+    { ...defaultParams(), ...overrides },
+  );
+  const { p, maxDets, imgIds, catIds, cells, numDetPerCat } = ev;
+  const M = maxDets.length;
+  const areaIdx = (lbl: string): number => p.areaRngLbl.indexOf(lbl);
+  const summarize = (ap: boolean, iouThr: number | null, area: string, md: number): number => summarizeCells(ev, ap, iouThr, area, md);
   const m0 = maxDets[0];
   const m1 = maxDets[Math.min(1, M - 1)];
   const m2 = maxDets[Math.min(2, M - 1)];

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tsv {
@@ -26,6 +27,12 @@ struct Classification {
   std::vector<float> embedding;
 };
 
+/* One keypoint of an object (a pose model's joint), in frame pixels. */
+struct Keypoint {
+  std::string name;
+  double x = 0, y = 0, confidence = 0;
+};
+
 /* One object (region of interest) of a frame. */
 struct Object {
   Box box;
@@ -35,6 +42,9 @@ struct Object {
   int64_t track_id = -1; /* -1: no track id */
   bool predicted = false;
   std::vector<Classification> classifications;
+  /* A pose model's keypoints (empty: none), and the skeleton joining them: pairs of indices into keypoints. */
+  std::vector<Keypoint> keypoints;
+  std::vector<std::pair<int, int>> skeleton;
   /* In a Frame: the object's id on the buffer (its position among the buffer's ROI metas, set
    * when read). In a Result: the id of the Frame object this object updates, or -1 for a new one. */
   int source_id = -1;

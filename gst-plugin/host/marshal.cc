@@ -151,17 +151,93 @@ napi_value classifications_to_js(napi_env env, const std::vector<Classification>
   return arr;
 }
 
-/* Objects as [nums: Float64Array, labels: string[], classifications: [index, Classification[]][]]. */
+napi_value element(napi_env env, napi_value array, uint32_t i) {
+  napi_value v = nullptr;
+  if (napi_get_element(env, array, i, &v) != napi_ok)
+    return nullptr;
+  return v;
+}
+
+napi_value float64_array(napi_env env, const std::vector<double> &values) {
+  napi_value ab, ta;
+  void *data = nullptr;
+  napi_create_arraybuffer(env, values.size() * sizeof(double), &data, &ab);
+  if (!values.empty())
+    memcpy(data, values.data(), values.size() * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, values.size(), ab, 0, &ta);
+  return ta;
+}
+
+/* One object's keypoints as [index, Float64Array of x, y, confidence, names, Float64Array of skeleton pairs]
+ * (WireKeypoints in wire.ts). */
+napi_value keypoints_to_js(napi_env env, uint32_t index, const Object &o) {
+  napi_value wire, v, names;
+  napi_create_array_with_length(env, 4, &wire);
+  napi_create_uint32(env, index, &v);
+  napi_set_element(env, wire, 0, v);
+  std::vector<double> points;
+  points.reserve(3 * o.keypoints.size());
+  napi_create_array_with_length(env, o.keypoints.size(), &names);
+  for (size_t k = 0; k < o.keypoints.size(); k++) {
+    const Keypoint &p = o.keypoints[k];
+    points.insert(points.end(), {p.x, p.y, p.confidence});
+    napi_create_string_utf8(env, p.name.data(), p.name.size(), &v);
+    napi_set_element(env, names, k, v);
+  }
+  std::vector<double> pairs;
+  pairs.reserve(2 * o.skeleton.size());
+  for (const auto &s : o.skeleton)
+    pairs.insert(pairs.end(), {(double)s.first, (double)s.second});
+  napi_set_element(env, wire, 1, float64_array(env, points));
+  napi_set_element(env, wire, 2, names);
+  napi_set_element(env, wire, 3, float64_array(env, pairs));
+  return wire;
+}
+
+/* Reads WireKeypoints into its object of `objects` (first `n` from `base`). */
+void keypoints_from_js(napi_env env, napi_value wire, std::vector<Object> *objects, size_t base, size_t n) {
+  napi_value index_value = element(env, wire, 0);
+  uint32_t index = 0;
+  if (!index_value || napi_get_value_uint32(env, index_value, &index) != napi_ok || index >= n)
+    return;
+  size_t n_points = 0, n_pairs = 0;
+  const double *points = float64_data(env, element(env, wire, 1), &n_points);
+  const double *pairs = float64_data(env, element(env, wire, 3), &n_pairs);
+  napi_value names = element(env, wire, 2);
+  uint32_t count = array_length(env, names);
+  if (!points || n_points < 3 * (size_t)count)
+    return;
+  Object &o = (*objects)[base + index];
+  o.keypoints.resize(count);
+  for (uint32_t k = 0; k < count; k++) {
+    Keypoint &p = o.keypoints[k];
+    p.name = get_string(env, element(env, names, k));
+    p.x = points[3 * k];
+    p.y = points[3 * k + 1];
+    p.confidence = points[3 * k + 2];
+  }
+  o.skeleton.clear();
+  for (size_t s = 0; pairs && s + 1 < n_pairs; s += 2) {
+    int a = (int)pairs[s], b = (int)pairs[s + 1];
+    /* Only pairs of keypoints the object has: drawing indexes keypoints with them. */
+    if (a >= 0 && b >= 0 && (uint32_t)a < count && (uint32_t)b < count)
+      o.skeleton.emplace_back(a, b);
+  }
+}
+
+/* Objects as [nums: Float64Array, labels: string[], classifications: [index, Classification[]][],
+ * keypoints: WireKeypoints[]]. */
 napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
-  napi_value wire, ab, nums, labels, classes;
-  napi_create_array_with_length(env, 3, &wire);
+  napi_value wire, ab, nums, labels, classes, keypoints;
+  napi_create_array_with_length(env, 4, &wire);
   void *data = nullptr;
   size_t n = objects.size();
   napi_create_arraybuffer(env, n * OBJECT_FIELDS * sizeof(double), &data, &ab);
   double *d = (double *)data;
   napi_create_array_with_length(env, n, &labels);
   napi_create_array(env, &classes);
-  uint32_t n_classes = 0;
+  napi_create_array(env, &keypoints);
+  uint32_t n_classes = 0, n_keypoints = 0;
   for (size_t i = 0; i < n; i++) {
     const Object &o = objects[i];
     double *r = d + i * OBJECT_FIELDS;
@@ -185,15 +261,19 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
       napi_set_element(env, pair, 1, classifications_to_js(env, o.classifications));
       napi_set_element(env, classes, n_classes++, pair);
     }
+    if (!o.keypoints.empty())
+      napi_set_element(env, keypoints, n_keypoints++, keypoints_to_js(env, (uint32_t)i, o));
   }
   napi_create_typedarray(env, napi_float64_array, n * OBJECT_FIELDS, ab, 0, &nums);
   napi_set_element(env, wire, 0, nums);
   napi_set_element(env, wire, 1, labels);
   napi_set_element(env, wire, 2, classes);
+  napi_set_element(env, wire, 3, keypoints);
   return wire;
 }
 
-/* Past objects as [...objects, Float64Array of (framesAgo, pts) pairs] (WirePastObjects in wire.ts). */
+/* Past objects as [...objects, Float64Array of (framesAgo, pts) pairs] (WirePastObjects in wire.ts: the pairs
+ * come after the objects' four arrays). */
 napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past) {
   std::vector<Object> objects;
   objects.reserve(past.size());
@@ -207,17 +287,11 @@ napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past)
     ((double *)data)[2 * i + 1] = (double)past[i].pts;
   }
   napi_create_typedarray(env, napi_float64_array, 2 * past.size(), ab, 0, &when);
-  napi_set_element(env, wire, 3, when);
+  napi_set_element(env, wire, 4, when);
   return wire;
 }
 
 /* Reads objects written by wire.ts encodeObjects() from `wire` into `out`. */
-napi_value element(napi_env env, napi_value array, uint32_t i) {
-  napi_value v = nullptr;
-  if (napi_get_element(env, array, i, &v) != napi_ok)
-    return nullptr;
-  return v;
-}
 
 void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
   if (!is_type(env, wire, napi_object))
@@ -251,6 +325,10 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
     if (napi_get_value_uint32(env, index_value, &index) == napi_ok && index < n)
       (*out)[base + index].classifications = classifications_from_js(env, list);
   });
+  napi_value keypoints = element(env, wire, 3);
+  uint32_t n_keypoints = array_length(env, keypoints);
+  for (uint32_t k = 0; k < n_keypoints; k++)
+    keypoints_from_js(env, element(env, keypoints, k), out, base, n);
 }
 
 } // namespace
@@ -360,7 +438,7 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
     std::vector<Object> objects;
     objects_from_js(env, past, &objects);
     size_t length = 0;
-    const double *when = float64_data(env, element(env, past, 3), &length);
+    const double *when = float64_data(env, element(env, past, 4), &length);
     for (size_t i = 0; i < objects.size(); i++) {
       PastObject p;
       p.object = std::move(objects[i]);

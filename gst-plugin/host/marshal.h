@@ -3,7 +3,9 @@
  * Objects cross as one Float64Array of OBJECT_FIELDS numbers per object plus an array of their
  * labels, built and read in one pass on each side (ts-runtime/src/wire.ts is the other half):
  * a property lookup per field from C++ costs ~10x more. Classifications (rare, and carrying
- * embeddings) travel as plain objects, listed by object. */
+ * embeddings) travel as plain objects, listed by object; keypoints (pose models) likewise as
+ * [index, Float64Array of x, y, confidence, names, Float64Array of skeleton pairs] for the objects
+ * that have any, so objects without them cost nothing more. */
 #pragma once
 
 #include <node_api.h>

@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, ObjectMotion, PastDetection } from '../api';
+import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, ObjectMotion, PastDetection } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 import { spent } from './timing.js';
 
@@ -152,8 +152,30 @@ export function checkDetections(value: unknown, hook: string, elementName: strin
       trackId: det.trackId ?? null,
       classifications: det.classifications ?? [],
     };
+    if (det.keypoints !== undefined) {
+      out[i].keypoints = checkKeypoints(det.keypoints, hook, elementName, i);
+      if (det.skeleton !== undefined) out[i].skeleton = checkSkeleton(det.skeleton, out[i].keypoints!.length, hook, elementName, i);
+    }
   }
   return out;
+}
+
+function checkKeypoints(value: unknown, hook: string, elementName: string, i: number): Keypoint[] {
+  const bad = (why: string) =>
+    new TsvisionError('HOOK', `${elementName}: ${hook}() returned detection ${i} with invalid keypoints (${why}): expected [{ name, x, y, confidence }] in frame pixels`);
+  if (!Array.isArray(value)) throw bad('not an array');
+  return value.map((p: Partial<Keypoint> | null, k) => {
+    if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw bad(`keypoint ${k} has no finite x, y`);
+    return { name: typeof p.name === 'string' ? p.name : `kp${k}`, x: p.x!, y: p.y!, confidence: typeof p.confidence === 'number' ? p.confidence : 1 };
+  });
+}
+
+function checkSkeleton(value: unknown, count: number, hook: string, elementName: string, i: number): [number, number][] {
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) < count;
+  if (!Array.isArray(value) || !value.every((e) => Array.isArray(e) && e.length === 2 && ok(e[0]) && ok(e[1]))) {
+    throw new TsvisionError('HOOK', `${elementName}: ${hook}() returned detection ${i} with an invalid skeleton: expected [[a, b], …], indices into its ${count} keypoints`);
+  }
+  return value.map((e: [number, number]) => [e[0], e[1]]);
 }
 
 /** The context fields every element's hooks share (element contexts add their own on top). */

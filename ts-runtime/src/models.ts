@@ -17,7 +17,14 @@ export interface ManifestModel {
   decoder?: string;
   labels?: string;
   labelNames?: string[];
+  keypoints?: ModelKeypoints;
   preprocess: PreprocessSpec;
+}
+
+/** A pose model's keypoints: their names in the head's order, and the skeleton as pairs of 0-based indices. */
+export interface ModelKeypoints {
+  names: string[];
+  skeleton?: [number, number][];
 }
 
 export interface ModelDescription {
@@ -28,6 +35,7 @@ export interface ModelDescription {
   labelNames?: string[];
   /** The labels file named by the manifest, when found beside the model. */
   labelsPath?: string;
+  keypoints?: ModelKeypoints;
   preprocess: PreprocessSpec;
 }
 
@@ -58,6 +66,7 @@ export function describeModel(modelPath: string): ModelDescription | null {
     decoder: m.decoder,
     labelNames: m.labelNames,
     labelsPath: labelsPath && existsSync(labelsPath) ? labelsPath : undefined,
+    keypoints: m.keypoints,
     preprocess: m.preprocess,
   };
 }

@@ -3,7 +3,7 @@
  * as one Float64Array of OBJECT_FIELDS numbers per object plus the objects' labels, which both
  * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
  */
-import type { AnalyticsEvent, Classification, Detection } from '../api';
+import type { AnalyticsEvent, Classification, Detection, Keypoint } from '../api';
 import type { FrameAnalytics, HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
 import type { Spent } from './timing.js';
 
@@ -12,8 +12,17 @@ const X = 0, Y = 1, WIDTH = 2, HEIGHT = 3, CLASS_ID = 4, CONFIDENCE = 5, TRACK_I
 export const OBJECT_FIELDS = 9;
 const PREDICTED = 1;
 
-/** Objects on the wire: numbers, labels, and [object index, its classifications] for those that have any. */
-export type WireObjects = [nums: Float64Array, labels: string[], classifications: [number, Classification[]][]];
+/**
+ * An object's keypoints on the wire (rare, like classifications): [object index, x, y, confidence per keypoint,
+ * their names, the skeleton as index pairs (a, b, a, b, …; empty: none)].
+ */
+export type WireKeypoints = [index: number, points: Float64Array, names: string[], skeleton: Float64Array];
+
+/**
+ * Objects on the wire: numbers, labels, [object index, its classifications] for those that have any, and the
+ * keypoints of those that have any (objects without keypoints cost nothing more).
+ */
+export type WireObjects = [nums: Float64Array, labels: string[], classifications: [number, Classification[]][], keypoints: WireKeypoints[]];
 
 /**
  * A frame as marshal.cc frame_to_js() builds it: positional, since a named property costs a string
@@ -41,12 +50,12 @@ export type WireFrame = [
 export type WirePastObjects = [...WireObjects, Float64Array];
 
 function decodePastObjects(wire: WirePastObjects): PastObject[] {
-  const when = wire[3];
-  return decodeObjects([wire[0], wire[1], wire[2]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
+  const when = wire[4];
+  return decodeObjects([wire[0], wire[1], wire[2], wire[3]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
 }
 
 export function decodeObjects(wire: WireObjects): Detection[] {
-  const [nums, labels, classifications] = wire;
+  const [nums, labels, classifications, keypoints] = wire;
   const out: Detection[] = new Array(labels.length);
   for (let i = 0, o = 0; i < labels.length; i++, o += OBJECT_FIELDS) {
     const trackId = nums[o + TRACK_ID];
@@ -62,7 +71,35 @@ export function decodeObjects(wire: WireObjects): Detection[] {
     out[i] = d;
   }
   for (const [i, list] of classifications) out[i].classifications = list;
+  if (keypoints) for (const k of keypoints) decodeKeypoints(k, out[k[0]]);
   return out;
+}
+
+function decodeKeypoints([, points, names, skeleton]: WireKeypoints, d: Detection | undefined): void {
+  if (!d) return;
+  const list: Keypoint[] = new Array(names.length);
+  for (let k = 0; k < names.length; k++) list[k] = { name: names[k], x: points[3 * k], y: points[3 * k + 1], confidence: points[3 * k + 2] };
+  d.keypoints = list;
+  if (skeleton.length > 0) {
+    const pairs: [number, number][] = new Array(skeleton.length >> 1);
+    for (let s = 0; s < pairs.length; s++) pairs[s] = [skeleton[2 * s], skeleton[2 * s + 1]];
+    d.skeleton = pairs;
+  }
+}
+
+function encodeKeypoints(i: number, list: readonly Keypoint[], skeleton: Detection['skeleton']): WireKeypoints {
+  const points = new Float64Array(3 * list.length);
+  const names: string[] = new Array(list.length);
+  for (let k = 0; k < list.length; k++) {
+    const p = list[k];
+    points[3 * k] = p.x;
+    points[3 * k + 1] = p.y;
+    points[3 * k + 2] = p.confidence;
+    names[k] = p.name;
+  }
+  const pairs = new Float64Array(skeleton ? 2 * skeleton.length : 0);
+  if (skeleton) for (let s = 0; s < skeleton.length; s++) [pairs[2 * s], pairs[2 * s + 1]] = skeleton[s];
+  return [i, points, names, pairs];
 }
 
 export function decodeFrame(w: WireFrame): HostFrame {
@@ -96,6 +133,7 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
   const nums = reuse ? scratch.subarray(0, n * OBJECT_FIELDS) : new Float64Array(n * OBJECT_FIELDS);
   const labels: string[] = new Array(n);
   const classifications: [number, Classification[]][] = [];
+  const keypoints: WireKeypoints[] = [];
   for (let i = 0, o = 0; i < n; i++, o += OBJECT_FIELDS) {
     const d = objects[i];
     // Updates of an input object (tstrack's ids) may carry no box: only new objects need one.
@@ -112,8 +150,9 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
     nums[o + SOURCE] = source >= 0 && frameNums ? (frameNums[source * OBJECT_FIELDS + SOURCE] ?? -1) : -1;
     labels[i] = d.label ?? '';
     if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
+    if (d.keypoints && d.keypoints.length > 0) keypoints.push(encodeKeypoints(i, d.keypoints, d.skeleton));
   }
-  return [nums, labels, classifications];
+  return [nums, labels, classifications, keypoints];
 }
 
 /** A result as marshal.cc result_from_js() reads it. */

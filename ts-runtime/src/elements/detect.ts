@@ -7,8 +7,8 @@
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { gflLevelLayout, nms, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
-import type { Decoder, OutputInfo, RawDetection, TensorLike } from '../../../elements/detect/index';
+import { gflLevelLayout, nms, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
+import type { Decoder, OutputInfo, PoseNames, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { loadPixelAddon, type PreprocessSpec } from '../../preprocess/index';
 import {
   SKIP,
@@ -33,6 +33,8 @@ const DETECT_HOOKS = ['setup', 'preprocess', 'detect', 'postprocess', 'filter', 
 
 interface ModelState extends OpenModel {
   decoder: Decoder;
+  /** Pose decoders: keypoint count, names and skeleton (from the model description; names kp<k> without one). */
+  pose?: PoseNames & { count: number };
   /** Reusable input tensors: one per frame in flight. */
   inputs: Float32Array[];
 }
@@ -49,7 +51,7 @@ const DETECT_FALLBACK_SPEC: Omit<PreprocessSpec, 'width' | 'height'> = {
 };
 
 /** Class count the outputs of `decoder` carry, or null when the shapes do not say. */
-export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): number | null {
+export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], numKeypoints?: number): number | null {
   const last = (o: OutputInfo) => Number(o.dims[o.dims.length - 1]);
   switch (decoder.name) {
     case 'yolox':
@@ -57,6 +59,8 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[]): nu
       return last(outputs[0]) - 5;
     case 'yolov8':
       return Number(outputs[0].dims[1]) - 4;
+    case 'yolov8-pose':
+      return poseLayout(Number(outputs[0].dims[1]), numKeypoints).classes;
     case 'gfl': {
       const levels = gflLevelLayout(outputs);
       return typeof levels === 'string' || levels.length === 0 ? null : levels[0].numClasses;
@@ -76,12 +80,24 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
   const { path: modelPath, spec, description, outputs: infos } = opened;
   let decoder: Decoder;
   try {
-    decoder = selectDecoder(infos, config.decoder, { width: spec.width, height: spec.height });
+    decoder = selectDecoder(infos, config.decoder, { width: spec.width, height: spec.height }, { keypoints: !!description?.keypoints });
   } catch (err) {
     await closeModel(opened, env);
     throw new TsvisionError('MODEL', `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder)`);
   }
-  const classes = classCount(decoder, infos);
+  const kp = description?.keypoints;
+  let classes: number | null;
+  let pose: ModelState['pose'];
+  try {
+    classes = classCount(decoder, infos, kp?.names.length);
+    if (decoder.name === 'yolov8-pose') {
+      const count = poseLayout(Number(infos[0].dims[1]), kp?.names.length).keypoints;
+      pose = { count, names: kp?.names ?? Array.from({ length: count }, (_, k) => `kp${k}`), skeleton: kp?.skeleton };
+    }
+  } catch (err) {
+    await closeModel(opened, env);
+    throw new TsvisionError('MODEL', `${modelPath}: ${(err as Error).message} (property decoder)`);
+  }
   let labels: string[] = description?.labelNames ?? [];
   if (config.labelsFile) {
     labels = readLabels(config.labelsFile);
@@ -91,8 +107,8 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
   } else if (decoder.defaultLabels) {
     labels = [...decoder.defaultLabels];
   }
-  env.log('info', `model ${modelPath}: input ${opened.inputName} ${spec.width}x${spec.height}, decoder ${decoder.name}, ${classes ?? '?'} classes`);
-  return { model: { ...opened, decoder, inputs: [] }, labels };
+  env.log('info', `model ${modelPath}: input ${opened.inputName} ${spec.width}x${spec.height}, decoder ${decoder.name}, ${classes ?? '?'} classes${pose ? `, ${pose.count} keypoints` : ''}`);
+  return { model: { ...opened, decoder, pose, inputs: [] }, labels };
 }
 
 export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
@@ -156,14 +172,16 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
   function decode(outputs: Record<string, Tensor>, m: ModelState): RawDetection[] {
     return m.decoder.decode(outputs as Record<string, TensorLike>, {
       threshold: config.threshold,
+      numKeypoints: m.pose?.count,
       inputWidth: m.spec.width,
       inputHeight: m.spec.height,
     });
   }
 
-  function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame): Detection[] {
+  function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
+    // Keypoints follow their box: NMS looks at boxes only.
     const kept = nms(raw, config.iouThreshold, { classAware: !config.classAgnosticNms, maxDetections });
-    return toDetections(kept, t, frame.width, frame.height, labels);
+    return toDetections(kept, t, frame.width, frame.height, labels, m.pose);
   }
 
   /** Decodes the model's outputs (built-in decoder or postprocess hook); called in frame order. */
@@ -177,7 +195,7 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
         if (out === SKIP) return SKIP;
         all.push(...checkDetections(out, 'postprocess', env.elementName));
       } else {
-        all.push(...timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame)));
+        all.push(...timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame, m)));
       }
     }
     return all;
