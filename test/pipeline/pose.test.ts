@@ -96,6 +96,18 @@ describe('yolo11n-pose in tsdetect', () => {
   });
 });
 
+describe('decoder=pose on a model that is not one', () => {
+  it('fails at start with an error naming the decoder property and the keypoints (no crash, no hang)', async () => {
+    const r = await gstLaunch(`${imageSource('bus.jpg', 'RGB', 1)} ! tsdetect model=${path.join(MODELS, 'yolov8n_int8_dynamic.onnx')} decoder=pose ! fakesink`, {
+      timeoutMs: 90_000,
+    });
+    expect(r.timedOut).toBe(false);
+    expect(r.signal, r.output).toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/yolov8-pose.*84 channels.*keypoints.*\(property decoder\)/s);
+  });
+});
+
 describe('keypoints from a postprocess() hook', () => {
   const hookDetect = `tsdetect model=${YOLOX} module=${HOOKS}/pose-keypoints.ts`;
   const source = (frames: number) => `videotestsrc num-buffers=${frames} ! video/x-raw,width=640,height=480`;
