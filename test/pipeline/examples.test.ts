@@ -129,8 +129,11 @@ describe('examples/', () => {
     expect(new Set(people.map((o) => o.track_id))).toEqual(new Set([1]));
     expect(Math.max(...people.map((o) => o.box.height))).toBeGreaterThan(200);
 
+    // Every analysed frame is in the MP4 — but avdec_h264 draining a stream cut by `identity eos-after` may emit
+    // its last frames with one and the same pts (seen without tsvision too: `decodebin ! identity eos-after=90 !
+    // fakesink`), and an MP4 holds one frame per timestamp.
     const decoded = await decodedFrames(video);
-    expect(decoded.length).toBe(frames.length);
+    expect(decoded.length).toBe(new Set(frames.map((f) => f.pts)).size);
     expect([decoded[0].width, decoded[0].height]).toEqual([768, 432]);
   });
 
@@ -210,7 +213,7 @@ describe('examples/', () => {
     const video = path.join(dir, 'counted.mp4');
     const r = await exampleOk('count-people.sh', ['', video], { FRAMES: '220' });
     expect(r.stdout).toContain('line door: in 1, out 0');
-    const lines = readJsonl(path.join(dir, 'counted.jsonl')) as unknown as { frame: number; events: { type: string; frame: number; track_id: number }[]; counts: { lines: Record<string, { in: number }> } }[];
+    const lines = readJsonl(path.join(dir, 'counted.jsonl')) as unknown as { frame: number; pts: number; events: { type: string; frame: number; track_id: number }[]; counts: { lines: Record<string, { in: number }> } }[];
     const crossings = lines.flatMap((l) => l.events).filter((e) => e.type === 'line-crossed');
     expect(crossings).toHaveLength(1);
     expect(crossings[0].track_id).toBe(1);
@@ -219,7 +222,7 @@ describe('examples/', () => {
     expect(crossings[0].frame).toBeLessThan(215);
     expect(lines[lines.length - 1].counts.lines.door.in).toBe(1);
     const decoded = await decodedFrames(video);
-    expect(decoded.length).toBe(lines.length);
+    expect(decoded.length).toBe(new Set(lines.map((l) => l.pts)).size); // one MP4 frame per pts (see above)
   });
 
   it('two-streams.sh: the H.264 and VP8 copies of the video, one shared model session, each stream its own results', async () => {
