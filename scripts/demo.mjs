@@ -8,7 +8,8 @@
  *
  * Shows progress (percent of the video, fps) while it runs and a summary at the end: frames, fps, objects
  * per label and the number of tracks. TSVISION_DEMO_VIDEO overrides the input video, TSVISION_DEMO_OUT the output
- * directory (default out/), TSVISION_DEMO_FRAMES stops after that many frames.
+ * directory (default out/), TSVISION_DEMO_FRAMES stops after that many frames. TSVISION_DEMO_MODEL=pose runs
+ * yolo11n-pose instead of yolox_nano: people with their 17 COCO keypoints, skeletons drawn.
  */
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -20,8 +21,15 @@ if (!existsSync(video)) {
   console.error(`demo video not found: ${video} (set TSVISION_DEMO_VIDEO to another file)`);
   process.exit(1);
 }
-const model = await resolveModelFile('yolox_nano_416.onnx', (m) => console.log(m));
-const labels = await resolveModelFile('coco_classes.txt', (m) => console.log(m));
+const demoModel = process.env.TSVISION_DEMO_MODEL ?? 'detect';
+if (!['detect', 'pose'].includes(demoModel)) {
+  console.error(`TSVISION_DEMO_MODEL must be detect (yolox_nano, the default) or pose (yolo11n-pose), got ${demoModel}`);
+  process.exit(1);
+}
+const pose = demoModel === 'pose';
+const model = await resolveModelFile(pose ? 'yolo11n-pose_w8a32_derived.onnx' : 'yolox_nano_416.onnx', (m) => console.log(m));
+// The pose model's one class and its keypoint names come from the model manifest.
+const labels = pose ? null : await resolveModelFile('coco_classes.txt', (m) => console.log(m));
 const outDir = path.resolve(process.env.TSVISION_DEMO_OUT ?? path.join(ROOT, 'out'));
 const maxFrames = Number(process.env.TSVISION_DEMO_FRAMES ?? 0);
 const framesDir = path.join(outDir, '.demo-frames');
@@ -40,7 +48,7 @@ const encode = haveX264
 const pipeline = [
   'filesrc', `location=${video}`, '!', 'decodebin', '!',
   ...(maxFrames > 0 ? ['identity', `eos-after=${maxFrames}`, '!'] : []),
-  'tsdetect', `model=${model}`, `labels-file=${labels}`, 'threshold=0.4', '!',
+  'tsdetect', `model=${model}`, ...(labels ? [`labels-file=${labels}`] : []), 'threshold=0.4', '!',
   'tstrack', '!',
   'tsexport', `location=${jsonl}`, '!',
   'tsoverlay', '!',
@@ -88,10 +96,12 @@ const frames = readJsonl(jsonl);
 const perLabel = {};
 const tracks = new Set();
 let objects = 0;
+let withKeypoints = 0;
 for (const f of frames) {
   for (const o of f.objects) {
     perLabel[o.label] = (perLabel[o.label] ?? 0) + 1;
     objects++;
+    if (o.keypoints?.length) withKeypoints++;
     if (o.track_id !== null) tracks.add(o.track_id);
   }
 }
@@ -112,6 +122,7 @@ rmSync(framesDir, { recursive: true, force: true });
 console.log(`\n${frames.length} frames in ${seconds.toFixed(1)} s: ${(frames.length / seconds).toFixed(1)} fps (whole pipeline: decode, detect, track, draw, encode)`);
 console.log(`${objects} objects, ${tracks.size} tracks:`);
 for (const [label, n] of Object.entries(perLabel).sort((a, b) => b[1] - a[1])) console.log(`  ${label.padEnd(14)} ${n}`);
+if (pose) console.log(`${withKeypoints} objects with keypoints (skeletons drawn)`);
 console.log(`video:   ${path.relative(process.cwd(), encoded)}`);
 console.log(`results: ${path.relative(process.cwd(), jsonl)}`);
 if (existsSync(png)) console.log(`frame:   ${path.relative(process.cwd(), png)} (frame ${stillFrames[best]?.frame}, ${stillFrames[best]?.objects.length ?? 0} objects)`);

@@ -61,4 +61,21 @@ describe('npm run demo', () => {
     expect([right, bottom]).toEqual([left, left]);
     expect(pixel(Math.round(x + width / 2), Math.round(y + height / 2))).not.toBe(left);
   });
+
+  it('TSVISION_DEMO_MODEL=pose: people with keypoints, skeletons in the video', async () => {
+    const out = tempDir('tsvision-demo-pose-');
+    const r = await run('node', [path.join(ROOT, 'scripts', 'demo.mjs')], {
+      env: { TSVISION_DEMO_OUT: out, TSVISION_DEMO_FRAMES: '100', TSVISION_DEMO_MODEL: 'pose' },
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(path.join(out, 'demo.jsonl')) as unknown as { objects: { label: string; keypoints?: { name: string; confidence: number }[] }[] }[];
+    const people = frames.flatMap((f) => f.objects).filter((o) => o.label === 'person');
+    // The first person walks in around frame 60.
+    expect(people.length).toBeGreaterThan(10);
+    for (const p of people) expect(p.keypoints?.map((k) => k.name)).toHaveLength(17);
+    const withKeypoints = Number(/(\d+) objects with keypoints/.exec(r.stdout)?.[1]);
+    expect(withKeypoints).toBe(people.length);
+    expect(existsSync(path.join(out, existsSync(path.join(out, 'demo.mp4')) ? 'demo.mp4' : 'demo.webm'))).toBe(true);
+  }, 200_000);
 });
