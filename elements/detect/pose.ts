@@ -9,8 +9,8 @@
  * Only candidates that pass the threshold get their keypoints copied (3K floats each), so the cost beyond the
  * box decoder is proportional to the candidates, not to N.
  */
-import { bestClassPerRow } from './scan';
 import { singleOutput, tensorValues } from './tensor';
+import { yolov8Candidates } from './yolov8';
 import type { Decoder, DecoderOptions, RawDetection, TensorLike } from './types';
 
 /** Class and keypoint counts of a `[1, 4+C+3K, N]` output with `channels` rows. */
@@ -37,19 +37,13 @@ function decodePose(outputs: Readonly<Record<string, TensorLike>>, opts: Decoder
   const n = out.cols;
   const { classes, keypoints } = poseLayout(out.rows, opts.numKeypoints, opts.numClasses);
   const v = tensorValues(out.tensor);
-  const [index, classId, scores] = bestClassPerRow(v, n, classes, 4 * n, 0, opts.threshold);
+  const { dets, columns } = yolov8Candidates(v, n, classes, opts.threshold);
   // The keypoint rows start after all C class rows (even when numClasses restricts which are looked at).
   const kpStart = (out.rows - 3 * keypoints) * n;
-  const dets: RawDetection[] = new Array(index.length);
-  for (let k = 0; k < index.length; k++) {
-    const i = index[k];
-    const cx = v[i];
-    const cy = v[n + i];
-    const hw = v[2 * n + i] / 2;
-    const hh = v[3 * n + i] / 2;
+  for (let k = 0; k < dets.length; k++) {
     const kp = new Float32Array(3 * keypoints);
-    for (let j = 0, row = kpStart + i; j < 3 * keypoints; j++, row += n) kp[j] = v[row];
-    dets[k] = { x1: cx - hw, y1: cy - hh, x2: cx + hw, y2: cy + hh, score: scores[k], classId: classId[k], keypoints: kp };
+    for (let j = 0, row = kpStart + columns[k]; j < 3 * keypoints; j++, row += n) kp[j] = v[row];
+    dets[k].keypoints = kp;
   }
   return dets;
 }

@@ -656,33 +656,11 @@ public:
   void cancel() override { host_->cancel_calls(id_); }
 
   void set_module(const std::string &module) override {
-    std::shared_ptr<Runtime> rt;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      rt = runtime_;
-    }
-    if (!rt)
-      return;
-    auto call = std::make_shared<Call>();
-    call->op = Op::SET_MODULE;
-    call->instance_id = id_;
-    call->module = module;
-    host_->send(rt, std::move(call), 0);
+    send_control(Op::SET_MODULE, [&](Call &call) { call.module = module; });
   }
 
   void configure(const std::string &config_json) override {
-    std::shared_ptr<Runtime> rt;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      rt = runtime_;
-    }
-    if (!rt)
-      return;
-    auto call = std::make_shared<Call>();
-    call->op = Op::CONFIGURE;
-    call->instance_id = id_;
-    call->config_json = config_json;
-    host_->send(rt, std::move(call), 0);
+    send_control(Op::CONFIGURE, [&](Call &call) { call.config_json = config_json; });
   }
 
   InstanceStats stats() const override {
@@ -693,6 +671,22 @@ public:
   }
 
 private:
+  /* A call to the running instance whose answer nobody waits for (no frame, no time limit). */
+  template <typename Fill> void send_control(Op op, Fill fill) {
+    std::shared_ptr<Runtime> rt;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rt = runtime_;
+    }
+    if (!rt)
+      return;
+    auto call = std::make_shared<Call>();
+    call->op = op;
+    call->instance_id = id_;
+    fill(*call);
+    host_->send(rt, std::move(call), 0);
+  }
+
   HostImpl *host_;
   int id_ = 0;
   const std::string kind_, element_name_, config_json_;
