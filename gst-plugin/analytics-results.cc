@@ -1,5 +1,7 @@
 #include "analytics-results.h"
 
+#include <algorithm>
+
 namespace tsv {
 
 static const char *const ANALYTICS_META = "TsvisionAnalyticsMeta";
@@ -13,73 +15,59 @@ static void register_analytics_meta() {
   }
 }
 
-static void append_and_take(GValue *array, GstStructure *s) {
-  GValue v = G_VALUE_INIT;
-  g_value_init(&v, GST_TYPE_STRUCTURE);
-  gst_value_set_structure(&v, s);
-  gst_structure_free(s);
-  gst_value_array_append_and_take_value(array, &v);
+static GVariant *int64_array(const std::vector<gint64> &values) {
+  return g_variant_new_fixed_array(G_VARIANT_TYPE_INT64, values.data(), values.size(), sizeof(gint64));
 }
 
-static void set_points(GstStructure *s, const std::vector<double> &points) {
-  GValue array = G_VALUE_INIT;
-  g_value_init(&array, GST_TYPE_ARRAY);
-  for (double d : points) {
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, G_TYPE_DOUBLE);
-    g_value_set_double(&v, d);
-    gst_value_array_append_and_take_value(&array, &v);
-  }
-  gst_structure_take_value(s, "points", &array);
+GVariant *analytics_geometry_new(const AnalyticsResult &a) {
+  auto rules = [](const auto &list) {
+    GVariantBuilder builder;
+    g_variant_builder_init(&builder, G_VARIANT_TYPE("a(sad)"));
+    for (const auto &r : list)
+      g_variant_builder_add_value(
+          &builder, g_variant_new("(s@ad)", r.name.c_str(),
+                                  g_variant_new_fixed_array(G_VARIANT_TYPE_DOUBLE, r.points.data(), r.points.size(), sizeof(double))));
+    return g_variant_builder_end(&builder);
+  };
+  GVariant *lines = rules(a.lines);
+  GVariant *zones = rules(a.zones);
+  return g_variant_ref_sink(g_variant_new("(@a(sad)@a(sad))", lines, zones));
 }
 
-static std::vector<double> get_points(const GstStructure *s) {
-  std::vector<double> out;
-  const GValue *array = gst_structure_get_value(s, "points");
-  if (array && GST_VALUE_HOLDS_ARRAY(array))
-    for (guint i = 0; i < gst_value_array_get_size(array); i++) {
-      const GValue *v = gst_value_array_get_value(array, i);
-      if (G_VALUE_HOLDS_DOUBLE(v))
-        out.push_back(g_value_get_double(v));
-    }
-  return out;
-}
-
-void frame_add_analytics(GstBuffer *buffer, const AnalyticsResult &a) {
+void frame_add_analytics(GstBuffer *buffer, const AnalyticsResult &a, GVariant *geometry) {
   register_analytics_meta();
   GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, ANALYTICS_META);
   if (!meta)
     meta = gst_buffer_add_custom_meta(buffer, ANALYTICS_META);
   if (!meta)
     return;
-  GstStructure *s = gst_custom_meta_get_structure(meta);
-  gst_structure_set(s, "events", G_TYPE_STRING, a.events_json.c_str(), "counts", G_TYPE_STRING, a.counts_json.c_str(),
-                    "motion", G_TYPE_STRING, a.motion_json.c_str(), nullptr);
-  GValue lines = G_VALUE_INIT, zones = G_VALUE_INIT, crossed = G_VALUE_INIT;
-  g_value_init(&lines, GST_TYPE_ARRAY);
-  for (const auto &l : a.lines) {
-    GstStructure *ls = gst_structure_new("line", "name", G_TYPE_STRING, l.name.c_str(), "in", G_TYPE_INT64, (gint64)l.in,
-                                         "out", G_TYPE_INT64, (gint64)l.out, nullptr);
-    set_points(ls, l.points);
-    append_and_take(&lines, ls);
+  /* figures: in, out per line, then occupancy, overcrowded per zone (as the runtime sends them). */
+  GVariant *lines = g_variant_get_child_value(geometry, 0);
+  size_t n_line_figures = std::min(a.figures.size(), 2 * (size_t)g_variant_n_children(lines));
+  g_variant_unref(lines);
+  std::vector<gint64> line_counts(a.figures.begin(), a.figures.begin() + n_line_figures);
+  std::vector<gint64> zone_counts(a.figures.begin() + n_line_figures, a.figures.end());
+  std::vector<gint64> crossed(a.crossed.begin(), a.crossed.end());
+  /* G_TYPE_VARIANT fields sink the floating arrays and take a reference to `geometry`. */
+  gst_structure_set(gst_custom_meta_get_structure(meta), "events", G_TYPE_STRING, a.events_json.c_str(), "counts",
+                    G_TYPE_STRING, a.counts_json.c_str(), "motion", G_TYPE_STRING, a.motion_json.c_str(), "geometry",
+                    G_TYPE_VARIANT, geometry, "line-counts", G_TYPE_VARIANT, int64_array(line_counts), "zone-counts",
+                    G_TYPE_VARIANT, int64_array(zone_counts), "crossed", G_TYPE_VARIANT, int64_array(crossed), nullptr);
+}
+
+/* The elements of an `ax` variant field (none when missing or of another type). */
+static std::vector<gint64> get_int64s(const GstStructure *s, const char *field) {
+  std::vector<gint64> out;
+  GVariant *v = nullptr;
+  if (gst_structure_get(s, field, G_TYPE_VARIANT, &v, nullptr) && v) {
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE("ax"))) {
+      gsize n = 0;
+      const gint64 *d = (const gint64 *)g_variant_get_fixed_array(v, &n, sizeof(gint64));
+      out.assign(d, d + n);
+    }
+    g_variant_unref(v);
   }
-  gst_structure_take_value(s, "lines", &lines);
-  g_value_init(&zones, GST_TYPE_ARRAY);
-  for (const auto &z : a.zones) {
-    GstStructure *zs = gst_structure_new("zone", "name", G_TYPE_STRING, z.name.c_str(), "occupancy", G_TYPE_INT64,
-                                         (gint64)z.occupancy, "overcrowded", G_TYPE_BOOLEAN, z.overcrowded, nullptr);
-    set_points(zs, z.points);
-    append_and_take(&zones, zs);
-  }
-  gst_structure_take_value(s, "zones", &zones);
-  g_value_init(&crossed, GST_TYPE_ARRAY);
-  for (int64_t id : a.crossed) {
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, G_TYPE_INT64);
-    g_value_set_int64(&v, id);
-    gst_value_array_append_and_take_value(&crossed, &v);
-  }
-  gst_structure_take_value(s, "crossed", &crossed);
+  return out;
 }
 
 std::shared_ptr<const AnalyticsResult> frame_read_analytics(GstBuffer *buffer) {
@@ -97,44 +85,48 @@ std::shared_ptr<const AnalyticsResult> frame_read_analytics(GstBuffer *buffer) {
   a->events_json = text("events");
   a->counts_json = text("counts");
   a->motion_json = text("motion");
-  auto each = [&](const char *field, auto fn) {
-    const GValue *array = gst_structure_get_value(s, field);
-    if (!array || !GST_VALUE_HOLDS_ARRAY(array))
-      return;
-    for (guint i = 0; i < gst_value_array_get_size(array); i++) {
-      const GValue *v = gst_value_array_get_value(array, i);
-      if (GST_VALUE_HOLDS_STRUCTURE(v))
-        fn(gst_value_get_structure(v));
-      else if (G_VALUE_HOLDS_INT64(v))
-        a->crossed.push_back(g_value_get_int64(v));
+  GVariant *geometry = nullptr;
+  if (gst_structure_get(s, "geometry", G_TYPE_VARIANT, &geometry, nullptr) && geometry) {
+    if (g_variant_is_of_type(geometry, G_VARIANT_TYPE("(a(sad)a(sad))"))) {
+      auto each = [&](gsize index, auto add) {
+        GVariant *list = g_variant_get_child_value(geometry, index);
+        for (gsize i = 0; i < g_variant_n_children(list); i++) {
+          const gchar *name = nullptr;
+          GVariant *points = nullptr;
+          g_variant_get_child(list, i, "(&s@ad)", &name, &points);
+          gsize n = 0;
+          const double *d = (const double *)g_variant_get_fixed_array(points, &n, sizeof(double));
+          add(std::string(name), std::vector<double>(d, d + n));
+          g_variant_unref(points);
+        }
+        g_variant_unref(list);
+      };
+      each(0, [&](std::string name, std::vector<double> points) {
+        AnalyticsResult::Line l;
+        l.name = std::move(name);
+        l.points = std::move(points);
+        a->lines.push_back(std::move(l));
+      });
+      each(1, [&](std::string name, std::vector<double> points) {
+        AnalyticsResult::Zone z;
+        z.name = std::move(name);
+        z.points = std::move(points);
+        a->zones.push_back(std::move(z));
+      });
     }
-  };
-  each("lines", [&](const GstStructure *ls) {
-    AnalyticsResult::Line l;
-    const gchar *name = gst_structure_get_string(ls, "name");
-    l.name = name ? name : "";
-    l.points = get_points(ls);
-    gint64 in = 0, out = 0;
-    gst_structure_get_int64(ls, "in", &in);
-    gst_structure_get_int64(ls, "out", &out);
-    l.in = in;
-    l.out = out;
-    a->lines.push_back(std::move(l));
-  });
-  each("zones", [&](const GstStructure *zs) {
-    AnalyticsResult::Zone z;
-    const gchar *name = gst_structure_get_string(zs, "name");
-    z.name = name ? name : "";
-    z.points = get_points(zs);
-    gint64 occupancy = 0;
-    gboolean overcrowded = FALSE;
-    gst_structure_get_int64(zs, "occupancy", &occupancy);
-    gst_structure_get_boolean(zs, "overcrowded", &overcrowded);
-    z.occupancy = occupancy;
-    z.overcrowded = overcrowded;
-    a->zones.push_back(std::move(z));
-  });
-  each("crossed", [](const GstStructure *) {});
+    g_variant_unref(geometry);
+  }
+  std::vector<gint64> line_counts = get_int64s(s, "line-counts"), zone_counts = get_int64s(s, "zone-counts");
+  for (size_t i = 0; i < a->lines.size() && 2 * i + 1 < line_counts.size(); i++) {
+    a->lines[i].in = line_counts[2 * i];
+    a->lines[i].out = line_counts[2 * i + 1];
+  }
+  for (size_t i = 0; i < a->zones.size() && 2 * i + 1 < zone_counts.size(); i++) {
+    a->zones[i].occupancy = zone_counts[2 * i];
+    a->zones[i].overcrowded = zone_counts[2 * i + 1] != 0;
+  }
+  for (gint64 id : get_int64s(s, "crossed"))
+    a->crossed.push_back(id);
   return a;
 }
 

@@ -45,8 +45,10 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_analytics_debug);
 /* The properties (config, rules, anchor, min-distance, …) are declared in ts-runtime/src/settings/analytics.ts. */
 struct _GstTsAnalytics {
   GstTsFilter parent;
-  /* The rules' geometry the runtime sent last (it sends it only when it changes); streaming thread only. */
+  /* The rules' geometry the runtime sent last (it sends it only when it changes), and as the meta's GVariant
+   * that every buffer references; streaming thread only. */
   std::shared_ptr<const tsv::AnalyticsResult> *geometry;
+  GVariant *geometry_variant;
 };
 
 G_DEFINE_TYPE(GstTsAnalytics, gst_ts_analytics, GST_TYPE_TS_FILTER);
@@ -57,19 +59,21 @@ static void gst_ts_analytics_apply_result(GstTsFilter *filter, GstBuffer *buffer
   GstTsAnalytics *self = GST_TS_ANALYTICS(filter);
   if (!result.analytics)
     return;
-  if (result.analytics->has_geometry)
-    *self->geometry = result.analytics;
-  tsv::AnalyticsResult frame = *result.analytics;
-  if (!frame.has_geometry && *self->geometry) {
-    frame.lines = (*self->geometry)->lines;
-    frame.zones = (*self->geometry)->zones;
+  if (result.analytics->has_geometry || !self->geometry_variant) {
+    if (result.analytics->has_geometry)
+      *self->geometry = result.analytics;
+    if (self->geometry_variant)
+      g_variant_unref(self->geometry_variant);
+    self->geometry_variant = tsv::analytics_geometry_new(*self->geometry ? **self->geometry : tsv::AnalyticsResult());
   }
-  frame.set_figures();
-  tsv::frame_add_analytics(buffer, frame);
+  tsv::frame_add_analytics(buffer, *result.analytics, self->geometry_variant);
 }
 
 static void gst_ts_analytics_finalize(GObject *object) {
-  delete GST_TS_ANALYTICS(object)->geometry;
+  GstTsAnalytics *self = GST_TS_ANALYTICS(object);
+  delete self->geometry;
+  if (self->geometry_variant)
+    g_variant_unref(self->geometry_variant);
   G_OBJECT_CLASS(gst_ts_analytics_parent_class)->finalize(object);
 }
 

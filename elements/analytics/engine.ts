@@ -61,9 +61,19 @@ export interface AnalyticsFrame {
 
 export interface AnalyticsResult {
   readonly events: AnalyticsEvent[];
+  /** The running totals: the very object of the previous frame when nothing changed (so its JSON can be kept). */
   readonly counts: AnalyticsCounts;
-  /** Motion of the tracked objects seen on this frame, by track id. */
-  readonly motion: ReadonlyMap<number, ObjectMotion>;
+  /**
+   * Motion of the tracked objects seen on this frame that have moved, as [track id, heading, speed] triples
+   * (ObjectMotion's units): a flat array, because it crosses to C++ every frame.
+   */
+  readonly motion: Float64Array;
+}
+
+/** The motion of `trackId` in an AnalyticsResult's motion triples, or undefined. */
+export function motionOf(motion: Float64Array, trackId: number): ObjectMotion | undefined {
+  for (let i = 0; i + 2 < motion.length; i += 3) if (motion[i] === trackId) return { heading: motion[i + 1], speed: motion[i + 2] };
+  return undefined;
 }
 
 /** The anchor point of a box. */
@@ -150,6 +160,11 @@ export class AnalyticsEngine {
   /** Totals per line / zone, in rule order. */
   private lineTotals: LineTotals[] = [];
   private zoneTotals: ZoneTotals[] = [];
+  /** The last counts, and whether a total changed since (occupancy is compared in counts()). */
+  private lastCounts: AnalyticsCounts | null = null;
+  private totalsChanged = true;
+  private lastOccupancy: number[] = [];
+  private lastClassOccupancy: (Map<string, number> | undefined)[] = [];
 
   constructor(
     rules: Rules,
@@ -174,6 +189,7 @@ export class AnalyticsEngine {
     }
     this.rules = rules;
     this.pixelRules = null;
+    this.totalsChanged = true;
   }
 
   /** The rules in pixels of a width x height frame (cached until the size or the rules change). */
@@ -200,14 +216,16 @@ export class AnalyticsEngine {
     for (const o of frame.objects) if (this.observe(o, frame.index, frame.pts, frame.time, rules, events)) seen.add(o.trackId!);
     this.forget(frame, events);
     const counts = this.counts(rules, seen, frame, events);
-    const motion = new Map<number, ObjectMotion>();
+    const motion = new Float64Array(3 * seen.size);
+    let n = 0;
     for (const id of seen) {
       const t = this.tracks.get(id)!;
       if (!t.moved) continue;
-      const heading = ((Math.atan2(t.vx, -t.vy) * 180) / Math.PI + 360) % 360;
-      motion.set(id, { heading, speed: Math.hypot(t.vx, t.vy) });
+      motion[n++] = id;
+      motion[n++] = ((Math.atan2(t.vx, -t.vy) * 180) / Math.PI + 360) % 360;
+      motion[n++] = Math.hypot(t.vx, t.vy);
     }
-    return { events, counts, motion };
+    return { events, counts, motion: n === motion.length ? motion : motion.subarray(0, n) };
   }
 
   /** Observes one object; returns whether it was followed (tracked, and counted under countPredicted). */
@@ -244,6 +262,7 @@ export class AnalyticsEngine {
         const direction = t.lines[i]!.settled > 0 ? 'in' : 'out';
         const totals = this.lineTotals[i];
         totals[direction]++;
+        this.totalsChanged = true;
         const perClass = totals.classes.get(o.label) ?? { in: 0, out: 0 };
         perClass[direction]++;
         totals.classes.set(o.label, perClass);
@@ -322,6 +341,7 @@ export class AnalyticsEngine {
   private zoneChange(index: number, change: 'entered' | 'left', trackId: number, label: string, frame: number, pts: number | null, events: AnalyticsEvent[]) {
     const totals = this.zoneTotals[index];
     const zone = this.rules.zones[index].name;
+    this.totalsChanged = true;
     const perClass = totals.classes.get(label) ?? { entries: 0, exits: 0 };
     if (change === 'entered') {
       totals.entries++;
@@ -344,11 +364,6 @@ export class AnalyticsEngine {
   }
 
   private counts(rules: Rules, seen: ReadonlySet<number>, frame: AnalyticsFrame, events: AnalyticsEvent[]): AnalyticsCounts {
-    const lines: AnalyticsCounts['lines'] = {};
-    rules.lines.forEach((line, i) => {
-      const t = this.lineTotals[i];
-      lines[line.name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
-    });
     // Occupancy: the objects on this frame settled inside each zone (one pass over them).
     const occupancy = new Array<number>(rules.zones.length).fill(0);
     const classOccupancy: (Map<string, number> | undefined)[] = [];
@@ -361,14 +376,9 @@ export class AnalyticsEngine {
         perClass.set(t.label, (perClass.get(t.label) ?? 0) + 1);
       }
     }
-    const zones: AnalyticsCounts['zones'] = {};
     for (let i = 0; i < rules.zones.length; i++) {
       const zone = rules.zones[i];
       const totals = this.zoneTotals[i];
-      const classes: AnalyticsCounts['zones'][string]['classes'] = {};
-      for (const [label, c] of totals.classes) classes[label] = { occupancy: 0, ...c };
-      for (const [label, n] of classOccupancy[i] ?? []) (classes[label] ??= { occupancy: 0, entries: 0, exits: 0 }).occupancy = n;
-      zones[zone.name] = { occupancy: occupancy[i], entries: totals.entries, exits: totals.exits, classes };
       if (zone.maxOccupancy !== undefined && occupancy[i] > zone.maxOccupancy !== totals.overcrowded) {
         totals.overcrowded = !totals.overcrowded;
         events.push({
@@ -381,8 +391,44 @@ export class AnalyticsEngine {
         });
       }
     }
-    return { lines, zones };
+    // Most frames change no total and no occupancy: the previous counts stand (and so does their JSON).
+    if (this.lastCounts && !this.totalsChanged && sameOccupancy(occupancy, classOccupancy, this.lastOccupancy, this.lastClassOccupancy))
+      return this.lastCounts;
+    const lines: AnalyticsCounts['lines'] = {};
+    rules.lines.forEach((line, i) => {
+      const t = this.lineTotals[i];
+      lines[line.name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
+    });
+    const zones: AnalyticsCounts['zones'] = {};
+    for (let i = 0; i < rules.zones.length; i++) {
+      const totals = this.zoneTotals[i];
+      const classes: AnalyticsCounts['zones'][string]['classes'] = {};
+      for (const [label, c] of totals.classes) classes[label] = { occupancy: 0, ...c };
+      for (const [label, n] of classOccupancy[i] ?? []) (classes[label] ??= { occupancy: 0, entries: 0, exits: 0 }).occupancy = n;
+      zones[rules.zones[i].name] = { occupancy: occupancy[i], entries: totals.entries, exits: totals.exits, classes };
+    }
+    this.lastCounts = { lines, zones };
+    this.totalsChanged = false;
+    this.lastOccupancy = occupancy;
+    this.lastClassOccupancy = classOccupancy;
+    return this.lastCounts;
   }
+}
+
+function sameOccupancy(
+  occupancy: readonly number[],
+  classOccupancy: readonly (ReadonlyMap<string, number> | undefined)[],
+  lastOccupancy: readonly number[],
+  lastClassOccupancy: readonly (ReadonlyMap<string, number> | undefined)[],
+): boolean {
+  if (occupancy.length !== lastOccupancy.length) return false;
+  for (let i = 0; i < occupancy.length; i++) {
+    if (occupancy[i] !== lastOccupancy[i]) return false;
+    const a = classOccupancy[i], b = lastClassOccupancy[i];
+    if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
+    if (a) for (const [label, n] of a) if (b!.get(label) !== n) return false;
+  }
+  return true;
 }
 
 function appliesTo(rule: LineRule | ZoneRule, label: string): boolean {

@@ -103,22 +103,9 @@ struct AnalyticsResult {
   std::vector<int64_t> crossed; /* track ids that crossed a line on this frame */
   /* From the runtime: the geometry comes only when it changed (has_geometry: `lines` and `zones` hold
    * names and points), the figures on every frame — in, out per line, then occupancy, overcrowded
-   * (0/1) per zone; set_figures() writes them into lines and zones. */
+   * (0/1) per zone (a meta reader gets them in lines and zones instead). */
   bool has_geometry = false;
   std::vector<double> figures;
-  void set_figures() {
-    size_t k = 0;
-    for (auto &l : lines) {
-      l.in = k < figures.size() ? (int64_t)figures[k] : 0;
-      l.out = k + 1 < figures.size() ? (int64_t)figures[k + 1] : 0;
-      k += 2;
-    }
-    for (auto &z : zones) {
-      z.occupancy = k < figures.size() ? (int64_t)figures[k] : 0;
-      z.overcrowded = k + 1 < figures.size() && figures[k + 1] != 0;
-      k += 2;
-    }
-  }
 };
 
 struct Result {

@@ -58,6 +58,8 @@ describe('tsanalytics', () => {
     // The same engine over the tracks tsexport wrote just before the element (its past objects first, as the element does).
     const engine = new AnalyticsEngine(parseRules(JSON.stringify(RULES), { source: 'test' }), ANALYTICS_DEFAULTS);
     const expected: AnalyticsEvent[] = [];
+    const expectedMotion: Record<string, { heading: number; speed: number }>[] = [];
+    const round = (x: number) => Math.round(x * 10) / 10;
     let last: AnalyticsCounts | null = null;
     for (const f of readJsonl(tracks)) {
       const out = engine.update({
@@ -70,6 +72,9 @@ describe('tsanalytics', () => {
         pastObjects: (f.past_objects ?? []).map((p) => ({ framesAgo: p.frames_ago, pts: p.pts, object: { trackId: p.track_id, label: p.label, box: p.box } })),
       });
       expected.push(...out.events);
+      const motion: Record<string, { heading: number; speed: number }> = {};
+      for (let i = 0; i < out.motion.length; i += 3) motion[out.motion[i]] = { heading: round(out.motion[i + 1]), speed: round(out.motion[i + 2]) };
+      expectedMotion.push(motion);
       last = out.counts;
     }
     const recorded = readLines<AnalyticsEvent>(events);
@@ -80,9 +85,12 @@ describe('tsanalytics', () => {
     expect(perFrame.map((c) => c.frame)).toEqual([...Array(71).keys()]);
     expect(perFrame[70].counts).toEqual(last);
     // tsexport downstream writes each frame's events (snake_case) and the running counts.
-    const lines = readJsonl(exported) as unknown as { frame: number; events: Record<string, unknown>[]; counts: AnalyticsCounts }[];
+    const lines = readJsonl(exported) as unknown as { frame: number; events: Record<string, unknown>[]; counts: AnalyticsCounts; motion?: object }[];
     expect(lines.map((l) => l.frame)).toEqual([...Array(71).keys()]);
     expect(lines[70].counts).toEqual(last);
+    // … and each moving track's heading and speed (one decimal).
+    expect(lines.map((l) => l.motion ?? {})).toEqual(expectedMotion);
+    expect(expectedMotion.filter((m) => Object.keys(m).length > 0).length).toBeGreaterThan(60);
     expect(lines.flatMap((l) => l.events)).toEqual(
       expected.map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]))),
     );

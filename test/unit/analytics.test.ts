@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AnalyticsEngine,
   anchorPoint,
+  motionOf,
   parseRules,
   pointInPolygon,
   polylineCrossing,
@@ -168,14 +169,34 @@ describe('zones', () => {
   });
 });
 
+describe('counts', () => {
+  it('the same counts object while nothing changes; a new one when a total or an occupancy does', () => {
+    const engine = new AnalyticsEngine(parseRules(JSON.stringify({ ...DOOR, zones: [{ name: 'hall', points: [[0, 300], [640, 300], [640, 480], [0, 480]] }] }), { source: 'test' }), PARAMS);
+    const first = engine.update(frame(0, [at(100, 100)])).counts;
+    expect(engine.update(frame(1, [at(101, 100)])).counts).toBe(first);
+    // Crossing the door (down, "in"): a total changes.
+    let counts = first;
+    for (let i = 2; i < 12; i++) counts = engine.update(frame(i, [at(100, 100 + i * 20)])).counts;
+    expect(counts).not.toBe(first);
+    expect(counts.lines.door.in).toBe(1);
+    // Standing inside the hall: unchanged; a second person inside: the occupancy changes.
+    const settled = engine.update(frame(12, [at(100, 340)])).counts;
+    expect(engine.update(frame(13, [at(100, 341)])).counts).toBe(settled);
+    let withTwo = settled;
+    for (let i = 14; i < 20; i++) withTwo = engine.update(frame(i, [at(100, 341), at(300, 400, 2)])).counts;
+    expect(withTwo.zones.hall.occupancy).toBe(2);
+    expect(settled.zones.hall.occupancy).toBe(1);
+  });
+});
+
 describe('motion', () => {
   it('heading clockwise from up and speed in pixels per second', () => {
     const right = Array.from({ length: 10 }, (_, i) => [at(100 + i * 4, 200)]);
-    const m = runFrames({}, right).motion.get(1)!;
+    const m = motionOf(runFrames({}, right).motion, 1)!;
     expect(m.heading).toBeCloseTo(90, 5);
     expect(m.speed).toBeCloseTo(100, 5); // 4 px per 0.04 s
     const down = Array.from({ length: 10 }, (_, i) => [at(100, 200 + i * 2)]);
-    expect(runFrames({}, down).motion.get(1)!.heading).toBeCloseTo(180, 5);
+    expect(motionOf(runFrames({}, down).motion, 1)!.heading).toBeCloseTo(180, 5);
   });
 });
 

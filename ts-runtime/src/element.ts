@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, ObjectMotion, PastDetection } from '../api';
+import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, PastDetection } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 import { spent } from './timing.js';
 
@@ -38,7 +38,8 @@ export interface RuleShape {
 export interface FrameAnalytics {
   events: AnalyticsEvent[];
   counts: AnalyticsCounts;
-  motion: ReadonlyMap<number, ObjectMotion>;
+  /** [track id, heading, speed] triples (elements/analytics AnalyticsResult.motion). */
+  motion: Float64Array;
   /** The rules' geometry, when it changed since the previous frame (the host keeps the last one). */
   geometry?: { lines: RuleShape[]; zones: RuleShape[] };
   /** [in, out] per line, then [occupancy, overcrowded 0/1] per zone, in rule order. */

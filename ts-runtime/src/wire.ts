@@ -171,14 +171,15 @@ export type WireResult = [
 ];
 
 /**
- * tsanalytics' results (marshal.cc analytics_from_js): events, counts and motion as JSON text (tsexport writes
+ * tsanalytics' results (marshal.cc analytics_from_js): events and counts as JSON text (tsexport writes
  * them as they are); each rule's geometry in pixels ([x0, y0, x1, y1, …]) only when it changed (the element keeps
  * the last one); the live figures of every frame: [in, out] per line, then [occupancy, overcrowded 0/1] per zone.
  */
 export type WireAnalytics = [
   events: string,
   counts: string,
-  motion: string,
+  /** [track id, heading, speed] per moving object (C++ writes the meta's motion JSON from it). */
+  motion: Float64Array,
   lines: [name: string, points: Float64Array][] | undefined,
   zones: [name: string, points: Float64Array][] | undefined,
   figures: Float64Array,
@@ -192,14 +193,20 @@ function snakeCaseEvent(e: AnalyticsEvent): Record<string, unknown> {
   return out;
 }
 
+/** The JSON of counts objects already sent: the engine hands back the same object while nothing changes. */
+const countsJson = new WeakMap<object, string>();
+
 function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
-  const motion: Record<string, { heading: number; speed: number }> = {};
-  for (const [id, m] of a.motion) motion[id] = { heading: Math.round(m.heading * 10) / 10, speed: Math.round(m.speed * 10) / 10 };
+  let counts = countsJson.get(a.counts);
+  if (counts === undefined) {
+    counts = JSON.stringify(a.counts);
+    countsJson.set(a.counts, counts);
+  }
   return [
     // tsexport's schema is snake_case.
-    JSON.stringify(a.events.map(snakeCaseEvent)),
-    JSON.stringify(a.counts),
-    JSON.stringify(motion),
+    a.events.length > 0 ? JSON.stringify(a.events.map(snakeCaseEvent)) : '[]',
+    counts,
+    a.motion,
     a.geometry?.lines.map((l) => [l.name, l.points]),
     a.geometry?.zones.map((z) => [z.name, z.points]),
     a.figures,
