@@ -11,6 +11,12 @@
  * predicted boxes count only with `countPredicted`. Past-frame objects (tstrack fill-gaps, reported on the
  * buffer that re-found their track) are observed before the frame's own objects, oldest first, so each track's
  * observations stay in time order and nothing counts twice.
+ *
+ * Cost: a track keeps state only for the rules it is near (a move whose bounds meet the line's, a point in the
+ * zone's bounds) or still busy with (a pending change, inside a zone); a grid over the frame (grid.ts) finds the
+ * rules near each move, so an object far from every rule costs a grid lookup. A line's side is taken afresh
+ * (sideOfPolyline) when a track comes near it again — a track that walked around its end is on the side it
+ * stands on.
  */
 import type { AnalyticsCounts, AnalyticsEvent, AnalyticsParams, Box, ObjectMotion } from 'tsvision';
 import { ANALYTICS_PARAMS } from '../../ts-runtime/src/settings/analytics.js';
@@ -27,6 +33,7 @@ import {
   type Bounds,
   type Point,
 } from './geometry.js';
+import { RuleGrid } from './grid.js';
 import { toPixels, type LineRule, type Rules, type ZoneRule } from './rules.js';
 
 export const ANALYTICS_DEFAULTS: Readonly<AnalyticsParams> = Object.freeze(defaultsOf(ANALYTICS_PARAMS));
@@ -123,9 +130,9 @@ interface ZoneState extends Pending {
 interface TrackState {
   label: string;
   lastFrame: number;
-  /** Per line / zone, by its position in the rules (undefined: not seen against it yet). */
-  lines: (LineState | undefined)[];
-  zones: (ZoneState | undefined)[];
+  /** Per line / zone near the track or busy, by the rule's position in the rules. */
+  lines: Map<number, LineState>;
+  zones: Map<number, ZoneState>;
   /** Smoothed velocity (pixels/s) of the anchor and where/when it was last seen. */
   vx: number;
   vy: number;
@@ -156,6 +163,11 @@ export class AnalyticsEngine {
   /** Bounds of each line and zone of pixelRules (a cheap first test: most objects are far from most rules). */
   private lineBounds: Bounds[] = [];
   private zoneBounds: Bounds[] = [];
+  private lineGrid: RuleGrid | null = null;
+  private zoneGrid: RuleGrid | null = null;
+  /** Scratch lists of rule indices (the candidates of one observation), sized with the rules. */
+  private near = new Int32Array(0);
+  private toVisit = new Int32Array(0);
   private readonly tracks = new Map<number, TrackState>();
   /** Totals per line / zone, in rule order. */
   private lineTotals: LineTotals[] = [];
@@ -183,9 +195,17 @@ export class AnalyticsEngine {
     const zoneFrom = rules.zones.map((z) => oldZone.get(z.name) ?? -1);
     this.lineTotals = lineFrom.map((i) => (i >= 0 ? this.lineTotals[i] : { in: 0, out: 0, classes: new Map() }));
     this.zoneTotals = zoneFrom.map((i) => (i >= 0 ? this.zoneTotals[i] : { entries: 0, exits: 0, classes: new Map(), overcrowded: false }));
+    const remap = <S>(states: Map<number, S>, from: number[]) => {
+      const out = new Map<number, S>();
+      from.forEach((old, i) => {
+        const state = old >= 0 ? states.get(old) : undefined;
+        if (state) out.set(i, state);
+      });
+      return out;
+    };
     for (const t of this.tracks.values()) {
-      t.lines = lineFrom.map((i) => (i >= 0 ? t.lines[i] : undefined));
-      t.zones = zoneFrom.map((i) => (i >= 0 ? t.zones[i] : undefined));
+      t.lines = remap(t.lines, lineFrom);
+      t.zones = remap(t.zones, zoneFrom);
     }
     this.rules = rules;
     this.pixelRules = null;
@@ -200,6 +220,11 @@ export class AnalyticsEngine {
       this.pixelSize = sizeKey;
       this.lineBounds = this.pixelRules.lines.map((l) => boundsOf(l.points));
       this.zoneBounds = this.pixelRules.zones.map((z) => boundsOf(z.points));
+      this.lineGrid = new RuleGrid(this.lineBounds, width, height);
+      this.zoneGrid = new RuleGrid(this.zoneBounds, width, height);
+      const most = Math.max(this.lineBounds.length, this.zoneBounds.length);
+      this.near = new Int32Array(most);
+      this.toVisit = new Int32Array(2 * most);
     }
     return this.pixelRules;
   }
@@ -223,7 +248,7 @@ export class AnalyticsEngine {
       if (!t.moved) continue;
       motion[n++] = id;
       motion[n++] = ((Math.atan2(t.vx, -t.vy) * 180) / Math.PI + 360) % 360;
-      motion[n++] = Math.hypot(t.vx, t.vy);
+      motion[n++] = Math.sqrt(t.vx * t.vx + t.vy * t.vy);
     }
     return { events, counts, motion: n === motion.length ? motion : motion.subarray(0, n) };
   }
@@ -236,12 +261,15 @@ export class AnalyticsEngine {
     if (!(Number.isFinite(box.x) && Number.isFinite(box.y) && Number.isFinite(box.width) && Number.isFinite(box.height))) return false;
     const p = anchorPoint(box, this.params.anchor);
     let t = this.tracks.get(o.trackId);
+    /** Where the anchor was at the track's previous observation (null: first seen). */
+    let previous: Point | null = null;
     if (!t) {
-      t = { label: o.label, lastFrame: frameIndex, lines: [], zones: [], vx: 0, vy: 0, last: p, lastTime: time, moved: false };
+      t = { label: o.label, lastFrame: frameIndex, lines: new Map(), zones: new Map(), vx: 0, vy: 0, last: p, lastTime: time, moved: false };
       this.tracks.set(o.trackId, t);
     } else if (frameIndex <= t.lastFrame) {
       return true; // already observed on this frame (or later): an id is one object per frame
     } else {
+      previous = t.last;
       const dt = time - t.lastTime;
       if (dt > 0) {
         const a = t.moved ? MOTION_SMOOTHING : 1;
@@ -255,11 +283,25 @@ export class AnalyticsEngine {
     t.last = p;
     t.lastTime = time;
     const trackId = o.trackId;
-    for (let i = 0; i < rules.lines.length; i++) {
+    const from = previous ?? p;
+
+    // Lines: those the track has state for, and those near its move, in rule order.
+    let visits = this.rulesToVisit(t.lines, this.lineGrid!.query(from[0], from[1], p[0], p[1], this.near));
+    for (let k = 0; k < visits; k++) {
+      const i = this.toVisit[k];
       const line = rules.lines[i];
-      if (!appliesTo(line, o.label)) continue;
-      if (this.observeLine(t, i, line, p)) {
-        const direction = t.lines[i]!.settled > 0 ? 'in' : 'out';
+      if (!appliesTo(line, o.label)) continue; // its state (if any) waits for the class to come back
+      let state = t.lines.get(i);
+      if (!state) {
+        if (!segmentNearBounds(from, p, this.lineBounds[i])) continue;
+        // Near the line again (or for the first time): the side it comes from is its settled side.
+        const side = sideOfPolyline(from, line.points);
+        state = { settled: side, side, last: from, frames: 0, distance: 0 };
+        t.lines.set(i, state);
+        if (!previous) continue;
+      }
+      if (this.observeLine(state, i, line, p)) {
+        const direction = state.settled > 0 ? 'in' : 'out';
         const totals = this.lineTotals[i];
         totals[direction]++;
         this.totalsChanged = true;
@@ -268,29 +310,53 @@ export class AnalyticsEngine {
         totals.classes.set(o.label, perClass);
         events.push({ type: 'line-crossed', line: line.name, direction, trackId, label: o.label, frame: frameIndex, pts });
       }
+      // Settled and away from the line: forget it (taken afresh when the track comes near again).
+      if (state.side === state.settled && state.side !== 0 && !segmentNearBounds(from, p, this.lineBounds[i])) t.lines.delete(i);
     }
-    for (let i = 0; i < rules.zones.length; i++) {
+
+    // Zones: those the track has state for (inside, or a change pending), and those whose bounds hold the anchor.
+    visits = this.rulesToVisit(t.zones, this.zoneGrid!.query(p[0], p[1], p[0], p[1], this.near));
+    for (let k = 0; k < visits; k++) {
+      const i = this.toVisit[k];
       const zone = rules.zones[i];
       if (!appliesTo(zone, o.label)) continue;
-      const change = this.observeZone(t, i, zone, p, time);
+      let s = t.zones.get(i);
+      if (!s) {
+        if (!inBounds(p, this.zoneBounds[i])) continue;
+        s = { inside: false, enteredAt: time, dwellSent: false, frames: 0, distance: 0 };
+        t.zones.set(i, s);
+      }
+      const change = this.observeZone(s, zone, i, p, time);
       if (change) this.zoneChange(i, change, trackId, t.label, frameIndex, pts, events);
-      const s = t.zones[i];
-      if (s?.inside && zone.dwell !== undefined && !s.dwellSent && time - s.enteredAt >= zone.dwell) {
+      if (s.inside && zone.dwell !== undefined && !s.dwellSent && time - s.enteredAt >= zone.dwell) {
         s.dwellSent = true;
         events.push({ type: 'dwell', zone: zone.name, seconds: time - s.enteredAt, trackId, label: o.label, frame: frameIndex, pts });
       }
+      if (!s.inside && s.frames === 0) t.zones.delete(i);
     }
     return true;
   }
 
-  /** Returns true when a crossing is confirmed (the new side is then `settled`). */
-  private observeLine(t: TrackState, index: number, line: LineRule, p: Point): boolean {
-    const state = t.lines[index];
-    if (!state) {
-      const side = sideOfPolyline(p, line.points);
-      t.lines[index] = { settled: side, side, last: p, frames: 0, distance: 0 };
-      return false;
+  /**
+   * Writes to toVisit the rules a track has state for and the first `nearCount` of `near`, each once, in rule
+   * order; returns how many. (Typed scratch arrays and an insertion sort: this runs per object and frame.)
+   */
+  private rulesToVisit(states: ReadonlyMap<number, unknown>, nearCount: number): number {
+    const list = this.toVisit;
+    let n = 0;
+    for (const i of states.keys()) list[n++] = i;
+    for (let k = 0; k < nearCount; k++) if (!states.has(this.near[k])) list[n++] = this.near[k];
+    for (let a = 1; a < n; a++) {
+      const v = list[a];
+      let b = a - 1;
+      for (; b >= 0 && list[b] > v; b--) list[b + 1] = list[b];
+      list[b + 1] = v;
     }
+    return n;
+  }
+
+  /** Returns true when a crossing is confirmed (the new side is then `settled`). */
+  private observeLine(state: LineState, index: number, line: LineRule, p: Point): boolean {
     const crossing = segmentNearBounds(state.last, p, this.lineBounds[index]) ? polylineCrossing(state.last, p, line.points) : null;
     state.last = p;
     if (crossing) state.side = crossing.side;
@@ -309,12 +375,7 @@ export class AnalyticsEngine {
   }
 
   /** Returns 'entered' / 'left' when a zone change is confirmed. */
-  private observeZone(t: TrackState, index: number, zone: ZoneRule, p: Point, time: number): 'entered' | 'left' | null {
-    let state = t.zones[index];
-    if (!state) {
-      state = { inside: false, enteredAt: time, dwellSent: false, frames: 0, distance: 0 };
-      t.zones[index] = state;
-    }
+  private observeZone(state: ZoneState, zone: ZoneRule, index: number, p: Point, time: number): 'entered' | 'left' | null {
     const inside = inBounds(p, this.zoneBounds[index]) && pointInPolygon(p, zone.points);
     if (inside === state.inside) {
       resetPending(state);
@@ -358,7 +419,8 @@ export class AnalyticsEngine {
   private forget(frame: AnalyticsFrame, events: AnalyticsEvent[]) {
     for (const [id, t] of this.tracks) {
       if (frame.index - t.lastFrame < this.params.forgetFrames) continue;
-      t.zones.forEach((s, zone) => s?.inside && this.zoneChange(zone, 'left', id, t.label, frame.index, frame.pts, events));
+      const inside = [...t.zones].filter(([, s]) => s.inside).map(([zone]) => zone);
+      for (const zone of inside.sort((a, b) => a - b)) this.zoneChange(zone, 'left', id, t.label, frame.index, frame.pts, events);
       this.tracks.delete(id);
     }
   }
@@ -369,8 +431,8 @@ export class AnalyticsEngine {
     const classOccupancy: (Map<string, number> | undefined)[] = [];
     for (const id of seen) {
       const t = this.tracks.get(id)!;
-      for (let i = 0; i < t.zones.length; i++) {
-        if (!t.zones[i]?.inside) continue;
+      for (const [i, z] of t.zones) {
+        if (!z.inside) continue;
         occupancy[i]++;
         const perClass = (classOccupancy[i] ??= new Map());
         perClass.set(t.label, (perClass.get(t.label) ?? 0) + 1);

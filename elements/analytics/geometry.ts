@@ -18,7 +18,8 @@ export function distanceToSegment(p: Point, a: Point, b: Point): number {
   const dy = b[1] - a[1];
   const len2 = dx * dx + dy * dy;
   const t = len2 > 0 ? Math.min(1, Math.max(0, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2)) : 0;
-  return Math.hypot(p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
+  const ex = p[0] - (a[0] + t * dx), ey = p[1] - (a[1] + t * dy);
+  return Math.sqrt(ex * ex + ey * ey); // not Math.hypot: several times slower, and this runs per object and rule
 }
 
 /** Distance from p to a polyline (its segments). */

@@ -113,6 +113,9 @@ describe('line crossings', () => {
     const line = { lines: [{ name: 'short', points: [[100, 240], [200, 240]] }] };
     const around = [...Array.from({ length: 10 }, (_, i) => [at(150 + i * 10, 200)]), ...Array.from({ length: 10 }, (_, i) => [at(250, 200 + i * 10)]), ...Array.from({ length: 10 }, (_, i) => [at(250 - i * 10, 300)])];
     expect(runFrames(line, around).counts.lines.short).toMatchObject({ in: 0, out: 0 });
+    // Now below the line (having gone round its end): going up through it is a crossing, "out".
+    const back = [...around, ...Array.from({ length: 12 }, (_, i) => [at(160, 290 - i * 10)])];
+    expect(runFrames(line, back).counts.lines.short).toMatchObject({ in: 0, out: 1 });
   });
 
   it('a track lost on one side and found again on the other counts once; objects without ids never count', () => {
