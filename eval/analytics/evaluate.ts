@@ -13,10 +13,16 @@
  * Errors: per line and direction |predicted − true| crossings, summed over lines and directions and divided by
  * the true total (the "total crossing-count error"); the same for zone entries; occupancy mean absolute error
  * per frame and zone.
+ *
+ * Ceiling: oracleIdentities() gives each detection the identity of the annotated person it covers — a tracker
+ * that never loses, swaps or invents an identity on these detections. What it still gets wrong is the
+ * detections' share of the error (people missed, boxes that do not cover their person); the rest of a real
+ * tracker's error is the tracker's.
  */
 import type { AnalyticsParams } from 'tsvision';
 import { AnalyticsEngine, ANALYTICS_DEFAULTS, type AnalyticsObject } from '../../elements/analytics/engine.js';
 import { parseRules, type Rules } from '../../elements/analytics/rules.js';
+import { iou } from '../../elements/track/iou.js';
 import type { MotRow } from '../mot/metrics.js';
 
 /**
@@ -45,6 +51,40 @@ export const EVAL_RULES: Rules = parseRules(
 );
 
 export const NAIVE_PARAMS: Readonly<AnalyticsParams> = Object.freeze({ ...ANALYTICS_DEFAULTS, minFrames: 1, minDistance: 0 });
+
+/**
+ * Perfect identities for detection rows: per frame, detections and annotated boxes paired greedily by IoU
+ * (highest first, IoU ≥ 0.5, each once); a paired detection keeps its box and takes the person's id,
+ * unpaired ones (false detections) are dropped.
+ */
+export function oracleIdentities(detections: readonly MotRow[], truth: readonly MotRow[]): MotRow[] {
+  const byFrame = <T extends MotRow>(rows: readonly T[]) => {
+    const m = new Map<number, T[]>();
+    for (const r of rows) (m.get(r.frame) ?? m.set(r.frame, []).get(r.frame)!).push(r);
+    return m;
+  };
+  const truthByFrame = byFrame(truth);
+  const out: MotRow[] = [];
+  for (const [frame, dets] of byFrame(detections)) {
+    const people = truthByFrame.get(frame) ?? [];
+    const pairs: [number, number, number][] = [];
+    dets.forEach((d, i) =>
+      people.forEach((g, j) => {
+        const overlap = iou(d, g);
+        if (overlap >= 0.5) pairs.push([overlap, i, j]);
+      }),
+    );
+    pairs.sort((a, b) => b[0] - a[0]);
+    const usedDet = new Set<number>(), usedPerson = new Set<number>();
+    for (const [, i, j] of pairs) {
+      if (usedDet.has(i) || usedPerson.has(j)) continue;
+      usedDet.add(i);
+      usedPerson.add(j);
+      out.push({ ...dets[i], id: people[j].id });
+    }
+  }
+  return out.sort((a, b) => a.frame - b.frame || a.id - b.id);
+}
 
 export interface SequenceCounts {
   /** `line:direction` → crossings. */

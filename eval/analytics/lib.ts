@@ -1,5 +1,5 @@
 /** What eval/analytics/run.mjs imports (bundled on the fly). */
-export { compare, countRows, countsFromJsonl, EVAL_RULES, NAIVE_PARAMS, smoothTrajectories } from './evaluate.js';
+export { compare, countRows, countsFromJsonl, EVAL_RULES, NAIVE_PARAMS, oracleIdentities, smoothTrajectories } from './evaluate.js';
 export { ANALYTICS_DEFAULTS } from '../../elements/analytics/engine.js';
 export { parseMot } from '../mot/metrics.js';
 export { runOfflineSequence } from '../mot/run-offline.js';

@@ -17,7 +17,7 @@ import { ROOT, SHARED, gstLaunch } from '../../scripts/lib/gst.mjs';
 import { importTs } from '../../scripts/lib/import-ts.mjs';
 
 const lib = await importTs('eval/analytics/lib.ts');
-const { countRows, countsFromJsonl, compare, smoothTrajectories, EVAL_RULES, NAIVE_PARAMS, ANALYTICS_DEFAULTS, parseMot, runOfflineSequence, frameSize } = lib;
+const { countRows, countsFromJsonl, compare, oracleIdentities, smoothTrajectories, EVAL_RULES, NAIVE_PARAMS, ANALYTICS_DEFAULTS, parseMot, runOfflineSequence, frameSize } = lib;
 
 const MOT = path.join(SHARED, 'mot');
 const sequences = [];
@@ -43,11 +43,12 @@ const data = sequences.map(({ bench, name, seq }) => {
   const numFrames = Math.max(ini(seq, 'seqLength') ?? 0, tracked.numFrames, ...gt.map((r) => r.frame));
   const size = frameSize(seq);
   const fps = ini(seq, 'frameRate') ?? 25;
-  return { name, seq, gt, hyp: tracked.rows, numFrames, size, fps, truth: countRows(smoothTrajectories(gt, 2 * Math.round(0.2 * fps) + 1), numFrames, size, NAIVE_PARAMS, undefined, fps) };
+  const oracle = oracleIdentities(parseMot(readFileSync(path.join(seq, 'det', 'det.txt'), 'utf8')), gt);
+  return { name, seq, gt, hyp: tracked.rows, oracle, numFrames, size, fps, truth: countRows(smoothTrajectories(gt, 2 * Math.round(0.2 * fps) + 1), numFrames, size, NAIVE_PARAMS, undefined, fps) };
 });
 
-function evaluate(params) {
-  return data.map((d) => ({ name: d.name, ...compare(d.truth, countRows(d.hyp, d.numFrames, d.size, params, undefined, d.fps)) }));
+function evaluate(params, rows = 'hyp') {
+  return data.map((d) => ({ name: d.name, ...compare(d.truth, countRows(d[rows], d.numFrames, d.size, params, undefined, d.fps)) }));
 }
 const rel = (err, total) => (total > 0 ? err / total : 0);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -61,8 +62,8 @@ const pct = (x) => `${(100 * x).toFixed(1)}%`.padStart(7);
 console.log(`tsanalytics on ${data.length} MOTChallenge sequences with ground truth (${data.map((d) => d.name).join(', ')})`);
 console.log('rules: eval/analytics/evaluate.ts EVAL_RULES (5 lines, 3 zones, normalised); tracker: tstrack defaults on det/det.txt\n');
 
-function table(title, params) {
-  const rows = evaluate(params);
+function table(title, params, source = 'hyp') {
+  const rows = evaluate(params, source);
   console.log(`${title} (min-frames ${params.minFrames}, min-distance ${params.minDistance} px, anchor ${params.anchor})`);
   console.log('    sequence          true crossings  count error  true entries  entry error  occupancy MAE');
   for (const r of rows)
@@ -102,6 +103,7 @@ if (process.argv.includes('--pipeline')) {
   console.log(`    mean over sequences: crossing-count error ${pct(s.crossing)}, entry error ${pct(s.entries)}, occupancy MAE ${s.occupancy.toFixed(3)}\n`);
 }
 table('naive counter (the anchor changes side)', NAIVE_PARAMS);
+table('ceiling: oracle identities on the same detections (each takes the id of the person it covers, IoU >= 0.5), tsanalytics defaults', ANALYTICS_DEFAULTS, 'oracle');
 
 if (!process.argv.includes('--no-grid')) {
   console.log('grid, mean over sequences: crossing-count error / entry error / occupancy MAE');
