@@ -245,6 +245,16 @@ static std::vector<tsv::SettingValue> &settings_values(GstTsFilter *self) {
   return values;
 }
 
+double gst_ts_filter_get_setting_number(GstTsFilter *self, const char *key) {
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  std::lock_guard<std::mutex> lock(priv(self)->settings.lock);
+  const auto &values = settings_values(self);
+  for (guint i = 0; i < klass->n_settings; i++)
+    if (strcmp(klass->settings[i]->key, key) == 0)
+      return values[i].number;
+  return 0;
+}
+
 /* The runtime's config: every setting, by its canonical name (settings.lock held). */
 static std::string config_json(GstTsFilter *self) {
   GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
@@ -544,6 +554,8 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   }
   frame.index = state.frame_index++;
   frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
+  if (GST_TS_FILTER_GET_CLASS(self)->prepare_frame)
+    GST_TS_FILTER_GET_CLASS(self)->prepare_frame(self, frame, is_discont || frame.index == 0);
   {
     std::lock_guard<std::mutex> lock(state.lock);
     state.pending.push_back(pending);

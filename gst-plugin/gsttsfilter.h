@@ -48,6 +48,10 @@ struct _GstTsFilterClass {
   /* Applies a result to the (writable) buffer. Default: new objects become ROI metas, objects
    * with a source index update the metas they came from. */
   void (*apply_result)(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result);
+  /* Optional, on the streaming thread just before a frame goes to the runtime (its pixels, when readable,
+   * and objects described): adds what the element computes natively. `discont`: the frame does not follow
+   * the previous one (a discontinuity, or the first after a flush). */
+  void (*prepare_frame)(GstTsFilter *self, tsv::Frame &frame, gboolean discont);
 };
 
 /* Called from the subclass's class_init: sets the runtime's element kind, installs the kind's
@@ -59,6 +63,10 @@ void gst_ts_filter_apply_objects(GstTsFilter *self, GstBuffer *buffer, const tsv
 /* Same, with the element's track times (tstrack), for the tracking mtds' first and last seen. */
 void gst_ts_filter_apply_objects_full(GstTsFilter *self, GstBuffer *buffer, const tsv::Result &result,
                                       tsv::TrackTimes *tracks);
+
+/* A setting's current value by its canonical (camelCase) name: numbers, booleans (0/1) and enums (the
+ * value's index); 0 for an unknown name. */
+double gst_ts_filter_get_setting_number(GstTsFilter *self, const char *key);
 
 /* The element's current video info (valid after caps). */
 const GstVideoInfo *gst_ts_filter_get_video_info(GstTsFilter *self);

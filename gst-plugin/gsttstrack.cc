@@ -31,6 +31,12 @@
  * non-finite numbers or a non-positive size are ignored with a (rate-limited) warning that counts
  * them.
  *
+ * Moving cameras: with `motion-compensation=sparse-flow` (the default) the camera's move between
+ * consecutive frames is estimated natively on the streaming thread (camera-motion.h: sparse optical
+ * flow on a downscaled grey frame, away from the objects, a similarity fitted by RANSAC) and every
+ * track is carried along before it is matched, so a pan or a turn does not break the tracks; frames
+ * without readable pixels (e.g. memory:NVMM) get no compensation.
+ *
  * A hook module (`module=`) may replace the tracker with `update(detections, frame, ctx)` and
  * receives every event in `onEvent(event, ctx)`; see `TrackHook` in ts-runtime/api.d.ts.
  *
@@ -45,6 +51,7 @@
 
 #include <vector>
 
+#include "camera-motion.h"
 #include "roi-meta.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_ts_track_debug);
@@ -55,7 +62,14 @@ struct _GstTsTrack {
   GstTsFilter parent;
   /* When each track was first seen, for the GstAnalytics tracking mtds. */
   tsv::TrackTimes *tracks;
+  /* Camera motion between consecutive frames (streaming thread only), and whether the missing pixels
+   * were reported. */
+  tsv::CameraMotionEstimator *camera;
+  gboolean told_no_pixels;
 };
+
+/* Indices of MOTION_COMPENSATION (ts-runtime/src/settings/track.ts). */
+enum { MOTION_COMPENSATION_SPARSE_FLOW = 0, MOTION_COMPENSATION_OFF = 1 };
 
 G_DEFINE_TYPE(GstTsTrack, gst_ts_track, GST_TYPE_TS_FILTER);
 GST_ELEMENT_REGISTER_DEFINE(tstrack, "tstrack", GST_RANK_NONE, GST_TYPE_TS_TRACK);
@@ -67,14 +81,38 @@ static void gst_ts_track_apply_result(GstTsFilter *filter, GstBuffer *buffer, co
   gst_ts_filter_apply_objects_full(filter, buffer, result, GST_TS_TRACK(filter)->tracks);
 }
 
+/* The camera's move since the previous frame goes with the frame to the tracker. */
+static void gst_ts_track_prepare_frame(GstTsFilter *filter, tsv::Frame &frame, gboolean discont) {
+  GstTsTrack *self = GST_TS_TRACK(filter);
+  if (discont)
+    self->camera->reset();
+  if ((int)gst_ts_filter_get_setting_number(filter, "motionCompensation") == MOTION_COMPENSATION_OFF)
+    return;
+  if (!frame.data) {
+    if (!self->told_no_pixels) {
+      GST_INFO_OBJECT(self, "frames in %s are not readable here: no camera motion compensation", frame.format.c_str());
+      self->told_no_pixels = TRUE;
+    }
+    return;
+  }
+  tsv::CameraMotion m = self->camera->estimate(frame, frame.objects);
+  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT ": camera motion %s a %.5f b %.5f t (%.2f, %.2f), %d/%d/%d corners",
+                 frame.index, m.ok ? "found" : "unknown", m.motion.a, m.motion.b, m.motion.tx, m.motion.ty, m.features,
+                 m.tracked, m.inliers);
+  if (m.ok && !m.still())
+    frame.camera_motion = {m.motion.a, m.motion.b, m.motion.tx, m.motion.ty};
+}
+
 /* Track ids start again with the stream. */
 static gboolean gst_ts_track_stop(GstBaseTransform *trans) {
   GST_TS_TRACK(trans)->tracks->clear();
+  GST_TS_TRACK(trans)->camera->reset();
   return GST_BASE_TRANSFORM_CLASS(gst_ts_track_parent_class)->stop(trans);
 }
 
 static void gst_ts_track_finalize(GObject *object) {
   delete GST_TS_TRACK(object)->tracks;
+  delete GST_TS_TRACK(object)->camera;
   G_OBJECT_CLASS(gst_ts_track_parent_class)->finalize(object);
 }
 
@@ -93,8 +131,12 @@ static void gst_ts_track_class_init(GstTsTrackClass *klass) {
   gst_ts_filter_class_set_kind(filter_class, "track", GST_TS_FILTER_READS_METADATA);
   filter_class->debug_category = gst_ts_track_debug;
   filter_class->apply_result = gst_ts_track_apply_result;
+  filter_class->prepare_frame = gst_ts_track_prepare_frame;
   GST_BASE_TRANSFORM_CLASS(klass)->stop = GST_DEBUG_FUNCPTR(gst_ts_track_stop);
   G_OBJECT_CLASS(klass)->finalize = gst_ts_track_finalize;
 }
 
-static void gst_ts_track_init(GstTsTrack *self) { self->tracks = new tsv::TrackTimes(); }
+static void gst_ts_track_init(GstTsTrack *self) {
+  self->tracks = new tsv::TrackTimes();
+  self->camera = new tsv::CameraMotionEstimator();
+}

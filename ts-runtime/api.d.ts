@@ -138,6 +138,20 @@ export interface Frame {
    * to hooks, optional elsewhere.
    */
   readonly pastObjects?: readonly PastDetection[];
+  /**
+   * tstrack (`motion-compensation=sparse-flow`): how the camera moved since the previous frame, as the
+   * similarity mapping the previous frame's pixels onto this one's: x' = a·x − b·y + tx, y' = b·x + a·y + ty
+   * (rotation atan2(b, a), scale hypot(a, b)). Absent when unknown (no texture, no previous frame, no pixels).
+   */
+  readonly cameraMotion?: CameraMotion;
+}
+
+/** A camera's move between two frames (see {@link Frame.cameraMotion}). */
+export interface CameraMotion {
+  readonly a: number;
+  readonly b: number;
+  readonly tx: number;
+  readonly ty: number;
 }
 
 /** An object of the frame `framesAgo` frames before the one it is reported on (`pts`: that frame's, or null). */

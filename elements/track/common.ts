@@ -5,7 +5,7 @@
 import type { Box, Detection } from 'tsvision';
 import { assignSparseWithLimit } from './assignment.js';
 import { createOverlapPairs, overlapPairsLtrb } from './iou.js';
-import { kalmanPredict, type KalmanState, type MotionModel } from './kalman.js';
+import { kalmanPredict, kalmanWarp, warpBox, type KalmanState, type MotionModel, type Similarity } from './kalman.js';
 import {
   TRACKER_DEFAULTS,
   type FilledBox,
@@ -382,6 +382,13 @@ export abstract class BaseTracker implements Tracker {
   }
 
   abstract update(detections: readonly Detection[], frameIndex: number): TrackerOutput;
+
+  compensate(motion: Similarity): void {
+    for (const t of this.tracks) {
+      if (t.kf && this.model) kalmanWarp(this.model, t.kf, motion);
+      t.lastBox = warpBox(t.lastBox, motion);
+    }
+  }
 
   predictOnly(frameIndex: number): TrackerOutput {
     const events: TrackEvent[] = [];

@@ -21,7 +21,7 @@ export { SortTracker } from './sort.js';
 export { IouTracker } from './iou-tracker.js';
 export { iou, iouMatrix } from './iou.js';
 export { solveAssignment, assignWithLimit, assignSparseWithLimit, assignMaxCardinality, type Matching } from './assignment.js';
-export { XYAH_MODEL, SORT_MODEL, kalmanInitiate, kalmanPredict, kalmanUpdate, type KalmanState, type MotionModel } from './kalman.js';
+export { XYAH_MODEL, SORT_MODEL, kalmanInitiate, kalmanPredict, kalmanUpdate, kalmanWarp, warpBox, type KalmanState, type MotionModel, type Similarity } from './kalman.js';
 
 /** The tracker kinds (tstrack's `tracker` values). */
 export const TRACKER_KINDS: readonly TrackerKind[] = TRACKER_KIND.values.map((v) => v.nick);

@@ -37,6 +37,12 @@ export interface MotionModel {
   measurementNoise(mean: Float64Array, rDiag: Float64Array): void;
   /** Optional state fix-up before each predict step (SORT clamps a shrinking area's velocity). */
   beforePredict?(mean: Float64Array): void;
+  /**
+   * The size components a camera zoom scales, as [state index, power of the scale] (the box height scales
+   * with s, an area with s²), velocities included; the centre and its velocity are indices 0, 1 and
+   * velocityOf[0], velocityOf[1].
+   */
+  readonly sizeScaling: readonly (readonly [number, number])[];
 }
 
 const MIN_SIZE = 1e-3;
@@ -49,6 +55,10 @@ export const XYAH_MODEL: MotionModel = {
   name: 'xyah',
   dim: 8,
   velocityOf: [4, 5, 6, 7],
+  sizeScaling: [
+    [3, 1],
+    [7, 1],
+  ],
   measure(box, z) {
     z[0] = box.x + box.width / 2;
     z[1] = box.y + box.height / 2;
@@ -97,6 +107,10 @@ export const SORT_MODEL: MotionModel = {
   name: 'sort',
   dim: 7,
   velocityOf: [4, 5, 6, -1],
+  sizeScaling: [
+    [2, 2],
+    [6, 2],
+  ],
   measure(box, z) {
     z[0] = box.x + box.width / 2;
     z[1] = box.y + box.height / 2;
@@ -144,6 +158,73 @@ export const SORT_MODEL: MotionModel = {
 export interface KalmanState {
   readonly mean: Float64Array;
   readonly cov: Float64Array;
+}
+
+/** A camera's move between two frames: p' = (a·x − b·y + tx, b·x + a·y + ty) in frame pixels. */
+export interface Similarity {
+  readonly a: number;
+  readonly b: number;
+  readonly tx: number;
+  readonly ty: number;
+}
+
+const scratchJ = new Float64Array(64);
+const scratchJP = new Float64Array(64);
+
+/**
+ * Carries a state into the next frame's pixels after the camera moved by `m` (as BoT-SORT's GMC does): the
+ * centre by the similarity, its velocity and the sizes by its linear part, the covariance as J·P·Jᵀ.
+ */
+export function kalmanWarp(model: MotionModel, state: KalmanState, m: Similarity): void {
+  const d = model.dim;
+  const { mean, cov } = state;
+  const J = scratchJ.subarray(0, d * d);
+  J.fill(0);
+  for (let i = 0; i < d; i++) J[i * d + i] = 1;
+  const scale = Math.sqrt(m.a * m.a + m.b * m.b);
+  const block = (i: number, j: number) => {
+    J[i * d + i] = m.a;
+    J[i * d + j] = -m.b;
+    J[j * d + i] = m.b;
+    J[j * d + j] = m.a;
+  };
+  block(0, 1);
+  const vx = model.velocityOf[0], vy = model.velocityOf[1];
+  if (vx >= 0 && vy >= 0) block(vx, vy);
+  for (const [i, power] of model.sizeScaling) J[i * d + i] = scale ** power;
+  const x = mean[0], y = mean[1];
+  const old = Float64Array.from(mean);
+  for (let i = 0; i < d; i++) {
+    let v = 0;
+    for (let k = 0; k < d; k++) v += J[i * d + k] * old[k];
+    mean[i] = v;
+  }
+  mean[0] = m.a * x - m.b * y + m.tx;
+  mean[1] = m.b * x + m.a * y + m.ty;
+  // P' = J P Jᵀ, kept exactly symmetric.
+  const JP = scratchJP.subarray(0, d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += J[i * d + k] * cov[k * d + j];
+      JP[i * d + j] = v;
+    }
+  for (let i = 0; i < d; i++)
+    for (let j = i; j < d; j++) {
+      let v = 0;
+      for (let k = 0; k < d; k++) v += JP[i * d + k] * J[j * d + k];
+      cov[i * d + j] = v;
+      cov[j * d + i] = v;
+    }
+}
+
+/** A box carried by the camera's move (its centre by the similarity, its size by the scale). */
+export function warpBox(box: Box, m: Similarity): Box {
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const scale = Math.sqrt(m.a * m.a + m.b * m.b);
+  const width = box.width * scale, height = box.height * scale;
+  const x = m.a * cx - m.b * cy + m.tx, y = m.b * cx + m.a * cy + m.ty;
+  return { x: x - width / 2, y: y - height / 2, width, height };
 }
 
 const scratchQ = new Float64Array(16);

@@ -3,6 +3,7 @@
  */
 import type { Box, Detection, TrackSettings, TrackerParams } from 'tsvision';
 import { defaultsOf } from '../../ts-runtime/src/settings/spec.js';
+import type { Similarity } from './kalman.js';
 import { TRACKER_PARAMS } from '../../ts-runtime/src/settings/track.js';
 
 export type TrackerKind = TrackSettings['tracker'];
@@ -95,6 +96,11 @@ export interface Tracker {
   update(detections: readonly Detection[], frameIndex: number): TrackerOutput;
   /** Advances the motion model to `frameIndex` without detections; `ids`/`trackBoxes` are empty, `predicted` lists all confirmed live tracks. */
   predictOnly(frameIndex: number): TrackerOutput;
+  /**
+   * The camera moved by `motion` since the previous call (frame pixels of the previous frame → the next one's):
+   * every track is carried along before the next update / predictOnly (camera motion compensation).
+   */
+  compensate(motion: Similarity): void;
   /** Total detections rejected since creation / reset. */
   readonly rejectedCount: number;
   /** Number of live tracks (tentative, tracked and lost). */

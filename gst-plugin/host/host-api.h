@@ -79,6 +79,9 @@ struct Frame {
   std::vector<Classification> classifications; /* full-frame classifications already on the buffer */
   bool inference_skipped = false; /* an upstream detector did not run on this frame */
   std::vector<PastObject> past_objects; /* reported on the buffer by an upstream tstrack (fill-gaps) */
+  /* The camera's move since the previous frame, a, b, tx, ty of x' = a·x − b·y + tx, y' = b·x + a·y + ty
+   * (tstrack's motion compensation); empty when not estimated. */
+  std::vector<double> camera_motion;
   std::shared_ptr<void> keepalive; /* owns `data` (a mapped buffer) */
 };
 

@@ -384,6 +384,8 @@ napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
   boolean(12, f.inference_skipped);
   if (!f.past_objects.empty())
     napi_set_element(env, a, 13, past_objects_to_js(env, f.past_objects));
+  if (f.camera_motion.size() == 4)
+    napi_set_element(env, a, 14, float64_array(env, f.camera_motion));
   return a;
 }
 

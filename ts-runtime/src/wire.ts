@@ -44,6 +44,8 @@ export type WireFrame = [
   inferenceSkipped: boolean,
   /** Past objects an upstream tstrack reported on the buffer, as in WireResult. */
   pastObjects: WirePastObjects | undefined,
+  /** tstrack: the camera's move since the previous frame, [a, b, tx, ty] (gst-plugin/camera-motion.h). */
+  cameraMotion: Float64Array | undefined,
 ];
 
 /** Objects of earlier frames, with [framesAgo, pts (-1: unknown)] per object. */
@@ -103,7 +105,7 @@ function encodeKeypoints(i: number, list: readonly Keypoint[], skeleton: Detecti
 }
 
 export function decodeFrame(w: WireFrame): HostFrame {
-  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped, past] = w;
+  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped, past, camera] = w;
   return {
     index,
     pts: pts >= 0 ? pts : null,
@@ -117,6 +119,7 @@ export function decodeFrame(w: WireFrame): HostFrame {
     classifications: classifications ?? [],
     inferenceSkipped,
     pastObjects: past ? decodePastObjects(past) : [],
+    ...(camera ? { cameraMotion: { a: camera[0], b: camera[1], tx: camera[2], ty: camera[3] } } : {}),
   };
 }
 

@@ -226,6 +226,8 @@ export async function createTrack(rawConfig: unknown, env: ElementEnv): Promise<
 
     const t = tracker!;
     const objects: ResultObject[] = [];
+    // The C++ element estimates the camera's move only under motion-compensation=sparse-flow.
+    if (frame.cameraMotion) t.compensate(frame.cameraMotion);
     if (inferenceSkipped) {
       const out = t.predictOnly(frame.index);
       // Automatic (-1): the tracks matched on the latest frame the detector ran on.

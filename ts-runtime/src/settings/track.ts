@@ -150,6 +150,15 @@ export const TRACKER_PARAMS = declare({
   },
 });
 
+export const MOTION_COMPENSATION = enumType('GstTsMotionCompensation', [
+  {
+    nick: 'sparse-flow',
+    description:
+      "Estimate the camera's move between frames (sparse optical flow on a downscaled grey frame, away from the objects; a similarity fitted by RANSAC) and carry every track along; needs frames in system memory in one of the 8 pixel formats",
+  },
+  { nick: 'off', description: 'No camera motion compensation (a fixed camera)' },
+]);
+
 export const TRACK_SETTINGS = declare({
   /** The tracking algorithm (ignored when the module has an update() hook). */
   tracker: {
@@ -160,6 +169,15 @@ export const TRACK_SETTINGS = declare({
     blurb: 'Tracking algorithm (ignored when the module has an update() hook)',
   },
   ...TRACKER_PARAMS,
+  /** Camera motion compensation: moving cameras (a car, a handheld phone, a PTZ turning). */
+  motionCompensation: {
+    type: 'enum',
+    enum: MOTION_COMPENSATION,
+    default: 'sparse-flow',
+    nick: 'Motion compensation',
+    blurb:
+      "How tracks follow a moving camera: sparse-flow estimates the camera's move between frames and carries every track along (about 1-3 ms a frame on one core; frames without readable pixels, e.g. memory:NVMM, get none), off assumes a fixed camera",
+  },
   /** For detectors that do not mark the frames they skip: the detector runs on every Nth frame. */
   inferenceInterval: {
     type: 'uint',
