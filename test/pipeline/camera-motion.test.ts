@@ -64,7 +64,7 @@ describe('tstrack motion-compensation', () => {
     expect(r.code, r.output).toBe(0);
     const frames = readJsonl(out);
     expect(frames.map((f) => f.frame)).toEqual([...Array(40).keys()]);
-    const ids = (i: number) => frames[i].objects.filter((o) => o.predicted !== true).map((o) => o.track_id);
+    const ids = (i: number) => frames[i].objects.filter((o) => (o as { predicted?: boolean }).predicted !== true).map((o) => o.track_id);
     return { before: ids(20), after: ids(39) };
   }
 
