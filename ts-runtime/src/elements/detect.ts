@@ -7,7 +7,7 @@
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { gflLevelLayout, nms, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
+import { gflLevelLayout, nms, nmsRotated, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, PoseNames, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { loadPixelAddon, type PreprocessSpec } from '../../preprocess/index';
 import {
@@ -59,6 +59,8 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], num
       return last(outputs[0]) - 5;
     case 'yolov8':
       return Number(outputs[0].dims[1]) - 4;
+    case 'yolov8-obb':
+      return Number(outputs[0].dims[1]) - 5;
     case 'yolov8-pose':
       return poseLayout(Number(outputs[0].dims[1]), numKeypoints).classes;
     case 'gfl': {
@@ -78,9 +80,22 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], num
 async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{ model: ModelState; labels: string[] }> {
   const opened = await openModel(config, env, DETECT_FALLBACK_SPEC);
   const { path: modelPath, spec, description, outputs: infos } = opened;
+  // The label count tells an oriented-box head ([1, 4+C+1, N]) from a detector's (selectDecoder rule 7).
+  let knownLabels: string[] | undefined;
+  try {
+    knownLabels = config.labelsFile ? readLabels(config.labelsFile) : (description?.labelNames ?? (description?.labelsPath ? readLabels(description.labelsPath) : undefined));
+  } catch (err) {
+    await closeModel(opened, env);
+    throw err;
+  }
   let decoder: Decoder;
   try {
-    decoder = selectDecoder(infos, config.decoder, { width: spec.width, height: spec.height }, { keypoints: !!description?.keypoints });
+    decoder = selectDecoder(
+      infos,
+      config.decoder,
+      { width: spec.width, height: spec.height },
+      { keypoints: !!description?.keypoints, obb: description?.task === 'obb', labelCount: knownLabels?.length },
+    );
   } catch (err) {
     await closeModel(opened, env);
     throw new TsvisionError('MODEL', `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder)`);
@@ -179,8 +194,9 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
   }
 
   function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
-    // Keypoints follow their box: NMS looks at boxes only.
-    const kept = nms(raw, config.iouThreshold, { classAware: !config.classAgnosticNms, maxDetections });
+    // Keypoints follow their box: NMS looks at boxes only; oriented boxes overlap by probabilistic IoU.
+    const options = { classAware: !config.classAgnosticNms, maxDetections };
+    const kept = m.decoder.name === 'yolov8-obb' ? nmsRotated(raw, config.iouThreshold, options) : nms(raw, config.iouThreshold, options);
     return toDetections(kept, t, frame.width, frame.height, labels, m.pose);
   }
 

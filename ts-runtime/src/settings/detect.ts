@@ -25,7 +25,7 @@ export const DETECT_SETTINGS = declare({
     default: 'auto',
     nick: 'Decoder',
     blurb:
-      "How to read the model's outputs: auto (chosen from the output names and shapes, and the model description for pose models), yolox, yolov5, yolov7, yolov8, yolo11, yolov8-pose (yolo11-pose, pose: boxes with keypoints), yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, ultraface",
+      "How to read the model's outputs: auto (chosen from the output names and shapes, the model description for pose and oriented-box models, and the label count), yolox, yolov5, yolov7, yolov8, yolo11, yolov8-pose (yolo11-pose, pose: boxes with keypoints), yolov8-obb (yolo11-obb, obb: oriented boxes; chosen by auto for a manifest task obb, or an output with 4 + labels + 1 rows), yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, ultraface",
   },
   maxDetections: {
     type: 'uint',

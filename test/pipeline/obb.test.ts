@@ -1,0 +1,159 @@
+/**
+ * Oriented boxes end to end in real gst-launch-1.0 pipelines. No OBB model is available offline, so the test
+ * generates one (models/obb-test-model.ts) whose output is a known YOLOv8-OBB tensor, and checks what tsdetect
+ * makes of it against hand-computed values: the decoder chosen from the label count, the letterbox undone, the
+ * angle convention (clockwise on screen, width along (cos, sin), Ultralytics' normalisation to [0, π/2)), rotated
+ * NMS (probabilistic IoU), the corners tsexport writes in both schemas, and tstrack keeping the rotation.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeObbTestModel, type ObbCandidate } from '../../models/obb-test-model';
+import { gstLaunch, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+
+interface RotationJson {
+  angle: number;
+  cx: number;
+  cy: number;
+  width: number;
+  height: number;
+  corners: [number, number][];
+}
+type ObbObject = JsonlObject & { rotation?: RotationJson };
+
+const SIZE = 320;
+const LABELS = ['plane', 'ship', 'vehicle'];
+/** Model-input pixels; the frame is 640x480, letterboxed (centred) into 320x320: scale 0.5, 40 rows of padding above. */
+const CANDIDATES: ObbCandidate[] = [
+  // A: a plane turned 30° clockwise.
+  { cx: 160, cy: 120, w: 100, h: 30, scores: [0.9, 0, 0], angle: Math.PI / 6 },
+  // A copy of A moved a little and turned 3° more: probiou ≈ 0.9 → suppressed.
+  { cx: 162, cy: 121, w: 100, h: 30, scores: [0.8, 0, 0], angle: Math.PI / 6 + 0.05 },
+  // The same bar crossing A at right angles (exported angle ≥ π/2: width and height swap, angle π/6): probiou
+  // 1 − sqrt(1 − 1/sqrt(3.3003)) ≈ 0.33 < 0.45 → kept, although its enclosing box nearly equals A's.
+  { cx: 160, cy: 120, w: 100, h: 30, scores: [0.7, 0, 0], angle: Math.PI / 6 + Math.PI / 2 },
+  // C: a vehicle whose exported angle is 2.0 rad (the head's range reaches 3π/4): 2 − π/2, width and height swapped.
+  { cx: 80, cy: 250, w: 60, h: 20, scores: [0, 0.1, 0.85], angle: 2 },
+  // Below the threshold.
+  { cx: 250, cy: 200, w: 40, h: 40, scores: [0.3, 0.2, 0.1], angle: 0.2 },
+];
+
+let dir = '';
+let model = '';
+let labels = '';
+
+beforeAll(() => {
+  dir = tempDir('tsvision-obb-');
+  model = path.join(dir, 'obb-test.onnx');
+  labels = path.join(dir, 'dota3.txt');
+  writeObbTestModel(model, CANDIDATES, LABELS.length, SIZE);
+  writeFileSync(labels, LABELS.join('\n') + '\n');
+});
+
+const source = (frames: number) => `videotestsrc num-buffers=${frames} ! video/x-raw,format=RGB,width=640,height=480`;
+
+async function launch(pipeline: string): Promise<string> {
+  const r = await gstLaunch(pipeline, { timeoutMs: 90_000 });
+  expect(r.timedOut, 'pipeline hung').toBe(false);
+  expect(r.signal, `crashed:\n${r.output}`).toBeNull();
+  expect(r.code, r.output).toBe(0);
+  return r.output;
+}
+
+const detect = (extra = '') => `tsdetect model=${model} pre-process-config=resize=letterbox-centre threshold=0.5 iou-threshold=0.45 ${extra}`;
+
+/** Hand-computed corners (frame pixels) of a width x height rectangle about (cx, cy) turned by a clockwise. */
+function corners(cx: number, cy: number, w: number, h: number, a: number): [number, number][] {
+  const [c, s] = [Math.cos(a), Math.sin(a)];
+  const [ux, uy, vx, vy] = [(w / 2) * c, (w / 2) * s, (-h / 2) * s, (h / 2) * c];
+  return [
+    [cx + ux + vx, cy + uy + vy],
+    [cx + ux - vx, cy + uy - vy],
+    [cx - ux - vx, cy - uy - vy],
+    [cx - ux + vx, cy - uy + vy],
+  ];
+}
+
+function expectRotation(o: ObbObject, want: { cx: number; cy: number; width: number; height: number; angle: number }): void {
+  const r = o.rotation!;
+  expect(r, `${o.label} has a rotation`).toBeDefined();
+  for (const k of ['cx', 'cy', 'width', 'height', 'angle'] as const) expect(r[k], k).toBeCloseTo(want[k], 3);
+  const hand = corners(want.cx, want.cy, want.width, want.height, want.angle);
+  r.corners.forEach(([x, y], k) => {
+    expect(x, `corner ${k} x`).toBeCloseTo(hand[k][0], 3);
+    expect(y, `corner ${k} y`).toBeCloseTo(hand[k][1], 3);
+  });
+  // The box is the one enclosing the corners.
+  const xs = hand.map((p) => p[0]);
+  const ys = hand.map((p) => p[1]);
+  expect(o.box.x).toBeCloseTo(Math.max(0, Math.min(...xs)), 3);
+  expect(o.box.y).toBeCloseTo(Math.max(0, Math.min(...ys)), 3);
+  expect(o.box.x + o.box.width).toBeCloseTo(Math.min(640, Math.max(...xs)), 3);
+  expect(o.box.y + o.box.height).toBeCloseTo(Math.min(480, Math.max(...ys)), 3);
+}
+
+// A in frame pixels: centre ((160 − 0) / 0.5, (120 − 40) / 0.5), size / 0.5, angle as exported.
+const A = { cx: 320, cy: 160, width: 200, height: 60, angle: Math.PI / 6 };
+const CROSSING = { cx: 320, cy: 160, width: 60, height: 200, angle: Math.PI / 6 };
+const C = { cx: 160, cy: 420, width: 40, height: 120, angle: 2 - Math.PI / 2 };
+
+describe('tsdetect with a YOLOv8-OBB model (generated)', () => {
+  it('decodes oriented boxes (decoder chosen from the label count), undoes the letterbox, keeps the crossing bar, drops the near copy', async () => {
+    const file = path.join(dir, 'auto.jsonl');
+    const out = await launch(`${source(2)} ! ${detect(`labels-file=${labels}`)} ! tsexport location=${file} ! fakesink`);
+    expect(out).not.toMatch(/WARN|ERROR/);
+    const frames = readJsonl(file);
+    expect(frames).toHaveLength(2);
+    for (const f of frames) {
+      const objects = f.objects as ObbObject[];
+      expect(objects.map((o) => o.label)).toEqual(['plane', 'vehicle', 'plane']); // best first
+      expect(objects[0].confidence).toBeCloseTo(0.9, 5);
+      expectRotation(objects[0], A);
+      expect(objects[1].class_id).toBe(2);
+      expectRotation(objects[1], C);
+      expect(objects[2].confidence).toBeCloseTo(0.7, 5);
+      expectRotation(objects[2], CROSSING);
+    }
+  });
+
+  it('decoder=obb without a labels file: the same boxes, labelled by class id', async () => {
+    const file = path.join(dir, 'override.jsonl');
+    await launch(`${source(1)} ! ${detect('decoder=obb')} ! tsexport location=${file} ! fakesink`);
+    const objects = readJsonl(file)[0].objects as ObbObject[];
+    expect(objects.map((o) => o.label)).toEqual(['0', '2', '0']);
+    expectRotation(objects[0], A);
+  });
+
+  it('format=dlstreamer: the rectangle as gvadetect OBB writes it (own extent normalised + rotation), x/y/w/h the enclosing box', async () => {
+    const file = path.join(dir, 'dls.jsonl');
+    await launch(`${source(1)} ! ${detect(`labels-file=${labels}`)} ! tsexport format=dlstreamer location=${file} ! fakesink`);
+    const line = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]);
+    const o = line.objects[0];
+    expect(o.roi_type).toBe('plane');
+    expect(o.detection.rotation).toBeCloseTo(Math.PI / 6, 5);
+    const bb = o.detection.bounding_box;
+    expect(bb.x_min).toBeCloseTo((320 - 100) / 640, 5);
+    expect(bb.x_max).toBeCloseTo((320 + 100) / 640, 5);
+    expect(bb.y_min).toBeCloseTo((160 - 30) / 480, 5);
+    expect(bb.y_max).toBeCloseTo((160 + 30) / 480, 5);
+    const hand = corners(A.cx, A.cy, A.width, A.height, A.angle);
+    const xs = hand.map((p) => p[0]);
+    expect(o.x).toBe(Math.round(Math.min(...xs)));
+    expect(Math.abs(o.w - (Math.max(...xs) - Math.min(...xs)))).toBeLessThanOrEqual(1);
+  });
+
+  it('tstrack keeps the rotation on the tracked objects (tracked by their enclosing boxes)', async () => {
+    const file = path.join(dir, 'track.jsonl');
+    await launch(`${source(6)} ! ${detect(`labels-file=${labels}`)} ! tstrack ! tsexport location=${file} ! fakesink`);
+    const frames = readJsonl(file);
+    expect(frames).toHaveLength(6);
+    const last = frames[5].objects as ObbObject[];
+    expect(last).toHaveLength(3);
+    // The crossing bar's enclosing box is A's: the tracker (axis-aligned IoU) may leave one of the two unconfirmed.
+    const vehicle = last.find((o) => o.label === 'vehicle')!;
+    const plane = last.find((o) => o.label === 'plane' && o.confidence > 0.8)!;
+    for (const o of [vehicle, plane]) expect(o.track_id, o.label).not.toBeNull();
+    expectRotation(vehicle, C);
+    expectRotation(plane, A);
+  });
+});
