@@ -157,3 +157,31 @@ describe('tsdetect with a YOLOv8-OBB model (generated)', () => {
     expectRotation(plane, A);
   });
 });
+
+describe('tsoverlay oriented boxes', () => {
+  it('draws the rotated rectangle (its sides in the object colour), not the axis-aligned box around it', async () => {
+    const file = path.join(dir, 'frame.rgb');
+    await launch(
+      `videotestsrc pattern=black num-buffers=1 ! video/x-raw,format=RGB,width=640,height=480 ! ${detect(`labels-file=${labels}`)} ! ` +
+        `tsoverlay draw-labels=false draw-confidence=false thickness=3 ! filesink location=${file}`,
+    );
+    const data = readFileSync(file);
+    expect(data.length).toBe(640 * 480 * 3);
+    const px = (x: number, y: number) => Array.from(data.subarray(3 * (Math.round(y) * 640 + Math.round(x)), 3 * (Math.round(y) * 640 + Math.round(x)) + 3));
+    const black = [0, 0, 0];
+    // C (the vehicle, alone): the middle of each side is drawn, its centre and its enclosing box's corners are not.
+    const c = corners(C.cx, C.cy, C.width, C.height, C.angle);
+    const colour = px((c[0][0] + c[1][0]) / 2, (c[0][1] + c[1][1]) / 2);
+    expect(colour).not.toEqual(black);
+    for (let k = 0; k < 4; k++) expect(px((c[k][0] + c[(k + 1) % 4][0]) / 2, (c[k][1] + c[(k + 1) % 4][1]) / 2), `side ${k}`).toEqual(colour);
+    expect(px(C.cx, C.cy)).toEqual(black);
+    const xs = c.map((p) => p[0]);
+    const ys = c.map((p) => p[1]);
+    for (const [x, y] of [
+      [Math.min(...xs) + 2, Math.min(...ys) + 2],
+      [Math.max(...xs) - 2, Math.min(...ys) + 2],
+      [Math.min(...xs) + 2, Math.min(480, Math.max(...ys)) - 3],
+    ])
+      expect(px(x, y), `enclosing box corner ${x},${y}`).toEqual(black);
+  });
+});
