@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeObbTestModel, type ObbCandidate } from '../../models/obb-test-model';
-import { gstLaunch, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+import { MODELS, gstLaunch, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
 
 interface RotationJson {
   angle: number;
@@ -183,5 +183,23 @@ describe('tsoverlay oriented boxes', () => {
       [Math.min(...xs) + 2, Math.min(480, Math.max(...ys)) - 3],
     ])
       expect(px(x, y), `enclosing box corner ${x},${y}`).toEqual(black);
+  });
+});
+
+describe('tsclassify on oriented objects', () => {
+  it('classifies each oriented object from its upright crop; the objects keep their rotation', async () => {
+    const file = path.join(dir, 'classify.jsonl');
+    const mobilenet = path.join(MODELS, 'mobilenet_v2_quant_nnstreamer.onnx');
+    await launch(
+      `${source(1)} ! ${detect(`labels-file=${labels}`)} ! tsclassify model=${mobilenet} labels-file=${path.join(MODELS, 'imagenet_classes_1000.txt')} attribute-name=kind ! tsexport location=${file} ! fakesink`,
+    );
+    const objects = readJsonl(file)[0].objects as ObbObject[];
+    expect(objects).toHaveLength(3);
+    for (const o of objects) {
+      expect(o.classifications.map((c) => c.attribute), o.label).toEqual(['kind']);
+      expect(o.classifications[0].label.length).toBeGreaterThan(0);
+    }
+    expectRotation(objects[0], A);
+    expectRotation(objects[1], C);
   });
 });

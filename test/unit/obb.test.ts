@@ -23,6 +23,9 @@ import type { RawDetection } from '../../elements/detect/index';
 import { obbTable, writeObbTestModel, type ObbCandidate } from '../../models/obb-test-model';
 import { decodeObjects, encodeObjects } from '../../ts-runtime/src/wire';
 import type { Detection, Rotation } from '../../ts-runtime/api';
+import { preprocess } from '../../ts-runtime/preprocess/index';
+import type { FrameLayout, PreprocessSpec } from '../../ts-runtime/preprocess/spec';
+import { cropRegion } from '../../ts-runtime/src/elements/classify';
 
 const rot = (cx: number, cy: number, width: number, height: number, angle: number): Rotation => ({ cx, cy, width, height, angle });
 
@@ -203,5 +206,89 @@ describe('models/obb-test-model.ts', () => {
     expect(out.dims).toEqual([1, 7, 8]);
     expect(Array.from(out.data as Float32Array)).toEqual(Array.from(obbTable(cands, 2, 8)));
     await session.release();
+  });
+});
+
+describe('rotated crops (the pixel addon: tsclassify on oriented boxes)', () => {
+  // A synthetic 96x80 RGB frame whose every pixel is different: R = x, G = y, B = (7x + 3y) mod 256.
+  const FW = 96;
+  const FH = 80;
+  const data = new Uint8Array(FW * FH * 3);
+  for (let y = 0; y < FH; y++) for (let x = 0; x < FW; x++) data.set([x, y, (7 * x + 3 * y) % 256], 3 * (y * FW + x));
+  const frame: FrameLayout = { format: 'RGB', width: FW, height: FH, data, offsets: [0], strides: [3 * FW] };
+  const spec = (w: number, h: number, roi: PreprocessSpec['roi'], layout: 'NCHW' | 'NHWC' = 'NCHW'): PreprocessSpec => ({
+    width: w,
+    height: h,
+    resize: 'stretch',
+    padValue: 0,
+    channelOrder: 'RGB',
+    scale: 1,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    layout,
+    roi,
+  });
+  const at = (t: Float32Array, w: number, h: number, u: number, v: number) => [t[v * w + u], t[w * h + v * w + u], t[2 * w * h + v * w + u]];
+  const pixel = (x: number, y: number) => [x, y, (7 * x + 3 * y) % 256];
+
+  it('a quarter turn samples the frame exactly: crop (u, v) = frame (54 − v, 30 + u)', () => {
+    // A 20 x 10 rectangle centred on (50, 40), turned π/2 clockwise: its width runs down the frame.
+    const { tensor } = preprocess(frame, spec(20, 10, { x: 40, y: 35, width: 20, height: 10, angle: Math.PI / 2 }));
+    for (let v = 0; v < 10; v++)
+      for (let u = 0; u < 20; u++) {
+        const got = at(tensor, 20, 10, u, v);
+        const want = pixel(54 - v, 30 + u);
+        got.forEach((g, c) => expect(g, `(${u},${v}) channel ${c}`).toBeCloseTo(want[c], 3));
+      }
+  });
+
+  it('a tiny angle equals the axis-aligned crop, and a half turn flips it', () => {
+    const roi = { x: 30, y: 20, width: 24, height: 16 };
+    const straight = preprocess(frame, spec(24, 16, roi)).tensor;
+    const tiny = preprocess(frame, spec(24, 16, { ...roi, angle: 1e-9 })).tensor;
+    for (let i = 0; i < straight.length; i++) expect(tiny[i]).toBeCloseTo(straight[i], 3);
+    const flipped = preprocess(frame, spec(24, 16, { ...roi, angle: Math.PI })).tensor;
+    for (let v = 0; v < 16; v++) for (let u = 0; u < 24; u++) expect(at(flipped, 24, 16, u, v)[0]).toBeCloseTo(at(straight, 24, 16, 23 - u, 15 - v)[0], 3);
+  });
+
+  it('interpolates bilinearly at π/6 and clamps to the frame edge (NHWC, BGR, I420 too)', () => {
+    const a = Math.PI / 6;
+    const roi = { x: 70, y: 60, width: 40, height: 20, angle: a }; // reaches out of the frame at the bottom right
+    const { tensor } = preprocess(frame, spec(40, 20, roi));
+    const bilinear = (fx: number, fy: number) => {
+      fx = Math.min(Math.max(fx, 0), FW - 1);
+      fy = Math.min(Math.max(fy, 0), FH - 1);
+      const [x0, y0] = [Math.floor(fx), Math.floor(fy)];
+      const [x1, y1] = [Math.min(x0 + 1, FW - 1), Math.min(y0 + 1, FH - 1)];
+      const [ax, ay] = [fx - x0, fy - y0];
+      return [0, 1, 2].map((c) => {
+        const top = pixel(x0, y0)[c] + (pixel(x1, y0)[c] - pixel(x0, y0)[c]) * ax;
+        const bottom = pixel(x0, y1)[c] + (pixel(x1, y1)[c] - pixel(x0, y1)[c]) * ax;
+        return top + (bottom - top) * ay;
+      });
+    };
+    for (const [u, v] of [[0, 0], [13, 7], [39, 19], [20, 10], [5, 17]]) {
+      const [du, dv] = [u + 0.5 - 20, v + 0.5 - 10];
+      const want = bilinear(90 + du * Math.cos(a) - dv * Math.sin(a) - 0.5, 70 + du * Math.sin(a) + dv * Math.cos(a) - 0.5);
+      at(tensor, 40, 20, u, v).forEach((g, c) => expect(g, `(${u},${v}) channel ${c}`).toBeCloseTo(want[c], 3));
+    }
+    // The same crop NHWC in BGR order.
+    const nhwc = preprocess(frame, { ...spec(40, 20, roi, 'NHWC'), channelOrder: 'BGR' }).tensor;
+    const i = (7 * 40 + 13) * 3;
+    expect([nhwc[i + 2], nhwc[i + 1], nhwc[i]]).toEqual(at(tensor, 40, 20, 13, 7));
+    // A grey I420 frame: every sample of the crop is that grey.
+    const grey = new Uint8Array(FW * FH * 1.5).fill(128);
+    const yuv: FrameLayout = { format: 'I420', width: FW, height: FH, data: grey, offsets: [0, FW * FH, FW * FH * 1.25], strides: [FW, FW / 2, FW / 2] };
+    const g = preprocess(yuv, { ...spec(40, 20, roi), colorRange: 'full' }).tensor;
+    expect(Math.min(...g)).toBeCloseTo(128, 3);
+    expect(Math.max(...g)).toBeCloseTo(128, 3);
+  });
+
+  it('cropRegion: oriented objects are cropped upright by their rectangle, others by their box', () => {
+    const box = { x: 1, y: 2, width: 30, height: 40 };
+    const plain: Detection = { box, label: 'a', classId: 0, confidence: 1 };
+    expect(cropRegion(plain, box)).toBe(box);
+    expect(cropRegion({ ...plain, rotation: rot(50, 60, 40, 10, 0.5) }, box)).toEqual({ x: 30, y: 55, width: 40, height: 10, angle: 0.5 });
+    expect(cropRegion({ ...plain, rotation: rot(50, 60, 40, 10, 0) }, box)).toBe(box);
   });
 });
