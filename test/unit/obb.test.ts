@@ -26,6 +26,7 @@ import type { Detection, Rotation } from '../../ts-runtime/api';
 import { preprocess } from '../../ts-runtime/preprocess/index';
 import type { FrameLayout, PreprocessSpec } from '../../ts-runtime/preprocess/spec';
 import { cropRegion } from '../../ts-runtime/src/elements/classify';
+import { bestForRegion } from '../../ts-runtime/src/elements/detect';
 
 const rot = (cx: number, cy: number, width: number, height: number, angle: number): Rotation => ({ cx, cy, width, height, angle });
 
@@ -290,5 +291,24 @@ describe('rotated crops (the pixel addon: tsclassify on oriented boxes)', () => 
     expect(cropRegion(plain, box)).toBe(box);
     expect(cropRegion({ ...plain, rotation: rot(50, 60, 40, 10, 0.5) }, box)).toEqual({ x: 30, y: 55, width: 40, height: 10, angle: 0.5 });
     expect(cropRegion({ ...plain, rotation: rot(50, 60, 40, 10, 0) }, box)).toBe(box);
+  });
+});
+
+describe('bestForRegion (attach-to-region)', () => {
+  const d = (x: number, y: number, w: number, h: number, confidence: number): Detection => ({ box: { x, y, width: w, height: h }, label: 'person', classId: 0, confidence });
+  const region = { x: 100, y: 100, width: 100, height: 200 };
+
+  it('takes the detection overlapping the region most, not the most confident one', () => {
+    const neighbour = d(170, 100, 100, 200, 0.95); // half in the crop
+    const own = d(105, 110, 90, 185, 0.7);
+    expect(bestForRegion(region, [neighbour, own])).toBe(own);
+  });
+
+  it('breaks equal overlaps by confidence and finds nothing when no box overlaps', () => {
+    const a = d(100, 100, 100, 200, 0.6);
+    const b = d(100, 100, 100, 200, 0.8);
+    expect(bestForRegion(region, [a, b])).toBe(b);
+    expect(bestForRegion(region, [d(300, 300, 10, 10, 0.9)])).toBeUndefined();
+    expect(bestForRegion(region, [])).toBeUndefined();
   });
 });

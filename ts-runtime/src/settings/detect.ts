@@ -63,4 +63,11 @@ export const DETECT_SETTINGS = declare({
     nick: 'Inference region',
     blurb: 'Where the model runs: the whole frame or each region already on the buffer',
   },
+  attachToRegion: {
+    type: 'bool',
+    default: false,
+    nick: 'Attach to region',
+    blurb:
+      "inference-region=roi-list: give each region's object what its best detection carries (keypoints, skeleton, oriented box) instead of adding the detections as new objects; the best is the detection whose box overlaps the region's most (IoU; ties: the higher confidence)",
+  },
 });
