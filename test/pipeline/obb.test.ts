@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeObbTestModel, type ObbCandidate } from '../../models/obb-test-model';
-import { MODELS, gstLaunch, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+import { HOOKS, MODELS, gstLaunch, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
 
 interface RotationJson {
   angle: number;
@@ -124,6 +124,19 @@ describe('tsdetect with a YOLOv8-OBB model (generated)', () => {
     expectRotation(objects[0], A);
   });
 
+  it("a model named as the manifest's yolov8n-obb.onnx gets its description: DOTA labels, 1024 letterbox, the OBB decoder", async () => {
+    // 15 classes (DOTA v1), input 1024: a 640x480 frame is scaled by 1.6 with 128 rows of padding above.
+    const named = path.join(dir, 'yolov8n-obb.onnx');
+    const scores = (k: number) => Array.from({ length: 15 }, (_, c) => (c === k ? 0.9 : 0));
+    writeObbTestModel(named, [{ cx: 512, cy: 512, w: 160, h: 48, scores: scores(10), angle: 0.25 }], 15, 1024);
+    const file = path.join(dir, 'manifest.jsonl');
+    await launch(`${source(1)} ! tsdetect model=${named} ! tsexport location=${file} ! fakesink`);
+    const objects = readJsonl(file)[0].objects as ObbObject[];
+    expect(objects).toHaveLength(1);
+    expect(objects[0].label).toBe('small vehicle');
+    expectRotation(objects[0], { cx: 320, cy: 240, width: 100, height: 30, angle: 0.25 });
+  });
+
   it('format=dlstreamer: the rectangle as gvadetect OBB writes it (own extent normalised + rotation), x/y/w/h the enclosing box', async () => {
     const file = path.join(dir, 'dls.jsonl');
     await launch(`${source(1)} ! ${detect(`labels-file=${labels}`)} ! tsexport format=dlstreamer location=${file} ! fakesink`);
@@ -201,5 +214,23 @@ describe('tsclassify on oriented objects', () => {
     }
     expectRotation(objects[0], A);
     expectRotation(objects[1], C);
+  });
+});
+
+describe('oriented boxes from hooks', () => {
+  it('a detect() hook returning a rotation: it reaches tsexport in frame pixels, with its corners', async () => {
+    const file = path.join(dir, 'hook.jsonl');
+    await launch(`${source(2)} ! tsdetect module=${HOOKS}/obb-rotation.ts ! tsexport location=${file} ! fakesink`);
+    const objects = readJsonl(file)[1].objects as ObbObject[];
+    expect(objects).toHaveLength(1);
+    expectRotation(objects[0], { cx: 200, cy: 150, width: 60, height: 20, angle: Math.PI / 4 });
+  });
+
+  it('an invalid rotation fails the pipeline with an error naming the hook (no crash, no hang)', async () => {
+    const r = await gstLaunch(`${source(1)} ! tsdetect module=${HOOKS}/obb-rotation.ts module-args='{"invalid":true}' ! fakesink`, { timeoutMs: 90_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.signal, r.output).toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/detect\(\) returned detection 0 with an invalid rotation/);
   });
 });
