@@ -146,17 +146,33 @@ export function nmsRotated(dets: readonly RawDetection[], iouThreshold: number, 
     const [a, b, c] = covariance(r.width, r.height, r.angle);
     g.set([r.cx, r.cy, a, b, c], 5 * k);
   }
+  // probiou > threshold needs a Bhattacharyya distance below this; the centre term alone (a quadratic form, >= 0, as
+  // the log term is) already exceeds it for most pairs, which then skip the log, sqrt and exp.
+  const limit = -Math.log(1 + EPS - (1 - Math.min(Math.max(iouThreshold, 0), 1)) ** 2);
   const kept: number[] = [];
+  // Kept boxes by class (one list for all when class-agnostic): a box is only compared with those that may suppress it.
+  const keptOf = new Map<number, number[]>();
   for (let k = 0; k < m && kept.length < maxDetections; k++) {
-    const cls = dets[order[k]].classId;
+    const cls = classAware ? dets[order[k]].classId : 0;
+    let rivals = keptOf.get(cls);
+    if (!rivals) keptOf.set(cls, (rivals = []));
+    const [xk, yk, ak, bk, ck] = [g[5 * k], g[5 * k + 1], g[5 * k + 2], g[5 * k + 3], g[5 * k + 4]];
     let suppressed = false;
-    for (let j = 0; j < kept.length && !suppressed; j++) {
-      const q = kept[j];
-      if (classAware && dets[order[q]].classId !== cls) continue;
-      const o = probiouTerms(g[5 * q], g[5 * q + 1], g[5 * q + 2], g[5 * q + 3], g[5 * q + 4], g[5 * k], g[5 * k + 1], g[5 * k + 2], g[5 * k + 3], g[5 * k + 4]);
-      suppressed = o > iouThreshold;
+    for (let j = 0; j < rivals.length && !suppressed; j++) {
+      const q = 5 * rivals[j];
+      const a = g[q + 2] + ak;
+      const b = g[q + 3] + bk;
+      const c = g[q + 4] + ck;
+      const dx = g[q] - xk;
+      const dy = g[q + 1] - yk;
+      const centre = (0.25 * (a * dy * dy + b * dx * dx) - 0.5 * c * dx * dy) / (a * b - c * c + EPS);
+      if (centre >= limit) continue;
+      suppressed = probiouTerms(g[q], g[q + 1], g[q + 2], g[q + 3], g[q + 4], xk, yk, ak, bk, ck) > iouThreshold;
     }
-    if (!suppressed) kept.push(k);
+    if (!suppressed) {
+      kept.push(k);
+      rivals.push(k);
+    }
   }
   return kept.map((k) => dets[order[k]]);
 }

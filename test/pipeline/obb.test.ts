@@ -5,11 +5,12 @@
  * angle convention (clockwise on screen, width along (cos, sin), Ultralytics' normalisation to [0, π/2)), rotated
  * NMS (probabilistic IoU), the corners tsexport writes in both schemas, and tstrack keeping the rotation.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeObbTestModel, type ObbCandidate } from '../../models/obb-test-model';
-import { HOOKS, MODELS, gstLaunch, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+import { BUILD_DIR, HOOKS, MODELS, gstEnv, gstLaunch, readJsonl, run, tempDir, type JsonlObject } from '../helpers/gst';
 
 interface RotationJson {
   angle: number;
@@ -232,5 +233,26 @@ describe('oriented boxes from hooks', () => {
     expect(r.signal, r.output).toBeNull();
     expect(r.code).not.toBe(0);
     expect(r.output).toMatch(/detect\(\) returned detection 0 with an invalid rotation/);
+  });
+});
+
+// GStreamer >= 1.26 (the Debian 13 root): the oriented OD mtd, as a foreign reader sees it (test/programs/analytics-pipeline.c).
+const TOOL = path.join(BUILD_DIR, 'analytics-pipeline');
+const gstMinor = Number(spawnSync('gst-inspect-1.0', ['--version'], { encoding: 'utf8' }).stdout.match(/GStreamer 1\.(\d+)/)?.[1] ?? 0);
+const HAVE_ORIENTED = existsSync(TOOL) && gstMinor >= 26 && spawnSync('gst-inspect-1.0', ['tsvision'], { env: gstEnv(), encoding: 'utf8' }).stdout.includes('GstAnalytics metadata');
+
+describe.skipIf(!HAVE_ORIENTED)('GstAnalytics oriented OD mtds (GStreamer >= 1.26)', () => {
+  it("tsdetect writes each oriented box as an oriented OD mtd: the rectangle's own box before the turn and its angle", async () => {
+    const r = await run(TOOL, [`${source(1)} ! ${detect(`labels-file=${labels}`)} ! identity name=dump ! fakesink`], { timeoutMs: 90_000 });
+    expect(r.code, r.output).toBe(0);
+    const line = JSON.parse(r.stdout.split('\n').find((l) => l.startsWith('{'))!);
+    const od = line.od as { label: string; x: number; y: number; w: number; h: number; oriented: { x: number; y: number; w: number; h: number; r: number } }[];
+    expect(od.map((o) => o.label)).toEqual(['plane', 'vehicle', 'plane']);
+    expect(od[0].oriented).toMatchObject({ x: 220, y: 130, w: 200, h: 60 });
+    expect(od[0].oriented.r).toBeCloseTo(Math.PI / 6, 5);
+    // get_location: the axis-aligned box around it (GStreamer computes it from the rectangle and r).
+    const hand = corners(A.cx, A.cy, A.width, A.height, A.angle);
+    expect(Math.abs(od[0].x - Math.min(...hand.map((p) => p[0])))).toBeLessThanOrEqual(1);
+    expect(Math.abs(od[0].w - (Math.max(...hand.map((p) => p[0])) - Math.min(...hand.map((p) => p[0]))))).toBeLessThanOrEqual(2);
   });
 });

@@ -17,7 +17,8 @@
  * For every buffer leaving an element named "dump" (when there is one), one JSON line on stdout:
  *   {"pts": N, "od": [{"id", "label", "x", "y", "w", "h", "confidence",
  *                      "track": {"id", "first_seen", "last_seen"} | null,
- *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds)}]}
+ *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds),
+ *                      "oriented": {"x", "y", "w", "h", "r"} (GStreamer >= 1.26: gst_analytics_od_mtd_get_oriented_location)}]}
  *
  * Exit 0 at EOS, 1 on an error (printed) or bad arguments. Built by meson only when
  * gstreamer-analytics-1.0 >= 1.24 is found. */
@@ -97,9 +98,18 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
     GQuark type = gst_analytics_od_mtd_get_obj_type(&od);
     gchar *label = g_strescape(type ? g_quark_to_string(type) : "", NULL);
     g_string_append_printf(line, "%s{\"id\": %u, \"label\": \"%s\", \"x\": %d, \"y\": %d, \"w\": %d, \"h\": %d, "
-                           "\"confidence\": %.4f, \"track\": ", first_od ? "" : ", ", od.id, label, x, y, w, h, conf);
+                           "\"confidence\": %.4f, \"oriented\": ", first_od ? "" : ", ", od.id, label, x, y, w, h, conf);
     g_free(label);
     first_od = FALSE;
+    gboolean oriented = FALSE;
+#if GST_CHECK_VERSION(1, 26, 0)
+    gint ox, oy, ow, oh;
+    gfloat r;
+    oriented = gst_analytics_od_mtd_get_oriented_location(&od, &ox, &oy, &ow, &oh, &r, NULL);
+    if (oriented)
+      g_string_append_printf(line, "{\"x\": %d, \"y\": %d, \"w\": %d, \"h\": %d, \"r\": %.6f}", ox, oy, ow, oh, r);
+#endif
+    g_string_append(line, oriented ? ", \"track\": " : "null, \"track\": ");
     GstAnalyticsTrackingMtd trk;
     guint64 track_id;
     GstClockTime first_seen, last_seen;
