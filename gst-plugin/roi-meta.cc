@@ -470,8 +470,15 @@ static void set_pose_and_rotation(GstVideoRegionOfInterestMeta *meta, const Obje
   if (width <= 0 || height <= 0 || (object.keypoints.empty() && !object.has_rotation))
     return;
   GstStructure *det = gst_video_region_of_interest_meta_get_param(meta, DETECTION);
-  if (object.has_rotation && det)
+  if (object.has_rotation && det) {
+    /* The object is now the rectangle: its meta's rect the box around it, as for a new oriented object. */
     rotation_to_detection(det, object.rotation, width, height);
+    const Box box = enclosing_box(object.rotation, width, height);
+    meta->x = (guint)std::lround(box.x);
+    meta->y = (guint)std::lround(box.y);
+    meta->w = (guint)std::lround(box.width);
+    meta->h = (guint)std::lround(box.height);
+  }
   if (object.keypoints.empty())
     return;
   bool has_confidence;

@@ -172,6 +172,25 @@ describe('tsdetect with a YOLOv8-OBB model (generated)', () => {
   });
 });
 
+describe('attach-to-region with an OBB model', () => {
+  it("the region's object becomes the oriented box found in it (the one overlapping it most), no new object", async () => {
+    // One region, 320x240 at (100, 50): letterboxed (centred) into 320x320 at scale 1 with 40 rows above, so model
+    // (x, y) is frame (x + 100, y + 10). A's box overlaps the region most (C's is smaller; the crossing bar ties
+    // with A and is less confident).
+    const region = { box: { x: 100, y: 50, width: 320, height: 240 }, label: 'area', classId: 7, confidence: 0.6 };
+    const file = path.join(dir, 'attach.jsonl');
+    await launch(
+      `${source(1)} ! tsdetect module=${HOOKS}/overlay-objects.ts module-args='${JSON.stringify({ objects: [region] })}' ! ` +
+        `${detect(`labels-file=${labels} inference-region=roi-list attach-to-region=true`)} ! tsexport location=${file} ! fakesink`,
+    );
+    const objects = readJsonl(file)[0].objects as ObbObject[];
+    expect(objects).toHaveLength(1);
+    expect(objects[0]).toMatchObject({ label: 'area', class_id: 7 });
+    expect(objects[0].confidence).toBeCloseTo(0.6, 5);
+    expectRotation(objects[0], { cx: 260, cy: 130, width: 100, height: 30, angle: Math.PI / 6 });
+  });
+});
+
 describe('tsoverlay oriented boxes', () => {
   it('draws the rotated rectangle (its sides in the object colour), not the axis-aligned box around it', async () => {
     const file = path.join(dir, 'frame.rgb');

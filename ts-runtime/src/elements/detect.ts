@@ -139,7 +139,9 @@ export function bestForRegion(region: Detection['box'], candidates: readonly Det
   let bestIou = 0;
   for (const d of candidates) {
     const o = iou(r, corners(d.box));
-    if (o > bestIou || (o === bestIou && o > 0 && best && d.confidence > best.confidence)) {
+    // Overlaps within 1e-6 of each other are equal (float32 model outputs round the boxes).
+    const tie = Math.abs(o - bestIou) <= 1e-6;
+    if (o > 0 && ((!tie && o > bestIou) || (tie && (!best || d.confidence > best.confidence)))) {
       best = d;
       bestIou = o;
     }
