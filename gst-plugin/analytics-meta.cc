@@ -48,6 +48,8 @@ static bool read_location(GstAnalyticsODMtd *od, OdObject *r, gfloat *confidence
     r->y = (int)std::lround(o.rotation.cy - hy);
     r->w = (int)std::lround(2 * hx);
     r->h = (int)std::lround(2 * hy);
+    o.box = {o.rotation.cx - hx, o.rotation.cy - hy, 2 * hx, 2 * hy};
+    return true;
   }
 #else
   if (!gst_analytics_od_mtd_get_location(od, &r->x, &r->y, &r->w, &r->h, confidence))

@@ -274,4 +274,19 @@ describe.skipIf(!HAVE_ORIENTED)('GstAnalytics oriented OD mtds (GStreamer >= 1.2
     expect(Math.abs(od[0].x - Math.min(...hand.map((p) => p[0])))).toBeLessThanOrEqual(1);
     expect(Math.abs(od[0].w - (Math.max(...hand.map((p) => p[0])) - Math.min(...hand.map((p) => p[0]))))).toBeLessThanOrEqual(2);
   });
+
+  it("a foreign producer's oriented OD mtd is an oriented object for tsvision (tsexport's rotation, enclosing box)", async () => {
+    const file = path.join(dir, 'foreign.jsonl');
+    // A 120 x 40 rectangle with its top-left corner (before the turn) at (200, 100), turned 0.4 rad: centre (260, 120).
+    const r = await run(
+      TOOL,
+      [`${source(1)} ! identity name=od ! tsexport location=${file} ! fakesink`, '--od', 'boat,200,100,120,40,0.8,0,0,0.4'],
+      { timeoutMs: 90_000 },
+    );
+    expect(r.code, r.output).toBe(0);
+    const objects = readJsonl(file)[0].objects as ObbObject[];
+    expect(objects).toHaveLength(1);
+    expect(objects[0].label).toBe('boat');
+    expectRotation(objects[0], { cx: 260, cy: 120, width: 120, height: 40, angle: 0.4 });
+  });
 });
