@@ -1,5 +1,6 @@
 #include "marshal.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace tsv {
@@ -231,8 +232,10 @@ void keypoints_from_js(napi_env env, napi_value wire, std::vector<Object> *objec
 }
 
 /* The oriented boxes of `objects` as a Float64Array of (index, cx, cy, width, height, angle) per rotated object
- * (rotations in WireObjects, wire.ts). */
+ * (rotations in WireObjects, wire.ts); nullptr when none has one (the element stays unset: nothing to allocate). */
 napi_value rotations_to_js(napi_env env, const std::vector<Object> &objects) {
+  if (std::none_of(objects.begin(), objects.end(), [](const Object &o) { return o.has_rotation; }))
+    return nullptr;
   std::vector<double> values;
   for (size_t i = 0; i < objects.size(); i++) {
     const Object &o = objects[i];
@@ -300,7 +303,8 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_set_element(env, wire, 1, labels);
   napi_set_element(env, wire, 2, classes);
   napi_set_element(env, wire, 3, keypoints);
-  napi_set_element(env, wire, 4, rotations_to_js(env, objects));
+  if (napi_value rotations = rotations_to_js(env, objects))
+    napi_set_element(env, wire, 4, rotations);
   return wire;
 }
 

@@ -184,7 +184,7 @@ describe('oriented boxes in frame pixels and on the wire', () => {
       { box: { x: 10, y: 20, width: 30, height: 40 }, label: 'b', classId: 1, confidence: 0.6, rotation: rot(25, 40, 30, 10, 0.25) },
     ];
     const wire = encodeObjects(objects, false);
-    expect(Array.from(wire[4])).toEqual([1, 25, 40, 30, 10, 0.25]);
+    expect(Array.from(wire[4]!)).toEqual([1, 25, 40, 30, 10, 0.25]);
     const back = decodeObjects(wire);
     expect(back[0].rotation).toBeUndefined();
     expect(back[1].rotation).toEqual(objects[1].rotation);

@@ -31,7 +31,8 @@ export type WireObjects = [
   labels: string[],
   classifications: [number, Classification[]][],
   keypoints: WireKeypoints[],
-  rotations: Float64Array,
+  /** Absent from C++ when no object has one. */
+  rotations: Float64Array | undefined,
 ];
 
 /**
@@ -120,7 +121,10 @@ function encodeKeypoints(i: number, list: readonly Keypoint[], skeleton: Detecti
   return [i, points, names, pairs];
 }
 
+const NO_ROTATIONS = new Float64Array(0);
+
 function encodeRotations(objects: readonly Detection[], rotated: readonly number[]): Float64Array {
+  if (rotated.length === 0) return NO_ROTATIONS; // the common case: nothing allocated
   const out = new Float64Array(ROTATION_FIELDS * rotated.length);
   rotated.forEach((i, k) => {
     const r = objects[i].rotation!;
