@@ -3,6 +3,7 @@
 #include <gst/analytics/analytics.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace tsv {
 namespace analytics {
@@ -30,6 +31,34 @@ static void read_classes(GstAnalyticsClsMtd *cls, std::vector<Classification> &o
                    [](const Classification &a, const Classification &b) { return a.confidence > b.confidence; });
 }
 
+/* An OD mtd's box (the enclosing one for an oriented mtd, which also sets the object's rotation). */
+static bool read_location(GstAnalyticsODMtd *od, OdObject *r, gfloat *confidence) {
+  Object &o = r->object;
+#if GST_CHECK_VERSION(1, 26, 0)
+  gfloat angle = 0;
+  if (!gst_analytics_od_mtd_get_oriented_location(od, &r->x, &r->y, &r->w, &r->h, &angle, confidence))
+    return false;
+  if (angle != 0 && std::isfinite(angle)) {
+    o.has_rotation = true;
+    o.rotation = {r->x + r->w / 2.0, r->y + r->h / 2.0, (double)r->w, (double)r->h, angle};
+    /* The box the ROI meta of the same object has (unclipped: same_box() also tries it clipped). */
+    const double c = std::abs(std::cos(angle)), s = std::abs(std::sin(angle));
+    const double hx = (r->w * c + r->h * s) / 2, hy = (r->w * s + r->h * c) / 2;
+    r->x = (int)std::lround(o.rotation.cx - hx);
+    r->y = (int)std::lround(o.rotation.cy - hy);
+    r->w = (int)std::lround(2 * hx);
+    r->h = (int)std::lround(2 * hy);
+    o.box = {o.rotation.cx - hx, o.rotation.cy - hy, 2 * hx, 2 * hy};
+    return true;
+  }
+#else
+  if (!gst_analytics_od_mtd_get_location(od, &r->x, &r->y, &r->w, &r->h, confidence))
+    return false;
+#endif
+  o.box = {(double)r->x, (double)r->y, (double)r->w, (double)r->h};
+  return true;
+}
+
 bool has_objects(GstBuffer *buffer) {
   GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
   if (!rmeta)
@@ -50,10 +79,9 @@ std::vector<OdObject> read(GstBuffer *buffer) {
     OdObject r;
     r.id = od.id;
     gfloat confidence = 0;
-    if (!gst_analytics_od_mtd_get_location(&od, &r.x, &r.y, &r.w, &r.h, &confidence))
-      continue;
     Object &o = r.object;
-    o.box = {(double)r.x, (double)r.y, (double)r.w, (double)r.h};
+    if (!read_location(&od, &r, &confidence))
+      continue;
     o.confidence = confidence;
     if (GQuark label = gst_analytics_od_mtd_get_obj_type(&od))
       o.label = g_quark_to_string(label);
@@ -149,12 +177,29 @@ static GstAnalyticsRelationMeta *relation_meta(GstBuffer *buffer) {
   return rmeta ? rmeta : gst_buffer_add_analytics_relation_meta(buffer);
 }
 
+/* An OD mtd for `o`: oriented (its rectangle and angle) where GStreamer has them, else with the box x, y, w, h. */
+static bool add_od(GstAnalyticsRelationMeta *rmeta, const Object &o, int x, int y, int w, int h, GstAnalyticsODMtd *od) {
+  GQuark label = g_quark_from_string(o.label.c_str());
+#if GST_CHECK_VERSION(1, 26, 0)
+  if (o.has_rotation) {
+    const Rotation &r = o.rotation;
+    /* GstAnalytics' angles are in [0, 2π). */
+    double angle = std::fmod(r.angle, 2 * M_PI);
+    if (angle < 0)
+      angle += 2 * M_PI;
+    return gst_analytics_relation_meta_add_oriented_od_mtd(
+        rmeta, label, (gint)std::lround(r.cx - r.width / 2), (gint)std::lround(r.cy - r.height / 2),
+        (gint)std::lround(r.width), (gint)std::lround(r.height), (gfloat)angle, (gfloat)o.confidence, od);
+  }
+#endif
+  return gst_analytics_relation_meta_add_od_mtd(rmeta, label, x, y, w, h, (gfloat)o.confidence, od);
+}
+
 gint64 add(GstBuffer *buffer, const Object &o, int x, int y, int w, int h, GstClockTime first_seen,
            GstClockTime last_seen) {
   GstAnalyticsRelationMeta *rmeta = relation_meta(buffer);
   GstAnalyticsODMtd od;
-  if (!rmeta || !gst_analytics_relation_meta_add_od_mtd(rmeta, g_quark_from_string(o.label.c_str()), x, y, w, h,
-                                                        (gfloat)o.confidence, &od))
+  if (!rmeta || !add_od(rmeta, o, x, y, w, h, &od))
     return -1;
   if (o.track_id >= 0)
     add_tracking(rmeta, od.id, o, first_seen, last_seen);

@@ -4,6 +4,10 @@
  *   tracking mtd        track id, first seen, last seen (pts)        OD --RELATE_TO--> tracking
  *   classification mtd  one per attribute: its classes (quarks) and   OD --RELATE_TO--> cls
  *                       confidences, best first
+ * Oriented boxes (GStreamer >= 1.26: gst_analytics_relation_meta_add_oriented_od_mtd): the OD mtd holds the
+ * rotated rectangle's own box (its top-left corner before the rotation, width, height) and its angle r, in radians
+ * clockwise about the box centre, in [0, 2π); before 1.26 oriented objects get a plain OD mtd with their enclosing
+ * box. Reading, an OD mtd with r != 0 is an oriented object whose box is the one enclosing it.
  * Full-frame classifications are classification mtds related to no OD mtd. Reading also follows
  * CONTAIN relations (DL Streamer writes both kinds). */
 #pragma once

@@ -11,6 +11,11 @@
  * ]|
  * Objects of pose models also have `keypoints`: `[{"name":"nose","x":312.4,"y":80.2,"confidence":0.97}, …]`
  * (frame pixels; names as the model description gives them).
+ * Oriented boxes (OBB models) also have `rotation`: `{"angle":0.52,"cx":200,"cy":100,"width":80,"height":20,
+ * "corners":[[x,y],…]}` — the rotated rectangle in frame pixels, `angle` in radians clockwise on screen (y down)
+ * about its centre, its `width` side along (cos angle, sin angle); `corners` centre ± u ± v in Ultralytics' order
+ * (+u+v, +u−v, −u−v, −u+v; u half the width axis, v half the height axis). `box` is the axis-aligned box
+ * enclosing it (clipped to the frame).
  * Objects' `classifications` come from tsclassify (or any element writing DL Streamer-style
  * classification params); an `embedding` array is written when a classifier exposed one. Frames
  * classified as a whole (tsclassify inference-region=full-frame) get a top-level
@@ -34,7 +39,9 @@
  * (x/y/w/h in pixels, the bounding box normalised, `id` the track id, each classification under its
  * attribute's name — the most confident one per attribute —, `timestamp` the stream time in ns; a
  * frame's own classifications as one more object covering the frame; keypoints as gvametaconvert's
- * add-tensor-data=true writes gvadetect's pose tensor, under the object's `tensors`; no `past_objects` or
+ * add-tensor-data=true writes gvadetect's pose tensor, under the object's `tensors`; an oriented box as
+ * gvadetect's OBB converter describes it: `detection.bounding_box` the rotated rectangle's own extent about its
+ * centre (normalised, not clipped) and `detection.rotation` its angle (radians), x/y/w/h the enclosing box; no `past_objects` or
  * embeddings; unlike gvametaconvert, a line for every frame, `objects` empty when there are none).
  *
  * The line goes to any of three outputs, each optional:
@@ -450,6 +457,22 @@ static void write_keypoints(tsv::JsonWriter &j, const tsv::Object &o) {
   j.end_array();
 }
 
+/* "rotation": the oriented box (OBB models) in frame pixels with its corners, when the object has one. */
+static void write_rotation(tsv::JsonWriter &j, const tsv::Object &o) {
+  if (!o.has_rotation)
+    return;
+  const tsv::Rotation &r = o.rotation;
+  j.key("rotation").begin_object();
+  j.field("angle", r.angle).field("cx", r.cx).field("cy", r.cy).field("width", r.width).field("height", r.height);
+  double xy[8];
+  r.corners(xy);
+  j.key("corners").begin_array();
+  for (int k = 0; k < 4; k++)
+    j.begin_array().value(xy[2 * k]).value(xy[2 * k + 1]).end_array();
+  j.end_array();
+  j.end_object();
+}
+
 /* One object's fields (inside an object the caller opened). */
 static void write_object_fields(tsv::JsonWriter &j, const tsv::Object &o) {
   j.key("box").begin_object();
@@ -463,6 +486,7 @@ static void write_object_fields(tsv::JsonWriter &j, const tsv::Object &o) {
   else
     j.key("track_id").null();
   write_keypoints(j, o);
+  write_rotation(j, o);
 }
 
 /* "past_objects": boxes of earlier frames reported on this one (tstrack fill-gaps), each with the
@@ -664,9 +688,18 @@ static void write_dlstreamer_line(tsv::JsonWriter &j, const GstSegment &segment,
     if (width > 0 && height > 0) {
       j.key("detection").begin_object();
       j.key("bounding_box").begin_object();
-      j.field("x_min", o.box.x / width).field("y_min", o.box.y / height);
-      j.field("x_max", (o.box.x + o.box.width) / width).field("y_max", (o.box.y + o.box.height) / height);
+      if (o.has_rotation) {
+        /* gvadetect's OBB converter: the rectangle's own extent, and its angle beside. */
+        const tsv::Rotation &r = o.rotation;
+        j.field("x_min", (r.cx - r.width / 2) / width).field("y_min", (r.cy - r.height / 2) / height);
+        j.field("x_max", (r.cx + r.width / 2) / width).field("y_max", (r.cy + r.height / 2) / height);
+      } else {
+        j.field("x_min", o.box.x / width).field("y_min", o.box.y / height);
+        j.field("x_max", (o.box.x + o.box.width) / width).field("y_max", (o.box.y + o.box.height) / height);
+      }
       j.end_object();
+      if (o.has_rotation)
+        j.field("rotation", o.rotation.angle);
       j.field("confidence", o.confidence);
       if (o.class_id >= 0)
         j.field("label_id", o.class_id);

@@ -7,6 +7,9 @@
  * label with its track id, label, confidence and, one per line, its classifications
  * (`attribute: label confidence`, the best class of each attribute), and the frame's own
  * classifications (tsclassify `inference-region=full-frame`) in the top-left corner, on dark grey.
+ * Oriented boxes (OBB models: a DL Streamer-style "rotation" on the detection param, or a GstAnalytics oriented
+ * OD mtd) are drawn as their rotated rectangle instead of the axis-aligned box around it (`draw-boxes`); the
+ * label stays above the axis-aligned box.
  * Boxes that tstrack predicted on a frame without inference
  * (`predicted=true` in the `object_id` param) are drawn dashed. ROI metas written by other
  * elements without a DL Streamer `detection` param are drawn with their `roi_type` as label and
@@ -387,6 +390,22 @@ static GstFlowReturn gst_ts_overlay_prepare_output_buffer(GstBaseTransform *tran
   return GST_BASE_TRANSFORM_CLASS(gst_ts_overlay_parent_class)->prepare_output_buffer(trans, inbuf, outbuf);
 }
 
+/* An oriented box's outline: its four sides, each `thickness` wide and drawn half a thickness longer at both ends so
+ * that the corners close. */
+static void draw_rotated_box(Canvas &canvas, const tsv::Rotation &r, const Canvas::Paint &paint, int thickness) {
+  double xy[8];
+  r.corners(xy);
+  for (int k = 0; k < 4; k++) {
+    double x0 = xy[2 * k], y0 = xy[2 * k + 1], x1 = xy[(2 * k + 2) % 8], y1 = xy[(2 * k + 3) % 8];
+    const double len = std::hypot(x1 - x0, y1 - y0);
+    if (len > 0) {
+      const double ex = (x1 - x0) / len * thickness / 2, ey = (y1 - y0) / len * thickness / 2;
+      x0 -= ex, y0 -= ey, x1 += ex, y1 += ey;
+    }
+    canvas.line(x0, y0, x1, y1, thickness, paint);
+  }
+}
+
 /* A pose's skeleton: the lines between keypoints both above `threshold`, then those keypoints as dots
  * (radius twice the line thickness, so that joints stand out from the limbs), in the object's colour. */
 static void draw_keypoints(Canvas &canvas, const tsv::Object &o, const Rgb &color, int thickness, double threshold) {
@@ -453,7 +472,10 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   if (s.draw_boxes) {
     for (const Item &item : items) {
       Rect r = pixel_rect(item.object.box);
-      canvas.outline(r.x0, r.y0, r.x1, r.y1, thickness, canvas.paint(item.color), item.object.predicted);
+      if (item.object.has_rotation)
+        draw_rotated_box(canvas, item.object.rotation, canvas.paint(item.color), thickness);
+      else
+        canvas.outline(r.x0, r.y0, r.x1, r.y1, thickness, canvas.paint(item.color), item.object.predicted);
       /* An object on the frame it crosses a line: a thick outline around its box. */
       if (analytics && item.object.track_id >= 0 &&
           std::find(analytics->crossed.begin(), analytics->crossed.end(), item.object.track_id) != analytics->crossed.end())
@@ -711,7 +733,8 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_DRAW_BOXES,
       g_param_spec_boolean("draw-boxes", "Draw boxes",
-                           "Draw each object's box (dashed when tstrack predicted it on a frame without inference)",
+                           "Draw each object's box (dashed when tstrack predicted it on a frame without inference; an "
+                           "oriented box as its rotated rectangle)",
                            DEFAULT_DRAW_BOXES, flags));
   g_object_class_install_property(
       gobject_class, PROP_DRAW_LABELS,

@@ -13,6 +13,7 @@ namespace tsv {
 static const char *const DETECTION = "detection";
 static const char *const OBJECT_ID = "object_id";
 static const char *const KEYPOINTS = "keypoints";
+static const char *const ROTATION = "rotation";
 /* DL Streamer's GVA_PRECISION_FP32: the precision of the keypoints' data_buffer. */
 static const int GVA_PRECISION_FP32 = 10;
 
@@ -180,6 +181,34 @@ static void keypoints_from_structure(const GstStructure *s, Object &o) {
   }
 }
 
+/* The axis-aligned box enclosing an oriented one, clipped to the frame. */
+static Box enclosing_box(const Rotation &r, int width, int height) {
+  const double c = std::abs(std::cos(r.angle)), s = std::abs(std::sin(r.angle));
+  const double hx = (r.width * c + r.height * s) / 2, hy = (r.width * s + r.height * c) / 2;
+  const double x0 = std::max(0.0, r.cx - hx), y0 = std::max(0.0, r.cy - hy);
+  const double x1 = std::min((double)width, r.cx + hx), y1 = std::min((double)height, r.cy + hy);
+  return {x0, y0, std::max(0.0, x1 - x0), std::max(0.0, y1 - y0)};
+}
+
+/* A detection param's "rotation" (DL Streamer's oriented box): o.box, read from x_min..y_max, is then the rotated
+ * rectangle's own extent; it becomes the object's rotation and the box the one enclosing it. */
+static void rotation_from_detection(const GstStructure *s, Object &o, int width, int height) {
+  gdouble angle = 0;
+  if (!gst_structure_get_double(s, ROTATION, &angle) || angle == 0 || !std::isfinite(angle))
+    return;
+  o.has_rotation = true;
+  o.rotation = {o.box.x + o.box.width / 2, o.box.y + o.box.height / 2, o.box.width, o.box.height, angle};
+  o.box = enclosing_box(o.rotation, width, height);
+}
+
+/* Writes an oriented box into a detection param as DL Streamer does: x_min..y_max the rectangle's own extent
+ * (normalised, not clipped), "rotation" its angle. */
+static void rotation_to_detection(GstStructure *s, const Rotation &r, int width, int height) {
+  gst_structure_set(s, "x_min", G_TYPE_DOUBLE, (r.cx - r.width / 2) / width, "y_min", G_TYPE_DOUBLE,
+                    (r.cy - r.height / 2) / height, "x_max", G_TYPE_DOUBLE, (r.cx + r.width / 2) / width, "y_max",
+                    G_TYPE_DOUBLE, (r.cy + r.height / 2) / height, ROTATION, G_TYPE_DOUBLE, r.angle, nullptr);
+}
+
 /* Writes classifications[first, last) (one attribute, best first) into `s`. */
 static void classifications_to_structure(GstStructure *s, const std::vector<Classification> &all, size_t first,
                                          size_t last) {
@@ -270,6 +299,7 @@ static Object roi_read(GstVideoRegionOfInterestMeta *roi, int width, int height,
       if (gst_structure_get_double(s, "x_min", &x0) && gst_structure_get_double(s, "y_min", &y0) &&
           gst_structure_get_double(s, "x_max", &x1) && gst_structure_get_double(s, "y_max", &y1)) {
         o.box = {x0 * width, y0 * height, (x1 - x0) * width, (y1 - y0) * height};
+        rotation_from_detection(s, o, width, height);
       }
     } else if (g_str_equal(name, OBJECT_ID)) {
       gint id;
@@ -424,6 +454,8 @@ static GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o,
       G_TYPE_STRING, o.label.c_str(), q_x_min, G_TYPE_DOUBLE, clamp01(x0 / width), q_y_min, G_TYPE_DOUBLE,
       clamp01(y0 / height), q_x_max, G_TYPE_DOUBLE, clamp01(x1 / width), q_y_max, G_TYPE_DOUBLE,
       clamp01(y1 / height), 0);
+  if (o.has_rotation)
+    rotation_to_detection(det, o.rotation, width, height);
   gst_video_region_of_interest_meta_add_param(meta, det);
   if (!o.keypoints.empty())
     gst_video_region_of_interest_meta_add_param(meta, keypoints_to_structure(o, {x0, y0, x1 - x0, y1 - y0}));
@@ -432,9 +464,38 @@ static GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o,
   return meta;
 }
 
-static void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object) {
+/* Keypoints and an oriented box given to an object already on the buffer (tsdetect attach-to-region) replace
+ * those it had. The keypoints are written relative to the box a reader gets back (roi_read's). */
+static void set_pose_and_rotation(GstVideoRegionOfInterestMeta *meta, const Object &object, int width, int height) {
+  if (width <= 0 || height <= 0 || (object.keypoints.empty() && !object.has_rotation))
+    return;
+  GstStructure *det = gst_video_region_of_interest_meta_get_param(meta, DETECTION);
+  if (object.has_rotation && det) {
+    /* The object is now the rectangle: its meta's rect the box around it, as for a new oriented object. */
+    rotation_to_detection(det, object.rotation, width, height);
+    const Box box = enclosing_box(object.rotation, width, height);
+    meta->x = (guint)std::lround(box.x);
+    meta->y = (guint)std::lround(box.y);
+    meta->w = (guint)std::lround(box.width);
+    meta->h = (guint)std::lround(box.height);
+  }
+  if (object.keypoints.empty())
+    return;
+  bool has_confidence;
+  Box box = roi_read(meta, width, height, &has_confidence).box;
+  for (GList *l = meta->params; l; l = l->next)
+    if (gst_structure_has_name((GstStructure *)l->data, KEYPOINTS)) {
+      gst_structure_free((GstStructure *)l->data);
+      meta->params = g_list_delete_link(meta->params, l);
+      break;
+    }
+  gst_video_region_of_interest_meta_add_param(meta, keypoints_to_structure(object, box));
+}
+
+static void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object, int width, int height) {
   set_object_id(meta, object);
   set_classifications(meta, object);
+  set_pose_and_rotation(meta, object, width, height);
 }
 
 std::vector<Object> objects_read_for_results(GstBuffer *buffer, int width, int height) {
@@ -499,7 +560,7 @@ void objects_apply(GstBuffer *buffer, const std::vector<Object> &objects, int wi
   for (size_t i = 0; i < objects.size(); i++) {
     const Object &o = objects[i];
     if (sources[i] >= 0) {
-      roi_update(rois[sources[i]], o);
+      roi_update(rois[sources[i]], o, width, height);
 #if TSVISION_HAVE_ANALYTICS
       if (!matched.empty() && matched[sources[i]] >= 0) {
         GstClockTime first, last;

@@ -11,7 +11,15 @@
  *                    data_buffer: GVariant "ay" of K (x, y) float32 relative to the box (0..1 inside),
  *                    confidence: < float >, point_names: < string >,
  *                    point_connections: < string > (the skeleton, two names a line) }
- *                    (pose models; DL Streamer's YOLOv8PoseConverter form; written with new objects)
+ *                    (pose models; DL Streamer's YOLOv8PoseConverter form; written with new objects, and
+ *                    onto a region's object by tsdetect attach-to-region)
+ *   oriented boxes (OBB models), as DL Streamer's YOLOv8ObbConverter writes them: the "detection" param's
+ *                    x_min..y_max are the rotated rectangle's own extent about its centre (normalised, not
+ *                    clipped) and "rotation" (double) its angle in radians, clockwise on screen about the
+ *                    centre; the meta's integer rect is the axis-aligned box enclosing the rectangle (clipped
+ *                    to the frame), so elements that know no rotation still cover the object. Reading, a
+ *                    detection param with a non-zero rotation is an oriented box (DL Streamer writes
+ *                    rotation 0 on every detection: 0 reads as an axis-aligned object).
  * Full-frame classifications (tsclassify inference-region=full-frame) go to a custom meta
  * "TsvisionClassificationMeta" whose structure has one field per attribute, holding a structure
  * of the same form as the per-object params. */

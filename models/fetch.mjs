@@ -41,6 +41,9 @@ function sha256(file) {
 /** Returns a verified local path of `name` (a manifest key), downloading it when needed. */
 export async function resolveModelFile(name, log = () => {}) {
   const entry = entryFor(name);
+  if (entry.available === false || !entry.sha256) {
+    throw new Error(`${name} has no pinned file (not available offline): ${entry.export ?? `get it from ${entry.url}`}; tsdetect recognises it by its file name`);
+  }
   for (const dir of [mirrorDir(), cacheDir()]) {
     const file = path.join(dir, name);
     if (existsSync(file)) {

@@ -54,6 +54,22 @@ export interface Keypoint {
   confidence: number;
 }
 
+/**
+ * An oriented (rotated) box: a rectangle `width` x `height` centred on (`cx`, `cy`) in frame pixels, turned by
+ * `angle` radians CLOCKWISE on screen (image coordinates: x right, y down) about its centre. Its `width` side runs
+ * along (cos angle, sin angle), its `height` side along (-sin angle, cos angle); angle 0 is an axis-aligned box.
+ * Its corners are centre ± (width/2)(cos, sin) ± (height/2)(-sin, cos) — Ultralytics' `xywhr` and OpenCV's
+ * RotatedRect (angle in degrees there) read the same way. tsdetect's OBB decoder gives angles in [0, π/2) as
+ * Ultralytics' `regularize_rboxes` does (width and height swapped where that turns the angle by π/2).
+ */
+export interface Rotation {
+  cx: number;
+  cy: number;
+  width: number;
+  height: number;
+  angle: number;
+}
+
 /** A detected object, the same shape in every element and hook. */
 export interface Detection {
   box: Box;
@@ -72,6 +88,11 @@ export interface Detection {
    * tsoverlay draws these lines; without it only the points are drawn.
    */
   skeleton?: [number, number][];
+  /**
+   * An oriented-box model's rectangle (tsdetect's OBB decoder, or any postprocess() hook). `box` is then the
+   * axis-aligned box enclosing it (clipped to the frame), so that everything that reads boxes keeps working.
+   */
+  rotation?: Rotation;
 }
 
 /** Raw video formats tsvision elements accept directly (no videoconvert needed). */
@@ -446,6 +467,8 @@ export interface RawDetection {
   classId: number;
   /** A pose head's keypoints of this candidate: x, y (model-input pixels), confidence per keypoint. */
   keypoints?: Float32Array;
+  /** An oriented-box head's rectangle (model-input pixels; x1..y2 is then the box enclosing it). */
+  rotation?: Rotation;
 }
 
 /** Greedy non-maximum suppression, best first; class-aware unless `classAware: false`. */
@@ -454,6 +477,19 @@ export declare function nms(
   iouThreshold: number,
   options?: { classAware?: boolean; maxDetections?: number },
 ): RawDetection[];
+
+/**
+ * Greedy NMS on oriented boxes with Ultralytics' probabilistic IoU ({@link probiou}); candidates without `rotation`
+ * count as axis-aligned rectangles.
+ */
+export declare function nmsRotated(
+  detections: readonly RawDetection[],
+  iouThreshold: number,
+  options?: { classAware?: boolean; maxDetections?: number },
+): RawDetection[];
+
+/** Ultralytics' probabilistic IoU of two oriented boxes (1 − Hellinger distance of their Gaussians), in 0..1. */
+export declare function probiou(a: Rotation, b: Rotation): number;
 
 /** Intersection over union of two corner boxes. */
 export declare function iou(

@@ -1,5 +1,6 @@
 /** Maps decoded boxes from model-input pixels to frame pixels and builds the public Detection objects. */
-import type { Detection, Keypoint } from '../../ts-runtime/api';
+import type { Detection, Keypoint, Rotation } from '../../ts-runtime/api';
+import { regularizeRotation } from './obb';
 import type { RawDetection } from './types';
 
 /** How the frame was fitted into the model input: modelX = frameX * scaleX + padX (same for y). */
@@ -21,7 +22,11 @@ export interface PoseNames {
  * clipped to the frame (0..frameWidth, 0..frameHeight). Boxes left with no area (or non-finite
  * coordinates) are dropped. label = labels[classId], or the class id as text when there is no such label.
  * Order is preserved. Candidates with keypoints (pose heads) get them in frame pixels (not clipped: a joint may
- * lie outside the frame), named from `pose.names` (`kp<k>` beyond it), with `pose.skeleton`.
+ * lie outside the frame), named from `pose.names` (`kp<k>` beyond it), with `pose.skeleton`. Oriented boxes get
+ * their `rotation` in frame pixels (not clipped; the box is its enclosing box, clipped): a uniform letterbox
+ * (scaleX = scaleY) leaves the angle as it is and divides width and height by the scale; a stretching resize
+ * maps the width axis exactly and keeps the rectangle's area (a rotated rectangle stretched unevenly is a
+ * parallelogram).
  */
 export function toDetections(
   raw: readonly RawDetection[],
@@ -58,7 +63,23 @@ export function toDetections(
       d.keypoints = points;
       if (pose?.skeleton) d.skeleton = pose.skeleton.map(([a, b]) => [a, b]);
     }
+    if (r.rotation) d.rotation = rotationToFrame(r.rotation, transform);
     out.push(d);
   }
   return out;
+}
+
+/** An oriented box from model-input to frame pixels (see toDetections). */
+function rotationToFrame(r: Rotation, { scaleX, scaleY, padX, padY }: BoxTransform): Rotation {
+  const cx = (r.cx - padX) / scaleX;
+  const cy = (r.cy - padY) / scaleY;
+  if (scaleX === scaleY) return { cx, cy, width: r.width / scaleX, height: r.height / scaleX, angle: r.angle };
+  // The width axis's half vector, mapped; the height is the mapped parallelogram's extent across it.
+  const ux = ((r.width / 2) * Math.cos(r.angle)) / scaleX;
+  const uy = ((r.width / 2) * Math.sin(r.angle)) / scaleY;
+  const vx = ((-r.height / 2) * Math.sin(r.angle)) / scaleX;
+  const vy = ((r.height / 2) * Math.cos(r.angle)) / scaleY;
+  const half = Math.hypot(ux, uy);
+  if (!(half > 0)) return { cx, cy, width: 0, height: 0, angle: r.angle };
+  return regularizeRotation({ cx, cy, width: 2 * half, height: (2 * Math.abs(ux * vy - uy * vx)) / half, angle: Math.atan2(uy, ux) });
 }

@@ -27,6 +27,12 @@
  *    whose single output took rule 4a or 4d → `yolov8-pose` (`[1,4+C+3K,N]`): the shape alone cannot tell a pose
  *    head from a detector with 4+C classes.
  *
+ * 7. An oriented-box model → `yolov8-obb` (`[1,4+C+1,N]`: boxes, C class scores, an angle) where rule 4a or 4d
+ *    chose `yolov8`, when its description says so (`model.obb`: the manifest's `task: "obb"`), or when the labels
+ *    count C is known (`model.labelCount`: labels-file, or the manifest's labels) and the output has exactly 4+C+1
+ *    rows. As for pose, the shape alone cannot tell: 4+C+1 rows are also a detector with C+1 classes; a labels
+ *    file one line short of the detector's classes is an error (the label count check) either way.
+ *
  * The class count is never assumed: every decoder reads it from the shapes.
  */
 import { end2endDecoder } from './end2end';
@@ -37,6 +43,7 @@ import type { Decoder, OutputInfo } from './types';
 import { yolov5Decoder } from './yolov5';
 import { yolov8Decoder } from './yolov8';
 import { yolov8PoseDecoder } from './pose';
+import { yolov8ObbDecoder } from './obb';
 import { YOLOX_STRIDES, yoloxDecoder } from './yolox';
 
 /** Every decoder by its `decoder=` name. */
@@ -45,6 +52,7 @@ export const DECODERS: Readonly<Record<string, Decoder>> = Object.freeze({
   yolov5: yolov5Decoder,
   yolov8: yolov8Decoder,
   'yolov8-pose': yolov8PoseDecoder,
+  'yolov8-obb': yolov8ObbDecoder,
   end2end: end2endDecoder,
   gfl: gflDecoder,
   ssd: ssdDecoder,
@@ -59,6 +67,8 @@ export const DECODER_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   yolo11: 'yolov8',
   'yolo11-pose': 'yolov8-pose',
   pose: 'yolov8-pose',
+  'yolo11-obb': 'yolov8-obb',
+  obb: 'yolov8-obb',
   yolov10: 'end2end',
   yolo26: 'end2end',
 });
@@ -92,8 +102,14 @@ export function selectDecoder(
   outputs: readonly OutputInfo[],
   override?: string,
   input?: { readonly width: number; readonly height: number },
-  model?: { readonly keypoints?: boolean },
+  model?: { readonly keypoints?: boolean; readonly obb?: boolean; readonly labelCount?: number },
 ): Decoder {
+  // A YOLOv8-layout output ([1, A, N]) as pose, OBB or plain boxes (rules 6 and 7).
+  const yolov8Family = (a: number): Decoder => {
+    if (model?.keypoints) return yolov8PoseDecoder;
+    if (model?.obb || (model?.labelCount !== undefined && model.labelCount > 0 && a === 4 + model.labelCount + 1)) return yolov8ObbDecoder;
+    return yolov8Decoder;
+  };
   if (override !== undefined && override.trim() !== '' && override.trim().toLowerCase() !== 'auto') {
     const d = getDecoder(override);
     if (!d) throw new Error(`unknown decoder '${override}': valid decoder= values are ${validNamesText()}`);
@@ -121,11 +137,11 @@ export function selectDecoder(
       const [a, b] = r;
       if (input && input.width > 0 && input.height > 0) {
         const grid = gridCellCount(input.width, input.height, YOLOX_STRIDES);
-        if (b === grid && a >= 5) return model?.keypoints ? yolov8PoseDecoder : yolov8Decoder;
+        if (b === grid && a >= 5) return yolov8Family(a);
         if (a === grid && b >= 6) return yoloxDecoder;
         if (a === 3 * grid && b >= 6) return yolov5Decoder;
       }
-      if (a < b && a >= 5) return model?.keypoints ? yolov8PoseDecoder : yolov8Decoder;
+      if (a < b && a >= 5) return yolov8Family(a);
       if (b >= 6 && isSquareGridCount(a)) return yoloxDecoder;
       if ((b === 6 || b === 7) && a <= 1000) return end2endDecoder;
       if (b >= 6) return yolov5Decoder;

@@ -6,6 +6,7 @@
  * resolved inside the plugin. */
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,23 @@ struct Keypoint {
   double x = 0, y = 0, confidence = 0;
 };
 
+/* An oriented box (an OBB model's): a width x height rectangle centred on (cx, cy), frame pixels, turned by `angle`
+ * radians clockwise on screen (y down) about its centre; its width side runs along (cos angle, sin angle). The
+ * object's box is then the axis-aligned box enclosing it. See Rotation in ts-runtime/api.d.ts. */
+struct Rotation {
+  double cx = 0, cy = 0, width = 0, height = 0, angle = 0;
+  /* Corners in Ultralytics' order: centre + u + v, + u - v, - u - v, - u + v (u along the width, v the height). */
+  void corners(double xy[8]) const {
+    const double c = std::cos(angle), s = std::sin(angle);
+    const double ux = width / 2 * c, uy = width / 2 * s, vx = -height / 2 * s, vy = height / 2 * c;
+    const double sx[4] = {1, 1, -1, -1}, sv[4] = {1, -1, -1, 1};
+    for (int k = 0; k < 4; k++) {
+      xy[2 * k] = cx + sx[k] * ux + sv[k] * vx;
+      xy[2 * k + 1] = cy + sx[k] * uy + sv[k] * vy;
+    }
+  }
+};
+
 /* One object (region of interest) of a frame. */
 struct Object {
   Box box;
@@ -45,6 +63,9 @@ struct Object {
   /* A pose model's keypoints (empty: none), and the skeleton joining them: pairs of indices into keypoints. */
   std::vector<Keypoint> keypoints;
   std::vector<std::pair<int, int>> skeleton;
+  /* An oriented-box model's rectangle, when has_rotation. */
+  bool has_rotation = false;
+  Rotation rotation;
   /* In a Frame: the object's id on the buffer (its position among the buffer's ROI metas, set
    * when read). In a Result: the id of the Frame object this object updates, or -1 for a new one. */
   int source_id = -1;

@@ -72,6 +72,11 @@ void set_string(napi_env env, napi_value obj, const char *name, const std::strin
 
 namespace {
 
+/* Numbers per rotated object in WireObjects' rotations (ROTATION_FIELDS in wire.ts), and where WirePastObjects
+ * puts its (framesAgo, pts) pairs: after the five arrays of WireObjects. */
+constexpr size_t ROTATION_FIELDS = 6;
+constexpr uint32_t PAST_WHEN = 5;
+
 uint32_t array_length(napi_env env, napi_value v) {
   bool is_array = false;
   uint32_t n = 0;
@@ -228,11 +233,39 @@ void keypoints_from_js(napi_env env, napi_value wire, std::vector<Object> *objec
   }
 }
 
+/* The oriented boxes of `objects` as a Float64Array of (index, cx, cy, width, height, angle) per rotated object
+ * (rotations in WireObjects, wire.ts); nullptr when none has one (the element stays unset: nothing to allocate). */
+napi_value rotations_to_js(napi_env env, const std::vector<Object> &objects) {
+  if (std::none_of(objects.begin(), objects.end(), [](const Object &o) { return o.has_rotation; }))
+    return nullptr;
+  std::vector<double> values;
+  for (size_t i = 0; i < objects.size(); i++) {
+    const Object &o = objects[i];
+    if (o.has_rotation)
+      values.insert(values.end(), {(double)i, o.rotation.cx, o.rotation.cy, o.rotation.width, o.rotation.height,
+                                   o.rotation.angle});
+  }
+  return float64_array(env, values);
+}
+
+/* Reads the rotations of WireObjects into the objects `base`.. `base + n` of `objects`. */
+void rotations_from_js(napi_env env, napi_value array, std::vector<Object> *objects, size_t base, size_t n) {
+  size_t length = 0;
+  const double *r = float64_data(env, array, &length);
+  for (size_t k = 0; r && k + ROTATION_FIELDS <= length; k += ROTATION_FIELDS) {
+    if (!(r[k] >= 0 && r[k] < (double)n))
+      continue;
+    Object &o = (*objects)[base + (size_t)r[k]];
+    o.has_rotation = true;
+    o.rotation = {r[k + 1], r[k + 2], r[k + 3], r[k + 4], r[k + 5]};
+  }
+}
+
 /* Objects as [nums: Float64Array, labels: string[], classifications: [index, Classification[]][],
- * keypoints: WireKeypoints[]]. */
+ * keypoints: WireKeypoints[], rotations: Float64Array]. */
 napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_value wire, ab, nums, labels, classes, keypoints;
-  napi_create_array_with_length(env, 4, &wire);
+  napi_create_array_with_length(env, 5, &wire);
   void *data = nullptr;
   size_t n = objects.size();
   napi_create_arraybuffer(env, n * OBJECT_FIELDS * sizeof(double), &data, &ab);
@@ -272,11 +305,13 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_set_element(env, wire, 1, labels);
   napi_set_element(env, wire, 2, classes);
   napi_set_element(env, wire, 3, keypoints);
+  if (napi_value rotations = rotations_to_js(env, objects))
+    napi_set_element(env, wire, 4, rotations);
   return wire;
 }
 
 /* Past objects as [...objects, Float64Array of (framesAgo, pts) pairs] (WirePastObjects in wire.ts: the pairs
- * come after the objects' four arrays). */
+ * come after the objects' five arrays). */
 napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past) {
   std::vector<Object> objects;
   objects.reserve(past.size());
@@ -290,7 +325,7 @@ napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past)
     ((double *)data)[2 * i + 1] = (double)past[i].pts;
   }
   napi_create_typedarray(env, napi_float64_array, 2 * past.size(), ab, 0, &when);
-  napi_set_element(env, wire, 4, when);
+  napi_set_element(env, wire, PAST_WHEN, when);
   return wire;
 }
 
@@ -332,6 +367,7 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
   uint32_t n_keypoints = array_length(env, keypoints);
   for (uint32_t k = 0; k < n_keypoints; k++)
     keypoints_from_js(env, element(env, keypoints, k), out, base, n);
+  rotations_from_js(env, element(env, wire, 4), out, base, n);
 }
 
 } // namespace
@@ -479,7 +515,7 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
     std::vector<Object> objects;
     objects_from_js(env, past, &objects);
     size_t length = 0;
-    const double *when = float64_data(env, element(env, past, 4), &length);
+    const double *when = float64_data(env, element(env, past, PAST_WHEN), &length);
     for (size_t i = 0; i < objects.size(); i++) {
       PastObject p;
       p.object = std::move(objects[i]);

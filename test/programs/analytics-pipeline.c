@@ -2,11 +2,12 @@
  * tsvision code involved).
  *
  *   analytics-pipeline "<pipeline with ... ! identity name=od ! ... ! identity name=dump ! ...>" \
- *       [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] [--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF]]...
+ *       [--od TYPE,X,Y,W,H,CONF[,DX,DY[,R]]] [--track ID] [--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF]]...
  *       [--frame-cls LABEL,CONF]...
  *
  *   --od     every buffer leaving the element named "od" gets an OD mtd: obj_type TYPE, box X,Y,W,H
- *            (pixels) moved by DX,DY per frame, confidence CONF
+ *            (pixels) moved by DX,DY per frame, confidence CONF; with R (radians, GStreamer >= 1.26) an oriented
+ *            OD mtd: X,Y,W,H the rectangle before the turn, R its clockwise angle
  *   --track  a tracking mtd with this id, related to the latest --od (RELATE_TO)
  *   --cls    a classification mtd related to the latest --od (RELATE_TO)
  *   --frame-cls LABEL,CONF   a classification mtd related to no OD mtd (a whole-frame classifier's)
@@ -17,7 +18,8 @@
  * For every buffer leaving an element named "dump" (when there is one), one JSON line on stdout:
  *   {"pts": N, "od": [{"id", "label", "x", "y", "w", "h", "confidence",
  *                      "track": {"id", "first_seen", "last_seen"} | null,
- *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds)}]}
+ *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds),
+ *                      "oriented": {"x", "y", "w", "h", "r"} (GStreamer >= 1.26: gst_analytics_od_mtd_get_oriented_location)}]}
  *
  * Exit 0 at EOS, 1 on an error (printed) or bad arguments. Built by meson only when
  * gstreamer-analytics-1.0 >= 1.24 is found. */
@@ -32,6 +34,7 @@ typedef struct {
   GQuark type;
   gint x, y, w, h, dx, dy;
   gfloat confidence;
+  gfloat r; /* oriented: the angle (radians); 0: a plain OD mtd */
   gint64 track; /* -1: none */
   gboolean roi;
   gint roi_id, roi_label_id;
@@ -49,8 +52,17 @@ static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer d
   for (guint i = 0; rmeta && i < ods->len; i++) {
     Od *o = g_ptr_array_index(ods, i);
     GstAnalyticsODMtd od;
-    if (!gst_analytics_relation_meta_add_od_mtd(rmeta, o->type, o->x + (gint)frame * o->dx, o->y + (gint)frame * o->dy,
-                                                o->w, o->h, o->confidence, &od))
+    gboolean added;
+#if GST_CHECK_VERSION(1, 26, 0)
+    if (o->r != 0)
+      added = gst_analytics_relation_meta_add_oriented_od_mtd(rmeta, o->type, o->x + (gint)frame * o->dx,
+                                                              o->y + (gint)frame * o->dy, o->w, o->h, o->r,
+                                                              o->confidence, &od);
+    else
+#endif
+      added = gst_analytics_relation_meta_add_od_mtd(rmeta, o->type, o->x + (gint)frame * o->dx,
+                                                     o->y + (gint)frame * o->dy, o->w, o->h, o->confidence, &od);
+    if (!added)
       continue;
     if (o->roi) {
       gint x = o->x + (gint)frame * o->dx, y = o->y + (gint)frame * o->dy;
@@ -97,9 +109,18 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
     GQuark type = gst_analytics_od_mtd_get_obj_type(&od);
     gchar *label = g_strescape(type ? g_quark_to_string(type) : "", NULL);
     g_string_append_printf(line, "%s{\"id\": %u, \"label\": \"%s\", \"x\": %d, \"y\": %d, \"w\": %d, \"h\": %d, "
-                           "\"confidence\": %.4f, \"track\": ", first_od ? "" : ", ", od.id, label, x, y, w, h, conf);
+                           "\"confidence\": %.4f, \"oriented\": ", first_od ? "" : ", ", od.id, label, x, y, w, h, conf);
     g_free(label);
     first_od = FALSE;
+    gboolean oriented = FALSE;
+#if GST_CHECK_VERSION(1, 26, 0)
+    gint ox, oy, ow, oh;
+    gfloat r;
+    oriented = gst_analytics_od_mtd_get_oriented_location(&od, &ox, &oy, &ow, &oh, &r, NULL);
+    if (oriented)
+      g_string_append_printf(line, "{\"x\": %d, \"y\": %d, \"w\": %d, \"h\": %d, \"r\": %.6f}", ox, oy, ow, oh, r);
+#endif
+    g_string_append(line, oriented ? ", \"track\": " : "null, \"track\": ");
     GstAnalyticsTrackingMtd trk;
     guint64 track_id;
     GstClockTime first_seen, last_seen;
@@ -138,7 +159,7 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY] [--track ID] "
+  fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY[,R]]] [--track ID] "
                   "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF]]... [--frame-cls LABEL,CONF]...\n");
   exit(1);
 }
@@ -166,9 +187,9 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--od") && i + 1 < argc) {
       Od *o = g_new0(Od, 1);
       char type[256];
-      int n = sscanf(argv[++i], "%255[^,],%d,%d,%d,%d,%f,%d,%d", type, &o->x, &o->y, &o->w, &o->h, &o->confidence,
-                     &o->dx, &o->dy);
-      if (n != 6 && n != 8)
+      int n = sscanf(argv[++i], "%255[^,],%d,%d,%d,%d,%f,%d,%d,%f", type, &o->x, &o->y, &o->w, &o->h, &o->confidence,
+                     &o->dx, &o->dy, &o->r);
+      if (n != 6 && n != 8 && n != 9)
         usage();
       o->type = g_quark_from_string(type);
       o->track = -1;

@@ -29,6 +29,17 @@
  * in every channel. Every channel value `v` (0..255 scale) is then normalised as
  * `(v * scale - mean[c]) / std[c]`, `c` in the model's channel order.
  *
+ * ## Rotated ROI
+ *
+ * With `roi.angle` (radians, non-zero) the ROI is a rotated rectangle: `roi.x/y/width/height` its own extent
+ * (centre `(x + width/2, y + height/2)`), turned clockwise on screen by `angle` about its centre (its width
+ * along (cos, sin)). It is cropped UPRIGHT: the crop is a `round(width) x round(height)` image (at least 1 x 1),
+ * resized as above; crop pixel (u, v) (from `srcX`, `srcY`, clamped to the crop) samples the frame at
+ * `centre + du·(cos, sin) + dv·(−sin, cos) − 0.5` with `du = (u + 0.5)·width/round(width) − width/2` (same for
+ * dv), bilinear, taps clamped to the frame's edges (a rectangle reaching out of the frame repeats its edge
+ * pixels). The transform then maps model pixels to the upright crop's pixels (padX/padY as for a whole
+ * frame of the crop's size), not to frame pixels. Angle 0 is the axis-aligned ROI.
+ *
  * ## Transform
  *
  * The returned {@link InputTransform} maps model-input coordinates back to FRAME pixels with
@@ -82,8 +93,11 @@ export interface PreprocessSpec {
   mean: [number, number, number];
   std: [number, number, number];
   layout: 'NCHW' | 'NHWC';
-  /** Source region in frame pixels (crop first); rounded and clipped to the frame; default whole frame. */
-  roi?: { x: number; y: number; width: number; height: number };
+  /**
+   * Source region in frame pixels (crop first); rounded and clipped to the frame; default whole frame. With
+   * `angle` (radians, clockwise about its centre) a rotated rectangle cropped upright (see Rotated ROI).
+   */
+  roi?: { x: number; y: number; width: number; height: number; angle?: number };
   /**
    * YUV formats only: the YCbCr matrix (Kr/Kb of ITU-R BT.601 or BT.709); default bt601. GStreamer caps'
    * colorimetry `bt709` (matrix GST_VIDEO_COLOR_MATRIX_BT709) is bt709, every other matrix bt601.

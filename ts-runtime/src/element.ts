@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, PastDetection } from '../api';
+import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, PastDetection, Rotation } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 import { spent } from './timing.js';
 
@@ -157,6 +157,7 @@ export function checkDetections(value: unknown, hook: string, elementName: strin
       out[i].keypoints = checkKeypoints(det.keypoints, hook, elementName, i);
       if (det.skeleton !== undefined) out[i].skeleton = checkSkeleton(det.skeleton, out[i].keypoints!.length, hook, elementName, i);
     }
+    if (det.rotation !== undefined) out[i].rotation = checkRotation(det.rotation, hook, elementName, i);
   }
   return out;
 }
@@ -169,6 +170,14 @@ function checkKeypoints(value: unknown, hook: string, elementName: string, i: nu
     if (!p || !Number.isFinite(p.x) || !Number.isFinite(p.y)) throw bad(`keypoint ${k} has no finite x, y`);
     return { name: typeof p.name === 'string' ? p.name : `kp${k}`, x: p.x!, y: p.y!, confidence: typeof p.confidence === 'number' ? p.confidence : 1 };
   });
+}
+
+function checkRotation(value: unknown, hook: string, elementName: string, i: number): Rotation {
+  const r = value as Partial<Rotation> | null;
+  if (!r || ![r.cx, r.cy, r.width, r.height, r.angle].every(Number.isFinite) || !(r.width! >= 0 && r.height! >= 0)) {
+    throw new TsvisionError('HOOK', `${elementName}: ${hook}() returned detection ${i} with an invalid rotation: expected { cx, cy, width, height, angle } (frame pixels, radians clockwise), finite, width and height >= 0`);
+  }
+  return { cx: r.cx!, cy: r.cy!, width: r.width!, height: r.height!, angle: r.angle! };
 }
 
 function checkSkeleton(value: unknown, count: number, hook: string, elementName: string, i: number): [number, number][] {

@@ -11,8 +11,11 @@ import type { PreprocessSpec } from '../preprocess/index';
 export interface ManifestModel {
   task: string;
   url: string;
-  sha256: string;
-  size: number;
+  /** Absent for models tsvision names but has no pinned file of (`available: false`: recognised by file name only). */
+  sha256?: string;
+  size?: number;
+  /** false: not in the offline mirror and no file pinned (e.g. the upstream OBB models, exported by the user). */
+  available?: boolean;
   license: string;
   decoder?: string;
   labels?: string;

@@ -18,11 +18,22 @@ const PREDICTED = 1;
  */
 export type WireKeypoints = [index: number, points: Float64Array, names: string[], skeleton: Float64Array];
 
+/** Oriented boxes on the wire (rare): ROTATION_FIELDS numbers per rotated object: index, cx, cy, width, height, angle. */
+export const ROTATION_FIELDS = 6;
+
 /**
- * Objects on the wire: numbers, labels, [object index, its classifications] for those that have any, and the
- * keypoints of those that have any (objects without keypoints cost nothing more).
+ * Objects on the wire: numbers, labels, [object index, its classifications] for those that have any, the
+ * keypoints of those that have any, and the oriented boxes of those that have one (objects without keypoints or
+ * rotation cost nothing more).
  */
-export type WireObjects = [nums: Float64Array, labels: string[], classifications: [number, Classification[]][], keypoints: WireKeypoints[]];
+export type WireObjects = [
+  nums: Float64Array,
+  labels: string[],
+  classifications: [number, Classification[]][],
+  keypoints: WireKeypoints[],
+  /** Absent from C++ when no object has one. */
+  rotations: Float64Array | undefined,
+];
 
 /**
  * A frame as marshal.cc frame_to_js() builds it: positional, since a named property costs a string
@@ -52,12 +63,12 @@ export type WireFrame = [
 export type WirePastObjects = [...WireObjects, Float64Array];
 
 function decodePastObjects(wire: WirePastObjects): PastObject[] {
-  const when = wire[4];
-  return decodeObjects([wire[0], wire[1], wire[2], wire[3]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
+  const when = wire[5];
+  return decodeObjects([wire[0], wire[1], wire[2], wire[3], wire[4]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
 }
 
 export function decodeObjects(wire: WireObjects): Detection[] {
-  const [nums, labels, classifications, keypoints] = wire;
+  const [nums, labels, classifications, keypoints, rotations] = wire;
   const out: Detection[] = new Array(labels.length);
   for (let i = 0, o = 0; i < labels.length; i++, o += OBJECT_FIELDS) {
     const trackId = nums[o + TRACK_ID];
@@ -74,7 +85,15 @@ export function decodeObjects(wire: WireObjects): Detection[] {
   }
   for (const [i, list] of classifications) out[i].classifications = list;
   if (keypoints) for (const k of keypoints) decodeKeypoints(k, out[k[0]]);
+  if (rotations) decodeRotations(rotations, out);
   return out;
+}
+
+function decodeRotations(r: Float64Array, out: Detection[]): void {
+  for (let o = 0; o + ROTATION_FIELDS <= r.length; o += ROTATION_FIELDS) {
+    const d = out[r[o]];
+    if (d) d.rotation = { cx: r[o + 1], cy: r[o + 2], width: r[o + 3], height: r[o + 4], angle: r[o + 5] };
+  }
 }
 
 function decodeKeypoints([, points, names, skeleton]: WireKeypoints, d: Detection | undefined): void {
@@ -102,6 +121,18 @@ function encodeKeypoints(i: number, list: readonly Keypoint[], skeleton: Detecti
   const pairs = new Float64Array(skeleton ? 2 * skeleton.length : 0);
   if (skeleton) for (let s = 0; s < skeleton.length; s++) [pairs[2 * s], pairs[2 * s + 1]] = skeleton[s];
   return [i, points, names, pairs];
+}
+
+const NO_ROTATIONS = new Float64Array(0);
+
+function encodeRotations(objects: readonly Detection[], rotated: readonly number[]): Float64Array {
+  if (rotated.length === 0) return NO_ROTATIONS; // the common case: nothing allocated
+  const out = new Float64Array(ROTATION_FIELDS * rotated.length);
+  rotated.forEach((i, k) => {
+    const r = objects[i].rotation!;
+    out.set([i, r.cx, r.cy, r.width, r.height, r.angle], ROTATION_FIELDS * k);
+  });
+  return out;
 }
 
 export function decodeFrame(w: WireFrame): HostFrame {
@@ -137,6 +168,7 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
   const labels: string[] = new Array(n);
   const classifications: [number, Classification[]][] = [];
   const keypoints: WireKeypoints[] = [];
+  const rotated: number[] = [];
   for (let i = 0, o = 0; i < n; i++, o += OBJECT_FIELDS) {
     const d = objects[i];
     // Updates of an input object (tstrack's ids) may carry no box: only new objects need one.
@@ -154,8 +186,9 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
     labels[i] = d.label ?? '';
     if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
     if (d.keypoints && d.keypoints.length > 0) keypoints.push(encodeKeypoints(i, d.keypoints, d.skeleton));
+    if (d.rotation) rotated.push(i);
   }
-  return [nums, labels, classifications, keypoints];
+  return [nums, labels, classifications, keypoints, encodeRotations(objects, rotated)];
 }
 
 /** A result as marshal.cc result_from_js() reads it. */

@@ -168,6 +168,11 @@ tsv::Spec parseSpec(Napi::Env env, const Napi::Value& value) {
     }
     if (s.roi[2] <= 0 || s.roi[3] <= 0) typeError(env, msg);
     s.hasRoi = true;
+    Napi::Value angle = ro.Get("angle");
+    if (!angle.IsUndefined()) {
+      if (!isFiniteNumber(angle)) typeError(env, "spec.roi.angle must be a finite number (radians)");
+      s.roiAngle = angle.As<Napi::Number>().DoubleValue();
+    }
   }
 
   Napi::Value cm = obj.Get("colorMatrix");
@@ -214,10 +219,11 @@ Napi::Value RunPreprocess(const Napi::CallbackInfo& info, Kernel kernel) {
   }
 
   tsv::Geometry geo;
-  std::string err = tsv::computeGeometry(frame.width, frame.height, spec, geo);
+  const bool rotated = spec.hasRoi && spec.roiAngle != 0;
+  std::string err = rotated ? tsv::computeRotatedGeometry(spec, geo) : tsv::computeGeometry(frame.width, frame.height, spec, geo);
   if (!err.empty()) typeError(env, err);
 
-  kernel(frame, spec, geo, tensor.Data());
+  (rotated ? tsv::preprocessRotated : kernel)(frame, spec, geo, tensor.Data());
 
   Napi::Object transform = Napi::Object::New(env);
   transform.Set("scaleX", geo.transform.scaleX);

@@ -36,6 +36,9 @@ struct Spec {
   double roi[4] = {0, 0, 0, 0};  // x, y, width, height
   bool bt709 = false;      // YUV matrix: BT.709 instead of BT.601
   bool fullRange = false;  // YUV range: 0..255 instead of Y 16..235, U/V 16..240
+  // A rotated ROI (radians, clockwise on screen about the ROI centre; roi = the rectangle's own extent): the crop is
+  // sampled upright (preprocessRotated). 0: the axis-aligned ROI of the other kernels.
+  double roiAngle = 0;
 };
 
 struct Transform {
@@ -61,6 +64,17 @@ std::string computeGeometry(int frameWidth, int frameHeight, const Spec& spec, G
 
 // Fills out[0 .. 3*spec.width*spec.height). Inputs must have been validated.
 void preprocess(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
+// The upright crop of a rotated ROI (spec.roiAngle != 0), resized as `geo` says (computeRotatedGeometry): bilinear
+// sampling of the frame at the rotated positions, clamped to the frame's edges. Plain per-pixel code: it runs on
+// object crops (tsclassify), not on whole frames.
+std::string computeRotatedGeometry(const Spec& spec, Geometry& geo);
+void preprocessRotated(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
+// YUV -> RGB (0..255): R = ky*(Y-yo) + rv*(V-128), G = ky*(Y-yo) - gu*(U-128) - gv*(V-128), B = ky*(Y-yo) + bu*(U-128)
+// (yuvCoefficients() in spec.ts).
+struct YuvCoef {
+  double ky, rv, gu, gv, bu, yo;
+};
+YuvCoef yuvCoef(bool bt709, bool fullRange);
 // The previous (slower) kernel, same semantics: only for the benchmark and the tests (preprocess_scalar.cc).
 void preprocessScalar(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
 // The builds of preprocess() (one per instruction set: x86-64-v4, x86-64-v3, x86-64-v2, x86-64; elsewhere one)

@@ -13,26 +13,6 @@
 
 namespace tsv {
 
-namespace {
-
-struct XTaps {
-  // per output column of the resized range: byte offsets (relative to a row start) of the two taps,
-  // chroma byte offsets (YUV only), and the weight of the right tap.
-  std::vector<int32_t> a, b, ca, cb;
-  std::vector<float> w;
-};
-
-struct YuvLut {
-  float y[256], rv[256], gu[256], gv[256], bu[256];
-};
-
-// YUV -> RGB: R = ky*(Y-yo) + rv*(V-128), G = ky*(Y-yo) - gu*(U-128) - gv*(V-128), B = ky*(Y-yo) + bu*(U-128),
-// derived from Kr/Kb and the range exactly like yuvCoefficients() in spec.ts (limited: ky = 255/219, chroma scale
-// 255/224, yo = 16; full: ky = 1, chroma scale 1, yo = 0).
-struct YuvCoef {
-  double ky, rv, gu, gv, bu, yo;
-};
-
 YuvCoef yuvCoef(bool bt709, bool fullRange) {
   const double kr = bt709 ? 0.2126 : 0.299;
   const double kb = bt709 ? 0.0722 : 0.114;
@@ -46,6 +26,23 @@ YuvCoef yuvCoef(bool bt709, bool fullRange) {
           2 * (1 - kb) * kc,
           fullRange ? 0.0 : 16.0};
 }
+
+namespace {
+
+struct XTaps {
+  // per output column of the resized range: byte offsets (relative to a row start) of the two taps,
+  // chroma byte offsets (YUV only), and the weight of the right tap.
+  std::vector<int32_t> a, b, ca, cb;
+  std::vector<float> w;
+};
+
+struct YuvLut {
+  float y[256], rv[256], gu[256], gv[256], bu[256];
+};
+
+// yuvCoef() (preprocess.h) derives the YUV -> RGB coefficients from Kr/Kb and the range exactly like
+// yuvCoefficients() in spec.ts (limited: ky = 255/219, chroma scale 255/224, yo = 16; full: ky = 1, chroma scale 1,
+// yo = 0).
 
 void makeLut(const YuvCoef& k, YuvLut& lut) {
   for (int i = 0; i < 256; i++) {

@@ -45,6 +45,17 @@ const FORGET_TRACK_AFTER_FRAMES = 300;
 
 type Outputs = Record<string, Tensor>;
 
+/**
+ * Where an object is cropped: an oriented box (Detection.rotation) upright — its rotated rectangle, the addon's
+ * rotated ROI, so the model sees the object as if the box were axis-aligned (its width side horizontal) —, any other
+ * object by its box (clipped to the frame).
+ */
+export function cropRegion(d: Detection, box: Region['box']): PreprocessSpec['roi'] {
+  const r = d.rotation;
+  if (!r || r.angle === 0 || !(r.width >= 1 && r.height >= 1)) return box;
+  return { x: r.cx - r.width / 2, y: r.cy - r.height / 2, width: r.width, height: r.height, angle: r.angle };
+}
+
 export async function createClassify(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
   const config = parseConfig(CLASSIFY_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<ClassifyHook, ClassifyContext>(config, CLASSIFY_HOOKS, env);
@@ -152,7 +163,7 @@ export async function createClassify(rawConfig: unknown, env: ElementEnv): Promi
   }
 
   /** Runs the model on the given regions of the frame (or the whole frame for `[undefined]`). */
-  async function infer(frame: HostFrame, boxes: (Region['box'] | undefined)[]): Promise<Outputs[]> {
+  async function infer(frame: HostFrame, boxes: (PreprocessSpec['roi'] | undefined)[]): Promise<Outputs[]> {
     if (boxes.length === 0) return [];
     const joined = new Float32Array(itemSize * boxes.length);
     boxes.forEach((box, i) => preprocessFrame(frame, model.spec, joined.subarray(i * itemSize, (i + 1) * itemSize), box));
@@ -220,7 +231,7 @@ export async function createClassify(rawConfig: unknown, env: ElementEnv): Promi
       try {
         const outputs = await infer(
           frame,
-          toRun.map((r) => r.box),
+          toRun.map((r) => cropRegion(frame.detections[r.index], r.box)),
         );
         results = await ticket.run(() =>
           postprocessAll(

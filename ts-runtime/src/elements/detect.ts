@@ -7,7 +7,7 @@
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { gflLevelLayout, nms, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
+import { gflLevelLayout, iou, nms, nmsRotated, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, PoseNames, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { loadPixelAddon, type PreprocessSpec } from '../../preprocess/index';
 import {
@@ -19,6 +19,7 @@ import {
   type ElementLogic,
   type HostFrame,
   type ProcessResult,
+  type ResultObject,
 } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
@@ -59,6 +60,8 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], num
       return last(outputs[0]) - 5;
     case 'yolov8':
       return Number(outputs[0].dims[1]) - 4;
+    case 'yolov8-obb':
+      return Number(outputs[0].dims[1]) - 5;
     case 'yolov8-pose':
       return poseLayout(Number(outputs[0].dims[1]), numKeypoints).classes;
     case 'gfl': {
@@ -78,9 +81,22 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], num
 async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{ model: ModelState; labels: string[] }> {
   const opened = await openModel(config, env, DETECT_FALLBACK_SPEC);
   const { path: modelPath, spec, description, outputs: infos } = opened;
+  // The label count tells an oriented-box head ([1, 4+C+1, N]) from a detector's (selectDecoder rule 7).
+  let knownLabels: string[] | undefined;
+  try {
+    knownLabels = config.labelsFile ? readLabels(config.labelsFile) : (description?.labelNames ?? (description?.labelsPath ? readLabels(description.labelsPath) : undefined));
+  } catch (err) {
+    await closeModel(opened, env);
+    throw err;
+  }
   let decoder: Decoder;
   try {
-    decoder = selectDecoder(infos, config.decoder, { width: spec.width, height: spec.height }, { keypoints: !!description?.keypoints });
+    decoder = selectDecoder(
+      infos,
+      config.decoder,
+      { width: spec.width, height: spec.height },
+      { keypoints: !!description?.keypoints, obb: description?.task === 'obb', labelCount: knownLabels?.length },
+    );
   } catch (err) {
     await closeModel(opened, env);
     throw new TsvisionError('MODEL', `${modelPath}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (property decoder)`);
@@ -111,6 +127,28 @@ async function openDetectModel(config: DetectConfig, env: ElementEnv): Promise<{
   return { model: { ...opened, decoder, pose, inputs: [] }, labels };
 }
 
+/**
+ * The detection of a region's crop that belongs to the region's object (attach-to-region): the one whose box overlaps
+ * the region most (IoU), the more confident of equal overlaps; none when no box overlaps it. IoU rather than the
+ * highest confidence: a crop around one person often shows a neighbour too, detected as confidently.
+ */
+export function bestForRegion(region: Detection['box'], candidates: readonly Detection[]): Detection | undefined {
+  const corners = (b: Detection['box']) => ({ x1: b.x, y1: b.y, x2: b.x + b.width, y2: b.y + b.height });
+  const r = corners(region);
+  let best: Detection | undefined;
+  let bestIou = 0;
+  for (const d of candidates) {
+    const o = iou(r, corners(d.box));
+    // Overlaps within 1e-6 of each other are equal (float32 model outputs round the boxes).
+    const tie = Math.abs(o - bestIou) <= 1e-6;
+    if (o > 0 && ((!tie && o > bestIou) || (tie && (!best || d.confidence > best.confidence)))) {
+      best = d;
+      bestIou = o;
+    }
+  }
+  return best;
+}
+
 export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
   // The decoders' best-class scan: the native addon's vectorised one (the same semantics as the TypeScript one).
   const addon = loadPixelAddon();
@@ -124,6 +162,10 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
   const interval = config.inferenceInterval;
   const keep = labelSet(config.objectClass);
   const maxDetections = config.maxDetections > 0 ? config.maxDetections : Infinity;
+  const attach = config.attachToRegion && config.inferenceRegion === 'roi-list';
+  if (config.attachToRegion && config.inferenceRegion !== 'roi-list') {
+    env.log('warning', `${env.elementName}: attach-to-region=true has no effect without inference-region=roi-list`);
+  }
 
   if (!config.model && !hook.detect) {
     throw new TsvisionError('SETTINGS', `${env.elementName}: set the model property (an ONNX file) or a module with a detect() hook`);
@@ -179,26 +221,56 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
   }
 
   function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
-    // Keypoints follow their box: NMS looks at boxes only.
-    const kept = nms(raw, config.iouThreshold, { classAware: !config.classAgnosticNms, maxDetections });
+    // Keypoints follow their box: NMS looks at boxes only; oriented boxes overlap by probabilistic IoU.
+    const options = { classAware: !config.classAgnosticNms, maxDetections };
+    const kept = m.decoder.name === 'yolov8-obb' ? nmsRotated(raw, config.iouThreshold, options) : nms(raw, config.iouThreshold, options);
     return toDetections(kept, t, frame.width, frame.height, labels, m.pose);
   }
 
-  /** Decodes the model's outputs (built-in decoder or postprocess hook); called in frame order. */
-  async function decodeAll(frame: HostFrame, m: ModelState, results: Inferred[]): Promise<Detection[] | typeof SKIP> {
-    const all: Detection[] = [];
+  /** Decodes the model's outputs (built-in decoder or postprocess hook), one list per inference; called in frame order. */
+  async function decodeAll(frame: HostFrame, m: ModelState, results: Inferred[]): Promise<Detection[][] | typeof SKIP> {
+    const all: Detection[][] = [];
     for (const r of results) {
       if (r === SKIP) return SKIP;
       transform = r.transform;
       if (hook.postprocess) {
         const out = await runner.run('postprocess', () => hook.postprocess!(r.outputs, frame, ctx));
         if (out === SKIP) return SKIP;
-        all.push(...checkDetections(out, 'postprocess', env.elementName));
+        all.push(checkDetections(out, 'postprocess', env.elementName));
       } else {
-        all.push(...timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame, m)));
+        all.push(timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame, m)));
       }
     }
     return all;
+  }
+
+  /**
+   * attach-to-region: each region's object gets what the best of its region's detections carries (the one
+   * overlapping the region most, see bestForRegion); regions without one are left as they are. A filter() hook
+   * sees each region's detections (one call per region) before the choice.
+   */
+  async function attachToRegions(frame: HostFrame, perRegion: Detection[][]): Promise<ResultObject[] | typeof SKIP> {
+    const out: ResultObject[] = [];
+    for (let i = 0; i < perRegion.length; i++) {
+      let candidates = keep.size > 0 ? perRegion[i].filter((d) => keep.has(d.label)) : perRegion[i];
+      if (hook.filter) {
+        const r = await runner.run('filter', () => hook.filter!(candidates, frame, ctx));
+        if (r === SKIP) return SKIP;
+        candidates = checkDetections(r, 'filter', env.elementName);
+      }
+      const region = frame.detections[i];
+      const best = bestForRegion(region.box, candidates);
+      if (!best || (!best.keypoints && !best.rotation)) continue;
+      // An update of the region's object: only what it is given (its id and classifications stay as they are).
+      const update: ResultObject = { box: region.box, label: region.label, classId: region.classId, confidence: region.confidence, trackId: null, classifications: [], sourceIndex: i };
+      if (best.keypoints) {
+        update.keypoints = best.keypoints;
+        if (best.skeleton) update.skeleton = best.skeleton;
+      }
+      if (best.rotation) update.rotation = best.rotation;
+      out.push(update);
+    }
+    return out;
   }
 
   function select(detections: Detection[]): Detection[] {
@@ -224,7 +296,12 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
             const r = await runner.run('detect', () => hook.detect!(frame, ctx));
             detections = r === SKIP ? SKIP : checkDetections(r, 'detect', env.elementName);
           } else if (model) {
-            detections = await decodeAll(frame, model, inferred);
+            const perInference = await decodeAll(frame, model, inferred);
+            if (perInference !== SKIP && attach) {
+              const updates = await attachToRegions(frame, perInference);
+              return updates === SKIP ? { objects: [], skipped: true } : { objects: updates };
+            }
+            detections = perInference === SKIP ? SKIP : perInference.flat();
           } else {
             detections = [];
           }

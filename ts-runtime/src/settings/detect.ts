@@ -25,7 +25,7 @@ export const DETECT_SETTINGS = declare({
     default: 'auto',
     nick: 'Decoder',
     blurb:
-      "How to read the model's outputs: auto (chosen from the output names and shapes, and the model description for pose models), yolox, yolov5, yolov7, yolov8, yolo11, yolov8-pose (yolo11-pose, pose: boxes with keypoints), yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, ultraface",
+      "How to read the model's outputs: auto (chosen from the output names and shapes, the model description for pose and oriented-box models, and the label count), yolox, yolov5, yolov7, yolov8, yolo11, yolov8-pose (yolo11-pose, pose: boxes with keypoints), yolov8-obb (yolo11-obb, obb: oriented boxes; chosen by auto for a manifest task obb, or an output with 4 + labels + 1 rows), yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, ultraface",
   },
   maxDetections: {
     type: 'uint',
@@ -62,5 +62,12 @@ export const DETECT_SETTINGS = declare({
     default: 'full-frame',
     nick: 'Inference region',
     blurb: 'Where the model runs: the whole frame or each region already on the buffer',
+  },
+  attachToRegion: {
+    type: 'bool',
+    default: false,
+    nick: 'Attach to region',
+    blurb:
+      "inference-region=roi-list: give each region's object what its best detection carries (keypoints, skeleton, oriented box) instead of adding the detections as new objects; the best is the detection whose box overlaps the region's most (IoU; ties: the higher confidence)",
   },
 });
