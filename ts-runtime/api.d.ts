@@ -54,6 +54,22 @@ export interface Keypoint {
   confidence: number;
 }
 
+/**
+ * An object's instance mask: a bitmap at frame resolution over the object's box. Pixel (col, row) of the bitmap is
+ * frame pixel (x + col, y + row); `data` holds width x height bytes, row-major, non-zero inside the object (tsdetect
+ * writes 1 and 0). tsdetect's masks cover the frame pixels whose centre lies in the box, so `x`, `y` are the box's
+ * corner rounded to pixel centres and the mask never reaches outside the box. The data is a view into memory the
+ * element shares between the frame's masks (no copy per object): copy it (`data.slice()`) to keep it past the hook
+ * call, and do not write into it.
+ */
+export interface Mask {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 /** A detected object, the same shape in every element and hook. */
 export interface Detection {
   box: Box;
@@ -72,6 +88,8 @@ export interface Detection {
    * tsoverlay draws these lines; without it only the points are drawn.
    */
   skeleton?: [number, number][];
+  /** An instance segmentation model's mask of the object (tsdetect's yolov8-seg decoder, or any postprocess() hook). */
+  mask?: Mask;
 }
 
 /** Raw video formats tsvision elements accept directly (no videoconvert needed). */
@@ -432,6 +450,10 @@ export interface RawDetection {
   classId: number;
   /** A pose head's keypoints of this candidate: x, y (model-input pixels), confidence per keypoint. */
   keypoints?: Float32Array;
+  /** A prototype-mask head's (YOLOv8-seg) mask coefficients of this candidate: one per prototype map. */
+  maskCoefficients?: Float32Array;
+  /** The candidate's mask in frame pixels, once computed (after NMS); toDetections() hands it on. */
+  mask?: Mask;
 }
 
 /** Greedy non-maximum suppression, best first; class-aware unless `classAware: false`. */

@@ -21,7 +21,8 @@ export interface PoseNames {
  * clipped to the frame (0..frameWidth, 0..frameHeight). Boxes left with no area (or non-finite
  * coordinates) are dropped. label = labels[classId], or the class id as text when there is no such label.
  * Order is preserved. Candidates with keypoints (pose heads) get them in frame pixels (not clipped: a joint may
- * lie outside the frame), named from `pose.names` (`kp<k>` beyond it), with `pose.skeleton`.
+ * lie outside the frame), named from `pose.names` (`kp<k>` beyond it), with `pose.skeleton`. A candidate's `mask`
+ * (already in frame pixels: seg heads' attachMasks) is handed on as is.
  */
 export function toDetections(
   raw: readonly RawDetection[],
@@ -58,6 +59,7 @@ export function toDetections(
       d.keypoints = points;
       if (pose?.skeleton) d.skeleton = pose.skeleton.map(([a, b]) => [a, b]);
     }
+    if (r.mask) d.mask = r.mask;
     out.push(d);
   }
   return out;

@@ -27,6 +27,9 @@
  *    whose single output took rule 4a or 4d → `yolov8-pose` (`[1,4+C+3K,N]`): the shape alone cannot tell a pose
  *    head from a detector with 4+C classes.
  *
+ * 7. Two outputs, detections `[1,A,N]` (rule 4a or 4d) and prototypes `[1,M,h,w]` with A >= 4 + M + 1 →
+ *    `yolov8-seg` (YOLOv8/YOLO11-seg: A = 4 + C + M rows, the last M the mask coefficients).
+ *
  * The class count is never assumed: every decoder reads it from the shapes.
  */
 import { end2endDecoder } from './end2end';
@@ -37,6 +40,7 @@ import type { Decoder, OutputInfo } from './types';
 import { yolov5Decoder } from './yolov5';
 import { yolov8Decoder } from './yolov8';
 import { yolov8PoseDecoder } from './pose';
+import { segOutputs, yolov8SegDecoder } from './seg';
 import { YOLOX_STRIDES, yoloxDecoder } from './yolox';
 
 /** Every decoder by its `decoder=` name. */
@@ -45,6 +49,7 @@ export const DECODERS: Readonly<Record<string, Decoder>> = Object.freeze({
   yolov5: yolov5Decoder,
   yolov8: yolov8Decoder,
   'yolov8-pose': yolov8PoseDecoder,
+  'yolov8-seg': yolov8SegDecoder,
   end2end: end2endDecoder,
   gfl: gflDecoder,
   ssd: ssdDecoder,
@@ -59,6 +64,8 @@ export const DECODER_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   yolo11: 'yolov8',
   'yolo11-pose': 'yolov8-pose',
   pose: 'yolov8-pose',
+  'yolo11-seg': 'yolov8-seg',
+  seg: 'yolov8-seg',
   yolov10: 'end2end',
   yolo26: 'end2end',
 });
@@ -119,13 +126,16 @@ export function selectDecoder(
       reasons.push(`output '${tabular[0].name}' looks like one vector per image (a classifier or an embedding), not boxes`);
     } else if (r !== null && r[0] >= 1 && r[1] >= 1) {
       const [a, b] = r;
+      // Rule 7: a channels-first YOLOv8 head beside its prototype masks.
+      const seg = others.length === 1 ? segOutputs(outputs) : null;
+      const yolov8Family = () => (seg && typeof seg !== 'string' ? yolov8SegDecoder : model?.keypoints ? yolov8PoseDecoder : yolov8Decoder);
       if (input && input.width > 0 && input.height > 0) {
         const grid = gridCellCount(input.width, input.height, YOLOX_STRIDES);
-        if (b === grid && a >= 5) return model?.keypoints ? yolov8PoseDecoder : yolov8Decoder;
+        if (b === grid && a >= 5) return yolov8Family();
         if (a === grid && b >= 6) return yoloxDecoder;
         if (a === 3 * grid && b >= 6) return yolov5Decoder;
       }
-      if (a < b && a >= 5) return model?.keypoints ? yolov8PoseDecoder : yolov8Decoder;
+      if (a < b && a >= 5) return yolov8Family();
       if (b >= 6 && isSquareGridCount(a)) return yoloxDecoder;
       if ((b === 6 || b === 7) && a <= 1000) return end2endDecoder;
       if (b >= 6) return yolov5Decoder;

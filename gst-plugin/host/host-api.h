@@ -33,6 +33,14 @@ struct Keypoint {
   double x = 0, y = 0, confidence = 0;
 };
 
+/* An object's instance mask: width x height bytes (row-major, 1 inside, 0 outside) whose pixel (0, 0) is frame pixel
+ * (x, y). Empty (width 0): none. */
+struct Mask {
+  int x = 0, y = 0, width = 0, height = 0;
+  std::vector<uint8_t> data;
+  bool empty() const { return width <= 0 || height <= 0; }
+};
+
 /* One object (region of interest) of a frame. */
 struct Object {
   Box box;
@@ -45,6 +53,8 @@ struct Object {
   /* A pose model's keypoints (empty: none), and the skeleton joining them: pairs of indices into keypoints. */
   std::vector<Keypoint> keypoints;
   std::vector<std::pair<int, int>> skeleton;
+  /* An instance segmentation model's mask (empty: none). */
+  Mask mask;
   /* In a Frame: the object's id on the buffer (its position among the buffer's ROI metas, set
    * when read). In a Result: the id of the Frame object this object updates, or -1 for a new one. */
   int source_id = -1;

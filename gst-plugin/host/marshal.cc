@@ -225,11 +225,80 @@ void keypoints_from_js(napi_env env, napi_value wire, std::vector<Object> *objec
   }
 }
 
+/* The objects' masks as WireMask[] (wire.ts): [index, x, y, width, height, Uint8Array], the bytes of all of them
+ * in one ArrayBuffer (one allocation a frame, however many masks). */
+napi_value masks_to_js(napi_env env, const std::vector<Object> &objects) {
+  napi_value list;
+  napi_create_array(env, &list);
+  size_t total = 0;
+  for (const Object &o : objects)
+    if (!o.mask.empty())
+      total += o.mask.data.size();
+  if (total == 0)
+    return list;
+  napi_value ab;
+  void *data = nullptr;
+  napi_create_arraybuffer(env, total, &data, &ab);
+  size_t offset = 0;
+  uint32_t n = 0;
+  for (size_t i = 0; i < objects.size(); i++) {
+    const Mask &m = objects[i].mask;
+    if (m.empty())
+      continue;
+    napi_value wire, v, bytes;
+    napi_create_array_with_length(env, 6, &wire);
+    const double fields[5] = {(double)i, (double)m.x, (double)m.y, (double)m.width, (double)m.height};
+    for (uint32_t k = 0; k < 5; k++) {
+      napi_create_double(env, fields[k], &v);
+      napi_set_element(env, wire, k, v);
+    }
+    memcpy((uint8_t *)data + offset, m.data.data(), m.data.size());
+    napi_create_typedarray(env, napi_uint8_array, m.data.size(), ab, offset, &bytes);
+    offset += m.data.size();
+    napi_set_element(env, wire, 5, bytes);
+    napi_set_element(env, list, n++, wire);
+  }
+  return list;
+}
+
+/* Reads one WireMask into its object of `objects` (first `n` from `base`); the bytes are copied (non-zero: 1). */
+void mask_from_js(napi_env env, napi_value wire, std::vector<Object> *objects, size_t base, size_t n) {
+  double f[5];
+  for (uint32_t k = 0; k < 5; k++) {
+    napi_value v = element(env, wire, k);
+    if (!is_type(env, v, napi_number) || napi_get_value_double(env, v, &f[k]) != napi_ok)
+      return;
+  }
+  if (!(f[0] >= 0 && f[0] < n) || !(f[3] >= 1 && f[3] <= 1 << 20) || !(f[4] >= 1 && f[4] <= 1 << 20))
+    return;
+  napi_value bytes = element(env, wire, 5);
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = nullptr;
+  if (!bytes || napi_is_typedarray(env, bytes, &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(env, bytes, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      (type != napi_uint8_array && type != napi_uint8_clamped_array) || !data)
+    return;
+  const size_t w = (size_t)f[3], h = (size_t)f[4];
+  if (length != w * h)
+    return;
+  Mask &m = (*objects)[base + (size_t)f[0]].mask;
+  m.x = (int)f[1];
+  m.y = (int)f[2];
+  m.width = (int)w;
+  m.height = (int)h;
+  m.data.resize(length);
+  const uint8_t *src = (const uint8_t *)data;
+  for (size_t i = 0; i < length; i++)
+    m.data[i] = src[i] != 0;
+}
+
 /* Objects as [nums: Float64Array, labels: string[], classifications: [index, Classification[]][],
- * keypoints: WireKeypoints[]]. */
+ * keypoints: WireKeypoints[], masks: WireMask[]]. */
 napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_value wire, ab, nums, labels, classes, keypoints;
-  napi_create_array_with_length(env, 4, &wire);
+  napi_create_array_with_length(env, 5, &wire);
   void *data = nullptr;
   size_t n = objects.size();
   napi_create_arraybuffer(env, n * OBJECT_FIELDS * sizeof(double), &data, &ab);
@@ -269,11 +338,12 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_set_element(env, wire, 1, labels);
   napi_set_element(env, wire, 2, classes);
   napi_set_element(env, wire, 3, keypoints);
+  napi_set_element(env, wire, 4, masks_to_js(env, objects));
   return wire;
 }
 
 /* Past objects as [...objects, Float64Array of (framesAgo, pts) pairs] (WirePastObjects in wire.ts: the pairs
- * come after the objects' four arrays). */
+ * come last, after the objects' arrays). */
 napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past) {
   std::vector<Object> objects;
   objects.reserve(past.size());
@@ -287,7 +357,7 @@ napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past)
     ((double *)data)[2 * i + 1] = (double)past[i].pts;
   }
   napi_create_typedarray(env, napi_float64_array, 2 * past.size(), ab, 0, &when);
-  napi_set_element(env, wire, 4, when);
+  napi_set_element(env, wire, array_length(env, wire), when);
   return wire;
 }
 
@@ -329,6 +399,10 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
   uint32_t n_keypoints = array_length(env, keypoints);
   for (uint32_t k = 0; k < n_keypoints; k++)
     keypoints_from_js(env, element(env, keypoints, k), out, base, n);
+  napi_value masks = element(env, wire, 4);
+  uint32_t n_masks = array_length(env, masks);
+  for (uint32_t k = 0; k < n_masks; k++)
+    mask_from_js(env, element(env, masks, k), out, base, n);
 }
 
 } // namespace
@@ -438,7 +512,8 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
     std::vector<Object> objects;
     objects_from_js(env, past, &objects);
     size_t length = 0;
-    const double *when = float64_data(env, element(env, past, 4), &length);
+    /* The pairs come last, after the objects' arrays. */
+    const double *when = float64_data(env, element(env, past, array_length(env, past) - 1), &length);
     for (size_t i = 0; i < objects.size(); i++) {
       PastObject p;
       p.object = std::move(objects[i]);

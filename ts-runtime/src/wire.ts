@@ -3,7 +3,7 @@
  * as one Float64Array of OBJECT_FIELDS numbers per object plus the objects' labels, which both
  * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
  */
-import type { AnalyticsEvent, Classification, Detection, Keypoint } from '../api';
+import type { AnalyticsEvent, Classification, Detection, Keypoint, Mask } from '../api';
 import type { FrameAnalytics, HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
 import type { Spent } from './timing.js';
 
@@ -19,10 +19,17 @@ const PREDICTED = 1;
 export type WireKeypoints = [index: number, points: Float64Array, names: string[], skeleton: Float64Array];
 
 /**
- * Objects on the wire: numbers, labels, [object index, its classifications] for those that have any, and the
- * keypoints of those that have any (objects without keypoints cost nothing more).
+ * An object's instance mask on the wire (rare, like keypoints): [object index, x, y, width, height (frame pixels),
+ * width x height bytes, non-zero inside]. C++ copies the bytes out; towards JavaScript a frame's masks are views of
+ * one buffer.
  */
-export type WireObjects = [nums: Float64Array, labels: string[], classifications: [number, Classification[]][], keypoints: WireKeypoints[]];
+export type WireMask = [index: number, x: number, y: number, width: number, height: number, data: Uint8Array];
+
+/**
+ * Objects on the wire: numbers, labels, [object index, its classifications] for those that have any, and the
+ * keypoints and masks of those that have any (objects without them cost nothing more).
+ */
+export type WireObjects = [nums: Float64Array, labels: string[], classifications: [number, Classification[]][], keypoints: WireKeypoints[], masks: WireMask[]];
 
 /**
  * A frame as marshal.cc frame_to_js() builds it: positional, since a named property costs a string
@@ -50,12 +57,13 @@ export type WireFrame = [
 export type WirePastObjects = [...WireObjects, Float64Array];
 
 function decodePastObjects(wire: WirePastObjects): PastObject[] {
-  const when = wire[4];
-  return decodeObjects([wire[0], wire[1], wire[2], wire[3]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
+  // The pairs come last, after however many arrays the objects have.
+  const when = wire[wire.length - 1] as Float64Array;
+  return decodeObjects(wire.slice(0, -1) as unknown as WireObjects).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
 }
 
 export function decodeObjects(wire: WireObjects): Detection[] {
-  const [nums, labels, classifications, keypoints] = wire;
+  const [nums, labels, classifications, keypoints, masks] = wire;
   const out: Detection[] = new Array(labels.length);
   for (let i = 0, o = 0; i < labels.length; i++, o += OBJECT_FIELDS) {
     const trackId = nums[o + TRACK_ID];
@@ -72,6 +80,7 @@ export function decodeObjects(wire: WireObjects): Detection[] {
   }
   for (const [i, list] of classifications) out[i].classifications = list;
   if (keypoints) for (const k of keypoints) decodeKeypoints(k, out[k[0]]);
+  if (masks) for (const [i, x, y, width, height, data] of masks) if (out[i]) out[i].mask = { x, y, width, height, data };
   return out;
 }
 
@@ -134,6 +143,7 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
   const labels: string[] = new Array(n);
   const classifications: [number, Classification[]][] = [];
   const keypoints: WireKeypoints[] = [];
+  const masks: WireMask[] = [];
   for (let i = 0, o = 0; i < n; i++, o += OBJECT_FIELDS) {
     const d = objects[i];
     // Updates of an input object (tstrack's ids) may carry no box: only new objects need one.
@@ -151,8 +161,10 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
     labels[i] = d.label ?? '';
     if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
     if (d.keypoints && d.keypoints.length > 0) keypoints.push(encodeKeypoints(i, d.keypoints, d.skeleton));
+    const m: Mask | undefined = d.mask;
+    if (m && m.width > 0 && m.height > 0) masks.push([i, m.x, m.y, m.width, m.height, m.data]);
   }
-  return [nums, labels, classifications, keypoints];
+  return [nums, labels, classifications, keypoints, masks];
 }
 
 /** A result as marshal.cc result_from_js() reads it. */

@@ -7,7 +7,7 @@
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { gflLevelLayout, nms, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
+import { gflLevelLayout, nms, poseLayout, segOutputs, selectDecoder, toDetections, useBestClassKernel, useMaskKernel } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, PoseNames, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { loadPixelAddon, type PreprocessSpec } from '../../preprocess/index';
 import {
@@ -61,6 +61,11 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], num
       return Number(outputs[0].dims[1]) - 4;
     case 'yolov8-pose':
       return poseLayout(Number(outputs[0].dims[1]), numKeypoints).classes;
+    case 'yolov8-seg': {
+      const seg = segOutputs(outputs);
+      if (typeof seg === 'string') throw new Error(`decoder 'yolov8-seg': ${seg}`);
+      return seg.classes;
+    }
     case 'gfl': {
       const levels = gflLevelLayout(outputs);
       return typeof levels === 'string' || levels.length === 0 ? null : levels[0].numClasses;
@@ -115,6 +120,8 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
   // The decoders' best-class scan: the native addon's vectorised one (the same semantics as the TypeScript one).
   const addon = loadPixelAddon();
   useBestClassKernel((scores, rows, classes, start, rowStride, threshold) => addon.bestClass(scores, rows, classes, start, rowStride, threshold));
+  // Instance masks (seg heads): the addon's kernel (elements/detect/seg.ts has its TypeScript reference).
+  useMaskKernel((...args) => addon.decodeMasks(...args));
   const config = parseConfig(DETECT_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<DetectHook, DetectContext>(config, DETECT_HOOKS, env);
   const hook = hookModule.hooks;
@@ -178,9 +185,10 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
     });
   }
 
-  function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
-    // Keypoints follow their box: NMS looks at boxes only.
+  function finish(raw: RawDetection[], outputs: Record<string, Tensor>, t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
+    // Keypoints follow their box: NMS looks at boxes only. Masks are made for the kept boxes only.
     const kept = nms(raw, config.iouThreshold, { classAware: !config.classAgnosticNms, maxDetections });
+    m.decoder.attachMasks?.(kept, outputs as Record<string, TensorLike>, t, frame.width, frame.height, config.maskThreshold);
     return toDetections(kept, t, frame.width, frame.height, labels, m.pose);
   }
 
@@ -195,7 +203,7 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
         if (out === SKIP) return SKIP;
         all.push(...checkDetections(out, 'postprocess', env.elementName));
       } else {
-        all.push(...timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame, m)));
+        all.push(...timedSync('decodeMs', () => finish(decode(r.outputs, m), r.outputs, r.transform, frame, m)));
       }
     }
     return all;

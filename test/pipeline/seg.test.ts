@@ -1,0 +1,220 @@
+/**
+ * Instance masks end to end in real gst-launch-1.0 pipelines: yolov8n-seg on photos (the decoder chosen from the
+ * outputs), masks against COCO ground truth, masks from a postprocess() hook through the ROI metas to tsexport's COCO
+ * RLE (known strings, decoded back to the same pixels), to a later element's hooks, kept by tstrack and drawn by
+ * tsoverlay.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HOOKS, MODELS, SHARED, YOLOX, gstLaunch, imageSource, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+import { rleDecode, rleFromString, rleIou, segmentationToRle, type CocoSegmentation } from '../../eval/coco/rle';
+
+const SEG = path.join(MODELS, 'yolov8n-seg_int8_320.onnx');
+
+type SegObject = JsonlObject & { mask?: { size: [number, number]; counts: string } };
+
+async function launch(pipeline: string): Promise<string> {
+  const r = await gstLaunch(pipeline, { timeoutMs: 90_000 });
+  expect(r.timedOut, 'pipeline hung').toBe(false);
+  expect(r.signal, `crashed:\n${r.output}`).toBeNull();
+  expect(r.code, r.output).toBe(0);
+  return r.output;
+}
+
+/** The object's mask as a column-major frame bitmap (pycocotools' order). */
+function bitmap(o: SegObject): { bits: Uint8Array; h: number; w: number } {
+  const [h, w] = o.mask!.size;
+  return { bits: rleDecode(rleFromString(o.mask!.counts, h, w)), h, w };
+}
+
+/** Mask pixels inside and outside the object's box, and the box's pixel count. */
+function maskInBox(o: SegObject): { inside: number; outside: number; boxArea: number } {
+  const { bits, h, w } = bitmap(o);
+  const { x, y, width, height } = o.box;
+  let inside = 0;
+  let outside = 0;
+  for (let c = 0; c < w; c++) {
+    for (let r = 0; r < h; r++) {
+      if (!bits[c * h + r]) continue;
+      const inBox = c + 0.5 >= x && c + 0.5 < x + width && r + 0.5 >= y && r + 0.5 < y + height;
+      if (inBox) inside++;
+      else outside++;
+    }
+  }
+  return { inside, outside, boxArea: width * height };
+}
+
+async function segOn(source: string, props = ''): Promise<SegObject[]> {
+  const file = path.join(tempDir(), 'seg.jsonl');
+  await launch(`${source} ! tsdetect model=${SEG} ${props} ! tsexport location=${file} ! fakesink`);
+  const frames = readJsonl(file);
+  expect(frames).toHaveLength(1);
+  return frames[0].objects as SegObject[];
+}
+
+describe('yolov8n-seg in tsdetect', () => {
+  it('bus.jpg: every object has a mask inside its box; the people and the bus cover most of theirs', async () => {
+    const objects = await segOn(imageSource('bus.jpg', 'RGB', 1));
+    const people = objects.filter((o) => o.label === 'person');
+    expect(people.length).toBeGreaterThanOrEqual(3);
+    expect(objects.some((o) => o.label === 'bus')).toBe(true);
+    for (const o of objects) {
+      expect(o.mask, o.label).toBeDefined();
+      expect(o.mask!.size).toEqual([1080, 810]);
+      const { inside, outside, boxArea } = maskInBox(o);
+      expect(outside, o.label).toBe(0);
+      if (o.label === 'person' || o.label === 'bus') {
+        // A standing person fills a third to half of its box; a bus seen from the front most of it.
+        expect(inside / boxArea, o.label).toBeGreaterThan(0.25);
+        expect(inside / boxArea, o.label).toBeLessThan(0.95);
+      }
+    }
+  });
+
+  it('COCO 000000005001.jpg: the big person\'s mask matches its ground truth (mask IoU)', async () => {
+    const objects = await segOn(`filesrc location=${path.join(SHARED, 'coco', 'images', '000000005001.jpg')} ! jpegdec ! videoconvert ! video/x-raw,format=RGB ! imagefreeze num-buffers=1`);
+    const gt = JSON.parse(readFileSync(path.join(SHARED, 'coco', 'instances.json'), 'utf8')) as {
+      annotations: { id: number; segmentation: CocoSegmentation }[];
+    };
+    const truth = segmentationToRle(gt.annotations.find((a) => a.id === 1328232)!.segmentation, 480, 640);
+    const best = Math.max(
+      ...objects
+        .filter((o) => o.label === 'person')
+        .map((o) => {
+          const { bits, h, w } = bitmap(o);
+          const counts: number[] = [];
+          let v = 0;
+          let run = 0;
+          for (const b of bits) {
+            if (b !== v) {
+              counts.push(run);
+              run = 0;
+              v = b;
+            }
+            run++;
+          }
+          counts.push(run);
+          return rleIou({ h, w, counts: Uint32Array.from(counts) }, truth, false);
+        }),
+    );
+    expect(best).toBeGreaterThan(0.75);
+  });
+
+  it('mask-threshold: a lower threshold grows every mask, 1 empties them', async () => {
+    const source = imageSource('zidane.jpg', 'RGB', 1);
+    const area = (objects: SegObject[]) => objects.map((o) => (o.mask ? maskInBox(o).inside : 0));
+    const base = await segOn(source);
+    const low = await segOn(source, 'mask-threshold=0.2');
+    const none = await segOn(source, 'mask-threshold=1');
+    expect(base.length).toBeGreaterThanOrEqual(2);
+    const a = area(base);
+    const b = area(low);
+    a.forEach((v, i) => expect(b[i]).toBeGreaterThanOrEqual(v));
+    expect(b.reduce((s, v) => s + v, 0)).toBeGreaterThan(a.reduce((s, v) => s + v, 0));
+    expect(area(none).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('masks from a postprocess() hook', () => {
+  const source = (frames: number, w = 64, h = 48) => `videotestsrc num-buffers=${frames} ! video/x-raw,width=${w},height=${h}`;
+  const hookDetect = (objects: unknown[], move = 0) => `tsdetect model=${YOLOX} module=${HOOKS}/mask-objects.ts module-args='${JSON.stringify({ objects, move })}'`;
+
+  it('tsexport writes pycocotools\' compressed RLE in frame coordinates (hand-computed strings)', async () => {
+    // A 3x3 frame: the centre pixel is index 4 column-major: runs 4, 1, 4 → "414".
+    const objects = [
+      { box: { x: 1, y: 1, width: 1, height: 1 }, label: 'dot', classId: 1, confidence: 0.9, mask: { x: 1, y: 1, width: 1, height: 1, pattern: 'full' } },
+    ];
+    const file = path.join(tempDir(), 'rle.jsonl');
+    await launch(`${source(1, 3, 3)} ! ${hookDetect(objects)} ! tsexport location=${file} ! fakesink`);
+    expect((readJsonl(file)[0].objects[0] as SegObject).mask).toEqual({ size: [3, 3], counts: '414' });
+
+    // A 10 x 6 frame; a mask at (2, 1), 3 wide, 4 high, rows "111", "111", "011", "001".
+    const bits = ['111', '111', '011', '001'];
+    const objects2 = [{ box: { x: 2, y: 1, width: 3, height: 4 }, label: 'tri', classId: 2, confidence: 0.9, mask: { x: 2, y: 1, width: 3, height: 4, pattern: 'bits', bits } }];
+    const file2 = path.join(tempDir(), 'rle2.jsonl');
+    await launch(`${source(1, 10, 6)} ! ${hookDetect(objects2)} ! tsexport location=${file2} ! fakesink`);
+    // Column 2: rows 1,2 in (row 0 out, rows 3-5 out); column 3: rows 1-3 in; column 4: rows 1-4 in.
+    // Runs: 12+1=13 zeros, 2 ones, 3+1=4 zeros, 3 ones, 2+1=3 zeros, 4 ones, 1+30=31 zeros.
+    // Compressed (pycocotools: from the fourth count on, minus the count two before): 13, 2, 4, 3-2=1, 3-4=-1,
+    // 4-3=1, 31-3=28; each + 48 when it fits one group: 13 → '=', 2 → '2', 4 → '4', 1 → '1', -1 → 31 (0x10 set,
+    // -1 >> 5 = -1: last group) → 'O', 1 → '1', 28 (0x10 set but 28 >> 5 = 0 ≠ -1: one more group) → 28|0x20 = 60
+    // → 'l', then 0 → '0'.
+    expect((readJsonl(file2)[0].objects[0] as SegObject).mask).toEqual({ size: [6, 10], counts: '=241O1l0' });
+  });
+
+  it('decode back to the pixels the hook returned, moving with the object; objects without a mask have none', async () => {
+    const objects = [
+      { box: { x: 40, y: 30, width: 120, height: 90 }, label: 'blob', classId: 3, confidence: 0.9, mask: { x: 40, y: 30, width: 120, height: 90, pattern: 'disc' } },
+      { box: { x: 200, y: 100, width: 50, height: 50 }, label: 'ball', classId: 32, confidence: 0.8 },
+    ];
+    const file = path.join(tempDir(), 'hook.jsonl');
+    await launch(`${source(3, 320, 240)} ! ${hookDetect(objects, 5)} ! tsexport location=${file} ! fakesink`);
+    const frames = readJsonl(file);
+    expect(frames).toHaveLength(3);
+    frames.forEach((f, i) => {
+      const blob = f.objects.find((o) => o.label === 'blob') as SegObject;
+      expect((f.objects.find((o) => o.label === 'ball') as SegObject).mask).toBeUndefined();
+      const { bits, h, w } = bitmap(blob);
+      expect([h, w]).toEqual([240, 320]);
+      let wrong = 0;
+      for (let c = 0; c < w; c++) {
+        for (let r = 0; r < h; r++) {
+          const mc = c - (40 + 5 * i);
+          const mr = r - 30;
+          const u = (mc + 0.5) / 120 - 0.5;
+          const v = (mr + 0.5) / 90 - 0.5;
+          const want = mc >= 0 && mc < 120 && mr >= 0 && mr < 90 && u * u + v * v <= 0.25 ? 1 : 0;
+          if (bits[c * h + r] !== want) wrong++;
+        }
+      }
+      expect(wrong, `frame ${i}`).toBe(0);
+    });
+  });
+
+  it('a mask reaching out of the frame is clipped to it', async () => {
+    const objects = [{ box: { x: 0, y: 0, width: 20, height: 20 }, label: 'edge', classId: 1, confidence: 0.9, mask: { x: -5, y: -4, width: 20, height: 20, pattern: 'full' } }];
+    const file = path.join(tempDir(), 'clip.jsonl');
+    await launch(`${source(1, 64, 48)} ! ${hookDetect(objects)} ! tsexport location=${file} ! fakesink`);
+    const o = readJsonl(file)[0].objects[0] as SegObject;
+    const { bits } = bitmap(o);
+    expect(bits.reduce((s, v) => s + v, 0)).toBe(15 * 16);
+  });
+
+  it('reach the hooks of a later element in frame.detections (C++ back to JavaScript)', async () => {
+    const objects = [{ box: { x: 10, y: 8, width: 30, height: 20 }, label: 'blob', classId: 3, confidence: 0.9, mask: { x: 10, y: 8, width: 30, height: 20, pattern: 'disc' } }];
+    const file = path.join(tempDir(), 'echo.jsonl');
+    await launch(`${source(2)} ! ${hookDetect(objects)} ! tsdetect module=${HOOKS}/echo-masks.ts ! tsexport location=${file} ! fakesink`);
+    for (const f of readJsonl(file)) {
+      const blob = bitmap(f.objects.find((o) => o.label === 'blob') as SegObject);
+      const echo = bitmap(f.objects.find((o) => o.label === 'echo') as SegObject);
+      // The echo is the blob's mask inverted inside the mask's rectangle.
+      for (let c = 0; c < 64; c++) {
+        for (let r = 0; r < 48; r++) {
+          const inRect = c >= 10 && c < 40 && r >= 8 && r < 28;
+          expect(echo.bits[c * 48 + r]).toBe(inRect ? 1 - blob.bits[c * 48 + r] : 0);
+        }
+      }
+    }
+  });
+
+  it('tstrack keeps them on the tracked objects, with the ids it writes onto the same metas', async () => {
+    const objects = [{ box: { x: 10, y: 8, width: 30, height: 20 }, label: 'blob', classId: 3, confidence: 0.9, mask: { x: 10, y: 8, width: 30, height: 20, pattern: 'disc' } }];
+    const file = path.join(tempDir(), 'track.jsonl');
+    await launch(`${source(6, 320, 240)} ! ${hookDetect(objects, 2)} ! tstrack ! tsexport location=${file} ! fakesink`);
+    const frames = readJsonl(file);
+    expect(frames).toHaveLength(6);
+    const tracked = frames.flatMap((f) => f.objects).filter((o) => o.track_id !== null) as SegObject[];
+    expect(tracked.length).toBeGreaterThanOrEqual(4);
+    for (const o of tracked) {
+      expect(o.mask).toBeDefined();
+      const { bits } = bitmap(o);
+      expect(bits.reduce((s, v) => s + v, 0)).toBeGreaterThan(0.7 * 30 * 20);
+    }
+    // The last frame's mask sits where the hook put it (moved 10 px): column 18 was inside it on frame 0.
+    const last = bitmap(frames[5].objects[0] as SegObject);
+    expect(last.bits[(20 + 15) * 240 + 18]).toBe(1);
+    expect(last.bits[18 * 240 + 18]).toBe(0);
+    expect(bitmap(frames[0].objects[0] as SegObject).bits[18 * 240 + 18]).toBe(1);
+  });
+});
