@@ -9,7 +9,9 @@
  * ("Fußgänger 行人", "Пешеход", …), fresh track ids on every object of every frame (no label twice; numbers are
  * drawn from cached images of their characters), and labels that are new words on every frame ("person17": each
  * shaped and rendered by Pango, the worst case), and Latin labels with a pose on every object (17 keypoints and
- * COCO's 19 skeleton lines: the skeleton's cost is this row less the first). Best of 3.
+ * COCO's 19 skeleton lines: the skeleton's cost is this row less the first), and Latin labels with an instance
+ * mask over every box (an ellipse filling it, drawn translucent with its outline: the mask's cost, reading it from
+ * the ROI meta included, is this row less the first; the boxes of 40 objects at 720p are ~180 x 70 px). Best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
  *
@@ -41,9 +43,9 @@ function launch(args) {
 }
 
 /** tsoverlay's median ms per frame (its last tsvision-stats message, posted at EOS). */
-async function overlayMs(format, count, labels, fresh, newWords, keypoints = false) {
+async function overlayMs(format, count, labels, fresh, newWords, keypoints = false, masks = false) {
   // gst-launch splits property values at spaces: JSON's \u0020 keeps them.
-  const args = JSON.stringify({ count, labels, fresh, newWords, keypoints }).replaceAll(' ', '\\u0020');
+  const args = JSON.stringify({ count, labels, fresh, newWords, keypoints, masks }).replaceAll(' ', '\\u0020');
   const r = await launch([
     '-m', 'videotestsrc', `num-buffers=${FRAMES}`, 'pattern=black', '!',
     `video/x-raw,format=${format},width=1280,height=720`, '!',
@@ -73,10 +75,11 @@ for (const format of ['BGRx', 'NV12']) {
     ['no label twice', LATIN, true, false],
     ['new words', LATIN, false, true],
     ['+ skeletons', LATIN, false, false, true],
+    ['+ masks', LATIN, false, false, false, true],
   ];
-  for (const [name, labels, fresh, newWords, keypoints] of cases) {
-    const few = await best(format, FEW, labels, fresh, newWords, keypoints);
-    const many = await best(format, MANY, labels, fresh, newWords, keypoints);
+  for (const [name, labels, fresh, newWords, keypoints, masks] of cases) {
+    const few = await best(format, FEW, labels, fresh, newWords, keypoints, masks);
+    const many = await best(format, MANY, labels, fresh, newWords, keypoints, masks);
     const perObject = ((many - few) / (MANY - FEW)) * 1e3;
     console.log(
       `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ${perObject.toFixed(1)} µs per object`,

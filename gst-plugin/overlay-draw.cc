@@ -203,6 +203,63 @@ void Canvas::fill_polygon(const std::vector<double> &xy, const Paint &paint, int
   }
 }
 
+void Canvas::blend_bitmap(int x, int y, int width, int height, const uint8_t *bits, const Paint &paint, int alpha,
+                          int outline) {
+  if (width <= 0 || height <= 0 || (alpha <= 0 && outline <= 0))
+    return;
+  /* The outline: inside pixels whose (2 outline + 1)^2 neighbourhood is not all inside, i.e. with an outside pixel at
+   * most `outline` pixels away along a row or column (an erosion, separable: the run of inside pixels through each
+   * pixel along its row, then down its column of those results). */
+  std::vector<uint8_t> edge;
+  if (outline > 0) {
+    const int r = outline;
+    std::vector<uint8_t> rows((size_t)width * height);
+    for (int j = 0; j < height; j++) {
+      const uint8_t *b = bits + (size_t)j * width;
+      int run = 0; /* inside pixels ending at i */
+      std::vector<int> left(width), right(width);
+      for (int i = 0; i < width; i++)
+        left[i] = run = b[i] ? run + 1 : 0;
+      run = 0;
+      for (int i = width - 1; i >= 0; i--)
+        right[i] = run = b[i] ? run + 1 : 0;
+      for (int i = 0; i < width; i++)
+        rows[(size_t)j * width + i] = b[i] && left[i] > r && right[i] > r;
+    }
+    edge.assign((size_t)width * height, 0);
+    std::vector<int> up(height), down(height);
+    for (int i = 0; i < width; i++) {
+      int run = 0;
+      for (int j = 0; j < height; j++)
+        up[j] = run = rows[(size_t)j * width + i] ? run + 1 : 0;
+      run = 0;
+      for (int j = height - 1; j >= 0; j--)
+        down[j] = run = rows[(size_t)j * width + i] ? run + 1 : 0;
+      for (int j = 0; j < height; j++)
+        edge[(size_t)j * width + i] = bits[(size_t)j * width + i] && !(up[j] > r && down[j] > r);
+    }
+  }
+  for (int j = 0; j < height; j++) {
+    const int fy = y + j;
+    if (fy < 0 || fy >= height_)
+      continue;
+    const uint8_t *b = bits + (size_t)j * width;
+    const uint8_t *e = edge.empty() ? nullptr : edge.data() + (size_t)j * width;
+    for (int i = 0; i < width;) {
+      /* One span of equal (inside, outline) pixels at a time. */
+      const int kind = b[i] ? (e && e[i] ? 2 : 1) : 0;
+      int k = i + 1;
+      while (k < width && (b[k] ? (e && e[k] ? 2 : 1) : 0) == kind)
+        k++;
+      if (kind == 1 && alpha > 0)
+        blend_span(fy, x + i, x + k, paint, alpha);
+      else if (kind == 2)
+        blend_span(fy, x + i, x + k, paint, 255);
+      i = k;
+    }
+  }
+}
+
 void Canvas::line(double x0, double y0, double x1, double y1, double thickness, const Paint &paint) {
   const double dx = x1 - x0, dy = y1 - y0, len = std::hypot(dx, dy);
   if (len == 0)

@@ -218,3 +218,56 @@ describe('masks from a postprocess() hook', () => {
     expect(bitmap(frames[0].objects[0] as SegObject).bits[18 * 240 + 18]).toBe(1);
   });
 });
+
+describe('tsoverlay masks', () => {
+  // A class 0 object (palette colour 0, pure hue 0) with a disc mask inscribed in 100 x 80 pixels at (100, 60),
+  // drawn alone (no box, no label) on black.
+  const W = 320;
+  const H = 240;
+  const RED = [255, 38, 38];
+  const objects = [
+    { box: { x: 100, y: 60, width: 100, height: 80 }, label: 'person', classId: 0, confidence: 0.9, mask: { x: 100, y: 60, width: 100, height: 80, pattern: 'disc' } },
+  ];
+
+  async function draw(overlayProps: string, format = 'RGB'): Promise<(x: number, y: number) => number[]> {
+    const file = path.join(tempDir(), 'frame.rgb');
+    const back = format === 'RGB' ? '' : '! videoconvert ! video/x-raw,format=RGB ';
+    await launch(
+      `videotestsrc pattern=black num-buffers=1 ! video/x-raw,format=${format},width=${W},height=${H} ! ` +
+        `tsdetect model=${YOLOX} module=${HOOKS}/mask-objects.ts module-args='${JSON.stringify({ objects })}' ! ` +
+        `tsoverlay draw-boxes=false draw-labels=false draw-confidence=false thickness=2 ${overlayProps} ${back}! filesink location=${file}`,
+    );
+    const data = readFileSync(file);
+    expect(data.length).toBe(W * H * 3);
+    return (x, y) => Array.from(data.subarray(3 * (y * W + x), 3 * (y * W + x) + 3));
+  }
+
+  it('fills the mask translucent in the object colour (mask-opacity 0.5 by default) with an opaque outline; nothing outside it', async () => {
+    const px = await draw('');
+    const half = RED.map((c) => Math.round(c / 2));
+    for (const [x, y] of [[150, 100], [120, 100], [150, 70]]) px(x, y).forEach((v, c) => expect(v, `${x},${y}`).toBeCloseTo(half[c], -0.5));
+    // The outline: the disc's leftmost pixels (row 100) and its top (column 150), 2 px wide.
+    for (const [x, y] of [[100, 100], [101, 100], [150, 60], [150, 61]]) expect(px(x, y), `${x},${y}`).toEqual(RED);
+    expect(px(102, 100).map((v, c) => Math.abs(v - half[c]) <= 1)).toEqual([true, true, true]);
+    // The box's corners are outside the disc; outside the box nothing either.
+    for (const [x, y] of [[102, 62], [197, 137], [99, 100], [150, 141], [10, 10]]) expect(px(x, y), `${x},${y}`).toEqual([0, 0, 0]);
+  });
+
+  it('mask-opacity=1 paints it opaque, 0 leaves only the outline; draw-masks=false draws none', async () => {
+    expect((await draw('mask-opacity=1'))(150, 100)).toEqual(RED);
+    const outline = await draw('mask-opacity=0');
+    expect(outline(150, 100)).toEqual([0, 0, 0]);
+    expect(outline(100, 100)).toEqual(RED);
+    const none = await draw('draw-masks=false');
+    for (const [x, y] of [[150, 100], [100, 100]]) expect(none(x, y)).toEqual([0, 0, 0]);
+  });
+
+  it('draws on I420 frames too (the mask red, the rest black)', async () => {
+    const px = await draw('mask-opacity=1', 'I420');
+    const [r, g, b] = px(150, 100);
+    expect(r).toBeGreaterThan(200);
+    expect(g).toBeLessThan(80);
+    expect(b).toBeLessThan(80);
+    expect(px(120, 62).every((v) => v < 20)).toBe(true);
+  });
+});
