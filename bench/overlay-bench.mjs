@@ -10,8 +10,9 @@
  * drawn from cached images of their characters), and labels that are new words on every frame ("person17": each
  * shaped and rendered by Pango, the worst case), and Latin labels with a pose on every object (17 keypoints and
  * COCO's 19 skeleton lines: the skeleton's cost is this row less the first), and Latin labels with an instance
- * mask over every box (an ellipse filling it, drawn translucent with its outline: the mask's cost, reading it from
- * the ROI meta included, is this row less the first; the boxes of 40 objects at 720p are ~180 x 70 px). Best of 3.
+ * mask over every box (an ellipse filling it, drawn translucent with its outline): the mask's cost per object,
+ * reading it from the ROI meta included, is that row's time less the first row's, at each count (the masks are
+ * 512x198 px for 4 objects, 146x66 px for 40). Best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
  *
@@ -77,9 +78,24 @@ for (const format of ['BGRx', 'NV12']) {
     ['+ skeletons', LATIN, false, false, true],
     ['+ masks', LATIN, false, false, false, true],
   ];
+  const plain = {};
   for (const [name, labels, fresh, newWords, keypoints, masks] of cases) {
     const few = await best(format, FEW, labels, fresh, newWords, keypoints, masks);
     const many = await best(format, MANY, labels, fresh, newWords, keypoints, masks);
+    if (name === 'latin labels') Object.assign(plain, { few, many });
+    if (masks) {
+      // The masks' area shrinks as their number grows (the grid fills the frame): their cost per object is the
+      // frame's time less that of the same labelled boxes without masks, at each count and mask size.
+      const size = (n) => {
+        const cols = Math.ceil(Math.sqrt(n));
+        return `${Math.round((1280 / cols) * 0.8)}x${Math.round((720 / Math.ceil(n / cols)) * 0.55)}`;
+      };
+      console.log(
+        `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ` +
+          `${(((few - plain.few) / FEW) * 1e3).toFixed(0)} µs per ${size(FEW)} mask, ${(((many - plain.many) / MANY) * 1e3).toFixed(0)} µs per ${size(MANY)} mask`,
+      );
+      continue;
+    }
     const perObject = ((many - few) / (MANY - FEW)) * 1e3;
     console.log(
       `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ${perObject.toFixed(1)} µs per object`,

@@ -174,6 +174,7 @@ private:
   void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint);
   void blend_span(int y, int x0, int x1, const Paint &paint, int alpha);
   std::vector<double> crossings_; /* fill_polygon(): a row's edge crossings */
+  std::vector<uint8_t> kept_;      /* blend_bitmap(): a row of the erosion */
 
   GstVideoFrame *frame_;
   int width_, height_;

@@ -64,7 +64,7 @@ void decodeMasks(const MaskProtos& protos, const float* coefficients, const doub
   }
   out.resize(total);
   std::vector<Tap> tx, ty;
-  std::vector<float> logits;
+  std::vector<float> logits, column;
   size_t offset = 0;
   for (int i = 0; i < n; i++) {
     const MaskRect& r = rects[i];
@@ -87,17 +87,20 @@ void decodeMasks(const MaskProtos& protos, const float* coefficients, const doub
         for (int x = 0; x < cw; x++) dst[x] += c * src[x];
       }
     }
+    // Bilinear is separable: each frame row blends its two prototype rows once (cw values), then each pixel blends
+    // two of those.
     uint8_t* mask = out.data() + offset;
+    column.resize(cw);
     for (int y = 0; y < r.height; y++) {
       const Tap& v = ty[y];
       const float* row0 = logits.data() + (size_t)v.i0 * cw;
       const float* row1 = logits.data() + (size_t)v.i1 * cw;
+      for (int c = 0; c < cw; c++) column[c] = row0[c] + v.w1 * (row1[c] - row0[c]);
       uint8_t* dst = mask + (size_t)y * r.width;
+      const float* col = column.data();
       for (int x = 0; x < r.width; x++) {
         const Tap& u = tx[x];
-        const float top = row0[u.i0] + u.w1 * (row0[u.i1] - row0[u.i0]);
-        const float bottom = row1[u.i0] + u.w1 * (row1[u.i1] - row1[u.i0]);
-        dst[x] = top + v.w1 * (bottom - top) > cut ? 1 : 0;
+        dst[x] = col[u.i0] + u.w1 * (col[u.i1] - col[u.i0]) > cut ? 1 : 0;
       }
     }
     offset += (size_t)r.width * r.height;
