@@ -4,6 +4,9 @@
  *   tracking mtd        track id, first seen, last seen (pts)        OD --RELATE_TO--> tracking
  *   classification mtd  one per attribute: its classes (quarks) and   OD --RELATE_TO--> cls
  *                       confidences, best first
+ *   segmentation mtd    (GStreamer >= 1.26) an instance mask: GRAY8,   OD --CONTAIN--> seg,
+ *                       1 inside, region ids 0 and 1, at the mask's    seg --IS_PART_OF--> OD
+ *                       placement (one mtd per object)
  * Full-frame classifications are classification mtds related to no OD mtd. Reading also follows
  * CONTAIN relations (DL Streamer writes both kinds). */
 #pragma once

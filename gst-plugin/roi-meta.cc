@@ -455,6 +455,8 @@ std::vector<Object> objects_read(GstBuffer *buffer, int width, int height, std::
       out[i].track_id = od.track_id;
     if (out[i].classifications.empty())
       out[i].classifications = od.classifications;
+    if (out[i].mask.empty())
+      out[i].mask = od.mask;
   }
   for (size_t k = 0; k < ods.size(); k++) {
     if (taken[k])

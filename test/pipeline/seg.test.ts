@@ -2,12 +2,13 @@
  * Instance masks end to end in real gst-launch-1.0 pipelines: yolov8n-seg on photos (the decoder chosen from the
  * outputs), masks against COCO ground truth, masks from a postprocess() hook through the ROI metas to tsexport's COCO
  * RLE (known strings, decoded back to the same pixels), to a later element's hooks, kept by tstrack and drawn by
- * tsoverlay.
+ * tsoverlay; on GStreamer >= 1.26 (the Debian 13 root) also as GstAnalytics segmentation mtds, both ways.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOOKS, MODELS, SHARED, YOLOX, gstLaunch, imageSource, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+import { HOOKS, MODELS, PLUGIN_PATH, SHARED, YOLOX, gstEnv, gstLaunch, imageSource, readJsonl, run, tempDir, type JsonlObject } from '../helpers/gst';
 import { rleDecode, rleFromString, rleIou, segmentationToRle, type CocoSegmentation } from '../../eval/coco/rle';
 
 const SEG = path.join(MODELS, 'yolov8n-seg_int8_320.onnx');
@@ -269,5 +270,82 @@ describe('tsoverlay masks', () => {
     expect(g).toBeLessThan(80);
     expect(b).toBeLessThan(80);
     expect(px(120, 62).every((v) => v < 20)).toBe(true);
+  });
+});
+
+// GstAnalytics segmentation mtds (GStreamer >= 1.26, the plugin built with GstAnalytics): the test program
+// test/programs/analytics-pipeline.c is the foreign producer and reader (no tsvision code).
+const TOOL = path.join(path.dirname(PLUGIN_PATH), 'analytics-pipeline');
+const gstMinor = Number(/GStreamer 1\.(\d+)/.exec(spawnSync('gst-inspect-1.0', ['--version'], { env: gstEnv(), encoding: 'utf8' }).stdout ?? '')?.[1] ?? 0);
+const HAVE_SEGMENTATION_MTD = gstMinor >= 26 && existsSync(TOOL);
+
+describe.skipIf(!HAVE_SEGMENTATION_MTD)('masks as GstAnalytics segmentation mtds (GStreamer >= 1.26)', () => {
+  interface DumpedMask {
+    x: number;
+    y: number;
+    w: number;
+    h: number;
+    mask_w: number;
+    mask_h: number;
+    inside: number;
+  }
+  const dumped = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { od: { label: string; mask: DumpedMask | null }[] });
+
+  it('each object with a mask gets an instance segmentation mtd of its own, CONTAINed by its OD mtd, at the mask placement', async () => {
+    const objects = [
+      { box: { x: 40, y: 30, width: 120, height: 90 }, label: 'blob', classId: 3, confidence: 0.9, mask: { x: 40, y: 30, width: 120, height: 90, pattern: 'disc' } },
+      { box: { x: 200, y: 100, width: 50, height: 50 }, label: 'ball', classId: 32, confidence: 0.8 },
+    ];
+    const r = await run(TOOL, [
+      `videotestsrc num-buffers=2 ! video/x-raw,width=320,height=240 ! tsdetect model=${YOLOX} module=${HOOKS}/mask-objects.ts ` +
+        `module-args=${JSON.stringify({ objects })} ! identity name=dump ! fakesink`,
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const frames = dumped(r.stdout);
+    expect(frames).toHaveLength(2);
+    let disc = 0;
+    for (let row = 0; row < 90; row++) {
+      for (let col = 0; col < 120; col++) {
+        const u = (col + 0.5) / 120 - 0.5;
+        const v = (row + 0.5) / 90 - 0.5;
+        if (u * u + v * v <= 0.25) disc++;
+      }
+    }
+    for (const f of frames) {
+      expect(f.od.find((o) => o.label === 'ball')!.mask).toBeNull();
+      expect(f.od.find((o) => o.label === 'blob')!.mask).toEqual({ x: 40, y: 30, w: 120, h: 90, mask_w: 120, mask_h: 90, inside: disc });
+    }
+  });
+
+  it("a foreign producer's segmentation mtd (half resolution, its own region ids) is the object's mask in tsexport", async () => {
+    const jsonl = path.join(tempDir(), 'foreign.jsonl');
+    const r = await run(TOOL, [
+      `videotestsrc num-buffers=2 ! video/x-raw,width=320,height=240 ! identity name=od ! tsexport location=${jsonl} ! fakesink`,
+      '--od', 'person,40,30,120,80,0.9', '--mask',
+      '--od', 'car,200,100,60,40,0.8',
+    ]);
+    expect(r.code, r.output).toBe(0);
+    for (const f of readJsonl(jsonl)) {
+      const person = f.objects.find((o) => o.label === 'person') as SegObject;
+      expect((f.objects.find((o) => o.label === 'car') as SegObject).mask).toBeUndefined();
+      const { bits, h, w } = bitmap(person);
+      expect([h, w]).toEqual([240, 320]);
+      let area = 0;
+      let outside = 0;
+      for (let c = 0; c < w; c++) {
+        for (let row = 0; row < h; row++) {
+          if (!bits[c * h + row]) continue;
+          area++;
+          if (c < 40 || c >= 160 || row < 30 || row >= 110) outside++;
+        }
+      }
+      expect(outside).toBe(0);
+      // The ellipse inscribed in 120 x 80 (pi/4 of it), stretched from 60 x 40.
+      expect(Math.abs(area - (Math.PI / 4) * 120 * 80) / area).toBeLessThan(0.05);
+    }
   });
 });

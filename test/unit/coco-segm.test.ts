@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateSegm, type CocoSegmDetection } from '../../eval/coco/segm';
-import type { CocoDataset } from '../../eval/coco/metrics';
+import type { CocoAnnotation, CocoCategory } from '../../eval/coco/metrics';
 import {
   rleArea,
   rleDecode,
@@ -22,7 +22,11 @@ import {
 } from '../../eval/coco/rle';
 
 const GT_FILE = new URL('../../../shared/coco/instances.json', import.meta.url).pathname;
-type SegmDataset = CocoDataset & { images: { id: number; width: number; height: number }[]; annotations: (CocoDataset['annotations'][number] & { segmentation: CocoSegmentation })[] };
+interface SegmDataset {
+  images: { id: number; width: number; height: number }[];
+  annotations: (CocoAnnotation & { segmentation: CocoSegmentation })[];
+  categories: CocoCategory[];
+}
 const loadGt = (): SegmDataset => JSON.parse(readFileSync(GT_FILE, 'utf8')) as SegmDataset;
 
 function gtAsResults(gt: SegmDataset): CocoSegmDetection[] {
