@@ -173,6 +173,15 @@ describe('masks from a postprocess() hook', () => {
     });
   });
 
+  it('a malformed mask fails the pipeline with an error naming the hook and the mask (no crash, no hang)', async () => {
+    const objects = [{ box: { x: 0, y: 0, width: 20, height: 20 }, label: 'bad', classId: 1, confidence: 0.9, mask: { x: 0, y: 0, width: 20, height: 20, pattern: 'short' } }];
+    const r = await gstLaunch(`${source(1)} ! ${hookDetect(objects)} ! fakesink`, { timeoutMs: 60_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.signal).toBeNull();
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/postprocess\(\) returned detection 0 with an invalid mask.*width x height bytes/);
+  });
+
   it('a mask reaching out of the frame is clipped to it', async () => {
     const objects = [{ box: { x: 0, y: 0, width: 20, height: 20 }, label: 'edge', classId: 1, confidence: 0.9, mask: { x: -5, y: -4, width: 20, height: 20, pattern: 'full' } }];
     const file = path.join(tempDir(), 'clip.jsonl');
