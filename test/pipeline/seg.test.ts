@@ -182,6 +182,19 @@ describe('masks from a postprocess() hook', () => {
     expect(r.output).toMatch(/postprocess\(\) returned detection 0 with an invalid mask.*width x height bytes/);
   });
 
+  it("DL Streamer's masks (gvadetect's mask_yolov8 param: FP32 probabilities at model resolution, stretched over the box) are read", async () => {
+    const tool = path.join(path.dirname(PLUGIN_PATH), 'roi-meta-pipeline'); // built by meson from test/programs/roi-meta-pipeline.c
+    const file = path.join(tempDir(), 'dls.jsonl');
+    // A 40 x 30 box with a 10 x 8 mask whose left 5 columns are above 0.5.
+    const r = await run(tool, [`${source(1)} ! identity name=roi ! tsexport location=${file} ! fakesink`, '--roi', 'person,10,12,40,30', '--dls-mask', '10,8']);
+    expect(r.code, r.output).toBe(0);
+    const o = readJsonl(file)[0].objects[0] as SegObject;
+    const { bits } = bitmap(o);
+    for (let c = 0; c < 64; c++) {
+      for (let row = 0; row < 48; row++) expect(bits[c * 48 + row], `${c},${row}`).toBe(c >= 10 && c < 30 && row >= 12 && row < 42 ? 1 : 0);
+    }
+  });
+
   it('a mask reaching out of the frame is clipped to it', async () => {
     const objects = [{ box: { x: 0, y: 0, width: 20, height: 20 }, label: 'edge', classId: 1, confidence: 0.9, mask: { x: -5, y: -4, width: 20, height: 20, pattern: 'full' } }];
     const file = path.join(tempDir(), 'clip.jsonl');
