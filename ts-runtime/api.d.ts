@@ -469,7 +469,7 @@ export declare function iou(
   b: { readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number },
 ): number;
 
-/** Maps model-input boxes to frame-pixel detections (clipped to the frame; labels[classId] as label). */
+/** Maps model-input boxes to frame-pixel detections (clipped to the frame; labels[classId] as label; a candidate's `mask`, already in frame pixels, handed on). */
 export declare function toDetections(
   raw: readonly RawDetection[],
   transform: Pick<InputTransform, 'scaleX' | 'scaleY' | 'padX' | 'padY'>,

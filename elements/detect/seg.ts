@@ -114,7 +114,7 @@ export const decodeMasksJs: MaskKernel = (protos, [M, H, W], coefficients, boxes
   return [rects, data];
 };
 
-/** The detections and prototype outputs of a seg head, told apart by rank; null when they are not there. */
+/** The detections and prototype outputs of a seg head, told apart by rank, with C and M; why not, as text, when they are not there. */
 export function segOutputs(outputs: readonly OutputInfo[]): { detections: OutputInfo; protos: OutputInfo; classes: number; coefficients: number } | string {
   const det = outputs.filter((o) => o.dims.length === 3 || o.dims.length === 2);
   const proto = outputs.filter((o) => o.dims.length === 4);
