@@ -9,7 +9,10 @@
  * ("Fußgänger 行人", "Пешеход", …), fresh track ids on every object of every frame (no label twice; numbers are
  * drawn from cached images of their characters), and labels that are new words on every frame ("person17": each
  * shaped and rendered by Pango, the worst case), and Latin labels with a pose on every object (17 keypoints and
- * COCO's 19 skeleton lines: the skeleton's cost is this row less the first). Best of 3.
+ * COCO's 19 skeleton lines: the skeleton's cost is this row less the first), and Latin labels with an instance
+ * mask over every box (an ellipse filling it, drawn translucent with its outline): the mask's cost per object,
+ * reading it from the ROI meta included, is that row's time less the first row's, at each count (the masks are
+ * 512x198 px for 4 objects, 146x66 px for 40). Best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
  *
@@ -41,9 +44,9 @@ function launch(args) {
 }
 
 /** tsoverlay's median ms per frame (its last tsvision-stats message, posted at EOS). */
-async function overlayMs(format, count, labels, fresh, newWords, keypoints = false) {
+async function overlayMs(format, count, labels, fresh, newWords, keypoints = false, masks = false) {
   // gst-launch splits property values at spaces: JSON's \u0020 keeps them.
-  const args = JSON.stringify({ count, labels, fresh, newWords, keypoints }).replaceAll(' ', '\\u0020');
+  const args = JSON.stringify({ count, labels, fresh, newWords, keypoints, masks }).replaceAll(' ', '\\u0020');
   const r = await launch([
     '-m', 'videotestsrc', `num-buffers=${FRAMES}`, 'pattern=black', '!',
     `video/x-raw,format=${format},width=1280,height=720`, '!',
@@ -73,10 +76,26 @@ for (const format of ['BGRx', 'NV12']) {
     ['no label twice', LATIN, true, false],
     ['new words', LATIN, false, true],
     ['+ skeletons', LATIN, false, false, true],
+    ['+ masks', LATIN, false, false, false, true],
   ];
-  for (const [name, labels, fresh, newWords, keypoints] of cases) {
-    const few = await best(format, FEW, labels, fresh, newWords, keypoints);
-    const many = await best(format, MANY, labels, fresh, newWords, keypoints);
+  const plain = {};
+  for (const [name, labels, fresh, newWords, keypoints, masks] of cases) {
+    const few = await best(format, FEW, labels, fresh, newWords, keypoints, masks);
+    const many = await best(format, MANY, labels, fresh, newWords, keypoints, masks);
+    if (name === 'latin labels') Object.assign(plain, { few, many });
+    if (masks) {
+      // The masks' area shrinks as their number grows (the grid fills the frame): their cost per object is the
+      // frame's time less that of the same labelled boxes without masks, at each count and mask size.
+      const size = (n) => {
+        const cols = Math.ceil(Math.sqrt(n));
+        return `${Math.round((1280 / cols) * 0.8)}x${Math.round((720 / Math.ceil(n / cols)) * 0.55)}`;
+      };
+      console.log(
+        `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ` +
+          `${(((few - plain.few) / FEW) * 1e3).toFixed(0)} µs per ${size(FEW)} mask, ${(((many - plain.many) / MANY) * 1e3).toFixed(0)} µs per ${size(MANY)} mask`,
+      );
+      continue;
+    }
     const perObject = ((many - few) / (MANY - FEW)) * 1e3;
     console.log(
       `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ${perObject.toFixed(1)} µs per object`,

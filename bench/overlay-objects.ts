@@ -4,7 +4,27 @@
 // `fresh`: a new track id on every object of every frame, so that no label repeats; `newWords`: labels that are
 // new words on every frame ("person17"), which the overlay must shape and render anew (its worst case).
 // `keypoints`: each object also carries a pose (17 points spread over its box, all seen, COCO's 19-line skeleton).
-import type { DetectHook, Detection } from 'tsvision';
+// `masks`: each object also carries an instance mask over its box (the inscribed ellipse, at the box's pixels).
+import type { DetectHook, Detection, Mask } from 'tsvision';
+
+/** The ellipse inscribed in a width x height mask (made once per size: the hook's own cost stays small). */
+const discs = new Map<string, Uint8Array>();
+function disc(width: number, height: number): Uint8Array {
+  const key = `${width}x${height}`;
+  let data = discs.get(key);
+  if (!data) {
+    data = new Uint8Array(width * height);
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) {
+        const u = (c + 0.5) / width - 0.5;
+        const v = (r + 0.5) / height - 0.5;
+        data[r * width + c] = u * u + v * v <= 0.25 ? 1 : 0;
+      }
+    }
+    discs.set(key, data);
+  }
+  return data;
+}
 
 const SKELETON: [number, number][] = [[15, 13], [13, 11], [16, 14], [14, 12], [11, 12], [5, 11], [6, 12], [5, 6], [5, 7], [6, 8], [7, 9], [8, 10], [1, 2], [0, 1], [0, 2], [1, 3], [2, 4], [3, 5], [4, 6]];
 
@@ -15,6 +35,7 @@ const hook: DetectHook = {
     const fresh = Boolean(ctx.args.fresh);
     const newWords = Boolean(ctx.args.newWords);
     const keypoints = Boolean(ctx.args.keypoints);
+    const masks = Boolean(ctx.args.masks);
     const cols = Math.max(1, Math.ceil(Math.sqrt(count)));
     const rows = Math.max(1, Math.ceil(count / cols));
     const w = frame.width / cols;
@@ -35,6 +56,14 @@ const hook: DetectHook = {
             skeleton: SKELETON,
           }
         : {};
+      if (masks) {
+        const x = Math.ceil(box.x - 0.5);
+        const y = Math.ceil(box.y - 0.5);
+        const width = Math.ceil(box.x + box.width - 0.5) - x;
+        const height = Math.ceil(box.y + box.height - 0.5) - y;
+        const mask: Mask = { x, y, width, height, data: disc(width, height) };
+        pose.mask = mask;
+      }
       out.push({
         ...pose,
         box,

@@ -2,8 +2,11 @@
 
 #include <gst/analytics/analytics.h>
 
+#include <gst/video/video.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace tsv {
 namespace analytics {
@@ -68,6 +71,78 @@ bool has_objects(GstBuffer *buffer) {
   return gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_od_mtd_get_mtd_type(), &od);
 }
 
+#if GST_CHECK_VERSION(1, 26, 0)
+/* An object's mask as an instance segmentation mtd of its own: a GRAY8 buffer (1 inside, 0 outside; region ids 0,
+ * the background, and 1, the object) at the mask's placement (x, y, w, h), OD --CONTAIN--> seg --IS_PART_OF--> OD,
+ * as DL Streamer relates per-object results. */
+static void add_mask(GstAnalyticsRelationMeta *rmeta, guint od_id, const Mask &m) {
+  GstVideoInfo info;
+  if (!gst_video_info_set_format(&info, GST_VIDEO_FORMAT_GRAY8, (guint)m.width, (guint)m.height))
+    return;
+  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  GstMapInfo map;
+  if (!buffer || !gst_buffer_map(buffer, &map, GST_MAP_WRITE)) {
+    if (buffer)
+      gst_buffer_unref(buffer);
+    return;
+  }
+  const int stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0);
+  memset(map.data, 0, map.size);
+  for (int r = 0; r < m.height; r++)
+    memcpy(map.data + (size_t)r * stride, m.data.data() + (size_t)r * m.width, (size_t)m.width);
+  gst_buffer_unmap(buffer, &map);
+  gst_buffer_add_video_meta_full(buffer, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_GRAY8, (guint)m.width,
+                                 (guint)m.height, 1, info.offset, info.stride);
+  guint regions[2] = {0, 1};
+  GstAnalyticsSegmentationMtd seg;
+  /* The meta takes the buffer. */
+  if (!gst_analytics_relation_meta_add_segmentation_mtd(rmeta, buffer, GST_SEGMENTATION_TYPE_INSTANCE, 2, regions,
+                                                        m.x, m.y, (guint)m.width, (guint)m.height, &seg))
+    return;
+  gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_CONTAIN, od_id, seg.id);
+  gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_IS_PART_OF, seg.id, od_id);
+}
+
+/* The mask of an instance segmentation mtd related to one OD mtd (ours or another producer's): GRAY8/GRAY16 pixels
+ * other than region index 0's id (the background) inside, resampled (nearest) onto its location when its own size
+ * differs. */
+static void read_mask(GstAnalyticsSegmentationMtd *seg, Mask &m) {
+  gint x = 0, y = 0;
+  guint w = 0, h = 0;
+  GstBuffer *buffer = gst_analytics_segmentation_mtd_get_mask(seg, &x, &y, &w, &h);
+  if (!buffer)
+    return;
+  GstVideoMeta *vmeta = gst_buffer_get_video_meta(buffer);
+  GstMapInfo map;
+  const bool gray8 = vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY8;
+  const bool gray16 = vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY16_LE;
+  if (vmeta && (gray8 || gray16) && w > 0 && h > 0 && w <= (1u << 20) && h <= (1u << 20) && vmeta->width > 0 &&
+      vmeta->height > 0 && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    const guint background = gst_analytics_segmentation_mtd_get_region_count(seg) > 0
+                                 ? gst_analytics_segmentation_mtd_get_region_id(seg, 0)
+                                 : 0;
+    const size_t last = vmeta->offset[0] + (size_t)(vmeta->height - 1) * vmeta->stride[0] + vmeta->width * (gray16 ? 2 : 1);
+    if (last <= map.size) {
+      m.x = x;
+      m.y = y;
+      m.width = (int)w;
+      m.height = (int)h;
+      m.data.resize((size_t)w * h);
+      for (guint r = 0; r < h; r++) {
+        const guint8 *row = map.data + vmeta->offset[0] + (size_t)(r * vmeta->height / h) * vmeta->stride[0];
+        for (guint c = 0; c < w; c++) {
+          const guint sc = c * vmeta->width / w;
+          const guint v = gray16 ? (guint)GST_READ_UINT16_LE(row + 2 * sc) : row[sc];
+          m.data[(size_t)r * w + c] = v != background;
+        }
+      }
+    }
+    gst_buffer_unmap(buffer, &map);
+  }
+  gst_buffer_unref(buffer);
+}
+#endif
+
 std::vector<OdObject> read(GstBuffer *buffer) {
   std::vector<OdObject> out;
   GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
@@ -99,6 +174,12 @@ std::vector<OdObject> read(GstBuffer *buffer) {
     while (gst_analytics_relation_meta_get_direct_related(rmeta, od.id, RELATED, gst_analytics_cls_mtd_get_mtd_type(),
                                                           &cls_state, &cls))
       read_classes(&cls, o.classifications);
+#if GST_CHECK_VERSION(1, 26, 0)
+    GstAnalyticsSegmentationMtd seg;
+    if (gst_analytics_relation_meta_get_direct_related(rmeta, od.id, RELATED,
+                                                       gst_analytics_segmentation_mtd_get_mtd_type(), nullptr, &seg))
+      read_mask(&seg, o.mask);
+#endif
     out.push_back(std::move(r));
   }
   return out;
@@ -204,6 +285,10 @@ gint64 add(GstBuffer *buffer, const Object &o, int x, int y, int w, int h, GstCl
   if (o.track_id >= 0)
     add_tracking(rmeta, od.id, o, first_seen, last_seen);
   relate_classifications(rmeta, od.id, o, false);
+#if GST_CHECK_VERSION(1, 26, 0)
+  if (!o.mask.empty())
+    add_mask(rmeta, od.id, o.mask);
+#endif
   return od.id;
 }
 

@@ -8,6 +8,9 @@
  * rotated rectangle's own box (its top-left corner before the rotation, width, height) and its angle r, in radians
  * clockwise about the box centre, in [0, 2π); before 1.26 oriented objects get a plain OD mtd with their enclosing
  * box. Reading, an OD mtd with r != 0 is an oriented object whose box is the one enclosing it.
+ *   segmentation mtd    (GStreamer >= 1.26) an instance mask: GRAY8,   OD --CONTAIN--> seg,
+ *                       1 inside, region ids 0 and 1, at the mask's    seg --IS_PART_OF--> OD
+ *                       placement (one mtd per object)
  * Full-frame classifications are classification mtds related to no OD mtd. Reading also follows
  * CONTAIN relations (DL Streamer writes both kinds). */
 #pragma once

@@ -16,6 +16,9 @@
  * about its centre, its `width` side along (cos angle, sin angle); `corners` centre ± u ± v in Ultralytics' order
  * (+u+v, +u−v, −u−v, −u+v; u half the width axis, v half the height axis). `box` is the axis-aligned box
  * enclosing it (clipped to the frame).
+ * (frame pixels; names as the model description gives them). Objects of instance segmentation models also have
+ * `mask`: `{"size":[h,w],"counts":"…"}`, COCO's compressed RLE of the mask in frame coordinates (what
+ * pycocotools' mask.decode reads).
  * Objects' `classifications` come from tsclassify (or any element writing DL Streamer-style
  * classification params); an `embedding` array is written when a classifier exposed one. Frames
  * classified as a whole (tsclassify inference-region=full-frame) get a top-level
@@ -110,6 +113,7 @@
 #include <vector>
 
 #include "analytics-results.h"
+#include "coco-rle.h"
 #include "element-stats.h"
 #include "json-writer.h"
 #include "mqtt-publisher.h"
@@ -473,6 +477,17 @@ static void write_rotation(tsv::JsonWriter &j, const tsv::Object &o) {
   j.end_object();
 }
 
+/* "mask": the object's instance mask as COCO RLE in frame coordinates, {"size": [h, w], "counts": "..."}, the
+ * compressed string pycocotools' decode / frPyObjects read (coco-rle.h). */
+static void write_mask(tsv::JsonWriter &j, const tsv::Object &o, int width, int height) {
+  if (o.mask.empty() || width <= 0 || height <= 0)
+    return;
+  j.key("mask").begin_object();
+  j.key("size").begin_array().value((int64_t)height).value((int64_t)width).end_array();
+  j.field("counts", tsv::coco_rle_string(tsv::coco_rle_counts(o.mask, width, height)));
+  j.end_object();
+}
+
 /* One object's fields (inside an object the caller opened). */
 static void write_object_fields(tsv::JsonWriter &j, const tsv::Object &o) {
   j.key("box").begin_object();
@@ -578,6 +593,7 @@ static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *bu
   for (const tsv::Object &o : objects) {
     j.begin_object();
     write_object_fields(j, o);
+    write_mask(j, o, width, height);
     if (o.predicted)
       j.field("predicted", true);
     write_classifications(j, o.classifications);

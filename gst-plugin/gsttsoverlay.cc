@@ -13,7 +13,8 @@
  * Boxes that tstrack predicted on a frame without inference
  * (`predicted=true` in the `object_id` param) are drawn dashed. ROI metas written by other
  * elements without a DL Streamer `detection` param are drawn with their `roi_type` as label and
- * no confidence.
+ * no confidence. Instance masks (segmentation models) are drawn under the boxes, filled translucent
+ * in the object's colour (`draw-masks`, `mask-opacity`) with an opaque outline.
  *
  * Each object gets a colour from an endless, deterministic palette (see `color-by`): the same
  * class id (or, for objects without one, the same label) or the same track id always gets the
@@ -81,6 +82,8 @@ enum {
   PROP_DRAW_ANALYTICS,
   PROP_DRAW_KEYPOINTS,
   PROP_KEYPOINT_THRESHOLD,
+  PROP_DRAW_MASKS,
+  PROP_MASK_OPACITY,
   PROP_THICKNESS,
   PROP_TEXT_SCALE,
   PROP_TEXT_SIZE,
@@ -98,6 +101,8 @@ enum {
 #define DEFAULT_DRAW_ANALYTICS TRUE
 #define DEFAULT_DRAW_KEYPOINTS TRUE
 #define DEFAULT_KEYPOINT_THRESHOLD 0.5
+#define DEFAULT_DRAW_MASKS TRUE
+#define DEFAULT_MASK_OPACITY 0.5
 #define DEFAULT_THICKNESS 0
 #define DEFAULT_TEXT_SCALE 0
 #define DEFAULT_TEXT_SIZE 0
@@ -134,6 +139,8 @@ struct TsOverlaySettings {
   gboolean draw_analytics = DEFAULT_DRAW_ANALYTICS;
   gboolean draw_keypoints = DEFAULT_DRAW_KEYPOINTS;
   double keypoint_threshold = DEFAULT_KEYPOINT_THRESHOLD;
+  gboolean draw_masks = DEFAULT_DRAW_MASKS;
+  double mask_opacity = DEFAULT_MASK_OPACITY;
   guint thickness = DEFAULT_THICKNESS;
   guint text_scale = DEFAULT_TEXT_SCALE;
   guint text_size = DEFAULT_TEXT_SIZE;
@@ -143,7 +150,7 @@ struct TsOverlaySettings {
   /* Whether any object could produce ink at all. */
   bool draws_anything() const {
     return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications || draw_analytics ||
-           draw_keypoints;
+           draw_keypoints || draw_masks;
   }
 };
 
@@ -469,6 +476,15 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   /* Zones and lines under the objects. */
   if (analytics)
     draw_analytics_rules(canvas, *self->text, *analytics, thickness);
+  /* Masks under the boxes: translucent, with an opaque outline of the line thickness. */
+  if (s.draw_masks) {
+    const int alpha = (int)std::lround(s.mask_opacity * 255);
+    for (const Item &item : items) {
+      const tsv::Mask &m = item.object.mask;
+      if (!m.empty())
+        canvas.blend_bitmap(m.x, m.y, m.width, m.height, m.data.data(), canvas.paint(item.color), alpha, thickness);
+    }
+  }
   if (s.draw_boxes) {
     for (const Item &item : items) {
       Rect r = pixel_rect(item.object.box);
@@ -620,6 +636,12 @@ static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GV
   case PROP_KEYPOINT_THRESHOLD:
     s.keypoint_threshold = g_value_get_double(value);
     break;
+  case PROP_DRAW_MASKS:
+    s.draw_masks = g_value_get_boolean(value);
+    break;
+  case PROP_MASK_OPACITY:
+    s.mask_opacity = g_value_get_double(value);
+    break;
   case PROP_DRAW_PREDICTED:
     s.draw_predicted = g_value_get_boolean(value);
     break;
@@ -680,6 +702,12 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
     break;
   case PROP_KEYPOINT_THRESHOLD:
     g_value_set_double(value, s.keypoint_threshold);
+    break;
+  case PROP_DRAW_MASKS:
+    g_value_set_boolean(value, s.draw_masks);
+    break;
+  case PROP_MASK_OPACITY:
+    g_value_set_double(value, s.mask_opacity);
     break;
   case PROP_THICKNESS:
     g_value_set_uint(value, s.thickness);
@@ -785,6 +813,18 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
       g_param_spec_double("keypoint-threshold", "Keypoint threshold",
                           "Least confidence (the model's visibility score) of a keypoint drawn (draw-keypoints)",
                           0.0, 1.0, DEFAULT_KEYPOINT_THRESHOLD, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_MASKS,
+      g_param_spec_boolean("draw-masks", "Draw masks",
+                           "Draw the instance masks of segmentation models (a \"mask\" param on the ROI meta, DL "
+                           "Streamer's segmentation_mask form) under the boxes: filled in the object's colour at "
+                           "mask-opacity, outlined opaque at the line thickness",
+                           DEFAULT_DRAW_MASKS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MASK_OPACITY,
+      g_param_spec_double("mask-opacity", "Mask opacity",
+                          "Opacity of the masks' fill (draw-masks): 0 draws only their outline, 1 paints them opaque",
+                          0.0, 1.0, DEFAULT_MASK_OPACITY, flags));
   g_object_class_install_property(
       gobject_class, PROP_THICKNESS,
       g_param_spec_uint("thickness", "Thickness",

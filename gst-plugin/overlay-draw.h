@@ -146,6 +146,11 @@ public:
    * the chroma samples' top-left pixels. */
   void fill_polygon(const std::vector<double> &xy, const Paint &paint, int alpha);
 
+  /* An object's mask: the `width` x `height` bytes `bits` (row-major, non-zero inside) placed with their top-left
+   * at (x, y), blended over the frame with opacity `alpha`, and its outline — the inside pixels at most
+   * `outline` pixels from an outside one or beyond the bitmap's edge — painted opaque (0: no outline). */
+  void blend_bitmap(int x, int y, int width, int height, const uint8_t *bits, const Paint &paint, int alpha, int outline);
+
   /* A straight line from (x0, y0) to (x1, y1), `thickness` pixels wide (a filled quadrilateral). */
   void line(double x0, double y0, double x1, double y1, double thickness, const Paint &paint);
 
@@ -169,6 +174,7 @@ private:
   void fill_yuv(int x0, int y0, int x1, int y1, const Paint &paint);
   void blend_span(int y, int x0, int x1, const Paint &paint, int alpha);
   std::vector<double> crossings_; /* fill_polygon(): a row's edge crossings */
+  std::vector<uint8_t> kept_;      /* blend_bitmap(): a row of the erosion */
 
   GstVideoFrame *frame_;
   int width_, height_;

@@ -14,6 +14,10 @@ static const char *const DETECTION = "detection";
 static const char *const OBJECT_ID = "object_id";
 static const char *const KEYPOINTS = "keypoints";
 static const char *const ROTATION = "rotation";
+static const char *const MASK = "mask";
+static const char *const SEGMENTATION_MASK = "segmentation_mask";
+/* DL Streamer's GVA_PRECISION_U8. */
+static const int GVA_PRECISION_U8 = 40;
 /* DL Streamer's GVA_PRECISION_FP32: the precision of the keypoints' data_buffer. */
 static const int GVA_PRECISION_FP32 = 10;
 
@@ -209,6 +213,95 @@ static void rotation_to_detection(GstStructure *s, const Rotation &r, int width,
                     G_TYPE_DOUBLE, (r.cy + r.height / 2) / height, ROTATION, G_TYPE_DOUBLE, r.angle, nullptr);
 }
 
+/* An object's mask as DL Streamer's gvadetect writes an instance segmentation model's (YOLOv8SegConverter,
+ * MaskRCNNConverter): a param "mask" { format: "segmentation_mask", precision: FP32, dims: < W, H >, data_buffer:
+ * GVariant of W x H float32 (here 0 or 1), row-major } plus "x", "y": the frame pixel of its top-left corner (DL
+ * Streamer stretches a mask over the object's box, which our pixel-exact placement nearly is). */
+static GstStructure *mask_to_structure(const Mask &m) {
+  std::vector<float> values(m.data.size());
+  for (size_t i = 0; i < values.size(); i++)
+    values[i] = m.data[i] ? 1.0f : 0.0f;
+  GVariant *data = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, values.data(), values.size() * sizeof(float), 1);
+  GstStructure *s = gst_structure_new(MASK, "format", G_TYPE_STRING, SEGMENTATION_MASK, "precision", G_TYPE_INT,
+                                      GVA_PRECISION_FP32, "data_buffer", G_TYPE_VARIANT, data, "x", G_TYPE_INT, m.x, "y",
+                                      G_TYPE_INT, m.y, nullptr);
+  GValue dims = G_VALUE_INIT;
+  gst_value_array_init(&dims, 2);
+  for (guint d : {(guint)m.width, (guint)m.height}) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, G_TYPE_UINT);
+    g_value_set_uint(&v, d);
+    gst_value_array_append_and_take_value(&dims, &v);
+  }
+  gst_structure_take_value(s, "dims", &dims);
+  return s;
+}
+
+/* Whether param `s` is an instance mask: ours, or DL Streamer's (any name, format "segmentation_mask"). */
+static bool is_mask(const GstStructure *s) {
+  const char *format = gst_structure_get_string(s, "format");
+  return format && g_str_equal(format, SEGMENTATION_MASK) && gst_structure_has_field(s, "data_buffer");
+}
+
+/* Reads a mask param (FP32 above 0.5, or U8 non-zero, inside) into `o`, whose box is already known. Without a
+ * placement (DL Streamer's masks are at model resolution, stretched over the box) it is resampled (nearest) onto
+ * the frame pixels whose centre lies in the box. */
+static void mask_from_structure(const GstStructure *s, Object &o, int frame_width, int frame_height) {
+  const GValue *dims = gst_structure_get_value(s, "dims");
+  const GValue *data = gst_structure_get_value(s, "data_buffer");
+  if (!dims || !GST_VALUE_HOLDS_ARRAY(dims) || gst_value_array_get_size(dims) != 2 || !data ||
+      !G_VALUE_HOLDS(data, G_TYPE_VARIANT))
+    return;
+  guint size[2];
+  for (guint k = 0; k < 2; k++) {
+    const GValue *d = gst_value_array_get_value(dims, k);
+    size[k] = G_VALUE_HOLDS_UINT(d) ? g_value_get_uint(d) : G_VALUE_HOLDS_INT(d) ? (guint)std::max(0, g_value_get_int(d)) : 0;
+  }
+  const size_t w = size[0], h = size[1];
+  gint precision = GVA_PRECISION_FP32;
+  gst_structure_get_int(s, "precision", &precision);
+  gsize n_bytes = 0;
+  const void *bytes = g_variant_get_fixed_array((GVariant *)g_value_get_variant(data), &n_bytes, 1);
+  const size_t item = precision == GVA_PRECISION_FP32 ? sizeof(float) : precision == GVA_PRECISION_U8 ? 1 : 0;
+  if (w == 0 || h == 0 || w > (1u << 20) || h > (1u << 20) || item == 0 || !bytes || n_bytes < w * h * item)
+    return;
+  auto inside = [&](size_t i) {
+    return item == 1 ? ((const uint8_t *)bytes)[i] != 0 : ((const float *)bytes)[i] > 0.5f;
+  };
+  Mask &m = o.mask;
+  gint x, y;
+  if (gst_structure_get_int(s, "x", &x) && gst_structure_get_int(s, "y", &y)) {
+    m.x = x;
+    m.y = y;
+    m.width = (int)w;
+    m.height = (int)h;
+    m.data.resize(w * h);
+    for (size_t i = 0; i < w * h; i++)
+      m.data[i] = inside(i);
+    return;
+  }
+  /* The pixels whose centre lies in the box, clipped to the frame (as tsdetect places its masks). */
+  auto first = [](double v, int size) { return (int)std::min<double>(size, std::max(0.0, std::ceil(v - 0.5))); };
+  const int x0 = first(o.box.x, frame_width), x1 = first(o.box.x + o.box.width, frame_width);
+  const int y0 = first(o.box.y, frame_height), y1 = first(o.box.y + o.box.height, frame_height);
+  if (x1 <= x0 || y1 <= y0 || !(o.box.width > 0) || !(o.box.height > 0))
+    return;
+  m.x = x0;
+  m.y = y0;
+  m.width = x1 - x0;
+  m.height = y1 - y0;
+  m.data.assign((size_t)m.width * m.height, 0);
+  for (int r = 0; r < m.height; r++) {
+    const double v = (y0 + r + 0.5 - o.box.y) / o.box.height * h;
+    const size_t sr = (size_t)std::min<double>(h - 1, std::max(0.0, std::floor(v)));
+    for (int c = 0; c < m.width; c++) {
+      const double u = (x0 + c + 0.5 - o.box.x) / o.box.width * w;
+      const size_t sc = (size_t)std::min<double>(w - 1, std::max(0.0, std::floor(u)));
+      m.data[(size_t)r * m.width + c] = inside(sr * w + sc);
+    }
+  }
+}
+
 /* Writes classifications[first, last) (one attribute, best first) into `s`. */
 static void classifications_to_structure(GstStructure *s, const std::vector<Classification> &all, size_t first,
                                          size_t last) {
@@ -280,7 +373,7 @@ static Object roi_read(GstVideoRegionOfInterestMeta *roi, int width, int height,
   if (roi->roi_type)
     o.label = g_quark_to_string(roi->roi_type);
   *has_confidence = false;
-  const GstStructure *keypoints = nullptr;
+  const GstStructure *keypoints = nullptr, *mask = nullptr;
   for (GList *l = roi->params; l; l = l->next) {
     auto *s = (GstStructure *)l->data;
     const char *name = gst_structure_get_name(s);
@@ -310,12 +403,16 @@ static Object roi_read(GstVideoRegionOfInterestMeta *roi, int width, int height,
         o.predicted = predicted;
     } else if (g_str_equal(name, KEYPOINTS)) {
       keypoints = s; /* relative to the box: read once the detection param gave the exact one */
+    } else if (is_mask(s)) {
+      mask = s; /* may be placed over the box, like keypoints */
     } else if (gst_structure_has_field(s, "label")) {
       classifications_from_structure(s, name, o.classifications);
     }
   }
   if (keypoints)
     keypoints_from_structure(keypoints, o);
+  if (mask)
+    mask_from_structure(mask, o, width, height);
   return o;
 }
 
@@ -388,6 +485,8 @@ std::vector<Object> objects_read(GstBuffer *buffer, int width, int height, std::
       out[i].track_id = od.track_id;
     if (out[i].classifications.empty())
       out[i].classifications = od.classifications;
+    if (out[i].mask.empty())
+      out[i].mask = od.mask;
   }
   for (size_t k = 0; k < ods.size(); k++) {
     if (taken[k])
@@ -459,6 +558,8 @@ static GstVideoRegionOfInterestMeta *roi_add(GstBuffer *buffer, const Object &o,
   gst_video_region_of_interest_meta_add_param(meta, det);
   if (!o.keypoints.empty())
     gst_video_region_of_interest_meta_add_param(meta, keypoints_to_structure(o, {x0, y0, x1 - x0, y1 - y0}));
+  if (!o.mask.empty())
+    gst_video_region_of_interest_meta_add_param(meta, mask_to_structure(o.mask));
   set_object_id(meta, o);
   set_classifications(meta, o);
   return meta;

@@ -20,6 +20,12 @@
  *                    to the frame), so elements that know no rotation still cover the object. Reading, a
  *                    detection param with a non-zero rotation is an oriented box (DL Streamer writes
  *                    rotation 0 on every detection: 0 reads as an axis-aligned object).
+ *   "mask"         { format: "segmentation_mask", precision: int (10, FP32), dims: < W, H >,
+ *                    data_buffer: GVariant "ay" of W x H float32, 1 inside, 0 outside, row-major,
+ *                    x, y: int (the frame pixel of its top-left corner) }
+ *                    (instance segmentation; DL Streamer's YOLOv8SegConverter / MaskRCNNConverter form, which
+ *                    has no x, y: such a mask is stretched over the box; any param of format
+ *                    "segmentation_mask", FP32 (> 0.5 inside) or U8 (40, non-zero inside), is read)
  * Full-frame classifications (tsclassify inference-region=full-frame) go to a custom meta
  * "TsvisionClassificationMeta" whose structure has one field per attribute, holding a structure
  * of the same form as the per-object params. */

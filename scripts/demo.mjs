@@ -9,7 +9,8 @@
  * Shows progress (percent of the video, fps) while it runs and a summary at the end: frames, fps, objects
  * per label and the number of tracks. TSVISION_DEMO_VIDEO overrides the input video, TSVISION_DEMO_OUT the output
  * directory (default out/), TSVISION_DEMO_FRAMES stops after that many frames. TSVISION_DEMO_MODEL=pose runs
- * yolo11n-pose instead of yolox_nano: people with their 17 COCO keypoints, skeletons drawn.
+ * yolo11n-pose instead of yolox_nano: people with their 17 COCO keypoints, skeletons drawn; TSVISION_DEMO_MODEL=seg
+ * runs yolov8n-seg (instance segmentation): every object with its mask, drawn translucent in its track's colour.
  */
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -22,12 +23,14 @@ if (!existsSync(video)) {
   process.exit(1);
 }
 const demoModel = process.env.TSVISION_DEMO_MODEL ?? 'detect';
-if (!['detect', 'pose'].includes(demoModel)) {
-  console.error(`TSVISION_DEMO_MODEL must be detect (yolox_nano, the default) or pose (yolo11n-pose), got ${demoModel}`);
+if (!['detect', 'pose', 'seg'].includes(demoModel)) {
+  console.error(`TSVISION_DEMO_MODEL must be detect (yolox_nano, the default), pose (yolo11n-pose) or seg (yolov8n-seg), got ${demoModel}`);
   process.exit(1);
 }
 const pose = demoModel === 'pose';
-const model = await resolveModelFile(pose ? 'yolo11n-pose_w8a32_derived.onnx' : 'yolox_nano_416.onnx', (m) => console.log(m));
+const seg = demoModel === 'seg';
+const modelFile = pose ? 'yolo11n-pose_w8a32_derived.onnx' : seg ? 'yolov8n-seg_int8_320.onnx' : 'yolox_nano_416.onnx';
+const model = await resolveModelFile(modelFile, (m) => console.log(m));
 // The pose model's one class and its keypoint names come from the model manifest.
 const labels = pose ? null : await resolveModelFile('coco_classes.txt', (m) => console.log(m));
 const outDir = path.resolve(process.env.TSVISION_DEMO_OUT ?? path.join(ROOT, 'out'));
@@ -97,11 +100,13 @@ const perLabel = {};
 const tracks = new Set();
 let objects = 0;
 let withKeypoints = 0;
+let withMasks = 0;
 for (const f of frames) {
   for (const o of f.objects) {
     perLabel[o.label] = (perLabel[o.label] ?? 0) + 1;
     objects++;
     if (o.keypoints?.length) withKeypoints++;
+    if (o.mask) withMasks++;
     if (o.track_id !== null) tracks.add(o.track_id);
   }
 }
@@ -123,6 +128,7 @@ console.log(`\n${frames.length} frames in ${seconds.toFixed(1)} s: ${(frames.len
 console.log(`${objects} objects, ${tracks.size} tracks:`);
 for (const [label, n] of Object.entries(perLabel).sort((a, b) => b[1] - a[1])) console.log(`  ${label.padEnd(14)} ${n}`);
 if (pose) console.log(`${withKeypoints} objects with keypoints (skeletons drawn)`);
+if (seg) console.log(`${withMasks} objects with masks (drawn translucent)`);
 console.log(`video:   ${path.relative(process.cwd(), encoded)}`);
 console.log(`results: ${path.relative(process.cwd(), jsonl)}`);
 if (existsSync(png)) console.log(`frame:   ${path.relative(process.cwd(), png)} (frame ${stillFrames[best]?.frame}, ${stillFrames[best]?.objects.length ?? 0} objects)`);

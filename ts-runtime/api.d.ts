@@ -70,6 +70,22 @@ export interface Rotation {
   angle: number;
 }
 
+/**
+ * An object's instance mask: a bitmap at frame resolution over the object's box. Pixel (col, row) of the bitmap is
+ * frame pixel (x + col, y + row); `data` holds width x height bytes, row-major, non-zero inside the object (tsdetect
+ * writes 1 and 0). tsdetect's masks cover the frame pixels whose centre lies in the box, so `x`, `y` are the box's
+ * corner rounded to pixel centres and the mask never reaches outside the box. The data is a view into memory the
+ * element shares between the frame's masks (no copy per object): copy it (`data.slice()`) to keep it past the hook
+ * call, and do not write into it.
+ */
+export interface Mask {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 /** A detected object, the same shape in every element and hook. */
 export interface Detection {
   box: Box;
@@ -93,6 +109,8 @@ export interface Detection {
    * axis-aligned box enclosing it (clipped to the frame), so that everything that reads boxes keeps working.
    */
   rotation?: Rotation;
+  /** An instance segmentation model's mask of the object (tsdetect's yolov8-seg decoder, or any postprocess() hook). */
+  mask?: Mask;
 }
 
 /** Raw video formats tsvision elements accept directly (no videoconvert needed). */
@@ -469,6 +487,10 @@ export interface RawDetection {
   keypoints?: Float32Array;
   /** An oriented-box head's rectangle (model-input pixels; x1..y2 is then the box enclosing it). */
   rotation?: Rotation;
+  /** A prototype-mask head's (YOLOv8-seg) mask coefficients of this candidate: one per prototype map. */
+  maskCoefficients?: Float32Array;
+  /** The candidate's mask in frame pixels, once computed (after NMS); toDetections() hands it on. */
+  mask?: Mask;
 }
 
 /** Greedy non-maximum suppression, best first; class-aware unless `classAware: false`. */
@@ -497,7 +519,7 @@ export declare function iou(
   b: { readonly x1: number; readonly y1: number; readonly x2: number; readonly y2: number },
 ): number;
 
-/** Maps model-input boxes to frame-pixel detections (clipped to the frame; labels[classId] as label). */
+/** Maps model-input boxes to frame-pixel detections (clipped to the frame; labels[classId] as label; a candidate's `mask`, already in frame pixels, handed on). */
 export declare function toDetections(
   raw: readonly RawDetection[],
   transform: Pick<InputTransform, 'scaleX' | 'scaleY' | 'padX' | 'padY'>,

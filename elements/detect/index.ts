@@ -6,6 +6,8 @@ export { yolov5Decoder } from './yolov5';
 export { yolov8Decoder } from './yolov8';
 export { yolov8PoseDecoder, poseLayout } from './pose';
 export { yolov8ObbDecoder, nmsRotated, probiou, regularizeRotation, rotatedCorners, enclosingHalfExtent } from './obb';
+export { yolov8SegDecoder, segOutputs, decodeMasksJs, useMaskKernel, maskRect } from './seg';
+export type { MaskKernel, MaskTransform } from './seg';
 export { end2endDecoder } from './end2end';
 export { gflDecoder, gflLevelLayout } from './gfl';
 export type { GflLevel } from './gfl';

@@ -26,7 +26,7 @@ export interface PoseNames {
  * their `rotation` in frame pixels (not clipped; the box is its enclosing box, clipped): a uniform letterbox
  * (scaleX = scaleY) leaves the angle as it is and divides width and height by the scale; a stretching resize
  * maps the width axis exactly and keeps the rectangle's area (a rotated rectangle stretched unevenly is a
- * parallelogram).
+ * parallelogram). A candidate's `mask` (already in frame pixels: seg heads' attachMasks) is handed on as is.
  */
 export function toDetections(
   raw: readonly RawDetection[],
@@ -64,6 +64,7 @@ export function toDetections(
       if (pose?.skeleton) d.skeleton = pose.skeleton.map(([a, b]) => [a, b]);
     }
     if (r.rotation) d.rotation = rotationToFrame(r.rotation, transform);
+    if (r.mask) d.mask = r.mask;
     out.push(d);
   }
   return out;

@@ -32,6 +32,8 @@
  *    count C is known (`model.labelCount`: labels-file, or the manifest's labels) and the output has exactly 4+C+1
  *    rows. As for pose, the shape alone cannot tell: 4+C+1 rows are also a detector with C+1 classes; a labels
  *    file one line short of the detector's classes is an error (the label count check) either way.
+ * 8. Two outputs, detections `[1,A,N]` (rule 4a or 4d) and prototypes `[1,M,h,w]` with A >= 4 + M + 1 →
+ *    `yolov8-seg` (YOLOv8/YOLO11-seg: A = 4 + C + M rows, the last M the mask coefficients).
  *
  * The class count is never assumed: every decoder reads it from the shapes.
  */
@@ -44,6 +46,7 @@ import { yolov5Decoder } from './yolov5';
 import { yolov8Decoder } from './yolov8';
 import { yolov8PoseDecoder } from './pose';
 import { yolov8ObbDecoder } from './obb';
+import { segOutputs, yolov8SegDecoder } from './seg';
 import { YOLOX_STRIDES, yoloxDecoder } from './yolox';
 
 /** Every decoder by its `decoder=` name. */
@@ -53,6 +56,7 @@ export const DECODERS: Readonly<Record<string, Decoder>> = Object.freeze({
   yolov8: yolov8Decoder,
   'yolov8-pose': yolov8PoseDecoder,
   'yolov8-obb': yolov8ObbDecoder,
+  'yolov8-seg': yolov8SegDecoder,
   end2end: end2endDecoder,
   gfl: gflDecoder,
   ssd: ssdDecoder,
@@ -69,6 +73,8 @@ export const DECODER_ALIASES: Readonly<Record<string, string>> = Object.freeze({
   pose: 'yolov8-pose',
   'yolo11-obb': 'yolov8-obb',
   obb: 'yolov8-obb',
+  'yolo11-seg': 'yolov8-seg',
+  seg: 'yolov8-seg',
   yolov10: 'end2end',
   yolo26: 'end2end',
 });
@@ -105,7 +111,7 @@ export function selectDecoder(
   model?: { readonly keypoints?: boolean; readonly obb?: boolean; readonly labelCount?: number },
 ): Decoder {
   // A YOLOv8-layout output ([1, A, N]) as pose, OBB or plain boxes (rules 6 and 7).
-  const yolov8Family = (a: number): Decoder => {
+  const yolov8BoxFamily = (a: number): Decoder => {
     if (model?.keypoints) return yolov8PoseDecoder;
     if (model?.obb || (model?.labelCount !== undefined && model.labelCount > 0 && a === 4 + model.labelCount + 1)) return yolov8ObbDecoder;
     return yolov8Decoder;
@@ -135,6 +141,9 @@ export function selectDecoder(
       reasons.push(`output '${tabular[0].name}' looks like one vector per image (a classifier or an embedding), not boxes`);
     } else if (r !== null && r[0] >= 1 && r[1] >= 1) {
       const [a, b] = r;
+      // Rule 8: a channels-first YOLOv8 head beside its prototype masks.
+      const seg = others.length === 1 ? segOutputs(outputs) : null;
+      const yolov8Family = (a: number) => (seg && typeof seg !== 'string' ? yolov8SegDecoder : yolov8BoxFamily(a));
       if (input && input.width > 0 && input.height > 0) {
         const grid = gridCellCount(input.width, input.height, YOLOX_STRIDES);
         if (b === grid && a >= 5) return yolov8Family(a);

@@ -62,4 +62,16 @@ export interface Decoder {
   readonly defaultLabels?: readonly string[];
   /** Turns the model's named outputs into candidate boxes (before NMS) in model-input pixels. */
   decode(outputs: Readonly<Record<string, TensorLike>>, opts: DecoderOptions): RawDetection[];
+  /**
+   * Instance segmentation heads: gives the candidates kept after NMS their masks in frame pixels (`mask`), from the
+   * same outputs; `transform` maps frame pixels to model-input ones, `threshold` is the mask threshold (0..1).
+   */
+  attachMasks?(
+    kept: RawDetection[],
+    outputs: Readonly<Record<string, TensorLike>>,
+    transform: { readonly scaleX: number; readonly scaleY: number; readonly padX: number; readonly padY: number; readonly inputWidth: number; readonly inputHeight: number },
+    frameWidth: number,
+    frameHeight: number,
+    threshold: number,
+  ): void;
 }

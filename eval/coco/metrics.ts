@@ -549,6 +549,11 @@ export function evaluateBbox(gt: CocoDataset, detections: readonly CocoDetection
     detections.map((d) => ({ ...d, area: d.bbox[2] * d.bbox[3] })),
     { ...defaultParams(), ...overrides },
   );
+  return summarizeEvaluation(gt, ev);
+}
+
+/** pycocotools `summarize()` of evaluated cells with the box/segm parameters: the twelve stats and per-category figures. */
+export function summarizeEvaluation(gt: CocoDataset, ev: EvaluatedCells): CocoEvalResult {
   const { p, maxDets, imgIds, catIds, cells, numDetPerCat } = ev;
   const M = maxDets.length;
   const areaIdx = (lbl: string): number => p.areaRngLbl.indexOf(lbl);

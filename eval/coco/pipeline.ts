@@ -21,12 +21,14 @@ import { fileURLToPath } from 'node:url';
 import { mapLabelsToCategories, type LabelMapping } from './categories';
 export { evaluateBbox, formatSummary } from './metrics';
 export { evaluateKeypoints, formatKeypointSummary } from './keypoints';
+export { evaluateSegm } from './segm';
 export { mapLabelsToCategories } from './categories';
 import { evaluateBbox, type CocoDataset, type CocoDetection, type CocoEvalParams, type CocoEvalResult, type CocoImage } from './metrics';
 import { evaluateKeypoints, type CocoKeypointDataset, type CocoKeypointDetection, type KeypointEvalResult } from './keypoints';
+import { evaluateSegm, type CocoSegmDetection } from './segm';
 
-/** What is scored: boxes (instances.json) or person keypoints (person_keypoints.json). */
-export type CocoTask = 'bbox' | 'keypoints';
+/** What is scored: boxes (instances.json), person keypoints (person_keypoints.json) or instance masks (instances.json). */
+export type CocoTask = 'bbox' | 'keypoints' | 'segm';
 
 /** One line of tsexport's JSON Lines output (the fields used here). */
 export interface ExportedFrame {
@@ -39,13 +41,15 @@ export interface ExportedFrame {
     class_id: number;
     confidence: number;
     keypoints?: { name: string; x: number; y: number; confidence: number }[];
+    /** COCO compressed RLE in frame coordinates (instance segmentation models). */
+    mask?: { size: [number, number]; counts: string };
   }[];
 }
 
 export interface CocoRunOptions {
   /** Path of the ONNX model. */
   model: string;
-  /** bbox (default) or keypoints. */
+  /** bbox (default), keypoints or segm. */
   task?: CocoTask;
   /** The model's class labels (instead of reading labelsFile), e.g. ['person'] for a pose model. */
   labels?: readonly string[];
@@ -83,6 +87,8 @@ export interface CocoRunOptions {
   keepTemp?: boolean;
   /** Evaluation parameter overrides. */
   params?: Partial<CocoEvalParams>;
+  /** Only the first N images (file-name order), for a short run; the evaluation covers just those. */
+  maxImages?: number;
 }
 
 export interface CocoRunResult {
@@ -99,6 +105,9 @@ export interface CocoRunResult {
   /** Task keypoints: the keypoint results and their evaluation. */
   keypointDetections?: CocoKeypointDetection[];
   keypointEval?: KeypointEvalResult;
+  /** Task segm: the mask results and their evaluation. */
+  segmDetections?: CocoSegmDetection[];
+  segmEval?: CocoEvalResult;
   /** gst-launch-1.0 wall time. */
   pipelineMs: number;
   /** The gst-launch-1.0 arguments. */
@@ -172,6 +181,20 @@ export function framesToKeypointDetections(
   return out;
 }
 
+/** Exported frames → COCO segm results (objects with a mask only): the RLE as tsexport wrote it, the object's confidence as the score. */
+export function framesToSegmDetections(frames: readonly ExportedFrame[], images: readonly CocoImage[], categoryIdByClass: readonly (number | null)[]): CocoSegmDetection[] {
+  framesToDetections(frames, images, categoryIdByClass); // the same frame/image checks
+  const out: CocoSegmDetection[] = [];
+  frames.forEach((f, i) => {
+    for (const o of f.objects) {
+      const cat = categoryIdByClass[o.class_id];
+      if (cat === null || cat === undefined || !o.mask) continue;
+      out.push({ image_id: images[i].id, category_id: cat, segmentation: o.mask, score: o.confidence });
+    }
+  });
+  return out;
+}
+
 function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -193,7 +216,7 @@ function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, tim
 
 /**
  * Runs tsdetect over every image of `<cocoDir>/images` and evaluates the detections against `instances.json`
- * (task keypoints: the keypoints against `person_keypoints.json`).
+ * (task keypoints: the keypoints against `person_keypoints.json`; task segm: the masks, against `instances.json`).
  */
 export async function runCocoEval(options: CocoRunOptions): Promise<CocoRunResult> {
   const root = options.root ?? defaultRoot();
@@ -208,7 +231,8 @@ export async function runCocoEval(options: CocoRunOptions): Promise<CocoRunResul
   const byFile = new Map(gt.images.map((im) => [im.file_name, im]));
   const files = readdirSync(path.join(cocoDir, 'images'))
     .filter((f) => /\.jpe?g$/i.test(f))
-    .sort();
+    .sort()
+    .slice(0, options.maxImages ?? Infinity);
   const images = files.map((f) => {
     const im = byFile.get(f);
     if (!im) throw new Error(`${f} is not in the ground truth of ${cocoDir}`);
@@ -250,6 +274,12 @@ export async function runCocoEval(options: CocoRunOptions): Promise<CocoRunResul
       keypointDetections = framesToKeypointDetections(frames, images, mapping.categoryIdByClass);
       keypointEval = evaluateKeypoints(gt as CocoKeypointDataset, keypointDetections, { ...options.params, imgIds });
     }
+    let segmDetections: CocoSegmDetection[] | undefined;
+    let segmEval: CocoEvalResult | undefined;
+    if (task === 'segm') {
+      segmDetections = framesToSegmDetections(frames, images, mapping.categoryIdByClass);
+      segmEval = evaluateSegm(gt, segmDetections, { ...options.params, imgIds });
+    }
     return {
       model,
       threshold,
@@ -262,6 +292,8 @@ export async function runCocoEval(options: CocoRunOptions): Promise<CocoRunResul
       eval: result,
       keypointDetections,
       keypointEval,
+      segmDetections,
+      segmEval,
       pipelineMs: res.ms,
       pipeline: args,
       tempDir: options.keepTemp ? tmp : null,

@@ -2,15 +2,18 @@
 /**
  * COCO detection accuracy of tsdetect on the 40 annotated val2017 images in ../shared/coco:
  * runs the real GStreamer pipeline once per model and setting, scores it with eval/coco/metrics.ts
- * (pycocotools COCOeval semantics; --task keypoints: eval/coco/keypoints.ts, OKS AP) and prints a table.
+ * (pycocotools COCOeval semantics; --task keypoints: eval/coco/keypoints.ts, OKS AP; --task segm: eval/coco/segm.ts,
+ * mask AP) and prints a table.
  *
- *   node eval/coco/run.mjs [--task bbox|keypoints] [--model yolox_nano_416.onnx]... [--threshold 0.01] [--iou-threshold 0.45,0.65]
+ *   node eval/coco/run.mjs [--task bbox|keypoints|segm] [--model yolox_nano_416.onnx]... [--threshold 0.01] [--iou-threshold 0.45,0.65]
  *                          [--format RGB] [--pre-process-config '…'] [--set prop=value]... [--no-labels-file] [--investigate]
  *                          [--per-class] [--summary] [--json out.json] [--check]
  *
  * --task           bbox (default: box AP against instances.json) or keypoints (OKS keypoint AP of the objects'
  *                  keypoints against person_keypoints.json; default model yolo11n-pose_w8a32_derived.onnx,
- *                  its labels from the manifest; --check then tests keypoint AP >= 0.39)
+ *                  its labels from the manifest; --check then tests keypoint AP >= 0.39) or segm (mask AP of the
+ *                  objects' masks against instances.json; default model yolov8n-seg_int8_320.onnx; --check then
+ *                  tests segm AP >= 0.28; box AP of the same run beside it)
  * --model          a file name in the model mirror ($TSVISION_MODEL_MIRROR, default ../shared/models) or a path;
  *                  repeatable; default: yolox_nano_416.onnx, nanodet_m_320.onnx, picodet_s_320_coco.onnx
  * --threshold      tsdetect threshold (default 0.01)
@@ -41,16 +44,19 @@ const TARGETS = {
   bbox: { model: 'yolox_nano_416.onnx', ap: 0.27, ap50: 0.45 },
   // An independent decode of the same model, independently evaluated, scores 0.413 / AP50 0.774.
   keypoints: { model: 'yolo11n-pose_w8a32_derived.onnx', ap: 0.39, ap50: 0 },
+  // An independent decode of the same model, independently evaluated, scores 0.295 / AP50 0.435.
+  segm: { model: 'yolov8n-seg_int8_320.onnx', ap: 0.28, ap50: 0 },
 };
 const DEFAULT_MODELS = {
   bbox: ['yolox_nano_416.onnx', 'nanodet_m_320.onnx', 'picodet_s_320_coco.onnx'],
   keypoints: ['yolo11n-pose_w8a32_derived.onnx'],
+  segm: ['yolov8n-seg_int8_320.onnx'],
 };
 const PADDLE_PICODET = 'color=RGB,mean=123.675:116.28:103.53,std=58.395:57.12:57.375,resize=stretch';
 
 function usage(message) {
   if (message) console.error(`run.mjs: ${message}`);
-  console.error('usage: node eval/coco/run.mjs [--task bbox|keypoints] [--model NAME|PATH]... [--threshold X] [--iou-threshold X[,Y]] [--format FMT] ' +
+  console.error('usage: node eval/coco/run.mjs [--task bbox|keypoints|segm] [--model NAME|PATH]... [--threshold X] [--iou-threshold X[,Y]] [--format FMT] ' +
     '[--idct islow|ifast] [--pre-process-config STR] [--set prop=value]... [--no-labels-file] [--investigate] [--per-class] [--summary] [--json FILE] [--check]');
   process.exit(2);
 }
@@ -65,7 +71,7 @@ function parseArgs(argv) {
     const value = () => (a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : (argv[++i] ?? usage(`${a} needs a value`)));
     const num = (v) => { const n = Number(v); if (!Number.isFinite(n)) usage(`${key}: ${v} is not a number`); return n; };
     switch (key) {
-      case '--task': o.task = value(); if (!(o.task in TARGETS)) usage(`--task must be bbox or keypoints, got ${o.task}`); break;
+      case '--task': o.task = value(); if (!(o.task in TARGETS)) usage(`--task must be bbox, keypoints or segm, got ${o.task}`); break;
       case '--model': o.models.push(value()); break;
       case '--threshold': o.threshold = num(value()); break;
       case '--iou-threshold': o.iou = value().split(',').map(num); break;
@@ -142,6 +148,7 @@ async function main() {
   const { runCocoEval, formatSummary, formatKeypointSummary } = await loadEvaluator();
   const TARGET = TARGETS[o.task];
   const keypoints = o.task === 'keypoints';
+  const segm = o.task === 'segm';
   const cocoDir = process.env.COCO_DIR ?? path.join(ROOT, '..', 'shared', 'coco');
 
   /** @type {{model: string, label: string, format?: string, properties: Record<string,string>}[]} */
@@ -160,14 +167,16 @@ async function main() {
 
   const header = keypoints
     ? ['model', 'input', 'iou-thr', 'dets', 'AP', 'AP50', 'AP75', 'APm', 'APl', 'AR', 'box AP', 'time']
-    : ['model', 'input', 'iou-thr', 'dets', 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'time'];
+    : segm
+      ? ['model', 'input', 'iou-thr', 'masks', 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'box AP', 'time']
+      : ['model', 'input', 'iou-thr', 'dets', 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'time'];
   const rows = [];
   const records = [];
   let failed = false;
   let checked = null;
   console.log(keypoints
     ? `COCO val2017 subset ${cocoDir}: tsdetect threshold=${o.threshold}, pycocotools-style keypoint AP (OKS, maxDets 20; box AP of the same run beside it)\n`
-    : `COCO val2017 subset ${cocoDir}: tsdetect threshold=${o.threshold}, pycocotools-style bbox AP (maxDets 100)\n`);
+    : `COCO val2017 subset ${cocoDir}: tsdetect threshold=${o.threshold}, pycocotools-style ${segm ? 'segm (mask) AP (maxDets 100; box AP of the same run beside it)' : 'bbox AP (maxDets 100)'}\n`);
   for (const c of configs) {
     for (const iou of o.iou) {
       const model = resolveModel(c.model);
@@ -179,24 +188,27 @@ async function main() {
           model, task: o.task, labels: labelNames, labelsFile: labelsFor(model), labelsProperty: o.labelsProperty && !labelNames,
           threshold: o.threshold, iouThreshold: iou, format: c.format, idct: o.idct, properties: c.properties, root: ROOT, cocoDir,
         });
-        const s = keypoints ? r.keypointEval.stats : r.eval.stats;
+        const s = keypoints ? r.keypointEval.stats : segm ? r.segmEval.stats : r.eval.stats;
         const time = `${(r.pipelineMs / 1000).toFixed(1)} s`;
         if (keypoints) {
           rows.push([name, c.label, String(iou), String(r.keypointDetections.length), fmt(s.ap), fmt(s.ap50), fmt(s.ap75), fmt(s.apMedium),
             fmt(s.apLarge), fmt(s.ar), fmt(r.eval.stats.ap), time]);
+        } else if (segm) {
+          rows.push([name, c.label, String(iou), String(r.segmDetections.length), fmt(s.ap), fmt(s.ap50), fmt(s.ap75), fmt(s.apSmall),
+            fmt(s.apMedium), fmt(s.apLarge), fmt(s.ar100), fmt(r.eval.stats.ap), time]);
         } else {
           rows.push([name, c.label, String(iou), String(r.detections.length), fmt(s.ap), fmt(s.ap50), fmt(s.ap75), fmt(s.apSmall),
             fmt(s.apMedium), fmt(s.apLarge), fmt(s.ar100), time]);
         }
         records.push({ model: name, input: c.label, format: c.format ?? null, properties: c.properties, threshold: o.threshold,
           iouThreshold: iou, detections: r.detections.length, images: r.images.length, pipelineMs: r.pipelineMs, stats: s,
-          perCategory: r.eval.perCategory, renamedLabels: r.mapping.renamed, unmatchedLabels: r.mapping.unmatched });
+          perCategory: (segm ? r.segmEval : r.eval).perCategory, renamedLabels: r.mapping.renamed, unmatchedLabels: r.mapping.unmatched });
         if (name === TARGET.model && iou === 0.45 && c.label === 'default') checked = s;
-        if (o.summary) console.log(`${name} (${c.label}, iou-threshold ${iou}):\n${keypoints ? formatKeypointSummary(r.keypointEval) : formatSummary(r.eval)}\n`);
-        if (o.perClass && !keypoints) printPerClass(name, c.label, iou, r.eval.perCategory);
+        if (o.summary) console.log(`${name} (${c.label}, iou-threshold ${iou}):\n${keypoints ? formatKeypointSummary(r.keypointEval) : formatSummary(segm ? r.segmEval : r.eval)}\n`);
+        if (o.perClass && !keypoints) printPerClass(name, c.label, iou, (segm ? r.segmEval : r.eval).perCategory);
       } catch (err) {
         failed = true;
-        rows.push([name, c.label, String(iou), 'FAILED', '', '', '', '', '', '', '', '']);
+        rows.push([name, c.label, String(iou), 'FAILED', ...header.slice(4).map(() => '')]);
         const text = String(err?.message ?? err);
         const why = text.split('\n').find((l) => l.startsWith('ERROR: from element')) ?? text.split('\n').slice(0, 4).join('\n  ');
         console.error(`${name} (${c.label}, iou-threshold ${iou}) failed: ${why}`);
@@ -209,7 +221,7 @@ async function main() {
   }
   if (checked) {
     const ok = checked.ap >= TARGET.ap && checked.ap50 >= TARGET.ap50;
-    const what = keypoints ? `keypoint AP ≥ ${TARGET.ap}` : `AP ≥ ${TARGET.ap}, AP50 ≥ ${TARGET.ap50}`;
+    const what = keypoints ? `keypoint AP ≥ ${TARGET.ap}` : segm ? `segm AP ≥ ${TARGET.ap}` : `AP ≥ ${TARGET.ap}, AP50 ≥ ${TARGET.ap50}`;
     console.log(`\n${TARGET.model} target ${what}: AP ${checked.ap.toFixed(3)}, AP50 ${checked.ap50.toFixed(3)} — ${ok ? 'met' : 'NOT MET'}`);
     if (o.check && !ok) process.exitCode = 1;
   } else if (o.check) {

@@ -51,6 +51,14 @@ struct Rotation {
   }
 };
 
+/* An object's instance mask: width x height bytes (row-major, 1 inside, 0 outside) whose pixel (0, 0) is frame pixel
+ * (x, y). Empty (width 0): none. */
+struct Mask {
+  int x = 0, y = 0, width = 0, height = 0;
+  std::vector<uint8_t> data;
+  bool empty() const { return width <= 0 || height <= 0; }
+};
+
 /* One object (region of interest) of a frame. */
 struct Object {
   Box box;
@@ -66,6 +74,8 @@ struct Object {
   /* An oriented-box model's rectangle, when has_rotation. */
   bool has_rotation = false;
   Rotation rotation;
+  /* An instance segmentation model's mask (empty: none). */
+  Mask mask;
   /* In a Frame: the object's id on the buffer (its position among the buffer's ROI metas, set
    * when read). In a Result: the id of the Frame object this object updates, or -1 for a new one. */
   int source_id = -1;

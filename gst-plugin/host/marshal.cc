@@ -73,9 +73,9 @@ void set_string(napi_env env, napi_value obj, const char *name, const std::strin
 namespace {
 
 /* Numbers per rotated object in WireObjects' rotations (ROTATION_FIELDS in wire.ts), and where WirePastObjects
- * puts its (framesAgo, pts) pairs: after the five arrays of WireObjects. */
+ * puts its (framesAgo, pts) pairs: after the six arrays of WireObjects. */
 constexpr size_t ROTATION_FIELDS = 6;
-constexpr uint32_t PAST_WHEN = 5;
+constexpr uint32_t PAST_WHEN = 6;
 
 uint32_t array_length(napi_env env, napi_value v) {
   bool is_array = false;
@@ -261,11 +261,80 @@ void rotations_from_js(napi_env env, napi_value array, std::vector<Object> *obje
   }
 }
 
+/* The objects' masks as WireMask[] (wire.ts): [index, x, y, width, height, Uint8Array], the bytes of all of them
+ * in one ArrayBuffer (one allocation a frame, however many masks). */
+napi_value masks_to_js(napi_env env, const std::vector<Object> &objects) {
+  napi_value list;
+  napi_create_array(env, &list);
+  size_t total = 0;
+  for (const Object &o : objects)
+    if (!o.mask.empty())
+      total += o.mask.data.size();
+  if (total == 0)
+    return list;
+  napi_value ab;
+  void *data = nullptr;
+  napi_create_arraybuffer(env, total, &data, &ab);
+  size_t offset = 0;
+  uint32_t n = 0;
+  for (size_t i = 0; i < objects.size(); i++) {
+    const Mask &m = objects[i].mask;
+    if (m.empty())
+      continue;
+    napi_value wire, v, bytes;
+    napi_create_array_with_length(env, 6, &wire);
+    const double fields[5] = {(double)i, (double)m.x, (double)m.y, (double)m.width, (double)m.height};
+    for (uint32_t k = 0; k < 5; k++) {
+      napi_create_double(env, fields[k], &v);
+      napi_set_element(env, wire, k, v);
+    }
+    memcpy((uint8_t *)data + offset, m.data.data(), m.data.size());
+    napi_create_typedarray(env, napi_uint8_array, m.data.size(), ab, offset, &bytes);
+    offset += m.data.size();
+    napi_set_element(env, wire, 5, bytes);
+    napi_set_element(env, list, n++, wire);
+  }
+  return list;
+}
+
+/* Reads one WireMask into its object of `objects` (first `n` from `base`); the bytes are copied (non-zero: 1). */
+void mask_from_js(napi_env env, napi_value wire, std::vector<Object> *objects, size_t base, size_t n) {
+  double f[5];
+  for (uint32_t k = 0; k < 5; k++) {
+    napi_value v = element(env, wire, k);
+    if (!is_type(env, v, napi_number) || napi_get_value_double(env, v, &f[k]) != napi_ok)
+      return;
+  }
+  if (!(f[0] >= 0 && f[0] < n) || !(f[3] >= 1 && f[3] <= 1 << 20) || !(f[4] >= 1 && f[4] <= 1 << 20))
+    return;
+  napi_value bytes = element(env, wire, 5);
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = nullptr;
+  if (!bytes || napi_is_typedarray(env, bytes, &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(env, bytes, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      (type != napi_uint8_array && type != napi_uint8_clamped_array) || !data)
+    return;
+  const size_t w = (size_t)f[3], h = (size_t)f[4];
+  if (length != w * h)
+    return;
+  Mask &m = (*objects)[base + (size_t)f[0]].mask;
+  m.x = (int)f[1];
+  m.y = (int)f[2];
+  m.width = (int)w;
+  m.height = (int)h;
+  m.data.resize(length);
+  const uint8_t *src = (const uint8_t *)data;
+  for (size_t i = 0; i < length; i++)
+    m.data[i] = src[i] != 0;
+}
+
 /* Objects as [nums: Float64Array, labels: string[], classifications: [index, Classification[]][],
- * keypoints: WireKeypoints[], rotations: Float64Array]. */
+ * keypoints: WireKeypoints[], rotations: Float64Array (unset when none), masks: WireMask[]]. */
 napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_value wire, ab, nums, labels, classes, keypoints;
-  napi_create_array_with_length(env, 5, &wire);
+  napi_create_array_with_length(env, 6, &wire);
   void *data = nullptr;
   size_t n = objects.size();
   napi_create_arraybuffer(env, n * OBJECT_FIELDS * sizeof(double), &data, &ab);
@@ -307,11 +376,12 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_set_element(env, wire, 3, keypoints);
   if (napi_value rotations = rotations_to_js(env, objects))
     napi_set_element(env, wire, 4, rotations);
+  napi_set_element(env, wire, 5, masks_to_js(env, objects));
   return wire;
 }
 
 /* Past objects as [...objects, Float64Array of (framesAgo, pts) pairs] (WirePastObjects in wire.ts: the pairs
- * come after the objects' five arrays). */
+ * come after the objects' six arrays). */
 napi_value past_objects_to_js(napi_env env, const std::vector<PastObject> &past) {
   std::vector<Object> objects;
   objects.reserve(past.size());
@@ -368,6 +438,10 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
   for (uint32_t k = 0; k < n_keypoints; k++)
     keypoints_from_js(env, element(env, keypoints, k), out, base, n);
   rotations_from_js(env, element(env, wire, 4), out, base, n);
+  napi_value masks = element(env, wire, 5);
+  uint32_t n_masks = array_length(env, masks);
+  for (uint32_t k = 0; k < n_masks; k++)
+    mask_from_js(env, element(env, masks, k), out, base, n);
 }
 
 } // namespace

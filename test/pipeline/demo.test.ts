@@ -78,4 +78,20 @@ describe('npm run demo', () => {
     expect(withKeypoints).toBe(people.length);
     expect(existsSync(path.join(out, existsSync(path.join(out, 'demo.mp4')) ? 'demo.mp4' : 'demo.webm'))).toBe(true);
   }, 200_000);
+
+  it('TSVISION_DEMO_MODEL=seg: objects with masks, drawn in the video (a few frames: the seg model is the slowest)', async () => {
+    const out = tempDir('tsvision-demo-seg-');
+    const r = await run('node', [path.join(ROOT, 'scripts', 'demo.mjs')], {
+      env: { TSVISION_DEMO_OUT: out, TSVISION_DEMO_FRAMES: '80', TSVISION_DEMO_MODEL: 'seg' },
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(path.join(out, 'demo.jsonl')) as unknown as { objects: { label: string; mask?: { size: number[]; counts: string } }[] }[];
+    const objects = frames.flatMap((f) => f.objects);
+    // The first person walks in around frame 60.
+    expect(objects.filter((o) => o.label === 'person').length).toBeGreaterThan(5);
+    for (const o of objects) expect(o.mask?.size).toEqual([432, 768]);
+    expect(Number(/(\d+) objects with masks/.exec(r.stdout)?.[1])).toBe(objects.length);
+    expect(existsSync(path.join(out, existsSync(path.join(out, 'demo.mp4')) ? 'demo.mp4' : 'demo.webm'))).toBe(true);
+  }, 200_000);
 });

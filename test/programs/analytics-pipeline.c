@@ -11,6 +11,8 @@
  *   --track  a tracking mtd with this id, related to the latest --od (RELATE_TO)
  *   --cls    a classification mtd related to the latest --od (RELATE_TO)
  *   --frame-cls LABEL,CONF   a classification mtd related to no OD mtd (a whole-frame classifier's)
+ *   --mask   (GStreamer >= 1.26) the latest --od gets an instance segmentation mtd (OD --CONTAIN--> seg): the ellipse
+ *            inscribed in its box, as a GRAY8 mask of half the box's size (region ids 0 and 7: 7 inside)
  *   --roi ID,LABEL_ID,CONF   the latest --od also as a GstVideoRegionOfInterestMeta (same label and box) with
  *            a DL Streamer "detection" param (label_id LABEL_ID, confidence CONF): meta id ID, or the OD
  *            mtd's id when ID is -1 (how DL Streamer links the two)
@@ -19,7 +21,9 @@
  *   {"pts": N, "od": [{"id", "label", "x", "y", "w", "h", "confidence",
  *                      "track": {"id", "first_seen", "last_seen"} | null,
  *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds),
- *                      "oriented": {"x", "y", "w", "h", "r"} (GStreamer >= 1.26: gst_analytics_od_mtd_get_oriented_location)}]}
+ *                      "oriented": {"x", "y", "w", "h", "r"} (GStreamer >= 1.26: gst_analytics_od_mtd_get_oriented_location),
+ *                     "mask": {"x", "y", "w", "h", "mask_w", "mask_h", "inside"} | null (GStreamer >= 1.26: the
+ *                     segmentation mtd the OD mtd CONTAINs; inside: its pixels other than region 0's id)}]}
  *
  * Exit 0 at EOS, 1 on an error (printed) or bad arguments. Built by meson only when
  * gstreamer-analytics-1.0 >= 1.24 is found. */
@@ -36,7 +40,7 @@ typedef struct {
   gfloat confidence;
   gfloat r; /* oriented: the angle (radians); 0: a plain OD mtd */
   gint64 track; /* -1: none */
-  gboolean roi;
+  gboolean roi, mask;
   gint roi_id, roi_label_id;
   gdouble roi_confidence;
   GArray *cls_quarks, *cls_levels;
@@ -77,6 +81,27 @@ static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer d
       if (gst_analytics_relation_meta_add_tracking_mtd(rmeta, (guint64)o->track, 0, &trk))
         gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO, od.id, trk.id);
     }
+#if GST_CHECK_VERSION(1, 26, 0)
+    if (o->mask) {
+      const guint mw = (guint)MAX(1, o->w / 2), mh = (guint)MAX(1, o->h / 2);
+      GstBuffer *mbuf = gst_buffer_new_allocate(NULL, (gsize)GST_ROUND_UP_4(mw) * mh, NULL);
+      GstMapInfo map;
+      gst_buffer_map(mbuf, &map, GST_MAP_WRITE);
+      for (guint r = 0; r < mh; r++)
+        for (guint c = 0; c < GST_ROUND_UP_4(mw); c++) {
+          double u = (c + 0.5) / mw - 0.5, v = (r + 0.5) / mh - 0.5;
+          map.data[r * GST_ROUND_UP_4(mw) + c] = c < mw && u * u + v * v <= 0.25 ? 7 : 0;
+        }
+      gst_buffer_unmap(mbuf, &map);
+      gst_buffer_add_video_meta(mbuf, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_GRAY8, mw, mh);
+      guint regions[2] = {0, 7};
+      GstAnalyticsSegmentationMtd seg;
+      if (gst_analytics_relation_meta_add_segmentation_mtd(rmeta, mbuf, GST_SEGMENTATION_TYPE_INSTANCE, 2, regions,
+                                                           o->x + (gint)frame * o->dx, o->y + (gint)frame * o->dy,
+                                                           (guint)o->w, (guint)o->h, &seg))
+        gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_CONTAIN, od.id, seg.id);
+    }
+#endif
     for (guint k = 0; k < o->cls_quarks->len; k++) {
       GstAnalyticsClsMtd cls;
       if (gst_analytics_relation_meta_add_one_cls_mtd(rmeta, g_array_index(o->cls_levels, gfloat, k),
@@ -149,7 +174,34 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
         first_cls = FALSE;
       }
     }
-    g_string_append(line, "]}");
+    g_string_append(line, "], \"mask\": ");
+    gboolean masked = FALSE;
+#if GST_CHECK_VERSION(1, 26, 0)
+    GstAnalyticsSegmentationMtd seg;
+    if (gst_analytics_relation_meta_get_direct_related(rmeta, od.id, GST_ANALYTICS_REL_TYPE_CONTAIN,
+                                                       gst_analytics_segmentation_mtd_get_mtd_type(), NULL, &seg)) {
+      gint mx, my;
+      guint mw, mh;
+      GstBuffer *mbuf = gst_analytics_segmentation_mtd_get_mask(&seg, &mx, &my, &mw, &mh);
+      GstVideoMeta *vmeta = mbuf ? gst_buffer_get_video_meta(mbuf) : NULL;
+      GstMapInfo map;
+      if (vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY8 && gst_buffer_map(mbuf, &map, GST_MAP_READ)) {
+        guint background = gst_analytics_segmentation_mtd_get_region_id(&seg, 0), inside = 0;
+        for (guint r = 0; r < vmeta->height; r++)
+          for (guint c = 0; c < vmeta->width; c++)
+            inside += map.data[vmeta->offset[0] + r * vmeta->stride[0] + c] != background;
+        gst_buffer_unmap(mbuf, &map);
+        g_string_append_printf(line, "{\"x\": %d, \"y\": %d, \"w\": %u, \"h\": %u, \"mask_w\": %u, \"mask_h\": %u, "
+                               "\"inside\": %u}", mx, my, mw, mh, vmeta->width, vmeta->height, inside);
+        masked = TRUE;
+      }
+      if (mbuf)
+        gst_buffer_unref(mbuf);
+    }
+#endif
+    if (!masked)
+      g_string_append(line, "null");
+    g_string_append(line, "}");
   }
   g_string_append(line, "]}\n");
   fputs(line->str, stdout);
@@ -160,7 +212,7 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
 
 static void usage(void) {
   fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY[,R]]] [--track ID] "
-                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF]]... [--frame-cls LABEL,CONF]...\n");
+                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF] [--mask]]... [--frame-cls LABEL,CONF]...\n");
   exit(1);
 }
 
@@ -200,6 +252,8 @@ int main(int argc, char **argv) {
       if (sscanf(argv[++i], "%d,%d,%lf", &last->roi_id, &last->roi_label_id, &last->roi_confidence) != 3)
         usage();
       last->roi = TRUE;
+    } else if (!strcmp(argv[i], "--mask") && last) {
+      last->mask = TRUE;
     } else if (!strcmp(argv[i], "--track") && i + 1 < argc && last) {
       last->track = g_ascii_strtoll(argv[++i], NULL, 10);
     } else if ((!strcmp(argv[i], "--cls") && last) || !strcmp(argv[i], "--frame-cls")) {

@@ -305,7 +305,7 @@ describe('selectDecoder', () => {
     expect(selectDecoder(outs, 'yolov5').name).toBe('yolov5');
     expect(selectDecoder(outs, 'NanoDet').name).toBe('gfl');
     expect(selectDecoder(outs, 'auto').name).toBe('yolox');
-    expect(() => selectDecoder(outs, 'retinanet')).toThrow(/unknown decoder 'retinanet'.*yolox, yolov5, yolov8, yolov8-pose, yolov8-obb, end2end, gfl, ssd, ultraface/);
+    expect(() => selectDecoder(outs, 'retinanet')).toThrow(/unknown decoder 'retinanet'.*yolox, yolov5, yolov8, yolov8-pose, yolov8-obb, yolov8-seg, end2end, gfl, ssd, ultraface/);
   });
 
   it('throws a helpful error for an unrecognised output set', () => {

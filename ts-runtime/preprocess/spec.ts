@@ -138,6 +138,17 @@ export interface PixelAddon {
   bytesPerPixel(format: PixelFormat): number;
   /** The decoders' best-class scan, vectorised (elements/detect/scan.ts has its semantics). */
   bestClass(scores: Float32Array, rows: number, classes: number, start: number, rowStride: number, threshold: number): [Int32Array, Int32Array, Float32Array];
+  /** Instance masks of a prototype-mask head (elements/detect/seg.ts: MaskKernel has its semantics). */
+  decodeMasks(
+    protos: Float32Array,
+    protoDims: readonly [number, number, number],
+    coefficients: Float32Array,
+    boxes: Float64Array,
+    transform: InputTransform,
+    frameWidth: number,
+    frameHeight: number,
+    threshold: number,
+  ): [Int32Array, Uint8Array];
   /** Addon version string. */
   readonly version: string;
 }

@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, PastDetection, Rotation } from '../api';
+import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, Mask, PastDetection, Rotation } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 import { spent } from './timing.js';
 
@@ -158,8 +158,22 @@ export function checkDetections(value: unknown, hook: string, elementName: strin
       if (det.skeleton !== undefined) out[i].skeleton = checkSkeleton(det.skeleton, out[i].keypoints!.length, hook, elementName, i);
     }
     if (det.rotation !== undefined) out[i].rotation = checkRotation(det.rotation, hook, elementName, i);
+    if (det.mask !== undefined) out[i].mask = checkMask(det.mask, hook, elementName, i);
   }
   return out;
+}
+
+/** A hook's mask: integer placement, width x height bytes (kept as the same view: no copy). */
+function checkMask(value: unknown, hook: string, elementName: string, i: number): Mask {
+  const m = value as Partial<Mask> | null;
+  const int = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 1 << 20;
+  if (!m || !int(m.width) || !int(m.height) || !Number.isInteger(m.x) || !Number.isInteger(m.y) || !(m.data instanceof Uint8Array) || m.data.length !== m.width! * m.height!) {
+    throw new TsvisionError(
+      'HOOK',
+      `${elementName}: ${hook}() returned detection ${i} with an invalid mask: expected { x, y, width, height, data } (integers in frame pixels, data a Uint8Array of width x height bytes, non-zero inside)`,
+    );
+  }
+  return { x: m.x!, y: m.y!, width: m.width!, height: m.height!, data: m.data };
 }
 
 function checkKeypoints(value: unknown, hook: string, elementName: string, i: number): Keypoint[] {

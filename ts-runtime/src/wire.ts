@@ -3,7 +3,7 @@
  * as one Float64Array of OBJECT_FIELDS numbers per object plus the objects' labels, which both
  * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
  */
-import type { AnalyticsEvent, Classification, Detection, Keypoint } from '../api';
+import type { AnalyticsEvent, Classification, Detection, Keypoint, Mask } from '../api';
 import type { FrameAnalytics, HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
 import type { Spent } from './timing.js';
 
@@ -22,9 +22,16 @@ export type WireKeypoints = [index: number, points: Float64Array, names: string[
 export const ROTATION_FIELDS = 6;
 
 /**
+ * An object's instance mask on the wire (rare, like keypoints): [object index, x, y, width, height (frame pixels),
+ * width x height bytes, non-zero inside]. C++ copies the bytes out; towards JavaScript a frame's masks are views of
+ * one buffer.
+ */
+export type WireMask = [index: number, x: number, y: number, width: number, height: number, data: Uint8Array];
+
+/**
  * Objects on the wire: numbers, labels, [object index, its classifications] for those that have any, the
- * keypoints of those that have any, and the oriented boxes of those that have one (objects without keypoints or
- * rotation cost nothing more).
+ * keypoints of those that have any, the oriented boxes of those that have one, and the masks of those that have
+ * one (objects without keypoints, rotation or mask cost nothing more).
  */
 export type WireObjects = [
   nums: Float64Array,
@@ -33,6 +40,7 @@ export type WireObjects = [
   keypoints: WireKeypoints[],
   /** Absent from C++ when no object has one. */
   rotations: Float64Array | undefined,
+  masks: WireMask[],
 ];
 
 /**
@@ -63,12 +71,12 @@ export type WireFrame = [
 export type WirePastObjects = [...WireObjects, Float64Array];
 
 function decodePastObjects(wire: WirePastObjects): PastObject[] {
-  const when = wire[5];
-  return decodeObjects([wire[0], wire[1], wire[2], wire[3], wire[4]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
+  const when = wire[6];
+  return decodeObjects([wire[0], wire[1], wire[2], wire[3], wire[4], wire[5]]).map((d, i) => ({ ...d, framesAgo: when[2 * i], pts: when[2 * i + 1] >= 0 ? when[2 * i + 1] : null }));
 }
 
 export function decodeObjects(wire: WireObjects): Detection[] {
-  const [nums, labels, classifications, keypoints, rotations] = wire;
+  const [nums, labels, classifications, keypoints, rotations, masks] = wire;
   const out: Detection[] = new Array(labels.length);
   for (let i = 0, o = 0; i < labels.length; i++, o += OBJECT_FIELDS) {
     const trackId = nums[o + TRACK_ID];
@@ -86,6 +94,7 @@ export function decodeObjects(wire: WireObjects): Detection[] {
   for (const [i, list] of classifications) out[i].classifications = list;
   if (keypoints) for (const k of keypoints) decodeKeypoints(k, out[k[0]]);
   if (rotations) decodeRotations(rotations, out);
+  if (masks) for (const [i, x, y, width, height, data] of masks) if (out[i]) out[i].mask = { x, y, width, height, data };
   return out;
 }
 
@@ -169,6 +178,7 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
   const classifications: [number, Classification[]][] = [];
   const keypoints: WireKeypoints[] = [];
   const rotated: number[] = [];
+  const masks: WireMask[] = [];
   for (let i = 0, o = 0; i < n; i++, o += OBJECT_FIELDS) {
     const d = objects[i];
     // Updates of an input object (tstrack's ids) may carry no box: only new objects need one.
@@ -187,8 +197,10 @@ export function encodeObjects(objects: readonly (Detection & { sourceIndex?: num
     if (d.classifications && d.classifications.length > 0) classifications.push([i, d.classifications]);
     if (d.keypoints && d.keypoints.length > 0) keypoints.push(encodeKeypoints(i, d.keypoints, d.skeleton));
     if (d.rotation) rotated.push(i);
+    const m: Mask | undefined = d.mask;
+    if (m && m.width > 0 && m.height > 0) masks.push([i, m.x, m.y, m.width, m.height, m.data]);
   }
-  return [nums, labels, classifications, keypoints, encodeRotations(objects, rotated)];
+  return [nums, labels, classifications, keypoints, encodeRotations(objects, rotated), masks];
 }
 
 /** A result as marshal.cc result_from_js() reads it. */

@@ -4,6 +4,7 @@
 // JS API (types: ts-runtime/preprocess/spec.ts):
 //   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): { tensor, transform } (preprocess_kernel.cc)
 //   bytesPerPixel(format: PixelFormat): number
+//   bestClass(...) (scan.h), decodeMasks(...) (mask.h; MaskKernel in elements/detect/seg.ts)
 //   version: string
 // and, not enumerable, for bench/preprocess-bench.mjs and the tests only:
 //   preprocessScalar(frame, spec, out?): the same as preprocess() with the previous, slower kernel
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "preprocess.h"
+#include "mask.h"
 #include "scan.h"
 
 namespace {
@@ -304,13 +306,81 @@ Napi::Value BestClass(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// decodeMasks(protos: Float32Array, protoDims: [M, H, W], coefficients: Float32Array (n x M), boxes: Float64Array
+// (n x 4: x1, y1, x2, y2 in frame pixels), transform: { scaleX, scaleY, padX, padY, inputWidth, inputHeight },
+// frameWidth, frameHeight, threshold) -> [rects: Int32Array (n x 4: x, y, width, height), data: Uint8Array (the
+// masks one after the other, row-major, 1 inside)] (mask.h).
+Napi::Value DecodeMasks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage =
+      "decodeMasks(protos: Float32Array, protoDims: [M, H, W], coefficients: Float32Array, boxes: Float64Array, transform, "
+      "frameWidth, frameHeight, threshold)";
+  auto isTyped = [&](size_t i, napi_typedarray_type type) {
+    return info[i].IsTypedArray() && info[i].As<Napi::TypedArray>().TypedArrayType() == type;
+  };
+  if (info.Length() < 8 || !isTyped(0, napi_float32_array) || !info[1].IsArray() || !isTyped(2, napi_float32_array) ||
+      !isTyped(3, napi_float64_array) || !info[4].IsObject() || !isFiniteNumber(info[5]) || !isFiniteNumber(info[6]) ||
+      !isFiniteNumber(info[7])) {
+    throw Napi::TypeError::New(env, usage);
+  }
+  Napi::Float32Array protos = info[0].As<Napi::Float32Array>();
+  Napi::Array dims = info[1].As<Napi::Array>();
+  Napi::Float32Array coefficients = info[2].As<Napi::Float32Array>();
+  Napi::Float64Array boxes = info[3].As<Napi::Float64Array>();
+  Napi::Object t = info[4].As<Napi::Object>();
+  tsv::MaskProtos p;
+  int d[3];
+  for (uint32_t k = 0; k < 3; k++) {
+    Napi::Value v = dims.Length() == 3 ? dims.Get(k) : Napi::Value();
+    double x = !v.IsEmpty() && v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(x >= 1 && x <= 1 << 16) || x != std::floor(x)) throw Napi::TypeError::New(env, "decodeMasks: protoDims must be [M, H, W], positive integers");
+    d[k] = static_cast<int>(x);
+  }
+  p.data = protos.Data();
+  p.count = d[0];
+  p.height = d[1];
+  p.width = d[2];
+  const int n = static_cast<int>(boxes.ElementLength() / 4);
+  if ((size_t)p.count * p.height * p.width > protos.ElementLength() || coefficients.ElementLength() < (size_t)n * p.count) {
+    throw Napi::RangeError::New(env, "decodeMasks: protos or coefficients hold fewer values than protoDims and the boxes need");
+  }
+  tsv::MaskTransform mt;
+  mt.scaleX = getNumber(env, t, "transform", "scaleX");
+  mt.scaleY = getNumber(env, t, "transform", "scaleY");
+  mt.padX = getNumber(env, t, "transform", "padX");
+  mt.padY = getNumber(env, t, "transform", "padY");
+  mt.inputWidth = getPositiveInt(env, t, "transform", "inputWidth");
+  mt.inputHeight = getPositiveInt(env, t, "transform", "inputHeight");
+  const double fw = info[5].As<Napi::Number>().DoubleValue(), fh = info[6].As<Napi::Number>().DoubleValue();
+  if (!(fw >= 0 && fh >= 0 && fw <= 1 << 20 && fh <= 1 << 20)) throw Napi::RangeError::New(env, "decodeMasks: bad frame size");
+  std::vector<tsv::MaskRect> rects;
+  std::vector<uint8_t> data;
+  tsv::decodeMasks(p, coefficients.Data(), boxes.Data(), n, mt, static_cast<int>(fw), static_cast<int>(fh),
+                   info[7].As<Napi::Number>().DoubleValue(), rects, data);
+  Napi::Int32Array outRects = Napi::Int32Array::New(env, 4 * (size_t)n);
+  for (int i = 0; i < n; i++) {
+    int32_t* r = outRects.Data() + 4 * i;
+    r[0] = rects[i].x;
+    r[1] = rects[i].y;
+    r[2] = rects[i].width;
+    r[3] = rects[i].height;
+  }
+  Napi::Uint8Array outData = Napi::Uint8Array::New(env, data.size());
+  if (!data.empty()) std::copy(data.begin(), data.end(), outData.Data());
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set(0u, outRects);
+  out.Set(1u, outData);
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocess", Napi::Function::New(env, Preprocess, "preprocess"));
   exports.Set("bytesPerPixel", Napi::Function::New(env, BytesPerPixel, "bytesPerPixel"));
   exports.Set("bestClass", Napi::Function::New(env, BestClass, "bestClass"));
+  exports.Set("decodeMasks", Napi::Function::New(env, DecodeMasks, "decodeMasks"));
   exports.Set("version", Napi::String::New(env, TSVISION_PIXELS_VERSION));
   // For the tests and the benchmark, not the addon's API (PixelAddon in spec.ts): not enumerable, so the addon's
-  // keys stay bestClass, bytesPerPixel, preprocess, version.
+  // keys stay bestClass, bytesPerPixel, decodeMasks, preprocess, version.
   exports.DefineProperties({
       Napi::PropertyDescriptor::Function(env, exports, "preprocessScalar", PreprocessScalar),
       Napi::PropertyDescriptor::Function(env, exports, "preprocessIsa", PreprocessIsa),

@@ -7,7 +7,7 @@
  * order, one at a time, so hook state behaves as in a sequential pipeline.
  */
 import type { DetectContext, DetectHook, Detection, InputTransform, Tensor } from '../../api';
-import { gflLevelLayout, iou, nms, nmsRotated, poseLayout, selectDecoder, toDetections, useBestClassKernel } from '../../../elements/detect/index';
+import { gflLevelLayout, iou, nms, nmsRotated, poseLayout, segOutputs, selectDecoder, toDetections, useBestClassKernel, useMaskKernel } from '../../../elements/detect/index';
 import type { Decoder, OutputInfo, PoseNames, RawDetection, TensorLike } from '../../../elements/detect/index';
 import { loadPixelAddon, type PreprocessSpec } from '../../preprocess/index';
 import {
@@ -64,6 +64,11 @@ export function classCount(decoder: Decoder, outputs: readonly OutputInfo[], num
       return Number(outputs[0].dims[1]) - 5;
     case 'yolov8-pose':
       return poseLayout(Number(outputs[0].dims[1]), numKeypoints).classes;
+    case 'yolov8-seg': {
+      const seg = segOutputs(outputs);
+      if (typeof seg === 'string') throw new Error(`decoder 'yolov8-seg': ${seg}`);
+      return seg.classes;
+    }
     case 'gfl': {
       const levels = gflLevelLayout(outputs);
       return typeof levels === 'string' || levels.length === 0 ? null : levels[0].numClasses;
@@ -153,6 +158,8 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
   // The decoders' best-class scan: the native addon's vectorised one (the same semantics as the TypeScript one).
   const addon = loadPixelAddon();
   useBestClassKernel((scores, rows, classes, start, rowStride, threshold) => addon.bestClass(scores, rows, classes, start, rowStride, threshold));
+  // Instance masks (seg heads): the addon's kernel (elements/detect/seg.ts has its TypeScript reference).
+  useMaskKernel((...args) => addon.decodeMasks(...args));
   const config = parseConfig(DETECT_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<DetectHook, DetectContext>(config, DETECT_HOOKS, env);
   const hook = hookModule.hooks;
@@ -220,10 +227,12 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
     });
   }
 
-  function finish(raw: RawDetection[], t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
-    // Keypoints follow their box: NMS looks at boxes only; oriented boxes overlap by probabilistic IoU.
+  function finish(raw: RawDetection[], outputs: Record<string, Tensor>, t: InputTransform, frame: HostFrame, m: ModelState): Detection[] {
+    // Keypoints follow their box: NMS looks at boxes only; oriented boxes overlap by probabilistic IoU. Masks are
+    // made for the kept boxes only.
     const options = { classAware: !config.classAgnosticNms, maxDetections };
     const kept = m.decoder.name === 'yolov8-obb' ? nmsRotated(raw, config.iouThreshold, options) : nms(raw, config.iouThreshold, options);
+    m.decoder.attachMasks?.(kept, outputs as Record<string, TensorLike>, t, frame.width, frame.height, config.maskThreshold);
     return toDetections(kept, t, frame.width, frame.height, labels, m.pose);
   }
 
@@ -238,7 +247,7 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
         if (out === SKIP) return SKIP;
         all.push(checkDetections(out, 'postprocess', env.elementName));
       } else {
-        all.push(timedSync('decodeMs', () => finish(decode(r.outputs, m), r.transform, frame, m)));
+        all.push(timedSync('decodeMs', () => finish(decode(r.outputs, m), r.outputs, r.transform, frame, m)));
       }
     }
     return all;

@@ -25,7 +25,15 @@ export const DETECT_SETTINGS = declare({
     default: 'auto',
     nick: 'Decoder',
     blurb:
-      "How to read the model's outputs: auto (chosen from the output names and shapes, the model description for pose and oriented-box models, and the label count), yolox, yolov5, yolov7, yolov8, yolo11, yolov8-pose (yolo11-pose, pose: boxes with keypoints), yolov8-obb (yolo11-obb, obb: oriented boxes; chosen by auto for a manifest task obb, or an output with 4 + labels + 1 rows), yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, ultraface",
+      "How to read the model's outputs: auto (chosen from the output names and shapes, the model description for pose and oriented-box models, and the label count), yolox, yolov5, yolov7, yolov8, yolo11, yolov8-pose (yolo11-pose, pose: boxes with keypoints), yolov8-obb (yolo11-obb, obb: oriented boxes; chosen by auto for a manifest task obb, or an output with 4 + labels + 1 rows), yolov8-seg (yolo11-seg, seg: boxes with instance masks), yolov10, yolo26, end2end, nanodet, picodet, gfl, ssd, ultraface",
+  },
+  maskThreshold: {
+    type: 'double',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    nick: 'Mask threshold',
+    blurb: 'Instance segmentation models: a pixel of an object\'s box belongs to its mask when the mask probability (sigmoid of the prototype mix) is above this',
   },
   maxDetections: {
     type: 'uint',
