@@ -25,10 +25,18 @@
  *    during the first minHits − 1 updates, ByteTrack's frame-1 rule).
  * 6. Lost tracks unmatched for more than maxLostFrames frames are dropped ('track-lost'); a lost track that
  *    overlaps a tracked one by IoU > 0.85 is a duplicate and is dropped too.
+ *
+ * Appearance (`appearance`, when detections carry embeddings; BoT-SORT, Aharon et al. 2022): every track keeps a
+ * moving average of its embeddings (appearanceMomentum). In stages 1–3 a pair of boxes overlapping by IoU >= 0.5
+ * costs the smaller of its IoU cost and its cosine distance when the two look alike (cosine >=
+ * appearanceThreshold), and a lost track cannot be taken by an object that looks like someone else; in stage 3b
+ * the same veto applies and a lost track may be re-found, without any overlap, by an object within two of its
+ * heights of its last box whose similarity is halfway between the threshold and 1 (a person who comes back from
+ * behind an occluder where motion did not predict).
  */
-import type { Detection } from 'tsvision';
+import type { Box, Detection } from 'tsvision';
 import { assignWithLimit } from './assignment.js';
-import { BaseTracker, type TrackRecord } from './common.js';
+import { BaseTracker, embeddingOf, type TrackRecord } from './common.js';
 import { iou } from './iou.js';
 import { XYAH_MODEL, kalmanInitiate, kalmanPredict, kalmanUpdate } from './kalman.js';
 import type { TrackEvent, TrackerOutput, TrackerParams } from './types.js';
@@ -39,6 +47,12 @@ const SECOND_STAGE_MIN_IOU = 0.5;
 const DUPLICATE_IOU = 0.85;
 /** Re-identification: largest height ratio between a lost track's last box and a detection. */
 const REID_MAX_HEIGHT_RATIO = 1.25;
+/** Re-identification by appearance alone: how far (in the track's heights) from its last box the object may be. */
+const REID_APPEARANCE_DISTANCE = 2;
+
+function centreDistance(a: Box, b: Box): number {
+  return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2), a.y + a.height / 2 - (b.y + b.height / 2));
+}
 
 export class ByteTracker extends BaseTracker {
   readonly kind = 'bytetrack' as const;
@@ -146,11 +160,19 @@ export class ByteTracker extends BaseTracker {
     return this.output(detections.length, assigned, matched, events, rejected);
   }
 
-  /** Stage 2b: matches `lost` tracks with detections `left` (indices; matched ones are removed from it). */
+  /**
+   * Stage 2b: matches `lost` tracks with detections `left` (indices; matched ones are removed from it). With
+   * appearance, a pair whose embeddings differ (below appearanceThreshold) is inadmissible, one that looks alike
+   * costs the smaller of its IoU and cosine distances, and a track may also be re-found without any overlap by a
+   * detection within REID_APPEARANCE_DISTANCE of its heights of its last box that looks very much like it
+   * (similarity halfway between the threshold and 1).
+   */
   private reidentify(lost: TrackRecord[], detections: readonly Detection[], left: number[], hit: (t: TrackRecord, k: number) => void): void {
     const p = this.params;
     const nt = lost.length, nd = left.length;
     const cost = new Float64Array(nt * nd);
+    const embeddings = p.appearance === 'off' ? null : left.map((k) => embeddingOf(detections[k]));
+    const strong = (1 + p.appearanceThreshold) / 2;
     for (let i = 0; i < nt; i++) {
       const t = lost[i];
       const predicted = this.currentBox(t);
@@ -159,7 +181,14 @@ export class ByteTracker extends BaseTracker {
         const ratio = d.box.height / t.lastBox.height;
         const ok = (!p.perClass || d.classId === t.classId) && ratio <= REID_MAX_HEIGHT_RATIO && ratio >= 1 / REID_MAX_HEIGHT_RATIO;
         const v = ok ? Math.max(iou(predicted, d.box), iou(t.lastBox, d.box)) : 0;
-        cost[i * nd + j] = v > 0 ? 1 - v : NaN;
+        let c = v > 0 ? 1 - v : NaN;
+        const sim = embeddings ? this.similarity(t, embeddings[j]) : NaN;
+        if (ok && !Number.isNaN(sim)) {
+          if (sim < p.appearanceThreshold) c = NaN;
+          else if (!Number.isNaN(c)) c = Math.min(c, 1 - sim);
+          else if (sim >= strong && centreDistance(t.lastBox, d.box) <= REID_APPEARANCE_DISTANCE * t.lastBox.height) c = 1 - sim;
+        }
+        cost[i * nd + j] = c;
       }
     }
     const m = assignWithLimit(cost, nt, nd, 1 - p.lostMatchThreshold);

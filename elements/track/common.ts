@@ -49,6 +49,9 @@ export function resolveParams(params: Partial<TrackerParams> | undefined, base: 
     // A ratio: 0 (off) or >= 1.
     maxHeightChange: ((v) => (v > 0 && v < 1 ? 1 : v))(num(p.maxHeightChange, base.maxHeightChange, 0, 1e6)),
     fillGaps: Math.round(num(p.fillGaps, base.fillGaps, 0, 1e6)),
+    appearance: p.appearance === 'off' || p.appearance === 'auto' ? p.appearance : base.appearance,
+    appearanceThreshold: num(p.appearanceThreshold, base.appearanceThreshold, -1, 1),
+    appearanceMomentum: num(p.appearanceMomentum, base.appearanceMomentum, 0, 1),
   };
 }
 
@@ -89,6 +92,36 @@ export interface TrackRecord {
   lastMatchFrame: number;
   /** Frames (update calls) this confirmed track was missed on since its last match, while a fillable gap (at most fillGaps). */
   missedFrames: number[];
+  /** Appearance memory: the moving average of its objects' embeddings (unit length), or null. */
+  feature: Float32Array | null;
+}
+
+/**
+ * An object's re-identification embedding: the first of its classifications that has one (tsclassify
+ * output-type=embedding writes it there, hooks may too), at unit length; null when none (or a zero vector).
+ */
+export function embeddingOf(d: Detection): Float32Array | null {
+  for (const c of d.classifications ?? []) {
+    const e = c.embedding;
+    if (!(e instanceof Float32Array) || e.length === 0) continue;
+    let n = 0;
+    for (let i = 0; i < e.length; i++) n += e[i] * e[i];
+    if (!(n > 0) || !Number.isFinite(n)) return null;
+    if (Math.abs(n - 1) < 1e-4) return e;
+    const out = new Float32Array(e.length);
+    const s = 1 / Math.sqrt(n);
+    for (let i = 0; i < e.length; i++) out[i] = e[i] * s;
+    return out;
+  }
+  return null;
+}
+
+/** Cosine similarity of two unit vectors (NaN when their lengths differ: different models). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return NaN;
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v += a[i] * b[i];
+  return v;
 }
 
 export interface Association {
@@ -111,6 +144,9 @@ function lerpBox(from: Box, to: Box, a: number): Box {
     height: from.height + a * (to.height - from.height),
   };
 }
+
+/** Appearance lowers an association cost only between boxes overlapping this much (BoT-SORT's proximity 0.5). */
+export const APPEARANCE_MIN_IOU = 0.5;
 
 export abstract class BaseTracker implements Tracker {
   abstract readonly kind: TrackerKind;
@@ -204,6 +240,7 @@ export abstract class BaseTracker implements Tracker {
       startFrame: this.frame ?? 0,
       lastMatchFrame: this.frame ?? 0,
       missedFrames: [],
+      feature: this.params.appearance === 'off' ? null : embeddingOf(d),
     };
     this.tracks.push(t);
     return t;
@@ -220,6 +257,34 @@ export abstract class BaseTracker implements Tracker {
     t.hits++;
     t.streak++;
     t.lastMatchFrame = this.frame ?? 0;
+    if (this.params.appearance !== 'off') this.remember(t, d);
+  }
+
+  /** The track's appearance memory takes in the detection's embedding (an exponential moving average, re-normalised). */
+  private remember(t: TrackRecord, d: Detection): void {
+    const e = embeddingOf(d);
+    if (!e) return;
+    const f = t.feature;
+    if (!f || f.length !== e.length) {
+      t.feature = Float32Array.from(e);
+      return;
+    }
+    const m = this.params.appearanceMomentum;
+    let n = 0;
+    for (let i = 0; i < f.length; i++) {
+      f[i] = m * f[i] + (1 - m) * e[i];
+      n += f[i] * f[i];
+    }
+    const s = n > 0 ? 1 / Math.sqrt(n) : 0;
+    for (let i = 0; i < f.length; i++) f[i] *= s;
+  }
+
+  /**
+   * Appearance similarity of a track and a detection embedding (cosine), or NaN when either has none or
+   * appearance is off.
+   */
+  protected similarity(t: TrackRecord, e: Float32Array | null): number {
+    return t.feature && e ? cosine(t.feature, e) : NaN;
   }
 
   /**
@@ -330,13 +395,25 @@ export abstract class BaseTracker implements Tracker {
     const perClass = this.params.perClass;
     const limit = 1 - minIou;
     const pc = pairs.count, pi = pairs.i, pj = pairs.j, pv = pairs.iou;
+    // Appearance (when tracks and detections carry embeddings): BoT-SORT's fusion — among pairs whose boxes
+    // overlap by IoU >= APPEARANCE_MIN_IOU, the cost is the smaller of the IoU cost and the cosine distance when
+    // they look alike; a lost track cannot be taken by an object that looks like someone else.
+    const embeddings = this.params.appearance === 'off' ? null : dets.map(embeddingOf);
+    const threshold = this.params.appearanceThreshold;
     for (let k = 0; k < pc; k++) {
       const j = pj[k];
-      pv[k] = !perClass || cls[j] === tracks[pi[k]].classId ? 1 - pv[k] * conf[j] : NaN;
+      const t = tracks[pi[k]];
+      const overlap = pv[k];
+      pv[k] = !perClass || cls[j] === t.classId ? 1 - overlap * conf[j] : NaN;
       if (maxHeightRatio > 0) {
         const i4 = pi[k] * 4;
         const r = (bb[j * 4 + 3] - bb[j * 4 + 1]) / (a[i4 + 3] - a[i4 + 1]);
         if (!(r <= maxHeightRatio && r * maxHeightRatio >= 1)) pv[k] = NaN;
+      }
+      if (embeddings && !Number.isNaN(pv[k])) {
+        const sim = this.similarity(t, embeddings[j]);
+        if (sim < threshold && t.status === 'lost') pv[k] = NaN;
+        else if (sim >= threshold && overlap >= APPEARANCE_MIN_IOU) pv[k] = Math.min(pv[k], 1 - sim);
       }
     }
     const m = assignSparseWithLimit(nt, nd, pi, pj, pv, pc, limit);

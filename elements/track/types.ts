@@ -35,6 +35,9 @@ export const CLASSIC_SORT_PARAMS: Readonly<TrackerParams> = Object.freeze({
   lostMatchThreshold: 0,
   maxHeightChange: 0,
   fillGaps: 0,
+  appearance: 'off',
+  appearanceThreshold: 0.5,
+  appearanceMomentum: 0.9,
 });
 
 export interface TrackEvent {

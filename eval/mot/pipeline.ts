@@ -58,6 +58,9 @@ const PROPERTY_OF: Record<keyof TrackerParams, string> = {
   lostMatchThreshold: 'lost-match-threshold',
   maxHeightChange: 'max-height-change',
   fillGaps: 'fill-gaps',
+  appearance: 'appearance',
+  appearanceThreshold: 'appearance-threshold',
+  appearanceMomentum: 'appearance-momentum',
 };
 
 /** tstrack properties (`name=value` words) for a tracker kind and parameters. */

@@ -148,6 +148,44 @@ export const TRACKER_PARAMS = declare({
     blurb:
       'When a confirmed track is found again after missing on at most this many frames, its boxes on the frames it missed (interpolated between the detections before and after the gap) are reported on the re-finding buffer as past-frame objects (custom meta TsvisionPastObjectsMeta; tsexport writes them as past_objects). Those frames have already gone downstream: nothing is delayed. 0: off',
   },
+  /**
+   * Appearance (re-identification embeddings on the objects, e.g. from tsclassify output-type=embedding
+   * upstream): each track keeps an exponential moving average of its objects' embeddings; association then
+   * prefers the appearance-consistent pairing among overlapping candidates (BoT-SORT's min of IoU and cosine
+   * distances), a lost track is not re-found by an object whose embedding says it is someone else, and it may be
+   * re-found by an object it looks like near where it was last seen (within two of its heights) even when the
+   * boxes no longer overlap. `auto` without embeddings is exactly motion-only tracking.
+   */
+  appearance: {
+    type: 'enum',
+    enum: enumType('GstTsAppearance', [
+      { nick: 'auto', description: "Use the objects' embeddings when they have them (the first classification with an embedding)" },
+      { nick: 'off', description: 'Motion only, embeddings or not' },
+    ]),
+    default: 'auto',
+    nick: 'Appearance',
+    blurb:
+      "Whether association uses the objects' re-identification embeddings (e.g. tsclassify output-type=embedding upstream): auto uses them when present, off ignores them",
+  },
+  /** Cosine similarity at or above which two embeddings may be the same object (BoT-SORT: distance 0.25 of (1 − cos) / 2). */
+  appearanceThreshold: {
+    type: 'double',
+    default: 0.5,
+    min: -1,
+    max: 1,
+    nick: 'Appearance threshold',
+    blurb:
+      'Cosine similarity of two embeddings at or above which they may be the same object; below it a lost track cannot be re-found by that object. A lost track is re-found beyond its boxes only at a similarity halfway between this and 1',
+  },
+  /** Weight of the track's remembered embedding against a new one (BoT-SORT's 0.9). */
+  appearanceMomentum: {
+    type: 'double',
+    default: 0.9,
+    min: 0,
+    max: 1,
+    nick: 'Appearance momentum',
+    blurb: "How much of a track's embedding is kept when a new one comes (exponential moving average; 0: only the latest)",
+  },
 });
 
 export const MOTION_COMPENSATION = enumType('GstTsMotionCompensation', [
