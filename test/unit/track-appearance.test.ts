@@ -14,7 +14,7 @@ function embedding(seed: number, base?: Float32Array, noise = 0.3): Float32Array
 }
 
 function person(x: number, e?: Float32Array): Detection {
-  return { box: { x, y: 100, width: 40, height: 100 }, label: 'person', classId: 0, confidence: 0.9, classifications: e ? [{ label: '', classId: -1, confidence: 1, embedding: e }] : [] };
+  return { box: { x, y: 100, width: 40, height: 100 }, label: 'person', classId: 0, confidence: 0.9, classifications: e ? [{ attribute: 'reid', label: '', classId: -1, confidence: 1, embedding: e }] : [] };
 }
 
 /**
