@@ -67,7 +67,7 @@ async function main() {
       continue;
     }
     const res = await lib.runPipelineSequence(seqDir, { kind, params, root });
-    const offline = lib.runOffline(readFileSync(path.join(seqDir, 'det', 'det.txt'), 'utf8'), { kind, params });
+    const offline = lib.runOffline(readFileSync(path.join(seqDir, 'det', 'det.txt'), 'utf8'), { kind, params, frameSize: lib.frameSize(seqDir) });
     const same = lib.sameRows(offline.rows, res.rows);
     const perFrame = ((res.elapsedMs / Math.max(1, res.numFrames))).toFixed(2);
     const gt = path.join(seqDir, 'gt', 'gt.txt');

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { CLASSIC_SORT_PARAMS, TRACKER_DEFAULTS } from '../../elements/track/index.js';
 import type { TrackerKind, TrackerParams } from '../../elements/track/types.js';
 import { evaluateMot, type EvaluateOptions, type MotMetrics } from './metrics.js';
-import { runPipelineSequence, sameRows } from './pipeline.js';
+import { frameSize, runPipelineSequence, sameRows } from './pipeline.js';
 import { runOffline, type OfflineOptions } from './run-offline.js';
 import { filterDetText, replayMatchesLive, videoDetections } from './video.js';
 
@@ -64,6 +64,8 @@ export interface Case {
   source: SourceName;
   detText: string;
   scoreNormalization: 'auto' | 'none';
+  /** Public detections are clipped to the frame as tsdetect's ROI metas clip them (the yolox ones already are). */
+  frameSize?: { width: number; height: number };
 }
 
 export interface Config {
@@ -92,7 +94,7 @@ export function tableConfigs(): Config[] {
 }
 
 export function evaluateCase(c: Case, config: Config): MotMetrics {
-  const res = runOffline(c.detText, { kind: config.kind, params: config.params, boxSource: config.boxSource, scoreNormalization: c.scoreNormalization });
+  const res = runOffline(c.detText, { kind: config.kind, params: config.params, boxSource: config.boxSource, scoreNormalization: c.scoreNormalization, frameSize: c.frameSize });
   return evaluateMot(c.seq.gt, res.text, { gtFilter: c.seq.rules });
 }
 
@@ -119,7 +121,7 @@ export async function buildCases(seqs: readonly Sequence[], opts: { root: string
   const cases: Case[] = [];
   const videoChecks: { name: string; same: boolean; cached: boolean; seconds: number; frames: number }[] = [];
   for (const seq of seqs) {
-    cases.push({ seq, source: 'public', detText: readFileSync(path.join(seq.dir, 'det', 'det.txt'), 'utf8'), scoreNormalization: 'auto' });
+    cases.push({ seq, source: 'public', detText: readFileSync(path.join(seq.dir, 'det', 'det.txt'), 'utf8'), scoreNormalization: 'auto', frameSize: frameSize(seq.dir) });
   }
   if (!opts.videos) return { cases, videoChecks };
   for (const seq of seqs) {
@@ -144,7 +146,7 @@ export async function checkPublicPipeline(seqs: readonly Sequence[], root: strin
   const out: { name: string; same: boolean; ms: number }[] = [];
   for (const seq of seqs) {
     const res = await runPipelineSequence(seq.dir, { kind: 'bytetrack', params: {}, root });
-    const offline = runOffline(readFileSync(path.join(seq.dir, 'det', 'det.txt'), 'utf8'), { kind: 'bytetrack' });
+    const offline = runOffline(readFileSync(path.join(seq.dir, 'det', 'det.txt'), 'utf8'), { kind: 'bytetrack', frameSize: frameSize(seq.dir) });
     out.push({ name: seq.name, same: sameRows(offline.rows, res.rows), ms: res.elapsedMs });
   }
   return out;

@@ -6,7 +6,8 @@
  * chosen on all sequences is the proposed default.
  *
  * Candidates: a sweep of one parameter at a time around the defaults (which parameters matter), and a grid over
- * fill-gaps x max-lost-frames x lost-match-threshold x max-height-change x (high, new-track) thresholds.
+ * fill-gaps x max-lost-frames x lost-match-threshold x max-height-change x (high, new-track) thresholds, and a second
+ * one over fill-gaps x max-lost-frames x min-hits x (high, new-track) x match-threshold without lost-track matching.
  */
 import { TRACKER_DEFAULTS } from '../../elements/track/index.js';
 import type { TrackerParams } from '../../elements/track/types.js';
@@ -50,6 +51,13 @@ export function candidates(): Config[] {
         for (const maxHeightChange of [0, 2])
           for (const [highThreshold, newTrackThreshold] of [[0.5, 0.6], [0.6, 0.7]])
             add('bytetrack', { fillGaps, maxLostFrames, lostMatchThreshold, maxHeightChange, highThreshold, newTrackThreshold });
+  // Second grid, over what the sweep and the first grid showed to matter (lost-track re-identification off).
+  for (const fillGaps of [0, 5, 10])
+    for (const maxLostFrames of [10, 20, 30])
+      for (const minHits of [2, 3, 4])
+        for (const [highThreshold, newTrackThreshold] of [[0.5, 0.6], [0.6, 0.7], [0.7, 0.7]])
+          for (const matchThreshold of [0.1, 0.2])
+            add('bytetrack', { fillGaps, maxLostFrames, minHits, highThreshold, newTrackThreshold, matchThreshold, lostMatchThreshold: 0 });
   for (const kind of ['sort', 'iou'] as const) for (const fillGaps of [0, 10, 20]) for (const maxLostFrames of [10, 30]) add(kind, { fillGaps, maxLostFrames });
   return [...out.values()];
 }
