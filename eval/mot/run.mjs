@@ -42,6 +42,9 @@ if (flag('--per-sequence')) {
   for (const c of configs) console.log(`\n${c.name}\n${lib.formatPerSequence(c, cases, results.get(c.name))}`);
 }
 
+console.log('\nTargets (defaults vs SORT baseline with detection boxes, means over sequences):');
+for (const line of lib.targetLines(cases, results.get(configs[0].name), results.get(configs.find((c) => c.name.startsWith('SORT baseline')).name))) console.log(`  ${line}`);
+
 let failed = false;
 console.log('');
 for (const v of videoChecks) {
