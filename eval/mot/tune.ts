@@ -9,10 +9,9 @@
  * fill-gaps x max-lost-frames x lost-match-threshold x max-height-change x (high, new-track) thresholds, and a second
  * one over fill-gaps x max-lost-frames x min-hits x (high, new-track) x match-threshold without lost-track matching.
  */
-import { TRACKER_DEFAULTS } from '../../elements/track/index.js';
+import { CLASSIC_SORT_PARAMS, TRACKER_DEFAULTS } from '../../elements/track/index.js';
 import type { TrackerParams } from '../../elements/track/types.js';
 import type { MotMetrics } from './metrics.js';
-import { CLASSIC_SORT_PARAMS } from '../../elements/track/index.js';
 import { SOURCES, evaluateCase, type Case, type Config } from './table.js';
 
 export * from './table.js';
