@@ -15,11 +15,18 @@
  *   of frames in which the pair is admissible (IDTP) — motmetrics' id_global_assignment min-cost problem, solved
  *   exactly per connected component with the Hungarian algorithm.
  *
- * Row filtering: motmetrics' MOT15 loader keeps every row (min_confidence −1), so by default nothing is
- * filtered and the conf / class columns are ignored (MOT15 ground truth has conf 1 everywhere). For MOT16/17/20
- * ground truth, `gtFilter: 'mot16'` drops rows with conf 0 (ignored boxes) and rows whose class (column 8) is not
- * 1 (pedestrian). The MOTChallenge devkit additionally removes hypotheses matched to distractor classes (2, 7, 8,
- * 12) instead of counting them as FPs; that preprocessing is not implemented.
+ * Row filtering (`gtFilter`): by default nothing is filtered and the conf / class columns are ignored
+ * (motmetrics' `loadtxt` default, min_confidence −1). The MOTChallenge rules:
+ * - `'mot15'`: ground-truth rows with conf < 1 are dropped — what py-motmetrics' `eval_motchallenge` does
+ *   (`loadtxt(gt, min_confidence=1)`) and TrackEval's MOT15 "zero-marked" boxes. Several MOT15 train sequences
+ *   have such rows (ETH-Bahnhof 2255 of 7670).
+ * - `'mot16'` (MOT16/17 ground truth: `frame,id,box,consider,class,visibility`): first the devkit's preprocessing
+ *   (TrackEval `MotChallenge2DBox.get_preprocessed_seq_data`, the MATLAB devkit's `preprocessResult.m`): per
+ *   frame, hypotheses are matched to *all* ground-truth boxes (any class, any consider flag) by a maximum-IoU
+ *   assignment over pairs with IoU >= 0.5, and those matched to a distractor box (class 2 person on vehicle, 7
+ *   static person, 8 distractor, 12 reflection) are removed — neither hits nor false positives. Then only rows
+ *   with consider ≠ 0 and class 1 (pedestrian) remain as ground truth. A hypothesis matched to a consider-0 box of
+ *   another class (e.g. 9, an occluder) is *not* removed by the devkit: it stays, and counts as a false positive.
  */
 import { assignMaxCardinality, solveAssignment } from '../../elements/track/assignment.js';
 
@@ -71,8 +78,8 @@ export function parseMot(text: string): MotRow[] {
 export interface EvaluateOptions {
   /** Largest admissible distance 1 − IoU (default 0.5). */
   maxDistance?: number;
-  /** Ground-truth row filter (default 'none', see the module comment). */
-  gtFilter?: 'none' | 'mot16';
+  /** MOTChallenge ground-truth rules (default 'none', see the module comment). */
+  gtFilter?: 'none' | 'mot15' | 'mot16';
   /** Which previous correspondences are kept before the Hungarian step (default 'last-frame', motmetrics >= 1.4). */
   carryOver?: 'last-frame' | 'any';
 }
@@ -453,8 +460,12 @@ export function accumulateMot(
 ): MotAccumulator {
   const maxDistance = options.maxDistance ?? 0.5;
   let gt = typeof gtIn === 'string' ? parseMot(gtIn) : gtIn;
-  const hyp = typeof hypIn === 'string' ? parseMot(hypIn) : hypIn;
-  if (options.gtFilter === 'mot16') gt = gt.filter((r) => r.conf !== 0 && r.classId === 1);
+  let hyp = typeof hypIn === 'string' ? parseMot(hypIn) : hypIn;
+  if (options.gtFilter === 'mot15') gt = gt.filter((r) => r.conf >= 1);
+  if (options.gtFilter === 'mot16') {
+    hyp = removeDistractorMatches(gt, hyp).kept;
+    gt = gt.filter((r) => r.conf !== 0 && r.classId === 1);
+  }
   const gtBy = groupByFrame(gt);
   const hypBy = groupByFrame(hyp);
   const frames = [...new Set([...gtBy.keys(), ...hypBy.keys()])].sort((a, b) => a - b);
@@ -466,4 +477,37 @@ export function accumulateMot(
     acc.update(g.map((r) => r.id), h.map((r) => r.id), dist, frame);
   }
   return acc;
+}
+
+/** MOT16/17 ground-truth classes whose matched hypotheses the MOTChallenge devkit removes (MOT20 adds 6). */
+export const MOT16_DISTRACTOR_CLASSES: readonly number[] = [2, 7, 8, 12];
+
+/**
+ * The MOTChallenge devkit's preprocessing of a MOT16/17 result (see the module comment): per frame, a maximum
+ * total IoU assignment of hypotheses to every ground-truth box, over pairs with IoU >= 0.5 (TrackEval: Hungarian
+ * on −IoU with the others zeroed); hypotheses matched to a box of a distractor class are removed.
+ */
+export function removeDistractorMatches(
+  gt: readonly MotRow[],
+  hyp: readonly MotRow[],
+  distractors: readonly number[] = MOT16_DISTRACTOR_CLASSES,
+): { kept: MotRow[]; removed: MotRow[] } {
+  const gtBy = groupByFrame(gt);
+  const drop = new Set<MotRow>();
+  for (const [frame, h] of groupByFrame(hyp)) {
+    const g = gtBy.get(frame);
+    if (g === undefined || !g.some((r) => distractors.includes(r.classId))) continue;
+    const dist = distanceMatrix(g, h, 0.5);
+    const negIou = new Float64Array(dist.length);
+    for (let k = 0; k < dist.length; k++) negIou[k] = Number.isNaN(dist[k]) ? 0 : -(1 - dist[k]);
+    const gToH = solveAssignment(negIou, g.length, h.length);
+    for (let i = 0; i < g.length; i++) {
+      const j = gToH[i];
+      if (j >= 0 && !Number.isNaN(dist[i * h.length + j]) && distractors.includes(g[i].classId)) drop.add(h[j]);
+    }
+  }
+  const kept: MotRow[] = [];
+  const removed: MotRow[] = [];
+  for (const r of hyp) (drop.has(r) ? removed : kept).push(r);
+  return { kept, removed };
 }

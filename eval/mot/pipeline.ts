@@ -157,6 +157,35 @@ function lastFrame(detText: string): number {
   return last;
 }
 
+/**
+ * Runs gst-launch-1.0 with the plugin of the build tree (GST_PLUGIN_PATH `<root>/build/gst-plugin`, a registry of
+ * its own); killed after `timeoutMs` (default 300 s). Resolves with the exit code and stdout + stderr.
+ */
+export function gstLaunch(
+  args: readonly string[],
+  options: { root: string; pluginPath?: string; timeoutMs?: number },
+): Promise<{ code: number | null; log: string; elapsedMs: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('gst-launch-1.0', args, {
+      env: {
+        ...process.env,
+        GST_PLUGIN_PATH: options.pluginPath ?? path.join(options.root, 'build', 'gst-plugin'),
+        GST_REGISTRY: process.env.GST_REGISTRY ?? path.join(options.root, 'build', 'eval-registry.bin'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.stderr.on('data', (d) => (text += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+    child.on('close', (c) => {
+      clearTimeout(timer);
+      resolve({ code: c, log: text, elapsedMs: Date.now() - started });
+    });
+  });
+}
+
 /** Runs the pipeline on `<seqDir>` (needs the plugin built: scripts/build.sh). */
 export async function runPipelineSequence(seqDir: string, options: PipelineOptions = {}): Promise<PipelineResult> {
   const root = options.root ?? path.resolve(__dirnameOf(), '../..');
@@ -173,26 +202,7 @@ export async function runPipelineSequence(seqDir: string, options: PipelineOptio
     'tsexport', `location=${out}`, '!',
     'fakesink',
   ];
-  const started = Date.now();
-  const { code, log } = await new Promise<{ code: number | null; log: string }>((resolve) => {
-    const child = spawn('gst-launch-1.0', args, {
-      env: {
-        ...process.env,
-        GST_PLUGIN_PATH: options.pluginPath ?? path.join(root, 'build', 'gst-plugin'),
-        GST_REGISTRY: process.env.GST_REGISTRY ?? path.join(root, 'build', 'eval-registry.bin'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.stderr.on('data', (d) => (text += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
-    child.on('close', (c) => {
-      clearTimeout(timer);
-      resolve({ code: c, log: text });
-    });
-  });
-  const elapsedMs = Date.now() - started;
+  const { code, log, elapsedMs } = await gstLaunch(args, { root, pluginPath: options.pluginPath, timeoutMs: options.timeoutMs });
   if (code !== 0 || !existsSync(out)) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`gst-launch-1.0 ${args.join(' ')} failed (exit ${code}):\n${log}`);

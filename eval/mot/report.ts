@@ -49,7 +49,7 @@ export function report(root: string, configs = REPORT_CONFIGS): string {
       const len = trackLengths(res.rows);
       const lengths = `median length ${String(len.median).padStart(3)} short(<5) ${String(len.short).padStart(3)}`;
       if (existsSync(gtPath)) {
-        const m = evaluateMot(readFileSync(gtPath, 'utf8'), res.text);
+        const m = evaluateMot(readFileSync(gtPath, 'utf8'), res.text, { gtFilter: 'mot15' });
         out.push(
           `${s.padEnd(15)} MOTA ${pct(m.mota)} IDF1 ${pct(m.idf1)} MOTP ${m.motp.toFixed(3)} FP ${String(m.fp).padStart(5)} FN ${String(m.fn).padStart(5)} IDSW ${String(m.idsw).padStart(4)} tracks ${String(res.trackCount).padStart(4)} (gt ${m.numUniqueGt}) ${lengths} ${perFrameUs} us/frame`,
         );

@@ -32,6 +32,11 @@ export interface OfflineOptions {
   boxSource?: 'detection' | 'track';
   /** Score handling (default 'auto', see the module comment). */
   scoreNormalization?: 'none' | 'auto';
+  /**
+   * Clip detections to this frame, as the pipeline does when tsdetect writes them as ROI metas (gst-plugin/roi-meta.cc
+   * roi_add); without it boxes are used as given (public detections may extend past the frame).
+   */
+  frameSize?: { width: number; height: number };
   /** Label / classId given to every detection (default 'person' / 0). */
   label?: string;
   classId?: number;
@@ -78,8 +83,15 @@ export function runOffline(detText: string, options: OfflineOptions = {}): Offli
   const score = (c: number): number => (normalized ? (span > 0 ? (c - lo) / span : 1) : c);
 
   const byFrame = new Map<number, Detection[]>();
+  const size = options.frameSize;
   for (const r of rows) {
-    const d: Detection = { box: { x: r.x, y: r.y, width: r.width, height: r.height }, label, classId, confidence: score(r.conf) };
+    let box: Box = { x: r.x, y: r.y, width: r.width, height: r.height };
+    if (size !== undefined) {
+      const x0 = Math.max(0, r.x), y0 = Math.max(0, r.y);
+      const x1 = Math.max(x0, Math.min(size.width, r.x + r.width)), y1 = Math.max(y0, Math.min(size.height, r.y + r.height));
+      box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+    }
+    const d: Detection = { box, label, classId, confidence: score(r.conf) };
     const list = byFrame.get(r.frame);
     if (list === undefined) byFrame.set(r.frame, [d]);
     else list.push(d);

@@ -5,7 +5,7 @@
  *
  *   node eval/mot/run-pipeline.mjs [SEQ...]          (default: every sequence of MOT15_DIR)
  *
- * Sequences with ground truth (TUD-Campus) print MOTA / IDF1 / FP / FN / IDSW and whether the result equals
+ * Sequences with ground truth (MOT15 rule: conf-1 rows) print MOTA / IDF1 / FP / FN / IDSW and whether the result equals
  * runOffline() with the same parameters; the others print track counts. Needs the plugin built
  * (`bash scripts/build.sh`). Env: MOT15_DIR (default ../shared/mot/MOT15 beside the repository),
  * TRACKER (bytetrack | sort | iou, default bytetrack), TRACKER_PARAMS (JSON over TRACKER_DEFAULTS, e.g.
@@ -67,12 +67,12 @@ async function main() {
       continue;
     }
     const res = await lib.runPipelineSequence(seqDir, { kind, params, root });
-    const offline = lib.runOffline(readFileSync(path.join(seqDir, 'det', 'det.txt'), 'utf8'), { kind, params });
+    const offline = lib.runOffline(readFileSync(path.join(seqDir, 'det', 'det.txt'), 'utf8'), { kind, params, frameSize: lib.frameSize(seqDir) });
     const same = lib.sameRows(offline.rows, res.rows);
     const perFrame = ((res.elapsedMs / Math.max(1, res.numFrames))).toFixed(2);
     const gt = path.join(seqDir, 'gt', 'gt.txt');
     if (existsSync(gt)) {
-      const m = lib.evaluateMot(readFileSync(gt, 'utf8'), res.text);
+      const m = lib.evaluateMot(readFileSync(gt, 'utf8'), res.text, { gtFilter: 'mot15' }); // MOT15_DIR: MOTChallenge's MOT15 rule (conf-1 rows)
       console.log(
         `${seq.padEnd(15)} ${kind} MOTA ${pct(m.mota)} IDF1 ${pct(m.idf1)} FP ${m.fp} FN ${m.fn} IDSW ${m.idsw} ` +
           `tracks ${res.trackCount} (gt ${m.numUniqueGt}) frames ${res.numFrames} ${perFrame} ms/frame; ` +

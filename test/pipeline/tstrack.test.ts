@@ -85,7 +85,8 @@ describe('tstrack element', () => {
 
   for (const tracker of ['bytetrack', 'sort']) {
     it(`${tracker}: keeps the id of a moving object through a 10-frame detection gap`, async () => {
-      const { frames } = await track(40, detect('track-moving.ts', { static: true, gapStart: 10, gapLength: 10 }), `tstrack tracker=${tracker}`);
+      // min-hits 2 and fill-gaps 20 (the defaults before issue 16): a 10-frame gap is filled, SORT's hit streak is short.
+      const { frames } = await track(40, detect('track-moving.ts', { static: true, gapStart: 10, gapLength: 10 }), `tstrack tracker=${tracker} min-hits=2 fill-gaps=20`);
       const ids = frames.map((f) => byLabel(f, 'person')[0]?.track_id ?? 'gap');
       const before = ids[5];
       expect(typeof before).toBe('number');
@@ -95,7 +96,7 @@ describe('tstrack element', () => {
       expect(after.length).toBeGreaterThanOrEqual(tracker === 'sort' ? 15 : 20);
       expect(new Set(after)).toEqual(new Set([before]));
       expect(byLabel(frames[39], 'car')[0].track_id).not.toBe(before);
-      // fill-gaps (default 20): the re-finding frame reports the 10 missed boxes, interpolated between the
+      // fill-gaps=20: the re-finding frame reports the 10 missed boxes, interpolated between the
       // detections of frames 9 and 20 (exact here: the object moves at constant speed), with their frames' pts.
       for (const f of frames) if (f.frame !== 20) expect(f.past_objects, `frame ${f.frame}`).toBeUndefined();
       const past = frames[20].past_objects ?? [];

@@ -57,7 +57,7 @@ describe('settings declarations', () => {
 
   it('are the trackers\' defaults and kinds', () => {
     expect(TRACKER_DEFAULTS).toEqual(defaultsOf(TRACKER_PARAMS));
-    expect(TRACKER_DEFAULTS).toMatchObject({ highThreshold: 0.6, minHits: 2, fillGaps: 20, fuseScore: true });
+    expect(TRACKER_DEFAULTS).toMatchObject({ highThreshold: 0.5, minHits: 4, fillGaps: 5, fuseScore: true });
     expect(TRACKER_KINDS).toEqual(['bytetrack', 'sort', 'iou']);
     for (const key of Object.keys(TRACKER_PARAMS)) expect(TRACK_SETTINGS).toHaveProperty(key);
   });
@@ -88,7 +88,7 @@ describe('parseSettings', () => {
 
   it('replaces values of the wrong type, unknown enum nicks and non-finite numbers by the defaults', () => {
     const s = parseSettings(TRACK_SETTINGS, { tracker: 'deepsort', highThreshold: '0.9', minHits: NaN, perClass: 'yes', fillGaps: Infinity });
-    expect(s).toMatchObject({ tracker: 'bytetrack', highThreshold: 0.6, minHits: 2, perClass: false, fillGaps: 20 });
+    expect(s).toMatchObject({ tracker: 'bytetrack', highThreshold: 0.5, minHits: 4, perClass: false, fillGaps: 5 });
   });
 
   it('reads strings: null for an unset one, the default for a missing or null one that has a default', () => {

@@ -22,7 +22,8 @@ const MOTION_KINDS: TrackerKind[] = ['bytetrack', 'sort'];
 describe('trackers: identity', () => {
   for (const kind of MOTION_KINDS) {
     it(`${kind}: keeps the id of a moving object through a 10-frame gap`, () => {
-      const t = createTracker(kind, {});
+      // minHits 2: sort reports a re-found track's id only after minHits - 1 further hits (SORT's hit streak).
+      const t = createTracker(kind, { minHits: 2 });
       const movingX = (f: number) => 20 + 4 * f;
       let idBefore: number | null = null;
       for (let f = 0; f < 20; f++) {
@@ -47,7 +48,7 @@ describe('trackers: identity', () => {
 
   for (const kind of TRACKER_KINDS) {
     it(`${kind}: fills a re-found track's gap with interpolated past-frame boxes (fillGaps)`, () => {
-      const t = createTracker(kind, { fillGaps: 5 });
+      const t = createTracker(kind, { fillGaps: 5, minHits: 2 });
       const x = (f: number) => 20 + 2 * f;
       const h = (f: number) => 100 + f;
       let id: number | null = null;
@@ -161,8 +162,8 @@ describe('trackers: identity', () => {
 
 describe('trackers: confirmation, classes, validation, events', () => {
   it('tentative tracks have null ids until minHits consecutive detections (after the warm-up update)', () => {
-    const t = createTracker('bytetrack', {});
-    expect(TRACKER_DEFAULTS.minHits).toBe(2);
+    expect(TRACKER_DEFAULTS.minHits).toBe(4);
+    const t = createTracker('bytetrack', { minHits: 2 });
     // First update: warm-up, confirmed at once (ByteTrack frame-1 rule).
     expect(t.update([det(0, 0)], 0).ids[0]).toBe(1);
     const a = t.update([det(0, 0), det(300, 0)], 1);
@@ -180,7 +181,7 @@ describe('trackers: confirmation, classes, validation, events', () => {
     expect(ids).toEqual([null, null, 1, 1]);
 
     // A one-frame spurious detection never gets an id nor an event.
-    const s = createTracker('bytetrack', {});
+    const s = createTracker('bytetrack', { minHits: 2 });
     s.update([], 0);
     const once = s.update([det(500, 500)], 1);
     const after = s.update([], 2);
@@ -250,7 +251,7 @@ describe('trackers: confirmation, classes, validation, events', () => {
   }
 
   it('emits track-started and track-lost events with id, frame, label and box', () => {
-    const t = createTracker('bytetrack', { maxLostFrames: 5 });
+    const t = createTracker('bytetrack', { maxLostFrames: 5, minHits: 2 });
     const events: TrackEvent[] = [];
     t.update([], 0);
     for (let f = 1; f <= 4; f++) events.push(...t.update([det(100, 100, 50, 100, 0.9, 3, 'dog')], f).events);
@@ -307,6 +308,9 @@ describe('trackers: confirmation, classes, validation, events', () => {
 const SEQ_ROOT = '/work/shared/mot/MOT15';
 const TUD = `${SEQ_ROOT}/TUD-Campus`;
 
+/** tstrack's defaults before issue 16 re-chose them on eval:mot (the error analysis below is of these). */
+const ISSUE4_DEFAULTS = { highThreshold: 0.6, newTrackThreshold: 0.7, matchThreshold: 0.2, minHits: 2, lostMatchThreshold: 0.1, fillGaps: 20 };
+
 describe('offline MOT15 evaluation', () => {
   it('bytetrack with default settings on TUD-Campus', () => {
     const res = runOfflineSequence(TUD);
@@ -314,9 +318,10 @@ describe('offline MOT15 evaluation', () => {
     console.log(
       `[TUD-Campus bytetrack defaults] MOTA ${m.mota.toFixed(4)} IDF1 ${m.idf1.toFixed(4)} FP ${m.fp} FN ${m.fn} IDSW ${m.idsw} tracks ${res.trackCount}`,
     );
-    // Issue 4's targets: MOTA >= 0.65, IDF1 >= 0.70 (measured 0.694 / 0.772: FP 33, FN 75, IDSW 2).
-    expect(m.mota).toBeGreaterThanOrEqual(0.65);
-    expect(m.idf1).toBeGreaterThanOrEqual(0.70);
+    // The defaults are chosen on the mean over every sequence of `npm run eval:mot` (issue 16), not on this one:
+    // measured 0.638 / 0.758 here (issue 4's defaults, tuned on TUD-Campus alone, had 0.694 / 0.772).
+    expect(m.mota).toBeGreaterThanOrEqual(0.63);
+    expect(m.idf1).toBeGreaterThanOrEqual(0.75);
     expect(res.rejected).toBe(0);
     // The frame-synchronous rows (what tstrack writes onto each buffer) are detection boxes of the frame, never
     // predicted boxes; without the filled gaps they score 0.632 / 0.742 (FP 27, FN 101, IDSW 4).
@@ -330,7 +335,7 @@ describe('offline MOT15 evaluation', () => {
       expect(r.id).toBeGreaterThan(0);
       expect(detKeys.has(key(r.frame, r.x, r.y))).toBe(true);
     }
-    // Filling gaps adds rows and changes nothing else: every other row fills a gap of at most fillGaps (20)
+    // Filling gaps adds rows and changes nothing else: every other row fills a gap of at most fillGaps (5)
     // frames between two rows of its id.
     const rowKey = (r: { frame: number; id: number }) => `${r.frame}:${r.id}`;
     const syncKeys = new Set(sync.rows.map(rowKey));
@@ -349,8 +354,9 @@ describe('offline MOT15 evaluation', () => {
   it('error analysis of the defaults on TUD-Campus: what the detections allow', () => {
     const gt = readFileSync(`${TUD}/gt/gt.txt`, 'utf8');
     const detText = readFileSync(`${TUD}/det/det.txt`, 'utf8');
-    // The analysis is about outputs made of detection boxes: the frame-synchronous rows (no filled gaps).
-    const res = runOfflineSequence(TUD, { params: { fillGaps: 0 } });
+    // The analysis is about outputs made of detection boxes: the frame-synchronous rows (no filled gaps), of the
+    // defaults it was written for (issue 4's; eval/mot/README.md).
+    const res = runOfflineSequence(TUD, { params: { ...ISSUE4_DEFAULTS, fillGaps: 0 } });
     const a = analyseErrors(gt, detText, res.rows);
     const m = evaluateMot(gt, res.text);
     // The analysis splits exactly the errors metrics.ts counts.
