@@ -12,7 +12,7 @@
  *    partial-body detection (e.g. head and torso of an occluded person), which must not take over the track.
  * 3. Second stage: low detections ([lowThreshold, highThreshold)) vs the still-unmatched *tracked* tracks by
  *    plain IoU >= max(matchThreshold, 0.5). Tracked tracks still unmatched become lost.
- * 3b. Re-identification (lostMatchThreshold > 0; not in ByteTrack): lost tracks vs the high detections still
+ * 3b. Re-identification (lostMatchThreshold > 0, or appearance; not in ByteTrack): lost tracks vs the high detections still
  *    unmatched, admissible when IoU with the track's predicted box or with its last detected box is
  *    >= lostMatchThreshold and the heights differ by at most 25 % (REID_MAX_HEIGHT_RATIO), optimal by the larger
  *    of the two IoUs. A lost track's constant-velocity prediction drifts during an occlusion, while the object
@@ -113,7 +113,7 @@ export class ByteTracker extends BaseTracker {
     }
 
     // Stage 2b: re-identification of lost tracks with a larger gate.
-    if (p.lostMatchThreshold > 0 && highLeft.length > 0) {
+    if ((p.lostMatchThreshold > 0 || p.appearance !== 'off') && highLeft.length > 0) {
       const lost = confirmed.filter((t) => !matched.has(t) && t.status === 'lost');
       if (lost.length > 0) this.reidentify(lost, detections, highLeft, hit);
     }
@@ -180,8 +180,8 @@ export class ByteTracker extends BaseTracker {
         const d = detections[left[j]];
         const ratio = d.box.height / t.lastBox.height;
         const ok = (!p.perClass || d.classId === t.classId) && ratio <= REID_MAX_HEIGHT_RATIO && ratio >= 1 / REID_MAX_HEIGHT_RATIO;
-        const v = ok ? Math.max(iou(predicted, d.box), iou(t.lastBox, d.box)) : 0;
-        let c = v > 0 ? 1 - v : NaN;
+        const v = ok && p.lostMatchThreshold > 0 ? Math.max(iou(predicted, d.box), iou(t.lastBox, d.box)) : 0;
+        let c = v > 0 && v >= p.lostMatchThreshold ? 1 - v : NaN;
         const sim = embeddings ? this.similarity(t, embeddings[j]) : NaN;
         if (ok && !Number.isNaN(sim)) {
           if (sim < p.appearanceThreshold) c = NaN;
@@ -191,7 +191,8 @@ export class ByteTracker extends BaseTracker {
         cost[i * nd + j] = c;
       }
     }
-    const m = assignWithLimit(cost, nt, nd, 1 - p.lostMatchThreshold);
+    // Inadmissible pairs are NaN already (the IoU gate, the appearance veto).
+    const m = assignWithLimit(cost, nt, nd, 1);
     const used = new Set<number>();
     for (let i = 0; i < nt; i++) {
       const j = m.rowToCol[i];
