@@ -36,7 +36,7 @@ export const CLASSIC_SORT_PARAMS: Readonly<TrackerParams> = Object.freeze({
   maxHeightChange: 0,
   fillGaps: 0,
   appearance: 'off',
-  appearanceThreshold: 0.5,
+  appearanceThreshold: 0.7,
   appearanceMomentum: 0.9,
 });
 
