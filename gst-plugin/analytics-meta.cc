@@ -314,6 +314,51 @@ void update(GstBuffer *buffer, guint id, const Object &o, GstClockTime first_see
   relate_classifications(rmeta, id, o, true);
 }
 
+void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height) {
+#if GST_CHECK_VERSION(1, 26, 0)
+  GstAnalyticsRelationMeta *rmeta = relation_meta(buffer);
+  GstVideoInfo info;
+  if (!rmeta || map.empty() ||
+      !gst_video_info_set_format(&info, GST_VIDEO_FORMAT_GRAY8, (guint)map.width, (guint)map.height))
+    return;
+  GstBuffer *mask = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  GstMapInfo mi;
+  if (!mask || !gst_buffer_map(mask, &mi, GST_MAP_WRITE)) {
+    if (mask)
+      gst_buffer_unref(mask);
+    return;
+  }
+  const int stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0);
+  for (int r = 0; r < map.height; r++)
+    memcpy(mi.data + (size_t)r * stride, map.classes.data() + (size_t)r * map.width, (size_t)map.width);
+  gst_buffer_unmap(mask, &mi);
+  gst_buffer_add_video_meta_full(mask, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_GRAY8, (guint)map.width,
+                                 (guint)map.height, 1, info.offset, info.stride);
+  /* Region ids: the class ids (index = id), as many as there are labels (or ids in the map). */
+  guint n = (guint)map.labels.size();
+  for (uint8_t c : map.classes)
+    n = std::max(n, (guint)c + 1);
+  std::vector<guint> regions(n);
+  for (guint i = 0; i < n; i++)
+    regions[i] = i;
+  /* The frame pixels the map covers: frame x = (map x - pad) / scale, from its first cell edge to its last. */
+  const gint x = (gint)std::lround(-map.pad_x / map.scale_x), y = (gint)std::lround(-map.pad_y / map.scale_y);
+  const guint w = (guint)std::max(1L, std::lround(map.width / map.scale_x));
+  const guint h = (guint)std::max(1L, std::lround(map.height / map.scale_y));
+  (void)frame_width;
+  (void)frame_height;
+  GstAnalyticsSegmentationMtd seg;
+  /* The meta takes the buffer. */
+  gst_analytics_relation_meta_add_segmentation_mtd(rmeta, mask, GST_SEGMENTATION_TYPE_SEMANTIC, n, regions.data(), x, y,
+                                                  w, h, &seg);
+#else
+  (void)buffer;
+  (void)map;
+  (void)frame_width;
+  (void)frame_height;
+#endif
+}
+
 void add_frame_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications) {
   GstAnalyticsRelationMeta *rmeta = relation_meta(buffer);
   if (!rmeta)

@@ -52,5 +52,11 @@ void add_frame_classifications(GstBuffer *buffer, const std::vector<Classificati
 /* Classification mtds related to no OD mtd (a whole-frame classifier's), best first within each. */
 std::vector<Classification> read_frame_classifications(GstBuffer *buffer);
 
+/* A frame's class map (roi-meta.h frame_set_segmentation) as a semantic segmentation mtd (GStreamer >= 1.26; before,
+ * nothing): a GRAY8 buffer of the map's class ids at its own resolution, region ids = the class ids 0 .. n-1,
+ * placed (masks_loc) over the frame pixels the map covers (with a letterbox, beyond the frame), related to no
+ * object. */
+void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height);
+
 } // namespace analytics
 } // namespace tsv
