@@ -846,6 +846,11 @@ void frame_set_segmentation(GstBuffer *buffer, const SegmentationMap &map, int f
 #endif
 }
 
+bool frame_has_segmentation(GstBuffer *buffer) {
+  register_segmentation_meta();
+  return gst_buffer_get_custom_meta(buffer, SEGMENTATION_META) != nullptr;
+}
+
 std::shared_ptr<const SegmentationMap> frame_read_segmentation(GstBuffer *buffer) {
   register_segmentation_meta();
   GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, SEGMENTATION_META);

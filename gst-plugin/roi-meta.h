@@ -125,6 +125,8 @@ std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer);
  * (one a buffer; a later one replaces it). With GStreamer >= 1.26 it is also a GstAnalytics segmentation mtd
  * (analytics-meta.h). The classes are shared by buffer copies (a reference, no copy). */
 void frame_set_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height);
+/* Whether the buffer carries a map (cheap: no copy). */
+bool frame_has_segmentation(GstBuffer *buffer);
 /* The buffer's map (custom meta); null when none. */
 std::shared_ptr<const SegmentationMap> frame_read_segmentation(GstBuffer *buffer);
 

@@ -5,7 +5,7 @@
  * detector's boxes get masks of their person pixels.
  */
 import path from 'node:path';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HOOKS, MODELS, YOLOX, gstLaunch, imageSource, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
 import { rleDecode, rleFromString } from '../../eval/coco/rle';
@@ -64,7 +64,7 @@ describe('tsclassify output-type=segmentation, full frame', () => {
     copyFileSync(DEEPLAB, model);
     const labels = path.join(dir, 'voc.txt');
     const voc = 'background aeroplane bicycle bird boat bottle bus car cat chair cow diningtable dog horse motorbike person pottedplant sheep sofa train tvmonitor';
-    (await import('node:fs')).writeFileSync(labels, voc.split(' ').join('\n') + '\n');
+    writeFileSync(labels, voc.split(' ').join('\n') + '\n');
     const objects = await objectsOf(
       `${imageSource('bus.jpg', 'RGB', 1)} ! tsclassify model=${model} labels-file=${labels} inference-region=full-frame pre-process-config="layout=NHWC,resize=stretch,color=RGB,scale=0.00784313725490196,mean=1:1:1" ! tsdetect module=${HOOKS}/echo-segmentation.ts`,
     );
@@ -124,5 +124,57 @@ describe('tsclassify output-type=segmentation, per object (roi-list)', () => {
     expect(outside).toBe(0);
     expect(inside / boxArea).toBeGreaterThan(0.6);
     for (const p of objects.filter((o) => o.label === 'person')) expect(p.mask).toBeUndefined();
+  });
+});
+
+/** The VOC palette colour of class `id` (the devkit's labelcolormap). */
+function vocColor(id: number): [number, number, number] {
+  let [r, g, b] = [0, 0, 0];
+  for (let shift = 7, c = id; c > 0 && shift >= 0; shift--, c >>= 3) {
+    r |= (c & 1) << shift;
+    g |= ((c >> 1) & 1) << shift;
+    b |= ((c >> 2) & 1) << shift;
+  }
+  return [r, g, b];
+}
+
+describe('tsoverlay draws the class map', () => {
+  // 400 x 532 RGB: rows of 1200 bytes, no padding.
+  const W = 400;
+  const H = 532;
+  async function frameOf(tail: string): Promise<Buffer> {
+    const out = path.join(tempDir(), 'frame.rgb');
+    await launch(`${imageSource('bus.jpg', 'RGB', 1, { width: W, height: H })} ! tsclassify model=${DEEPLAB} inference-region=full-frame ! ${tail} ! filesink location=${out}`);
+    const data = readFileSync(out);
+    expect(data.length).toBe(W * H * 3);
+    return data;
+  }
+
+  it('in the VOC palette over the classes, the background untouched, at segmentation-opacity', async () => {
+    const plain = await frameOf('tsoverlay draw-segmentation=false');
+    const opaque = await frameOf('tsoverlay segmentation-opacity=1');
+    const half = await frameOf('tsoverlay');
+    const px = (b: Buffer, x: number, y: number) => [b[3 * (y * W + x)], b[3 * (y * W + x) + 1], b[3 * (y * W + x) + 2]];
+    // The bus's side, mid-frame (the bus spans x 0..785, y 227..693 of the 810 x 1080 photo).
+    const bx = 200;
+    const by = Math.round(((300 + 600) / 2) * (H / 1080));
+    expect(px(opaque, bx, by)).toEqual(vocColor(6));
+    const mix = (d: number, c: number) => Math.floor((d * 127 + c * 128 + 127) / 255);
+    expect(px(half, bx, by)).toEqual(px(plain, bx, by).map((d, i) => mix(d, vocColor(6)[i])));
+    // A person (the left one, x 50..215, y 400..900), in person's colour.
+    expect(px(opaque, Math.round(130 * (W / 810)), Math.round(600 * (H / 1080)))).toEqual(vocColor(15));
+    // The sky above the bus is background: untouched. Every changed pixel is a VOC colour.
+    expect(px(opaque, 200, 20)).toEqual(px(plain, 200, 20));
+    const colours = new Set(Array.from({ length: 21 }, (_, i) => vocColor(i).join(',')));
+    let changed = 0;
+    for (let i = 0; i < W * H; i++) {
+      const a = [plain[3 * i], plain[3 * i + 1], plain[3 * i + 2]].join(',');
+      const b = [opaque[3 * i], opaque[3 * i + 1], opaque[3 * i + 2]].join(',');
+      if (a === b) continue;
+      changed++;
+      expect(colours.has(b), b).toBe(true);
+    }
+    // The bus and the people are a large part of the photo.
+    expect(changed / (W * H)).toBeGreaterThan(0.3);
   });
 });
