@@ -178,3 +178,42 @@ describe('tsoverlay draws the class map', () => {
     expect(changed / (W * H)).toBeGreaterThan(0.3);
   });
 });
+
+describe('tsexport export-masks=true', () => {
+  type Segment = { label: string; class_id: number; mask: { size: [number, number]; counts: string } };
+  it('writes one COCO RLE per class in frame coordinates, the same pixels a hook reads from the map', async () => {
+    const file = path.join(tempDir(), 'masks.jsonl');
+    const plain = path.join(tempDir(), 'plain.jsonl');
+    await launch(
+      `${imageSource('bus.jpg', 'RGB', 1)} ! tsclassify model=${DEEPLAB} inference-region=full-frame ! tsdetect module=${HOOKS}/echo-segmentation.ts ! tee name=t ! queue ! tsexport export-masks=true location=${file} ! fakesink t. ! queue ! tsexport location=${plain} ! fakesink`,
+    );
+    // Off by default.
+    expect(readJsonl(plain)[0]).not.toHaveProperty('segmentation');
+    const [frame] = readJsonl(file) as (ReturnType<typeof readJsonl>[number] & { segmentation: Segment[] })[];
+    const segments = frame.segmentation;
+    expect(segments.map((s) => s.label)).toContain('bus');
+    expect(segments.map((s) => s.label)).toContain('person');
+    expect(segments.some((s) => s.class_id === 0)).toBe(false);
+    const owner = new Uint8Array(1080 * 810);
+    for (const s of segments) {
+      expect(s.mask.size).toEqual([1080, 810]);
+      const bits = rleDecode(rleFromString(s.mask.counts, 1080, 810));
+      let [x0, y0, x1, y1, n] = [Infinity, Infinity, -Infinity, -Infinity, 0];
+      for (let c = 0; c < 810; c++) {
+        for (let r = 0; r < 1080; r++) {
+          if (!bits[c * 1080 + r]) continue;
+          // Classes do not overlap.
+          expect(owner[c * 1080 + r]).toBe(0);
+          owner[c * 1080 + r] = s.class_id;
+          n++;
+          [x0, y0, x1, y1] = [Math.min(x0, c), Math.min(y0, r), Math.max(x1, c + 1), Math.max(y1, r + 1)];
+        }
+      }
+      // The hook's view of the same class (JavaScript's transform and C++'s agree to the pixel).
+      const echo = frame.objects.find((o) => o.label === `seg:${s.label}`)!;
+      expect(echo, s.label).toBeDefined();
+      expect({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }).toEqual(echo.box);
+      expect(n / (1080 * 810)).toBeCloseTo(echo.confidence, 9);
+    }
+  });
+});
