@@ -6,9 +6,10 @@
  * per-class COCO RLE, and the evaluator scores the bus and person regions against COCO's instance masks.
  */
 import path from 'node:path';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HOOKS, MODELS, ROOT, SHARED, YOLOX, gstLaunch, imageSource, readJsonl, tempDir, type JsonlObject } from '../helpers/gst';
+import { HOOKS, MODELS, PLUGIN_PATH, ROOT, SHARED, YOLOX, gstEnv, gstLaunch, imageSource, readJsonl, run, tempDir, type JsonlObject } from '../helpers/gst';
 import { rleDecode, rleFromString } from '../../eval/coco/rle';
 import { runSemanticEval } from '../../eval/coco/semantic';
 
@@ -233,5 +234,29 @@ describe('accuracy on ../shared/coco (eval/coco/semantic.ts through the real pip
     expect(person.prominentIou).toBeGreaterThanOrEqual(0.6);
     expect(bus.iou).toBeGreaterThanOrEqual(0.6);
     expect(person.iou).toBeGreaterThan(0.5);
+  });
+});
+
+// test/programs/analytics-pipeline.c is a foreign reader (no tsvision code).
+const TOOL = path.join(path.dirname(PLUGIN_PATH), 'analytics-pipeline');
+const gstMinor = Number(/GStreamer 1\.(\d+)/.exec(spawnSync('gst-inspect-1.0', ['--version'], { env: gstEnv(), encoding: 'utf8' }).stdout ?? '')?.[1] ?? 0);
+
+describe.skipIf(!(gstMinor >= 26 && existsSync(TOOL)))('the class map as a GstAnalytics segmentation mtd (GStreamer >= 1.26)', () => {
+  it('one GRAY8 mtd of class ids at model resolution, region ids = the 21 VOC classes, placed over the whole frame', async () => {
+    const r = await run(TOOL, [`${imageSource('bus.jpg', 'RGB', 1)} ! tsclassify model=${DEEPLAB} inference-region=full-frame ! identity name=dump ! fakesink`]);
+    expect(r.code, r.output).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { od: unknown[]; frame_seg: { x: number; y: number; w: number; h: number; mask_w: number; mask_h: number; regions: number; counts: Record<string, number> }[] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0].od).toEqual([]);
+    const [seg] = lines[0].frame_seg;
+    expect(lines[0].frame_seg).toHaveLength(1);
+    // Stretched over the 810 x 1080 frame.
+    expect({ x: seg.x, y: seg.y, w: seg.w, h: seg.h, mask_w: seg.mask_w, mask_h: seg.mask_h, regions: seg.regions }).toEqual({ x: 0, y: 0, w: 810, h: 1080, mask_w: 257, mask_h: 257, regions: 21 });
+    const total = Object.values(seg.counts).reduce((a, b) => a + b, 0);
+    expect(total).toBe(257 * 257);
+    // The bus covers a good part of the photo, the people some; every value is a VOC class id.
+    expect(seg.counts['6'] / total).toBeGreaterThan(0.25);
+    expect(seg.counts['15'] / total).toBeGreaterThan(0.05);
+    expect(Object.keys(seg.counts).every((k) => Number(k) < 21)).toBe(true);
   });
 });

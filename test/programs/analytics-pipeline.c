@@ -23,7 +23,9 @@
  *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds),
  *                      "oriented": {"x", "y", "w", "h", "r"} (GStreamer >= 1.26: gst_analytics_od_mtd_get_oriented_location),
  *                     "mask": {"x", "y", "w", "h", "mask_w", "mask_h", "inside"} | null (GStreamer >= 1.26: the
- *                     segmentation mtd the OD mtd CONTAINs; inside: its pixels other than region 0's id)}]}
+ *                     segmentation mtd the OD mtd CONTAINs; inside: its pixels other than region 0's id)}],
+ *    "frame_seg": [{"x", "y", "w", "h", "mask_w", "mask_h", "regions", "counts": {"<pixel value>": pixels, …}}]
+ *                 (GStreamer >= 1.26: segmentation mtds related to no OD mtd, e.g. a semantic class map)}
  *
  * Exit 0 at EOS, 1 on an error (printed) or bad arguments. Built by meson only when
  * gstreamer-analytics-1.0 >= 1.24 is found. */
@@ -203,6 +205,46 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
       g_string_append(line, "null");
     g_string_append(line, "}");
   }
+  g_string_append(line, "], \"frame_seg\": [");
+#if GST_CHECK_VERSION(1, 26, 0)
+  gpointer seg_state = NULL;
+  GstAnalyticsSegmentationMtd fseg;
+  gboolean first_seg = TRUE;
+  while (rmeta && gst_analytics_relation_meta_iterate(rmeta, &seg_state, gst_analytics_segmentation_mtd_get_mtd_type(), &fseg)) {
+    gboolean related = FALSE;
+    gpointer od_state = NULL;
+    GstAnalyticsODMtd other;
+    while (!related && gst_analytics_relation_meta_iterate(rmeta, &od_state, gst_analytics_od_mtd_get_mtd_type(), &other))
+      related = gst_analytics_relation_meta_get_relation(rmeta, other.id, fseg.id) != GST_ANALYTICS_REL_TYPE_NONE;
+    if (related)
+      continue;
+    gint mx, my;
+    guint mw, mh;
+    GstBuffer *mbuf = gst_analytics_segmentation_mtd_get_mask(&fseg, &mx, &my, &mw, &mh);
+    GstVideoMeta *vmeta = mbuf ? gst_buffer_get_video_meta(mbuf) : NULL;
+    GstMapInfo map;
+    if (vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY8 && gst_buffer_map(mbuf, &map, GST_MAP_READ)) {
+      guint counts[256] = {0};
+      for (guint r = 0; r < vmeta->height; r++)
+        for (guint c = 0; c < vmeta->width; c++)
+          counts[map.data[vmeta->offset[0] + r * vmeta->stride[0] + c]]++;
+      gst_buffer_unmap(mbuf, &map);
+      g_string_append_printf(line, "%s{\"x\": %d, \"y\": %d, \"w\": %u, \"h\": %u, \"mask_w\": %u, \"mask_h\": %u, "
+                             "\"regions\": %" G_GSIZE_FORMAT ", \"counts\": {", first_seg ? "" : ", ", mx, my, mw, mh,
+                             vmeta->width, vmeta->height, gst_analytics_segmentation_mtd_get_region_count(&fseg));
+      gboolean first_count = TRUE;
+      for (guint v = 0; v < 256; v++)
+        if (counts[v]) {
+          g_string_append_printf(line, "%s\"%u\": %u", first_count ? "" : ", ", v, counts[v]);
+          first_count = FALSE;
+        }
+      g_string_append(line, "}}");
+      first_seg = FALSE;
+    }
+    if (mbuf)
+      gst_buffer_unref(mbuf);
+  }
+#endif
   g_string_append(line, "]}\n");
   fputs(line->str, stdout);
   fflush(stdout);
