@@ -312,6 +312,15 @@ void update(GstBuffer *buffer, guint id, const Object &o, GstClockTime first_see
     }
   }
   relate_classifications(rmeta, id, o, true);
+#if GST_CHECK_VERSION(1, 26, 0)
+  /* A mask given to an existing object (tsclassify output-type=segmentation per object): its segmentation mtd, unless
+   * the OD mtd already CONTAINs one (a detector's own mask stays). */
+  GstAnalyticsSegmentationMtd seg;
+  if (!o.mask.empty() && !gst_analytics_relation_meta_get_direct_related(rmeta, id, GST_ANALYTICS_REL_TYPE_CONTAIN,
+                                                                         gst_analytics_segmentation_mtd_get_mtd_type(),
+                                                                         nullptr, &seg))
+    add_mask(rmeta, id, o.mask);
+#endif
 }
 
 void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height) {

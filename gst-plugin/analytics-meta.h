@@ -43,7 +43,8 @@ gint64 add(GstBuffer *buffer, const Object &object, int x, int y, int w, int h, 
            GstClockTime last_seen);
 
 /* Brings the mtds related to OD mtd `id` up to date with `object`: a tracking mtd when it has none
- * (or its last seen when it has one with the same id), classification mtds it does not have yet. */
+ * (or its last seen when it has one with the same id), classification mtds it does not have yet, and (GStreamer
+ * >= 1.26) the object's mask as a segmentation mtd when it has none. */
 void update(GstBuffer *buffer, guint id, const Object &object, GstClockTime first_seen, GstClockTime last_seen);
 
 /* Full-frame classifications as classification mtds related to no object. */

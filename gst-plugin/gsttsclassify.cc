@@ -12,6 +12,11 @@
  * float32, for embedding models); full-frame results in a "TsvisionClassificationMeta" custom meta.
  * Hooks see them as `classifications`; tsexport writes them.
  *
+ * `output-type=segmentation` (auto for a manifest task "segmentation" or an output shaped like a class map,
+ * [1,H,W,C] or [1,C,H,W]) makes class maps by an argmax per cell: a full frame's map, at model resolution with its
+ * transform to frame pixels, goes to a "TsvisionSegmentationMeta" (and a GstAnalytics semantic segmentation mtd on
+ * GStreamer >= 1.26; roi-meta.h); per object each object gets a mask of its class's pixels inside its box.
+ *
  * With tstrack upstream, `reclassify-interval=N` classifies each track at most once every N frames
  * and reuses its last result in between (and on the boxes tstrack predicts).
  *

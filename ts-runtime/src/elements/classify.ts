@@ -106,12 +106,6 @@ export async function createClassify(rawConfig: unknown, env: ElementEnv): Promi
   if (!fullFrame && model.spec.resize === 'centre-crop' && !/(^|,)\s*resize\s*=/.test(config.preProcessConfig ?? '')) {
     model.spec = { ...model.spec, resize: 'letterbox-centre' };
   }
-  // Segmenting an object: its crop keeps its shape (a stretched standing person is half as tall to the model and is
-  // found less often: 2 of bus.jpg's 3 people instead of 3).
-  const segmenting = config.outputType === 'segmentation' || model.description?.task === 'segmentation';
-  if (!fullFrame && segmenting && model.spec.resize === 'stretch' && !/(^|,)\s*resize\s*=/.test(config.preProcessConfig ?? '')) {
-    model.spec = { ...model.spec, resize: 'letterbox-centre' };
-  }
   let labels: string[] = [];
   let outputType: 'classification' | 'embedding' | 'segmentation';
   let outputName: string;
@@ -136,6 +130,11 @@ export async function createClassify(rawConfig: unknown, env: ElementEnv): Promi
   } catch (err) {
     await closeModel(model, env, 'inputs');
     throw err;
+  }
+  // Segmenting an object: its crop keeps its shape (a stretched standing person is half as tall to the model and is
+  // found less often: 2 of bus.jpg's 3 people instead of 3).
+  if (!fullFrame && outputType === 'segmentation' && model.spec.resize === 'stretch' && !/(^|,)\s*resize\s*=/.test(config.preProcessConfig ?? '')) {
+    model.spec = { ...model.spec, resize: 'letterbox-centre' };
   }
 
   const settings: ClassifySettings = {
