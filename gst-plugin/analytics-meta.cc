@@ -368,6 +368,62 @@ void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, in
 #endif
 }
 
+std::shared_ptr<SegmentationMap> read_semantic_segmentation(GstBuffer *buffer) {
+#if GST_CHECK_VERSION(1, 26, 0)
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
+  if (!rmeta)
+    return nullptr;
+  std::vector<guint> ods;
+  gpointer state = nullptr;
+  GstAnalyticsODMtd od;
+  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_od_mtd_get_mtd_type(), &od))
+    ods.push_back(od.id);
+  state = nullptr;
+  GstAnalyticsSegmentationMtd seg;
+  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_segmentation_mtd_get_mtd_type(), &seg)) {
+    bool related = false;
+    for (size_t i = 0; i < ods.size() && !related; i++)
+      related = gst_analytics_relation_meta_get_relation(rmeta, ods[i], seg.id) != GST_ANALYTICS_REL_TYPE_NONE ||
+                gst_analytics_relation_meta_get_relation(rmeta, seg.id, ods[i]) != GST_ANALYTICS_REL_TYPE_NONE;
+    if (related)
+      continue; /* an object's instance mask */
+    gint x = 0, y = 0;
+    guint w = 0, h = 0;
+    GstBuffer *mask = gst_analytics_segmentation_mtd_get_mask(&seg, &x, &y, &w, &h);
+    if (!mask)
+      continue;
+    GstVideoMeta *vmeta = gst_buffer_get_video_meta(mask);
+    GstMapInfo map;
+    std::shared_ptr<SegmentationMap> m;
+    if (vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY8 && w > 0 && h > 0 && vmeta->width > 0 && vmeta->height > 0 &&
+        vmeta->width <= (1u << 16) && vmeta->height <= (1u << 16) && gst_buffer_map(mask, &map, GST_MAP_READ)) {
+      const size_t last = vmeta->offset[0] + (size_t)(vmeta->height - 1) * vmeta->stride[0] + vmeta->width;
+      if (last <= map.size) {
+        m = std::make_shared<SegmentationMap>();
+        m->width = (int)vmeta->width;
+        m->height = (int)vmeta->height;
+        m->classes.resize((size_t)m->width * m->height);
+        for (int r = 0; r < m->height; r++)
+          memcpy(m->classes.data() + (size_t)r * m->width, map.data + vmeta->offset[0] + (size_t)r * vmeta->stride[0],
+                 (size_t)m->width);
+        /* Its location: cell = (frame - x) * map width / w. */
+        m->scale_x = (double)m->width / w;
+        m->scale_y = (double)m->height / h;
+        m->pad_x = -x * m->scale_x;
+        m->pad_y = -y * m->scale_y;
+      }
+      gst_buffer_unmap(mask, &map);
+    }
+    gst_buffer_unref(mask);
+    if (m)
+      return m;
+  }
+#else
+  (void)buffer;
+#endif
+  return nullptr;
+}
+
 void add_frame_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications) {
   GstAnalyticsRelationMeta *rmeta = relation_meta(buffer);
   if (!rmeta)

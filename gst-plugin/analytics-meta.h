@@ -17,6 +17,7 @@
 
 #include <gst/gst.h>
 
+#include <memory>
 #include <vector>
 
 #include "host/host-api.h"
@@ -58,6 +59,10 @@ std::vector<Classification> read_frame_classifications(GstBuffer *buffer);
  * placed (masks_loc) over the frame pixels the map covers (with a letterbox, beyond the frame), related to no
  * object. */
 void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height);
+
+/* A foreign producer's class map (GStreamer >= 1.26; before, null): the first GRAY8 segmentation mtd related to no
+ * object, each pixel value a class id (no labels), its transform from the mtd's location (frame pixels) and size. */
+std::shared_ptr<SegmentationMap> read_semantic_segmentation(GstBuffer *buffer);
 
 } // namespace analytics
 } // namespace tsv

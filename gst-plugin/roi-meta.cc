@@ -848,14 +848,25 @@ void frame_set_segmentation(GstBuffer *buffer, const SegmentationMap &map, int f
 
 bool frame_has_segmentation(GstBuffer *buffer) {
   register_segmentation_meta();
-  return gst_buffer_get_custom_meta(buffer, SEGMENTATION_META) != nullptr;
+  if (gst_buffer_get_custom_meta(buffer, SEGMENTATION_META))
+    return true;
+#if TSVISION_HAVE_ANALYTICS
+  return analytics::read_semantic_segmentation(buffer) != nullptr;
+#else
+  return false;
+#endif
 }
 
 std::shared_ptr<const SegmentationMap> frame_read_segmentation(GstBuffer *buffer) {
   register_segmentation_meta();
   GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, SEGMENTATION_META);
-  if (!meta)
+  if (!meta) {
+#if TSVISION_HAVE_ANALYTICS
+    return analytics::read_semantic_segmentation(buffer);
+#else
     return nullptr;
+#endif
+  }
   const GstStructure *s = gst_custom_meta_get_structure(meta);
   auto m = std::make_shared<SegmentationMap>();
   const GValue *classes = gst_structure_get_value(s, "classes");

@@ -125,9 +125,10 @@ std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer);
  * (one a buffer; a later one replaces it). With GStreamer >= 1.26 it is also a GstAnalytics segmentation mtd
  * (analytics-meta.h). The classes are shared by buffer copies (a reference, no copy). */
 void frame_set_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height);
-/* Whether the buffer carries a map (cheap: no copy). */
+/* Whether the buffer carries a map (cheap without GstAnalytics metas: no copy). */
 bool frame_has_segmentation(GstBuffer *buffer);
-/* The buffer's map (custom meta); null when none. */
+/* The buffer's map: the custom meta, else (GStreamer >= 1.26) a foreign producer's semantic segmentation mtd
+ * (analytics-meta.h: class ids = its pixel values, no labels); null when none. */
 std::shared_ptr<const SegmentationMap> frame_read_segmentation(GstBuffer *buffer);
 
 /* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta

@@ -285,6 +285,28 @@ describe.skipIf(!(gstMinor >= 26 && existsSync(TOOL)))('the class map as a GstAn
     expect(Object.keys(seg.counts).every((k) => Number(k) < 21)).toBe(true);
   });
 
+  it("a foreign producer's semantic segmentation mtd reads as frame.segmentation (class ids = its pixel values) and is drawn", async () => {
+    const file = path.join(tempDir(), 'foreign.jsonl');
+    // A 32 x 24 map, its right half class 7, located over the 320 x 240 frame.
+    const r = await run(TOOL, [
+      `videotestsrc num-buffers=2 pattern=black ! video/x-raw,format=RGB,width=320,height=240 ! identity name=od ! tsdetect module=${HOOKS}/echo-segmentation.ts ! tsexport location=${file} ! tsoverlay segmentation-opacity=1 ! filesink location=${file}.rgb`,
+      '--semantic', '0,0,320,240,32,24',
+    ]);
+    expect(r.code, r.output).toBe(0);
+    const frames = readJsonl(file);
+    expect(frames).toHaveLength(2);
+    for (const f of frames) {
+      expect(f.objects.find((o) => o.label === 'map:32x24:0')).toBeDefined();
+      expect(f.objects.find((o) => o.label === 'seg:7')!.box).toEqual({ x: 160, y: 0, width: 160, height: 240 });
+    }
+    // tsoverlay paints class 7 in its VOC colour (car: 128, 128, 128), the rest stays black.
+    // (Away from the hook's boxes and labels, which tsoverlay draws too.)
+    const rgb = readFileSync(`${file}.rgb`);
+    const px = (x: number, y: number) => [rgb[3 * (y * 320 + x)], rgb[3 * (y * 320 + x) + 1], rgb[3 * (y * 320 + x) + 2]];
+    expect(px(240, 120)).toEqual(vocColor(7));
+    expect(px(80, 120)).toEqual([0, 0, 0]);
+  });
+
   it('per object, each mask tsclassify gives an existing object becomes the instance segmentation mtd its OD mtd CONTAINs', async () => {
     const r = await run(TOOL, [`${imageSource('bus.jpg', 'RGB', 1)} ! tsdetect model=${YOLOX} ! tsclassify model=${DEEPLAB} object-class=bus ! identity name=dump ! fakesink`]);
     expect(r.code, r.output).toBe(0);

@@ -11,6 +11,8 @@
  *   --track  a tracking mtd with this id, related to the latest --od (RELATE_TO)
  *   --cls    a classification mtd related to the latest --od (RELATE_TO)
  *   --frame-cls LABEL,CONF   a classification mtd related to no OD mtd (a whole-frame classifier's)
+ *   --semantic X,Y,W,H,MW,MH (GStreamer >= 1.26) a semantic segmentation mtd related to no OD mtd: a GRAY8 MW x MH
+ *            map, its left half 0 and its right half 7 (region ids 0 and 7), located at X,Y,W,H
  *   --mask   (GStreamer >= 1.26) the latest --od gets an instance segmentation mtd (OD --CONTAIN--> seg): the ellipse
  *            inscribed in its box, as a GRAY8 mask of half the box's size (region ids 0 and 7: 7 inside)
  *   --roi ID,LABEL_ID,CONF   the latest --od also as a GstVideoRegionOfInterestMeta (same label and box) with
@@ -49,6 +51,8 @@ typedef struct {
 } Od;
 
 static GPtrArray *ods;
+static gint semantic[6];
+static gboolean have_semantic;
 static GArray *frame_quarks, *frame_levels;
 
 static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
@@ -111,6 +115,23 @@ static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer d
         gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO, od.id, cls.id);
     }
   }
+#if GST_CHECK_VERSION(1, 26, 0)
+  if (rmeta && have_semantic) {
+    const guint mw = (guint)MAX(1, semantic[4]), mh = (guint)MAX(1, semantic[5]), stride = GST_ROUND_UP_4(mw);
+    GstBuffer *mbuf = gst_buffer_new_allocate(NULL, (gsize)stride * mh, NULL);
+    GstMapInfo map;
+    gst_buffer_map(mbuf, &map, GST_MAP_WRITE);
+    for (guint r = 0; r < mh; r++)
+      for (guint c = 0; c < stride; c++)
+        map.data[r * stride + c] = c >= mw / 2 && c < mw ? 7 : 0;
+    gst_buffer_unmap(mbuf, &map);
+    gst_buffer_add_video_meta(mbuf, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_GRAY8, mw, mh);
+    guint regions[2] = {0, 7};
+    GstAnalyticsSegmentationMtd seg;
+    gst_analytics_relation_meta_add_segmentation_mtd(rmeta, mbuf, GST_SEGMENTATION_TYPE_SEMANTIC, 2, regions, semantic[0],
+                                                     semantic[1], (guint)semantic[2], (guint)semantic[3], &seg);
+  }
+#endif
   for (guint k = 0; rmeta && k < frame_quarks->len; k++) {
     GstAnalyticsClsMtd cls;
     gst_analytics_relation_meta_add_one_cls_mtd(rmeta, g_array_index(frame_levels, gfloat, k),
@@ -254,7 +275,8 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
 
 static void usage(void) {
   fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY[,R]]] [--track ID] "
-                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF] [--mask]]... [--frame-cls LABEL,CONF]...\n");
+                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF] [--mask]]... [--frame-cls LABEL,CONF]... "
+                  "[--semantic X,Y,W,H,MW,MH]\n");
   exit(1);
 }
 
@@ -294,6 +316,11 @@ int main(int argc, char **argv) {
       if (sscanf(argv[++i], "%d,%d,%lf", &last->roi_id, &last->roi_label_id, &last->roi_confidence) != 3)
         usage();
       last->roi = TRUE;
+    } else if (!strcmp(argv[i], "--semantic") && i + 1 < argc) {
+      if (sscanf(argv[++i], "%d,%d,%d,%d,%d,%d", &semantic[0], &semantic[1], &semantic[2], &semantic[3], &semantic[4],
+                 &semantic[5]) != 6)
+        usage();
+      have_semantic = TRUE;
     } else if (!strcmp(argv[i], "--mask") && last) {
       last->mask = TRUE;
     } else if (!strcmp(argv[i], "--track") && i + 1 < argc && last) {
@@ -318,7 +345,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "parse error: %s\n", err ? err->message : "?");
     return 1;
   }
-  if ((ods->len > 0 || frame_quarks->len > 0) && !probe(pipeline, "od", add_mtds)) {
+  if ((ods->len > 0 || frame_quarks->len > 0 || have_semantic) && !probe(pipeline, "od", add_mtds)) {
     fprintf(stderr, "no element named od in the pipeline\n");
     return 1;
   }
