@@ -103,7 +103,7 @@ function boxPixels(box: Box, frameWidth: number, frameHeight: number): [number, 
 /** How many pixels of each class lie in `box` (frame pixels, sampled through the map's transform). */
 export function classHistogram(map: SegmentationMap, box: Box, frameWidth: number, frameHeight: number): Uint32Array {
   const [x0, y0, w, h] = boxPixels(box, frameWidth, frameHeight);
-  const counts = new Uint32Array(map.labels.length > 0 ? Math.max(map.labels.length, 256) : 256);
+  const counts = new Uint32Array(MAX_SEGMENTATION_CLASSES);
   const t = map.transform;
   const cols = new Int32Array(w);
   for (let c = 0; c < w; c++) cols[c] = cell(x0 + c, t.scaleX, t.padX, map.width);
