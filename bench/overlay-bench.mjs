@@ -13,6 +13,9 @@
  * mask over every box (an ellipse filling it, drawn translucent with its outline): the mask's cost per object,
  * reading it from the ROI meta included, is that row's time less the first row's, at each count (the masks are
  * 512x198 px for 4 objects, 146x66 px for 40). Best of 3.
+ * Last, a semantic class map (tsclassify output-type=segmentation, DeepLab's 257x257 VOC map of bus.jpg scaled
+ * to 1280x720) blended under everything: tsoverlay's median time per frame with draw-segmentation on, less with it
+ * off (reading the meta, upsampling row by row from the map, blending the classes' runs), 40 frames, best of 3.
  *
  *   node bench/overlay-bench.mjs [--plugin DIR]   (DIR: a build of the plugin to measure, default build/gst-plugin)
  *
@@ -101,4 +104,29 @@ for (const format of ['BGRx', 'NV12']) {
       `    ${format.padEnd(5)} ${name.padEnd(15)} ${FEW} objects ${(few * 1e3).toFixed(0).padStart(5)} µs/frame, ${MANY} objects ${(many * 1e3).toFixed(0).padStart(5)} µs/frame: ${perObject.toFixed(1)} µs per object`,
     );
   }
+}
+
+/** tsoverlay's median ms per frame over bus.jpg's class map at 1280x720 (draw-segmentation `on`). */
+async function segmentationMs(format, on) {
+  const r = await launch([
+    '-m', 'filesrc', `location=${path.join(ROOT, '..', 'shared', 'media', 'bus.jpg')}`, '!', 'jpegdec', '!', 'videoconvert', '!', 'videoscale', '!',
+    `video/x-raw,format=${format},width=1280,height=720`, '!', 'imagefreeze', 'num-buffers=40', '!',
+    'tsclassify', `model=${path.join(ROOT, '..', 'shared', 'models', 'deeplab_v3_mnv2_257_voc.onnx')}`, 'inference-region=full-frame', '!',
+    'tsoverlay', 'name=overlay', 'stats-interval=1000', `draw-segmentation=${on}`, '!', 'fakesink',
+  ]);
+  if (r.code !== 0) throw new Error(`pipeline failed:\n${r.output}`);
+  const line = r.output.split('\n').filter((l) => l.includes('tsvision-stats') && l.includes('overlay')).at(-1);
+  const m = line && /frame-p50-ms=\(double\)([-\d.e+]+)/.exec(line);
+  if (!m) throw new Error(`no tsvision-stats of tsoverlay in:\n${r.output.slice(-2000)}`);
+  return Number(m[1]);
+}
+
+console.log(`\ntsoverlay semantic class map (DeepLab 257x257 VOC map of bus.jpg), 1280x720, 40 frames, best of 3`);
+for (const format of ['BGRx', 'NV12']) {
+  let [on, off] = [Infinity, Infinity];
+  for (let i = 0; i < 3; i++) {
+    on = Math.min(on, await segmentationMs(format, true));
+    off = Math.min(off, await segmentationMs(format, false));
+  }
+  console.log(`    ${format.padEnd(5)} class map ${((on - off) * 1e3).toFixed(0).padStart(5)} µs/frame (drawn ${(on * 1e3).toFixed(0)}, off ${(off * 1e3).toFixed(0)})`);
 }

@@ -312,6 +312,116 @@ void update(GstBuffer *buffer, guint id, const Object &o, GstClockTime first_see
     }
   }
   relate_classifications(rmeta, id, o, true);
+#if GST_CHECK_VERSION(1, 26, 0)
+  /* A mask given to an existing object (tsclassify output-type=segmentation per object): its segmentation mtd, unless
+   * the OD mtd already CONTAINs one (a detector's own mask stays). */
+  GstAnalyticsSegmentationMtd seg;
+  if (!o.mask.empty() && !gst_analytics_relation_meta_get_direct_related(rmeta, id, GST_ANALYTICS_REL_TYPE_CONTAIN,
+                                                                         gst_analytics_segmentation_mtd_get_mtd_type(),
+                                                                         nullptr, &seg))
+    add_mask(rmeta, id, o.mask);
+#endif
+}
+
+void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height) {
+#if GST_CHECK_VERSION(1, 26, 0)
+  GstAnalyticsRelationMeta *rmeta = relation_meta(buffer);
+  GstVideoInfo info;
+  if (!rmeta || map.empty() ||
+      !gst_video_info_set_format(&info, GST_VIDEO_FORMAT_GRAY8, (guint)map.width, (guint)map.height))
+    return;
+  GstBuffer *mask = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+  GstMapInfo mi;
+  if (!mask || !gst_buffer_map(mask, &mi, GST_MAP_WRITE)) {
+    if (mask)
+      gst_buffer_unref(mask);
+    return;
+  }
+  const int stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0);
+  for (int r = 0; r < map.height; r++)
+    memcpy(mi.data + (size_t)r * stride, map.classes.data() + (size_t)r * map.width, (size_t)map.width);
+  gst_buffer_unmap(mask, &mi);
+  gst_buffer_add_video_meta_full(mask, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_GRAY8, (guint)map.width,
+                                 (guint)map.height, 1, info.offset, info.stride);
+  /* Region ids: the class ids (index = id), as many as there are labels (or ids in the map). */
+  guint n = (guint)map.labels.size();
+  for (uint8_t c : map.classes)
+    n = std::max(n, (guint)c + 1);
+  std::vector<guint> regions(n);
+  for (guint i = 0; i < n; i++)
+    regions[i] = i;
+  /* The frame pixels the map covers: frame x = (map x - pad) / scale, from its first cell edge to its last. */
+  const gint x = (gint)std::lround(-map.pad_x / map.scale_x), y = (gint)std::lround(-map.pad_y / map.scale_y);
+  const guint w = (guint)std::max(1L, std::lround(map.width / map.scale_x));
+  const guint h = (guint)std::max(1L, std::lround(map.height / map.scale_y));
+  (void)frame_width;
+  (void)frame_height;
+  GstAnalyticsSegmentationMtd seg;
+  /* The meta takes the buffer. */
+  gst_analytics_relation_meta_add_segmentation_mtd(rmeta, mask, GST_SEGMENTATION_TYPE_SEMANTIC, n, regions.data(), x, y,
+                                                  w, h, &seg);
+#else
+  (void)buffer;
+  (void)map;
+  (void)frame_width;
+  (void)frame_height;
+#endif
+}
+
+std::shared_ptr<SegmentationMap> read_semantic_segmentation(GstBuffer *buffer) {
+#if GST_CHECK_VERSION(1, 26, 0)
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
+  if (!rmeta)
+    return nullptr;
+  std::vector<guint> ods;
+  gpointer state = nullptr;
+  GstAnalyticsODMtd od;
+  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_od_mtd_get_mtd_type(), &od))
+    ods.push_back(od.id);
+  state = nullptr;
+  GstAnalyticsSegmentationMtd seg;
+  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_segmentation_mtd_get_mtd_type(), &seg)) {
+    bool related = false;
+    for (size_t i = 0; i < ods.size() && !related; i++)
+      related = gst_analytics_relation_meta_get_relation(rmeta, ods[i], seg.id) != GST_ANALYTICS_REL_TYPE_NONE ||
+                gst_analytics_relation_meta_get_relation(rmeta, seg.id, ods[i]) != GST_ANALYTICS_REL_TYPE_NONE;
+    if (related)
+      continue; /* an object's instance mask */
+    gint x = 0, y = 0;
+    guint w = 0, h = 0;
+    GstBuffer *mask = gst_analytics_segmentation_mtd_get_mask(&seg, &x, &y, &w, &h);
+    if (!mask)
+      continue;
+    GstVideoMeta *vmeta = gst_buffer_get_video_meta(mask);
+    GstMapInfo map;
+    std::shared_ptr<SegmentationMap> m;
+    if (vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY8 && w > 0 && h > 0 && vmeta->width > 0 && vmeta->height > 0 &&
+        vmeta->width <= (1u << 16) && vmeta->height <= (1u << 16) && gst_buffer_map(mask, &map, GST_MAP_READ)) {
+      const size_t last = vmeta->offset[0] + (size_t)(vmeta->height - 1) * vmeta->stride[0] + vmeta->width;
+      if (last <= map.size) {
+        m = std::make_shared<SegmentationMap>();
+        m->width = (int)vmeta->width;
+        m->height = (int)vmeta->height;
+        m->classes.resize((size_t)m->width * m->height);
+        for (int r = 0; r < m->height; r++)
+          memcpy(m->classes.data() + (size_t)r * m->width, map.data + vmeta->offset[0] + (size_t)r * vmeta->stride[0],
+                 (size_t)m->width);
+        /* Its location: cell = (frame - x) * map width / w. */
+        m->scale_x = (double)m->width / w;
+        m->scale_y = (double)m->height / h;
+        m->pad_x = -x * m->scale_x;
+        m->pad_y = -y * m->scale_y;
+      }
+      gst_buffer_unmap(mask, &map);
+    }
+    gst_buffer_unref(mask);
+    if (m)
+      return m;
+  }
+#else
+  (void)buffer;
+#endif
+  return nullptr;
 }
 
 void add_frame_classifications(GstBuffer *buffer, const std::vector<Classification> &classifications) {

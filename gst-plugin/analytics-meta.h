@@ -17,6 +17,7 @@
 
 #include <gst/gst.h>
 
+#include <memory>
 #include <vector>
 
 #include "host/host-api.h"
@@ -43,7 +44,8 @@ gint64 add(GstBuffer *buffer, const Object &object, int x, int y, int w, int h, 
            GstClockTime last_seen);
 
 /* Brings the mtds related to OD mtd `id` up to date with `object`: a tracking mtd when it has none
- * (or its last seen when it has one with the same id), classification mtds it does not have yet. */
+ * (or its last seen when it has one with the same id), classification mtds it does not have yet, and (GStreamer
+ * >= 1.26) the object's mask as a segmentation mtd when it has none. */
 void update(GstBuffer *buffer, guint id, const Object &object, GstClockTime first_seen, GstClockTime last_seen);
 
 /* Full-frame classifications as classification mtds related to no object. */
@@ -51,6 +53,16 @@ void add_frame_classifications(GstBuffer *buffer, const std::vector<Classificati
 
 /* Classification mtds related to no OD mtd (a whole-frame classifier's), best first within each. */
 std::vector<Classification> read_frame_classifications(GstBuffer *buffer);
+
+/* A frame's class map (roi-meta.h frame_set_segmentation) as a semantic segmentation mtd (GStreamer >= 1.26; before,
+ * nothing): a GRAY8 buffer of the map's class ids at its own resolution, region ids = the class ids 0 .. n-1,
+ * placed (masks_loc) over the frame pixels the map covers (with a letterbox, beyond the frame), related to no
+ * object. */
+void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height);
+
+/* A foreign producer's class map (GStreamer >= 1.26; before, null): the first GRAY8 segmentation mtd related to no
+ * object, each pixel value a class id (no labels), its transform from the mtd's location (frame pixels) and size. */
+std::shared_ptr<SegmentationMap> read_semantic_segmentation(GstBuffer *buffer);
 
 } // namespace analytics
 } // namespace tsv

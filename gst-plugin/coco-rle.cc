@@ -35,6 +35,62 @@ std::vector<uint32_t> coco_rle_counts(const Mask &m, int frame_width, int frame_
   return counts;
 }
 
+std::vector<std::pair<uint8_t, std::vector<uint32_t>>> coco_rle_class_counts(const SegmentationMap &map, int frame_width,
+                                                                             int frame_height) {
+  std::vector<std::pair<uint8_t, std::vector<uint32_t>>> out;
+  if (map.empty() || frame_width <= 0 || frame_height <= 0)
+    return out;
+  /* A column of the frame crosses the map rows in segments of equal map row: (map row, length). */
+  std::vector<std::pair<int, uint32_t>> segments;
+  for (int y = 0; y < frame_height; y++) {
+    const int my = map.cell_y(y);
+    if (segments.empty() || segments.back().first != my)
+      segments.emplace_back(my, 0);
+    segments.back().second++;
+  }
+  /* The classes the frame shows. */
+  bool present[256] = {false};
+  for (int x = 0, last = -1; x < frame_width; x++) {
+    const int mx = map.cell_x(x);
+    if (mx == last)
+      continue;
+    last = mx;
+    for (const auto &seg : segments)
+      present[map.classes[(size_t)seg.first * map.width + mx]] = true;
+  }
+  struct Runs {
+    uint8_t value = 0;
+    uint32_t run = 0;
+    std::vector<uint32_t> counts;
+  };
+  std::vector<Runs> runs(256);
+  std::vector<int> ids;
+  for (int id = 1; id < 256; id++)
+    if (present[id])
+      ids.push_back(id);
+  for (int x = 0; x < frame_width; x++) {
+    const uint8_t *col = map.classes.data() + map.cell_x(x);
+    for (const auto &seg : segments) {
+      const uint8_t c = col[(size_t)seg.first * map.width];
+      for (int id : ids) {
+        Runs &r = runs[id];
+        const uint8_t v = c == id;
+        if (v != r.value) {
+          r.counts.push_back(r.run);
+          r.value = v;
+          r.run = 0;
+        }
+        r.run += seg.second;
+      }
+    }
+  }
+  for (int id : ids) {
+    runs[id].counts.push_back(runs[id].run);
+    out.emplace_back((uint8_t)id, std::move(runs[id].counts));
+  }
+  return out;
+}
+
 std::string coco_rle_string(const std::vector<uint32_t> &counts) {
   std::string s;
   s.reserve(counts.size() * 2);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "host/host-api.h"
@@ -14,6 +15,12 @@ namespace tsv {
 
 /* The run lengths of `mask` placed in a frame_width x frame_height frame (pixels outside the frame dropped). */
 std::vector<uint32_t> coco_rle_counts(const Mask &mask, int frame_width, int frame_height);
+
+/* The run lengths of each class of a semantic class map (other than 0, the background) over a frame_width x
+ * frame_height frame, each pixel taking its nearest map cell (SegmentationMap::cell_x/cell_y): (class id, runs)
+ * for the classes on the frame, by id, in one pass over the frame's columns (no frame-size bitmap). */
+std::vector<std::pair<uint8_t, std::vector<uint32_t>>> coco_rle_class_counts(const SegmentationMap &map, int frame_width,
+                                                                             int frame_height);
 
 /* pycocotools' compressed string of run lengths. */
 std::string coco_rle_string(const std::vector<uint32_t> &counts);

@@ -12,6 +12,11 @@
  * float32, for embedding models); full-frame results in a "TsvisionClassificationMeta" custom meta.
  * Hooks see them as `classifications`; tsexport writes them.
  *
+ * `output-type=segmentation` (auto for a manifest task "segmentation" or an output shaped like a class map,
+ * [1,H,W,C] or [1,C,H,W]) makes class maps by an argmax per cell: a full frame's map, at model resolution with its
+ * transform to frame pixels, goes to a "TsvisionSegmentationMeta" (and a GstAnalytics semantic segmentation mtd on
+ * GStreamer >= 1.26; roi-meta.h); per object each object gets a mask of its class's pixels inside its box.
+ *
  * With tstrack upstream, `reclassify-interval=N` classifies each track at most once every N frames
  * and reuses its last result in between (and on the boxes tstrack predicts).
  *
@@ -37,6 +42,16 @@ struct _GstTsClassify {
 G_DEFINE_TYPE(GstTsClassify, gst_ts_classify, GST_TYPE_TS_FILTER);
 GST_ELEMENT_REGISTER_DEFINE(tsclassify, "tsclassify", GST_RANK_NONE, GST_TYPE_TS_CLASSIFY);
 
+/* Objects (classifications, per-object masks) as every filter writes them, and the frame's class map
+ * (output-type=segmentation, full-frame) as TsvisionSegmentationMeta (roi-meta.h). */
+static void gst_ts_classify_apply_result(GstTsFilter *filter, GstBuffer *buffer, const tsv::Result &result) {
+  gst_ts_filter_apply_objects(filter, buffer, result);
+  if (result.segmentation) {
+    const GstVideoInfo *info = gst_ts_filter_get_video_info(filter);
+    tsv::frame_set_segmentation(buffer, *result.segmentation, GST_VIDEO_INFO_WIDTH(info), GST_VIDEO_INFO_HEIGHT(info));
+  }
+}
+
 static void gst_ts_classify_class_init(GstTsClassifyClass *klass) {
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
   GstTsFilterClass *filter_class = GST_TS_FILTER_CLASS(klass);
@@ -51,6 +66,7 @@ static void gst_ts_classify_class_init(GstTsClassifyClass *klass) {
 
   gst_ts_filter_class_set_kind(filter_class, "classify", GST_TS_FILTER_READS_PIXELS);
   filter_class->debug_category = gst_ts_classify_debug;
+  filter_class->apply_result = gst_ts_classify_apply_result;
 }
 
 static void gst_ts_classify_init(GstTsClassify *) {}

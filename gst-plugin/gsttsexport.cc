@@ -19,6 +19,11 @@
  * (frame pixels; names as the model description gives them). Objects of instance segmentation models also have
  * `mask`: `{"size":[h,w],"counts":"…"}`, COCO's compressed RLE of the mask in frame coordinates (what
  * pycocotools' mask.decode reads).
+ * With `export-masks=true` a frame's semantic class map (tsclassify output-type=segmentation, full-frame:
+ * TsvisionSegmentationMeta) is written too, as a top-level `segmentation` list of one COCO RLE per class on the
+ * frame (the background, class 0, left out), in frame coordinates:
+ * `"segmentation":[{"label":"person","class_id":15,"mask":{"size":[h,w],"counts":"…"}}]` (off by default: a
+ * map is kilobytes a frame).
  * Objects' `classifications` come from tsclassify (or any element writing DL Streamer-style
  * classification params); an `embedding` array is written when a classifier exposed one. Frames
  * classified as a whole (tsclassify inference-region=full-frame) get a top-level
@@ -140,6 +145,7 @@ enum {
   PROP_SOURCE_ID,
   PROP_TAGS,
   PROP_STATS_INTERVAL,
+  PROP_EXPORT_MASKS,
 };
 
 typedef enum {
@@ -148,6 +154,7 @@ typedef enum {
 } GstTsExportFormat;
 
 #define DEFAULT_POST_MESSAGES FALSE
+#define DEFAULT_EXPORT_MASKS FALSE
 #define DEFAULT_MQTT_QUEUE_SIZE 1000
 #define DEFAULT_FORMAT GST_TS_EXPORT_FORMAT_TSVISION
 #define MQTT_FLUSH_TIMEOUT_MS 2000
@@ -171,6 +178,7 @@ static GType gst_ts_export_format_get_type(void) {
 struct TsExportSettings {
   std::string location;
   gint post_messages = DEFAULT_POST_MESSAGES; /* atomic: read once per frame without the lock */
+  gint export_masks = DEFAULT_EXPORT_MASKS;   /* atomic, likewise */
   std::string mqtt_address;                   /* "" = no MQTT */
   std::string mqtt_topic;                     /* "" = tsvision/<element name> */
   std::string mqtt_client_id;                 /* "" = generated at start */
@@ -568,12 +576,29 @@ static void update_source(GstTsExport *self) {
   GST_DEBUG_OBJECT(self, "source: \"%s\"", st.source.c_str());
 }
 
+/* "segmentation": the frame's semantic class map, one COCO RLE per class in frame coordinates (export-masks). */
+static void write_segmentation(tsv::JsonWriter &j, const tsv::SegmentationMap &map, int width, int height) {
+  j.key("segmentation").begin_array();
+  for (const auto &[id, counts] : tsv::coco_rle_class_counts(map, width, height)) {
+    j.begin_object();
+    j.field("label", id < map.labels.size() ? map.labels[id] : std::to_string(id));
+    j.field("class_id", (int)id);
+    j.key("mask").begin_object();
+    j.key("size").begin_array().value((int64_t)height).value((int64_t)width).end_array();
+    j.field("counts", tsv::coco_rle_string(counts));
+    j.end_object();
+    j.end_object();
+  }
+  j.end_array();
+}
+
 /* tsvision's schema (see the top of the file). */
 static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *buffer, int width, int height,
                                 const std::string &source, const std::string &tags,
                                 const std::vector<tsv::Object> &objects,
                                 const std::vector<tsv::Classification> &frame_classifications,
-                                const std::vector<tsv::PastObject> &past, const tsv::AnalyticsResult *analytics) {
+                                const std::vector<tsv::PastObject> &past, const tsv::AnalyticsResult *analytics,
+                                const tsv::SegmentationMap *segmentation) {
   j.begin_object();
   j.field("frame", (uint64_t)frame);
   if (GST_BUFFER_PTS_IS_VALID(buffer))
@@ -604,6 +629,8 @@ static void write_tsvision_line(tsv::JsonWriter &j, guint64 frame, GstBuffer *bu
     write_classifications(j, frame_classifications);
   if (!past.empty())
     write_past_objects(j, frame, past);
+  if (segmentation)
+    write_segmentation(j, *segmentation, width, height);
   if (analytics) {
     /* tsanalytics' JSON, as it wrote it (ts-runtime/src/wire.ts encodeAnalytics). */
     j.key("events").raw(analytics->events_json);
@@ -761,8 +788,12 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
     write_dlstreamer_line(j, trans->segment, buffer, width, height, st.source, st.tags, objects,
                           frame_classifications);
   else
+  {
+    const std::shared_ptr<const tsv::SegmentationMap> segmentation =
+        g_atomic_int_get(&self->settings->export_masks) ? tsv::frame_read_segmentation(buffer) : nullptr;
     write_tsvision_line(j, frame, buffer, width, height, st.source, st.tags, objects, frame_classifications, past,
-                        analytics.get());
+                        analytics.get(), segmentation.get());
+  }
   if (st.fd >= 0 && !write_all(st.fd, j.str() + "\n")) {
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot write results (property location): %s", g_strerror(errno)),
                       (nullptr));
@@ -802,6 +833,9 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
   switch (prop_id) {
   case PROP_LOCATION:
     self->settings->location = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_EXPORT_MASKS:
+    g_atomic_int_set(&self->settings->export_masks, g_value_get_boolean(value));
     break;
   case PROP_POST_MESSAGES:
     g_atomic_int_set(&self->settings->post_messages, g_value_get_boolean(value));
@@ -864,6 +898,9 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
     break;
   case PROP_POST_MESSAGES:
     g_value_set_boolean(value, g_atomic_int_get(&self->settings->post_messages));
+    break;
+  case PROP_EXPORT_MASKS:
+    g_value_set_boolean(value, g_atomic_int_get(&self->settings->export_masks));
     break;
   case PROP_MQTT_ADDRESS:
     g_value_set_string(value, self->settings->mqtt_address.empty() ? nullptr : self->settings->mqtt_address.c_str());
@@ -944,6 +981,14 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
                            "(guint64), pts, running-time (GstClockTime), object-count (guint) and json (the frame's "
                            "JSON line)",
                            DEFAULT_POST_MESSAGES,
+                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property(
+      gobject_class, PROP_EXPORT_MASKS,
+      g_param_spec_boolean("export-masks", "Export masks",
+                           "Write the frame's semantic class map (tsclassify output-type=segmentation, full-frame) as "
+                           "\"segmentation\": one COCO RLE per class in frame coordinates (tsvision format; off: "
+                           "kilobytes a frame)",
+                           DEFAULT_EXPORT_MASKS,
                            (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property(
       gobject_class, PROP_MQTT_ADDRESS,

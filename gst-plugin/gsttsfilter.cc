@@ -538,6 +538,7 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   frame.classifications = tsv::frame_read_classifications(pending->buffer);
   frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
   frame.past_objects = tsv::frame_read_past_objects(pending->buffer);
+  frame.segmentation = tsv::frame_read_segmentation(pending->buffer);
   if (state.readable) {
     auto mapped = std::make_shared<MappedFrame>();
     if (!gst_video_frame_map(&mapped->vframe, &state.info, pending->buffer, GST_MAP_READ)) {

@@ -14,7 +14,11 @@
  * (`predicted=true` in the `object_id` param) are drawn dashed. ROI metas written by other
  * elements without a DL Streamer `detection` param are drawn with their `roi_type` as label and
  * no confidence. Instance masks (segmentation models) are drawn under the boxes, filled translucent
- * in the object's colour (`draw-masks`, `mask-opacity`) with an opaque outline.
+ * in the object's colour (`draw-masks`, `mask-opacity`) with an opaque outline. A frame's semantic class map
+ * (tsclassify output-type=segmentation, full-frame: TsvisionSegmentationMeta) is blended under everything else
+ * (`draw-segmentation`, `segmentation-opacity`), each class in its PASCAL VOC palette colour, the background
+ * (class 0) left as it is; the map is upsampled from its model resolution row by row while drawing (nearest cell),
+ * no frame-size map is made.
  *
  * Each object gets a colour from an endless, deterministic palette (see `color-by`): the same
  * class id (or, for objects without one, the same label) or the same track id always gets the
@@ -84,6 +88,8 @@ enum {
   PROP_KEYPOINT_THRESHOLD,
   PROP_DRAW_MASKS,
   PROP_MASK_OPACITY,
+  PROP_DRAW_SEGMENTATION,
+  PROP_SEGMENTATION_OPACITY,
   PROP_THICKNESS,
   PROP_TEXT_SCALE,
   PROP_TEXT_SIZE,
@@ -103,6 +109,8 @@ enum {
 #define DEFAULT_KEYPOINT_THRESHOLD 0.5
 #define DEFAULT_DRAW_MASKS TRUE
 #define DEFAULT_MASK_OPACITY 0.5
+#define DEFAULT_DRAW_SEGMENTATION TRUE
+#define DEFAULT_SEGMENTATION_OPACITY 0.5
 #define DEFAULT_THICKNESS 0
 #define DEFAULT_TEXT_SCALE 0
 #define DEFAULT_TEXT_SIZE 0
@@ -141,6 +149,8 @@ struct TsOverlaySettings {
   double keypoint_threshold = DEFAULT_KEYPOINT_THRESHOLD;
   gboolean draw_masks = DEFAULT_DRAW_MASKS;
   double mask_opacity = DEFAULT_MASK_OPACITY;
+  gboolean draw_segmentation = DEFAULT_DRAW_SEGMENTATION;
+  double segmentation_opacity = DEFAULT_SEGMENTATION_OPACITY;
   guint thickness = DEFAULT_THICKNESS;
   guint text_scale = DEFAULT_TEXT_SCALE;
   guint text_size = DEFAULT_TEXT_SIZE;
@@ -150,7 +160,7 @@ struct TsOverlaySettings {
   /* Whether any object could produce ink at all. */
   bool draws_anything() const {
     return draw_boxes || draw_labels || draw_confidence || draw_track_id || draw_classifications || draw_analytics ||
-           draw_keypoints || draw_masks;
+           draw_keypoints || draw_masks || draw_segmentation;
   }
 };
 
@@ -349,6 +359,46 @@ void draw_analytics_rules(Canvas &canvas, tsv::overlay::TextRenderer &text, cons
   }
 }
 
+/* PASCAL VOC's colour map (the devkit's labelcolormap): the bits of a class id, three at a time, spread over red,
+ * green and blue from the high bit down; VOC's classes get their usual colours (15 person: 192, 128, 128), and
+ * every other id one too. */
+static Rgb voc_color(int id) {
+  int r = 0, g = 0, b = 0;
+  for (int shift = 7, c = id; c > 0 && shift >= 0; shift--, c >>= 3) {
+    r |= (c & 1) << shift;
+    g |= ((c >> 1) & 1) << shift;
+    b |= ((c >> 2) & 1) << shift;
+  }
+  return {(uint8_t)r, (uint8_t)g, (uint8_t)b};
+}
+
+/* The class map blended over the frame, one frame row of class ids at a time (nearest map cell; a row is rebuilt
+ * only when it falls on another map row). */
+static void draw_segmentation(Canvas &canvas, const tsv::SegmentationMap &m, int alpha) {
+  Canvas::Paint palette[256];
+  bool used[256] = {false};
+  for (uint8_t c : m.classes)
+    used[c] = true;
+  for (int id = 1; id < 256; id++)
+    if (used[id])
+      palette[id] = canvas.paint(voc_color(id));
+  std::vector<int> cols(canvas.width());
+  for (int x = 0; x < canvas.width(); x++)
+    cols[x] = m.cell_x(x);
+  std::vector<uint8_t> row(canvas.width());
+  int last = -1;
+  for (int y = 0; y < canvas.height(); y++) {
+    const int my = m.cell_y(y);
+    if (my != last) {
+      const uint8_t *src = m.classes.data() + (size_t)my * m.width;
+      for (int x = 0; x < canvas.width(); x++)
+        row[x] = src[cols[x]];
+      last = my;
+    }
+    canvas.blend_class_row(y, row.data(), palette, alpha);
+  }
+}
+
 } // namespace
 
 /* Whether `buffer` carries anything to draw with settings `s`: cheap, no copy of the metas. */
@@ -358,6 +408,8 @@ static bool gst_ts_overlay_has_work(GstBuffer *buffer, const TsOverlaySettings &
   if (tsv::objects_present(buffer))
     return true;
   if (s.draw_analytics && tsv::frame_read_analytics(buffer))
+    return true;
+  if (s.draw_segmentation && s.segmentation_opacity > 0 && tsv::frame_has_segmentation(buffer))
     return true;
   return s.draw_classifications && !tsv::frame_read_classifications(buffer).empty();
 }
@@ -454,7 +506,9 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   if (s.draw_classifications)
     classification_lines(tsv::frame_read_classifications(buffer), s.draw_confidence, frame_lines);
   const std::shared_ptr<const tsv::AnalyticsResult> analytics = s.draw_analytics ? tsv::frame_read_analytics(buffer) : nullptr;
-  if (items.empty() && frame_lines.empty() && !analytics)
+  const std::shared_ptr<const tsv::SegmentationMap> segmentation =
+      s.draw_segmentation && s.segmentation_opacity > 0 ? tsv::frame_read_segmentation(buffer) : nullptr;
+  if (items.empty() && frame_lines.empty() && !analytics && !segmentation)
     return GST_FLOW_OK;
   if (!gst_buffer_is_writable(buffer)) {
     /* Only when the properties changed between prepare_output_buffer and here. */
@@ -473,6 +527,9 @@ static GstFlowReturn draw_frame(GstTsOverlay *self, GstBuffer *buffer) {
   self->text->configure(s.font_desc, text_size(s.text_size, s.text_scale, state.auto_text_size));
   self->text->set_max_width(canvas.width());
 
+  /* The class map under everything. */
+  if (segmentation)
+    draw_segmentation(canvas, *segmentation, (int)std::lround(s.segmentation_opacity * 255));
   /* Zones and lines under the objects. */
   if (analytics)
     draw_analytics_rules(canvas, *self->text, *analytics, thickness);
@@ -642,6 +699,12 @@ static void gst_ts_overlay_set_property(GObject *object, guint prop_id, const GV
   case PROP_MASK_OPACITY:
     s.mask_opacity = g_value_get_double(value);
     break;
+  case PROP_DRAW_SEGMENTATION:
+    s.draw_segmentation = g_value_get_boolean(value);
+    break;
+  case PROP_SEGMENTATION_OPACITY:
+    s.segmentation_opacity = g_value_get_double(value);
+    break;
   case PROP_DRAW_PREDICTED:
     s.draw_predicted = g_value_get_boolean(value);
     break;
@@ -708,6 +771,12 @@ static void gst_ts_overlay_get_property(GObject *object, guint prop_id, GValue *
     break;
   case PROP_MASK_OPACITY:
     g_value_set_double(value, s.mask_opacity);
+    break;
+  case PROP_DRAW_SEGMENTATION:
+    g_value_set_boolean(value, s.draw_segmentation);
+    break;
+  case PROP_SEGMENTATION_OPACITY:
+    g_value_set_double(value, s.segmentation_opacity);
     break;
   case PROP_THICKNESS:
     g_value_set_uint(value, s.thickness);
@@ -825,6 +894,17 @@ static void gst_ts_overlay_class_init(GstTsOverlayClass *klass) {
       g_param_spec_double("mask-opacity", "Mask opacity",
                           "Opacity of the masks' fill (draw-masks): 0 draws only their outline, 1 paints them opaque",
                           0.0, 1.0, DEFAULT_MASK_OPACITY, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DRAW_SEGMENTATION,
+      g_param_spec_boolean("draw-segmentation", "Draw segmentation",
+                           "Blend the frame's semantic class map (tsclassify output-type=segmentation, full-frame) "
+                           "under everything, in the PASCAL VOC palette; the background (class 0) is not drawn",
+                           DEFAULT_DRAW_SEGMENTATION, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SEGMENTATION_OPACITY,
+      g_param_spec_double("segmentation-opacity", "Segmentation opacity",
+                          "Opacity of the class map (draw-segmentation): 0 draws nothing, 1 paints the classes opaque",
+                          0.0, 1.0, DEFAULT_SEGMENTATION_OPACITY, flags));
   g_object_class_install_property(
       gobject_class, PROP_THICKNESS,
       g_param_spec_uint("thickness", "Thickness",

@@ -182,6 +182,20 @@ void Canvas::blend_span(int y, int x0, int x1, const Paint &paint, int alpha) {
   }
 }
 
+void Canvas::blend_class_row(int y, const uint8_t *classes, const Paint *palette, int alpha) {
+  if (alpha <= 0 || y < 0 || y >= height_)
+    return;
+  for (int x = 0; x < width_;) {
+    const uint8_t id = classes[x];
+    int end = x + 1;
+    while (end < width_ && classes[end] == id)
+      end++;
+    if (id != 0)
+      blend_span(y, x, end, palette[id], alpha);
+    x = end;
+  }
+}
+
 void Canvas::fill_polygon(const std::vector<double> &xy, const Paint &paint, int alpha) {
   const size_t n = xy.size() / 2;
   if (n < 3 || alpha <= 0)

@@ -151,6 +151,11 @@ public:
    * `outline` pixels from an outside one or beyond the bitmap's edge — painted opaque (0: no outline). */
   void blend_bitmap(int x, int y, int width, int height, const uint8_t *bits, const Paint &paint, int alpha, int outline);
 
+  /* Row `y` of a semantic class map at frame resolution: `classes` holds one class id per frame pixel of the row;
+   * each run of one class other than 0 (the background, left as it is) is blended with palette[id] at opacity
+   * `alpha` (runs, not pixels: maps upsampled from model resolution have long ones). */
+  void blend_class_row(int y, const uint8_t *classes, const Paint *palette, int alpha);
+
   /* A straight line from (x0, y0) to (x1, y1), `thickness` pixels wide (a filled quadrilateral). */
   void line(double x0, double y0, double x1, double y1, double thickness, const Paint &paint);
 

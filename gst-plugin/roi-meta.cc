@@ -593,10 +593,26 @@ static void set_pose_and_rotation(GstVideoRegionOfInterestMeta *meta, const Obje
   gst_video_region_of_interest_meta_add_param(meta, keypoints_to_structure(object, box));
 }
 
+/* A mask given to an existing object (tsclassify output-type=segmentation per object) replaces its mask param. */
+static void set_mask(GstVideoRegionOfInterestMeta *meta, const Object &object) {
+  if (object.mask.empty())
+    return;
+  for (GList *l = meta->params; l;) {
+    GList *next = l->next;
+    if (is_mask((GstStructure *)l->data)) {
+      gst_structure_free((GstStructure *)l->data);
+      meta->params = g_list_delete_link(meta->params, l);
+    }
+    l = next;
+  }
+  gst_video_region_of_interest_meta_add_param(meta, mask_to_structure(object.mask));
+}
+
 static void roi_update(GstVideoRegionOfInterestMeta *meta, const Object &object, int width, int height) {
   set_object_id(meta, object);
   set_classifications(meta, object);
   set_pose_and_rotation(meta, object, width, height);
+  set_mask(meta, object);
 }
 
 std::vector<Object> objects_read_for_results(GstBuffer *buffer, int width, int height) {
@@ -792,6 +808,83 @@ std::vector<Classification> frame_read_classifications(GstBuffer *buffer) {
       classifications_from_structure(gst_value_get_structure(v), name, out);
   }
   return out;
+}
+
+static const char *const SEGMENTATION_META = "TsvisionSegmentationMeta";
+
+static void register_segmentation_meta() {
+  static gsize registered = 0;
+  if (g_once_init_enter(&registered)) {
+    static const gchar *tags[] = {nullptr};
+    gst_meta_register_custom(SEGMENTATION_META, tags, nullptr, nullptr, nullptr);
+    g_once_init_leave(&registered, 1);
+  }
+}
+
+void frame_set_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height) {
+  if (map.empty())
+    return;
+  register_segmentation_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, SEGMENTATION_META);
+  if (!meta)
+    meta = gst_buffer_add_custom_meta(buffer, SEGMENTATION_META);
+  if (!meta)
+    return;
+  GstStructure *s = gst_custom_meta_get_structure(meta);
+  GBytes *classes = g_bytes_new(map.classes.data(), map.classes.size());
+  std::vector<const gchar *> labels;
+  for (const std::string &l : map.labels)
+    labels.push_back(l.c_str());
+  labels.push_back(nullptr);
+  gst_structure_set(s, "width", G_TYPE_INT, map.width, "height", G_TYPE_INT, map.height, "classes", G_TYPE_BYTES,
+                    classes, "labels", G_TYPE_STRV, labels.data(), "scale-x", G_TYPE_DOUBLE, map.scale_x, "scale-y",
+                    G_TYPE_DOUBLE, map.scale_y, "pad-x", G_TYPE_DOUBLE, map.pad_x, "pad-y", G_TYPE_DOUBLE, map.pad_y,
+                    "frame-width", G_TYPE_INT, frame_width, "frame-height", G_TYPE_INT, frame_height, nullptr);
+  g_bytes_unref(classes);
+#if TSVISION_HAVE_ANALYTICS
+  analytics::add_semantic_segmentation(buffer, map, frame_width, frame_height);
+#endif
+}
+
+bool frame_has_segmentation(GstBuffer *buffer) {
+  register_segmentation_meta();
+  if (gst_buffer_get_custom_meta(buffer, SEGMENTATION_META))
+    return true;
+#if TSVISION_HAVE_ANALYTICS
+  return analytics::read_semantic_segmentation(buffer) != nullptr;
+#else
+  return false;
+#endif
+}
+
+std::shared_ptr<const SegmentationMap> frame_read_segmentation(GstBuffer *buffer) {
+  register_segmentation_meta();
+  GstCustomMeta *meta = gst_buffer_get_custom_meta(buffer, SEGMENTATION_META);
+  if (!meta) {
+#if TSVISION_HAVE_ANALYTICS
+    return analytics::read_semantic_segmentation(buffer);
+#else
+    return nullptr;
+#endif
+  }
+  const GstStructure *s = gst_custom_meta_get_structure(meta);
+  auto m = std::make_shared<SegmentationMap>();
+  const GValue *classes = gst_structure_get_value(s, "classes");
+  if (!gst_structure_get_int(s, "width", &m->width) || !gst_structure_get_int(s, "height", &m->height) || !classes ||
+      !G_VALUE_HOLDS(classes, G_TYPE_BYTES) || !gst_structure_get_double(s, "scale-x", &m->scale_x) ||
+      !gst_structure_get_double(s, "scale-y", &m->scale_y) || !gst_structure_get_double(s, "pad-x", &m->pad_x) ||
+      !gst_structure_get_double(s, "pad-y", &m->pad_y))
+    return nullptr;
+  gsize size = 0;
+  const guint8 *data = (const guint8 *)g_bytes_get_data((GBytes *)g_value_get_boxed(classes), &size);
+  if (m->width <= 0 || m->height <= 0 || !data || size != (gsize)m->width * m->height)
+    return nullptr;
+  m->classes.assign(data, data + size);
+  const GValue *labels = gst_structure_get_value(s, "labels");
+  if (labels && G_VALUE_HOLDS(labels, G_TYPE_STRV))
+    for (const gchar *const *l = (const gchar *const *)g_value_get_boxed(labels); l && *l; l++)
+      m->labels.emplace_back(*l);
+  return m;
 }
 
 static const char *const PAST_OBJECTS_META = "TsvisionPastObjectsMeta";

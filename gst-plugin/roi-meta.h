@@ -33,6 +33,7 @@
 
 #include <gst/video/video.h>
 
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -112,6 +113,23 @@ std::vector<Classification> frame_read_classifications(GstBuffer *buffer);
  * Appends to those already there. */
 void frame_add_past_objects(GstBuffer *buffer, const std::vector<PastObject> &objects);
 std::vector<PastObject> frame_read_past_objects(GstBuffer *buffer);
+
+/* A frame's semantic segmentation (tsclassify output-type=segmentation, full-frame) goes to a custom meta
+ * "TsvisionSegmentationMeta" whose structure is
+ *   segmentation { width, height: int (the map's size: the model's output resolution),
+ *                  classes: GBytes of width x height class ids (one byte each, row-major),
+ *                  labels: GStrv (labels[id]; may be empty),
+ *                  scale-x, scale-y, pad-x, pad-y: double (frame pixel (fx, fy) is map cell
+ *                    (floor((fx + 0.5) * scale-x + pad-x), floor((fy + 0.5) * scale-y + pad-y)), clamped),
+ *                  frame-width, frame-height: int (the frame the map was made on) }
+ * (one a buffer; a later one replaces it). With GStreamer >= 1.26 it is also a GstAnalytics segmentation mtd
+ * (analytics-meta.h). The classes are shared by buffer copies (a reference, no copy). */
+void frame_set_segmentation(GstBuffer *buffer, const SegmentationMap &map, int frame_width, int frame_height);
+/* Whether the buffer carries a map (cheap without GstAnalytics metas: no copy). */
+bool frame_has_segmentation(GstBuffer *buffer);
+/* The buffer's map: the custom meta, else (GStreamer >= 1.26) a foreign producer's semantic segmentation mtd
+ * (analytics-meta.h: class ids = its pixel values, no labels); null when none. */
+std::shared_ptr<const SegmentationMap> frame_read_segmentation(GstBuffer *buffer);
 
 /* Frames on which a detector skipped inference (tsdetect inference-interval) carry a custom meta
  * "TsvisionInferenceMeta" { skipped: boolean, element: string }, so that tstrack predicts instead

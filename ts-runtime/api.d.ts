@@ -183,6 +183,35 @@ export interface Frame {
    * (rotation atan2(b, a), scale hypot(a, b)). Absent when unknown (no texture, no previous frame, no pixels).
    */
   readonly cameraMotion?: CameraMotion;
+  /**
+   * The frame's semantic class map from an upstream `tsclassify output-type=segmentation
+   * inference-region=full-frame` (the TsvisionSegmentationMeta on the buffer); absent when there is none.
+   */
+  readonly segmentation?: SegmentationMap;
+}
+
+/**
+ * A semantic segmentation of a frame, kept at the model's output resolution: `classes` holds `width` x `height`
+ * class ids (row-major), `labels[id]` naming each (VOC for the DeepLab model: 0 background, 15 person, …). Frame
+ * pixel (fx, fy) has the class of map cell (floor((fx + 0.5) * scaleX + padX), floor((fy + 0.5) * scaleY + padY))
+ * (clamped to the map): `transform` is the resize / letterbox the model input was made with, brought to the map's
+ * resolution. The data is shared: copy it (`classes.slice()`) to keep it past the hook call, and do not write into it.
+ */
+export interface SegmentationMap {
+  readonly width: number;
+  readonly height: number;
+  readonly classes: Uint8Array;
+  readonly labels: readonly string[];
+  /** Frame pixels to map cells: mapX = frameX * scaleX + padX (pixel edges; same for y). */
+  readonly transform: SegmentationTransform;
+}
+
+/** See {@link SegmentationMap}. */
+export interface SegmentationTransform {
+  readonly scaleX: number;
+  readonly scaleY: number;
+  readonly padX: number;
+  readonly padY: number;
 }
 
 /** A camera's move between two frames (see {@link Frame.cameraMotion}). */

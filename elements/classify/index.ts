@@ -5,3 +5,5 @@ export { clipToFrame, selectRegions } from './regions';
 export type { Region, RegionBox, RegionFilter, RegionObject } from './regions';
 export { ReclassifyCache } from './reclassify';
 export type { CacheEntry } from './reclassify';
+export { MAX_SEGMENTATION_CLASSES, argmaxJs, classHistogram, classMap, classMapShape, classMask, frameClasses, mapTransform, objectClass, useArgmaxKernel } from './segmentation';
+export type { ArgmaxKernel, ClassMapShape } from './segmentation';

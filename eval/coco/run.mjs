@@ -9,7 +9,10 @@
  *                          [--format RGB] [--pre-process-config '…'] [--set prop=value]... [--no-labels-file] [--investigate]
  *                          [--per-class] [--summary] [--json out.json] [--check]
  *
- * --task           bbox (default: box AP against instances.json) or keypoints (OKS keypoint AP of the objects'
+ * --task           bbox (default: box AP against instances.json), semantic (tsclassify output-type=segmentation: pixel IoU
+ *                  of each VOC class against the union of its category's instance masks, eval/coco/semantic.ts; default
+ *                  model deeplab_v3_mnv2_257_voc.onnx; --check then tests IoU >= 0.6 for bus and person on the images
+ *                  they are the subject of), keypoints (OKS keypoint AP of the objects'
  *                  keypoints against person_keypoints.json; default model yolo11n-pose_w8a32_derived.onnx,
  *                  its labels from the manifest; --check then tests keypoint AP >= 0.39) or segm (mask AP of the
  *                  objects' masks against instances.json; default model yolov8n-seg_int8_320.onnx; --check then
@@ -46,11 +49,14 @@ const TARGETS = {
   keypoints: { model: 'yolo11n-pose_w8a32_derived.onnx', ap: 0.39, ap50: 0 },
   // An independent decode of the same model, independently evaluated, scores 0.295 / AP50 0.435.
   segm: { model: 'yolov8n-seg_int8_320.onnx', ap: 0.28, ap50: 0 },
+  // Issue 14 §5: the bus and person regions at pixel IoU >= 0.6.
+  semantic: { model: 'deeplab_v3_mnv2_257_voc.onnx', iou: 0.6, classes: ['bus', 'person'] },
 };
 const DEFAULT_MODELS = {
   bbox: ['yolox_nano_416.onnx', 'nanodet_m_320.onnx', 'picodet_s_320_coco.onnx'],
   keypoints: ['yolo11n-pose_w8a32_derived.onnx'],
   segm: ['yolov8n-seg_int8_320.onnx'],
+  semantic: ['deeplab_v3_mnv2_257_voc.onnx'],
 };
 const PADDLE_PICODET = 'color=RGB,mean=123.675:116.28:103.53,std=58.395:57.12:57.375,resize=stretch';
 
@@ -71,7 +77,7 @@ function parseArgs(argv) {
     const value = () => (a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : (argv[++i] ?? usage(`${a} needs a value`)));
     const num = (v) => { const n = Number(v); if (!Number.isFinite(n)) usage(`${key}: ${v} is not a number`); return n; };
     switch (key) {
-      case '--task': o.task = value(); if (!(o.task in TARGETS)) usage(`--task must be bbox, keypoints or segm, got ${o.task}`); break;
+      case '--task': o.task = value(); if (!(o.task in TARGETS)) usage(`--task must be bbox, keypoints, segm or semantic, got ${o.task}`); break;
       case '--model': o.models.push(value()); break;
       case '--threshold': o.threshold = num(value()); break;
       case '--iou-threshold': o.iou = value().split(',').map(num); break;
@@ -120,12 +126,12 @@ function labelsFor(modelPath) {
   return path.join(path.dirname(modelPath), 'coco_classes.txt');
 }
 
-async function loadEvaluator() {
+async function loadEvaluator(entry = 'pipeline.ts') {
   const { build } = await import('esbuild');
   const dir = mkdtempSync(path.join(tmpdir(), 'tsvision-coco-eval-'));
   const outfile = path.join(dir, 'pipeline.mjs');
   await build({
-    entryPoints: [path.join(HERE, 'pipeline.ts')],
+    entryPoints: [path.join(HERE, entry)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -143,8 +149,42 @@ async function loadEvaluator() {
 
 const fmt = (v) => (v < 0 ? '  -  ' : v.toFixed(3));
 
+/** --task semantic: per-class pixel IoU of the class maps (eval/coco/semantic.ts). */
+async function semantic(o) {
+  const { runSemanticEval, PROMINENT } = await loadEvaluator('semantic.ts');
+  const cocoDir = process.env.COCO_DIR ?? path.join(ROOT, '..', 'shared', 'coco');
+  const TARGET = TARGETS.semantic;
+  let failed = false;
+  const records = [];
+  for (const m of o.models) {
+    const model = resolveModel(m);
+    const labels = manifestEntry(model)?.labelNames;
+    if (!labels) throw new Error(`${path.basename(model)}: no labelNames in models/manifest.json`);
+    const properties = { ...o.set, ...(o.ppc ? { 'pre-process-config': o.ppc } : {}) };
+    const r = await runSemanticEval({ model, labels, root: ROOT, cocoDir, properties });
+    records.push(r);
+    console.log(`COCO val2017 subset ${cocoDir}: tsclassify ${path.basename(model)} inference-region=full-frame, pixel IoU per class against the union of its instance masks (${(r.pipelineMs / 1000).toFixed(1)} s)\n`);
+    const rows = r.classes.filter((c) => c.images > 0 || c.union > 0).map((c) => [c.label, String(c.images), fmt(c.iou), fmt(c.meanImageIou), String(c.prominentImages), fmt(c.prominentIou)]);
+    const header = ['class', 'images', 'IoU', 'mean img', `subject (>=${PROMINENT * 100}%)`, 'IoU'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    for (const row of [header, ...rows]) console.log(row.map((v, i) => v.padEnd(widths[i])).join('  '));
+    console.log(`\nmIoU (classes in the ground truth): ${r.miou.toFixed(3)}`);
+    if (o.check) {
+      for (const name of TARGET.classes) {
+        const c = r.classes.find((k) => k.label === name);
+        const ok = c && c.prominentIou >= TARGET.iou;
+        console.log(`check ${name}: IoU ${c ? c.prominentIou.toFixed(3) : '-'} on the ${c?.prominentImages ?? 0} images it is the subject of ${ok ? '>=' : '<'} ${TARGET.iou}`);
+        if (!ok) failed = true;
+      }
+    }
+  }
+  if (o.json) writeFileSync(o.json, JSON.stringify(records, null, 2));
+  if (failed) process.exit(1);
+}
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (o.task === 'semantic') return semantic(o);
   const { runCocoEval, formatSummary, formatKeypointSummary } = await loadEvaluator();
   const TARGET = TARGETS[o.task];
   const keypoints = o.task === 'keypoints';

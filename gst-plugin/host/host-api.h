@@ -59,6 +59,22 @@ struct Mask {
   bool empty() const { return width <= 0 || height <= 0; }
 };
 
+/* A frame's semantic segmentation at the model's resolution (SegmentationMap in ts-runtime/api.d.ts): width x height
+ * class ids (row-major), labels[id] naming them, and the transform from frame pixels to map cells: frame pixel
+ * (fx, fy) has the class of cell (floor((fx + 0.5) * scale_x + pad_x), floor((fy + 0.5) * scale_y + pad_y)),
+ * clamped to the map. */
+struct SegmentationMap {
+  int width = 0, height = 0;
+  std::vector<uint8_t> classes;
+  std::vector<std::string> labels;
+  double scale_x = 1, scale_y = 1, pad_x = 0, pad_y = 0;
+  bool empty() const { return width <= 0 || height <= 0 || classes.size() != (size_t)width * height; }
+  /* The map cell of frame column fx (cell_x) or row fy (cell_y). */
+  int cell_x(int fx) const { return clamp_cell(std::floor((fx + 0.5) * scale_x + pad_x), width); }
+  int cell_y(int fy) const { return clamp_cell(std::floor((fy + 0.5) * scale_y + pad_y), height); }
+  static int clamp_cell(double c, int size) { return c < 0 ? 0 : c >= size ? size - 1 : (int)c; }
+};
+
 /* One object (region of interest) of a frame. */
 struct Object {
   Box box;
@@ -113,6 +129,8 @@ struct Frame {
   /* The camera's move since the previous frame, a, b, tx, ty of x' = a·x − b·y + tx, y' = b·x + a·y + ty
    * (tstrack's motion compensation); empty when not estimated. */
   std::vector<double> camera_motion;
+  /* The semantic class map already on the buffer (TsvisionSegmentationMeta); null when none. */
+  std::shared_ptr<const SegmentationMap> segmentation;
   std::shared_ptr<void> keepalive; /* owns `data` (a mapped buffer) */
 };
 
@@ -158,6 +176,7 @@ struct Result {
   std::vector<Classification> frame_classifications;
   std::vector<PastObject> past_objects;
   std::shared_ptr<const AnalyticsResult> analytics; /* tsanalytics only */
+  std::shared_ptr<const SegmentationMap> segmentation; /* tsclassify output-type=segmentation, full-frame */
   /* Milliseconds of this frame in the element's hooks, model runs, preprocessing and output decoding
    * (+ NMS) (-1: none). */
   double hook_ms = -1, model_ms = -1, preprocess_ms = -1, decode_ms = -1;

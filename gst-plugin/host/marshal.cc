@@ -444,12 +444,74 @@ void objects_from_js(napi_env env, napi_value wire, std::vector<Object> *out) {
     mask_from_js(env, element(env, masks, k), out, base, n);
 }
 
+/* A class map as WireSegmentation (wire.ts): [width, height, Uint8Array of ids, labels, Float64Array transform]. */
+napi_value segmentation_to_js(napi_env env, const SegmentationMap &m) {
+  napi_value wire, v, ab, labels;
+  napi_create_array_with_length(env, 5, &wire);
+  napi_create_int32(env, m.width, &v);
+  napi_set_element(env, wire, 0, v);
+  napi_create_int32(env, m.height, &v);
+  napi_set_element(env, wire, 1, v);
+  void *data = nullptr;
+  napi_create_arraybuffer(env, m.classes.size(), &data, &ab);
+  memcpy(data, m.classes.data(), m.classes.size());
+  napi_create_typedarray(env, napi_uint8_array, m.classes.size(), ab, 0, &v);
+  napi_set_element(env, wire, 2, v);
+  napi_create_array_with_length(env, m.labels.size(), &labels);
+  for (size_t i = 0; i < m.labels.size(); i++) {
+    napi_create_string_utf8(env, m.labels[i].data(), m.labels[i].size(), &v);
+    napi_set_element(env, labels, i, v);
+  }
+  napi_set_element(env, wire, 3, labels);
+  napi_set_element(env, wire, 4, float64_array(env, {m.scale_x, m.scale_y, m.pad_x, m.pad_y}));
+  return wire;
+}
+
+/* Reads a WireSegmentation; null when malformed (a size that disagrees with the ids, a transform not finite). */
+std::shared_ptr<SegmentationMap> segmentation_from_js(napi_env env, napi_value wire) {
+  double w = 0, h = 0;
+  napi_value e = element(env, wire, 0);
+  if (!is_type(env, e, napi_number) || napi_get_value_double(env, e, &w) != napi_ok)
+    return nullptr;
+  e = element(env, wire, 1);
+  if (!is_type(env, e, napi_number) || napi_get_value_double(env, e, &h) != napi_ok)
+    return nullptr;
+  if (!(w >= 1 && w <= 1 << 16 && h >= 1 && h <= 1 << 16))
+    return nullptr;
+  napi_value bytes = element(env, wire, 2);
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = nullptr;
+  if (!bytes || napi_is_typedarray(env, bytes, &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(env, bytes, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array || length != (size_t)w * (size_t)h || !data)
+    return nullptr;
+  size_t n = 0;
+  const double *t = float64_data(env, element(env, wire, 4), &n);
+  if (!t || n < 4 || !std::all_of(t, t + 4, [](double x) { return std::isfinite(x); }))
+    return nullptr;
+  auto m = std::make_shared<SegmentationMap>();
+  m->width = (int)w;
+  m->height = (int)h;
+  m->classes.assign((const uint8_t *)data, (const uint8_t *)data + length);
+  napi_value labels = element(env, wire, 3);
+  uint32_t count = array_length(env, labels);
+  for (uint32_t i = 0; i < count; i++)
+    m->labels.push_back(get_string(env, element(env, labels, i)));
+  m->scale_x = t[0];
+  m->scale_y = t[1];
+  m->pad_x = t[2];
+  m->pad_y = t[3];
+  return m;
+}
+
 } // namespace
 
 /* Positional (see WireFrame in wire.ts): named properties cost a string lookup each from C++. */
 napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
   napi_value a, v, ab, offsets, strides;
-  napi_create_array_with_length(env, 13, &a);
+  napi_create_array_with_length(env, 16, &a);
   auto number = [&](uint32_t i, double d) {
     napi_create_double(env, d, &v);
     napi_set_element(env, a, i, v);
@@ -496,6 +558,8 @@ napi_value frame_to_js(napi_env env, const Frame &f, napi_ref *pixels) {
     napi_set_element(env, a, 13, past_objects_to_js(env, f.past_objects));
   if (f.camera_motion.size() == 4)
     napi_set_element(env, a, 14, float64_array(env, f.camera_motion));
+  if (f.segmentation && !f.segmentation->empty())
+    napi_set_element(env, a, 15, segmentation_to_js(env, *f.segmentation));
   return a;
 }
 
@@ -603,6 +667,9 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
   napi_value analytics = element(env, v, 8);
   if (is_type(env, analytics, napi_object))
     r->analytics = analytics_from_js(env, analytics);
+  napi_value segmentation = element(env, v, 9);
+  if (is_type(env, segmentation, napi_object))
+    r->segmentation = segmentation_from_js(env, segmentation);
 }
 
 std::vector<MessageField> fields_from_js(napi_env env, napi_value obj) {

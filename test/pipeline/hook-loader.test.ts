@@ -200,7 +200,7 @@ export default hook;
       'esm-kind': 'esm',
       'esm-url': pathToFileURL(path.join(hooks, 'node_modules', 'esm-pkg', 'src', 'index.js')).href,
       'esm-later': 'tla-in-package',
-      native: 'bestClass,bytesPerPixel,decodeMasks,preprocess,version',
+      native: 'argmaxClasses,bestClass,bytesPerPixel,decodeMasks,preprocess,version',
       'native-direct': 'function',
       iou: '0.3333',
     });

@@ -11,6 +11,8 @@
  *   --track  a tracking mtd with this id, related to the latest --od (RELATE_TO)
  *   --cls    a classification mtd related to the latest --od (RELATE_TO)
  *   --frame-cls LABEL,CONF   a classification mtd related to no OD mtd (a whole-frame classifier's)
+ *   --semantic X,Y,W,H,MW,MH (GStreamer >= 1.26) a semantic segmentation mtd related to no OD mtd: a GRAY8 MW x MH
+ *            map, its left half 0 and its right half 7 (region ids 0 and 7), located at X,Y,W,H
  *   --mask   (GStreamer >= 1.26) the latest --od gets an instance segmentation mtd (OD --CONTAIN--> seg): the ellipse
  *            inscribed in its box, as a GRAY8 mask of half the box's size (region ids 0 and 7: 7 inside)
  *   --roi ID,LABEL_ID,CONF   the latest --od also as a GstVideoRegionOfInterestMeta (same label and box) with
@@ -23,7 +25,9 @@
  *                      "classes": [{"label", "confidence"}, ...] (all related cls mtds),
  *                      "oriented": {"x", "y", "w", "h", "r"} (GStreamer >= 1.26: gst_analytics_od_mtd_get_oriented_location),
  *                     "mask": {"x", "y", "w", "h", "mask_w", "mask_h", "inside"} | null (GStreamer >= 1.26: the
- *                     segmentation mtd the OD mtd CONTAINs; inside: its pixels other than region 0's id)}]}
+ *                     segmentation mtd the OD mtd CONTAINs; inside: its pixels other than region 0's id)}],
+ *    "frame_seg": [{"x", "y", "w", "h", "mask_w", "mask_h", "regions", "counts": {"<pixel value>": pixels, …}}]
+ *                 (GStreamer >= 1.26: segmentation mtds related to no OD mtd, e.g. a semantic class map)}
  *
  * Exit 0 at EOS, 1 on an error (printed) or bad arguments. Built by meson only when
  * gstreamer-analytics-1.0 >= 1.24 is found. */
@@ -47,6 +51,8 @@ typedef struct {
 } Od;
 
 static GPtrArray *ods;
+static gint semantic[6];
+static gboolean have_semantic;
 static GArray *frame_quarks, *frame_levels;
 
 static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
@@ -109,6 +115,23 @@ static GstPadProbeReturn add_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer d
         gst_analytics_relation_meta_set_relation(rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO, od.id, cls.id);
     }
   }
+#if GST_CHECK_VERSION(1, 26, 0)
+  if (rmeta && have_semantic) {
+    const guint mw = (guint)MAX(1, semantic[4]), mh = (guint)MAX(1, semantic[5]), stride = GST_ROUND_UP_4(mw);
+    GstBuffer *mbuf = gst_buffer_new_allocate(NULL, (gsize)stride * mh, NULL);
+    GstMapInfo map;
+    gst_buffer_map(mbuf, &map, GST_MAP_WRITE);
+    for (guint r = 0; r < mh; r++)
+      for (guint c = 0; c < stride; c++)
+        map.data[r * stride + c] = c >= mw / 2 && c < mw ? 7 : 0;
+    gst_buffer_unmap(mbuf, &map);
+    gst_buffer_add_video_meta(mbuf, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_GRAY8, mw, mh);
+    guint regions[2] = {0, 7};
+    GstAnalyticsSegmentationMtd seg;
+    gst_analytics_relation_meta_add_segmentation_mtd(rmeta, mbuf, GST_SEGMENTATION_TYPE_SEMANTIC, 2, regions, semantic[0],
+                                                     semantic[1], (guint)semantic[2], (guint)semantic[3], &seg);
+  }
+#endif
   for (guint k = 0; rmeta && k < frame_quarks->len; k++) {
     GstAnalyticsClsMtd cls;
     gst_analytics_relation_meta_add_one_cls_mtd(rmeta, g_array_index(frame_levels, gfloat, k),
@@ -203,6 +226,46 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
       g_string_append(line, "null");
     g_string_append(line, "}");
   }
+  g_string_append(line, "], \"frame_seg\": [");
+#if GST_CHECK_VERSION(1, 26, 0)
+  gpointer seg_state = NULL;
+  GstAnalyticsSegmentationMtd fseg;
+  gboolean first_seg = TRUE;
+  while (rmeta && gst_analytics_relation_meta_iterate(rmeta, &seg_state, gst_analytics_segmentation_mtd_get_mtd_type(), &fseg)) {
+    gboolean related = FALSE;
+    gpointer od_state = NULL;
+    GstAnalyticsODMtd other;
+    while (!related && gst_analytics_relation_meta_iterate(rmeta, &od_state, gst_analytics_od_mtd_get_mtd_type(), &other))
+      related = gst_analytics_relation_meta_get_relation(rmeta, other.id, fseg.id) != GST_ANALYTICS_REL_TYPE_NONE;
+    if (related)
+      continue;
+    gint mx, my;
+    guint mw, mh;
+    GstBuffer *mbuf = gst_analytics_segmentation_mtd_get_mask(&fseg, &mx, &my, &mw, &mh);
+    GstVideoMeta *vmeta = mbuf ? gst_buffer_get_video_meta(mbuf) : NULL;
+    GstMapInfo map;
+    if (vmeta && vmeta->format == GST_VIDEO_FORMAT_GRAY8 && gst_buffer_map(mbuf, &map, GST_MAP_READ)) {
+      guint counts[256] = {0};
+      for (guint r = 0; r < vmeta->height; r++)
+        for (guint c = 0; c < vmeta->width; c++)
+          counts[map.data[vmeta->offset[0] + r * vmeta->stride[0] + c]]++;
+      gst_buffer_unmap(mbuf, &map);
+      g_string_append_printf(line, "%s{\"x\": %d, \"y\": %d, \"w\": %u, \"h\": %u, \"mask_w\": %u, \"mask_h\": %u, "
+                             "\"regions\": %" G_GSIZE_FORMAT ", \"counts\": {", first_seg ? "" : ", ", mx, my, mw, mh,
+                             vmeta->width, vmeta->height, gst_analytics_segmentation_mtd_get_region_count(&fseg));
+      gboolean first_count = TRUE;
+      for (guint v = 0; v < 256; v++)
+        if (counts[v]) {
+          g_string_append_printf(line, "%s\"%u\": %u", first_count ? "" : ", ", v, counts[v]);
+          first_count = FALSE;
+        }
+      g_string_append(line, "}}");
+      first_seg = FALSE;
+    }
+    if (mbuf)
+      gst_buffer_unref(mbuf);
+  }
+#endif
   g_string_append(line, "]}\n");
   fputs(line->str, stdout);
   fflush(stdout);
@@ -212,7 +275,8 @@ static GstPadProbeReturn dump_mtds(GstPad *pad, GstPadProbeInfo *info, gpointer 
 
 static void usage(void) {
   fprintf(stderr, "usage: analytics-pipeline PIPELINE [--od TYPE,X,Y,W,H,CONF[,DX,DY[,R]]] [--track ID] "
-                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF] [--mask]]... [--frame-cls LABEL,CONF]...\n");
+                  "[--cls LABEL,CONF]... [--roi ID,LABEL_ID,CONF] [--mask]]... [--frame-cls LABEL,CONF]... "
+                  "[--semantic X,Y,W,H,MW,MH]\n");
   exit(1);
 }
 
@@ -252,6 +316,11 @@ int main(int argc, char **argv) {
       if (sscanf(argv[++i], "%d,%d,%lf", &last->roi_id, &last->roi_label_id, &last->roi_confidence) != 3)
         usage();
       last->roi = TRUE;
+    } else if (!strcmp(argv[i], "--semantic") && i + 1 < argc) {
+      if (sscanf(argv[++i], "%d,%d,%d,%d,%d,%d", &semantic[0], &semantic[1], &semantic[2], &semantic[3], &semantic[4],
+                 &semantic[5]) != 6)
+        usage();
+      have_semantic = TRUE;
     } else if (!strcmp(argv[i], "--mask") && last) {
       last->mask = TRUE;
     } else if (!strcmp(argv[i], "--track") && i + 1 < argc && last) {
@@ -276,7 +345,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "parse error: %s\n", err ? err->message : "?");
     return 1;
   }
-  if ((ods->len > 0 || frame_quarks->len > 0) && !probe(pipeline, "od", add_mtds)) {
+  if ((ods->len > 0 || frame_quarks->len > 0 || have_semantic) && !probe(pipeline, "od", add_mtds)) {
     fprintf(stderr, "no element named od in the pipeline\n");
     return 1;
   }

@@ -26,7 +26,7 @@ describe('settings declarations', () => {
     expectTypeOf<BaseConfig['moduleReload']>().toEqualTypeOf<boolean>();
     expectTypeOf<DetectConfig['device']>().toEqualTypeOf<string>();
     expectTypeOf<DetectConfig['inferenceRegion']>().toEqualTypeOf<'full-frame' | 'roi-list'>();
-    expectTypeOf<ClassifySettings['outputType']>().toEqualTypeOf<'auto' | 'classification' | 'embedding'>();
+    expectTypeOf<ClassifySettings['outputType']>().toEqualTypeOf<'auto' | 'classification' | 'embedding' | 'segmentation'>();
   });
 
   it('name every setting in camelCase, its property being the kebab-case form, without clashing with the base settings', () => {

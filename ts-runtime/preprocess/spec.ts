@@ -149,6 +149,8 @@ export interface PixelAddon {
     frameHeight: number,
     threshold: number,
   ): [Int32Array, Uint8Array];
+  /** Class id per cell of a class-score map (elements/classify/segmentation.ts: ArgmaxKernel has its semantics). */
+  argmaxClasses(scores: Float32Array, height: number, width: number, classes: number, layout: 'NHWC' | 'NCHW'): Uint8Array;
   /** Addon version string. */
   readonly version: string;
 }

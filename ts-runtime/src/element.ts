@@ -1,5 +1,5 @@
 /** What the host needs from each element kind's logic, and what it gives it. */
-import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, Mask, PastDetection, Rotation } from '../api';
+import type { AnalyticsCounts, AnalyticsEvent, Classification, Detection, Frame, HookContext, Keypoint, Mask, PastDetection, Rotation, SegmentationMap } from '../api';
 import { TsvisionError, hookError } from './errors.js';
 import { spent } from './timing.js';
 
@@ -27,6 +27,8 @@ export interface ProcessResult {
   pastObjects?: PastObject[];
   /** tsanalytics' results for the frame; written as TsvisionAnalyticsMeta. */
   analytics?: FrameAnalytics;
+  /** The frame's semantic class map (tsclassify output-type=segmentation, full-frame); written as TsvisionSegmentationMeta. */
+  segmentation?: SegmentationMap;
 }
 
 /** A rule's geometry in frame pixels (x0, y0, x1, y1, …), what tsoverlay draws. */

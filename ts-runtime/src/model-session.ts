@@ -88,7 +88,8 @@ export async function openModel(config: ModelConfig, env: ElementEnv, fallback: 
   });
   const description = describeModel(modelPath);
   const { name: inputName, dims } = inputShape(session);
-  const nhwc = (description?.preprocess.layout ?? fallback.layout) === 'NHWC';
+  // The layout tells which input axes are the size: pre-process-config's, else the manifest's or the fallback's.
+  const nhwc = parsePreProcessConfig(config.preProcessConfig ?? '', { ...(description?.preprocess ?? fallback), width: 1, height: 1 }).layout === 'NHWC';
   const height = Number(dims[nhwc ? 1 : 2]) > 0 ? Number(dims[nhwc ? 1 : 2]) : description?.preprocess.height;
   const width = Number(dims[nhwc ? 2 : 3]) > 0 ? Number(dims[nhwc ? 2 : 3]) : description?.preprocess.width;
   if (!width || !height) {

@@ -3,7 +3,7 @@
  * as one Float64Array of OBJECT_FIELDS numbers per object plus the objects' labels, which both
  * sides build and read in one pass (a property lookup per field from C++ costs ~10x more).
  */
-import type { AnalyticsEvent, Classification, Detection, Keypoint, Mask } from '../api';
+import type { AnalyticsEvent, Classification, Detection, Keypoint, Mask, SegmentationMap } from '../api';
 import type { FrameAnalytics, HostFrame, PastObject, ProcessResult, ResultObject } from './element.js';
 import type { Spent } from './timing.js';
 
@@ -65,7 +65,25 @@ export type WireFrame = [
   pastObjects: WirePastObjects | undefined,
   /** tstrack: the camera's move since the previous frame, [a, b, tx, ty] (gst-plugin/camera-motion.h). */
   cameraMotion: Float64Array | undefined,
+  /** The semantic class map on the buffer (TsvisionSegmentationMeta), as in WireResult. */
+  segmentation: WireSegmentation | undefined,
 ];
+
+/**
+ * A semantic class map on the wire: its size, width x height class ids, the labels, and the transform from frame
+ * pixels to map cells [scaleX, scaleY, padX, padY] (SegmentationMap in api.d.ts). C++ copies the ids out; towards
+ * JavaScript they are a buffer of their own.
+ */
+export type WireSegmentation = [width: number, height: number, classes: Uint8Array, labels: string[], transform: Float64Array];
+
+function decodeSegmentation([width, height, classes, labels, t]: WireSegmentation): SegmentationMap {
+  return { width, height, classes, labels, transform: { scaleX: t[0], scaleY: t[1], padX: t[2], padY: t[3] } };
+}
+
+function encodeSegmentation(m: SegmentationMap): WireSegmentation {
+  const t = m.transform;
+  return [m.width, m.height, m.classes, [...m.labels], Float64Array.of(t.scaleX, t.scaleY, t.padX, t.padY)];
+}
 
 /** Objects of earlier frames, with [framesAgo, pts (-1: unknown)] per object. */
 export type WirePastObjects = [...WireObjects, Float64Array];
@@ -145,7 +163,7 @@ function encodeRotations(objects: readonly Detection[], rotated: readonly number
 }
 
 export function decodeFrame(w: WireFrame): HostFrame {
-  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped, past, camera] = w;
+  const [index, pts, width, height, format, bt709, fullRange, data, offsets, strides, objects, classifications, inferenceSkipped, past, camera, segmentation] = w;
   return {
     index,
     pts: pts >= 0 ? pts : null,
@@ -160,6 +178,7 @@ export function decodeFrame(w: WireFrame): HostFrame {
     inferenceSkipped,
     pastObjects: past ? decodePastObjects(past) : [],
     ...(camera ? { cameraMotion: { a: camera[0], b: camera[1], tx: camera[2], ty: camera[3] } } : {}),
+    ...(segmentation ? { segmentation: decodeSegmentation(segmentation) } : {}),
   };
 }
 
@@ -216,6 +235,7 @@ export type WireResult = [
   preprocessMs: number,
   decodeMs: number,
   analytics: WireAnalytics | undefined,
+  segmentation: WireSegmentation | undefined,
 ];
 
 /**
@@ -285,5 +305,6 @@ export function encodeResult(r: ProcessResult, frameNums: Float64Array, t: Spent
     t.preprocessMs,
     t.decodeMs,
     r.analytics ? encodeAnalytics(r.analytics) : undefined,
+    r.segmentation ? encodeSegmentation(r.segmentation) : undefined,
   ];
 }

@@ -5,6 +5,7 @@
 //   preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): { tensor, transform } (preprocess_kernel.cc)
 //   bytesPerPixel(format: PixelFormat): number
 //   bestClass(...) (scan.h), decodeMasks(...) (mask.h; MaskKernel in elements/detect/seg.ts)
+//   argmaxClasses(scores, height, width, classes, layout) (argmax.h; ArgmaxKernel in elements/classify/segmentation.ts)
 //   version: string
 // and, not enumerable, for bench/preprocess-bench.mjs and the tests only:
 //   preprocessScalar(frame, spec, out?): the same as preprocess() with the previous, slower kernel
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "preprocess.h"
+#include "argmax.h"
 #include "mask.h"
 #include "scan.h"
 
@@ -373,14 +375,40 @@ Napi::Value DecodeMasks(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// argmaxClasses(scores: Float32Array, height, width, classes, layout: 'NHWC' | 'NCHW') -> Uint8Array of height x width
+// class ids (argmax.h).
+Napi::Value ArgmaxClasses(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* usage = "argmaxClasses(scores: Float32Array, height, width, classes, layout: 'NHWC' | 'NCHW')";
+  if (info.Length() < 5 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      !info[4].IsString()) {
+    throw Napi::TypeError::New(env, usage);
+  }
+  double d[3];
+  for (int k = 0; k < 3; k++) {
+    d[k] = info[1 + k].IsNumber() ? info[1 + k].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(d[k] >= 1 && d[k] <= 1 << 16) || d[k] != std::floor(d[k])) throw Napi::TypeError::New(env, std::string(usage) + ": height, width and classes must be positive integers");
+  }
+  if (d[2] > 256) throw Napi::RangeError::New(env, "argmaxClasses: at most 256 classes (class ids are bytes)");
+  const std::string layout = info[4].As<Napi::String>().Utf8Value();
+  if (layout != "NHWC" && layout != "NCHW") throw Napi::TypeError::New(env, std::string(usage) + ": layout must be NHWC or NCHW");
+  Napi::Float32Array scores = info[0].As<Napi::Float32Array>();
+  const int h = (int)d[0], w = (int)d[1], c = (int)d[2];
+  if ((size_t)h * w * c > scores.ElementLength()) throw Napi::RangeError::New(env, "argmaxClasses: scores hold fewer than height x width x classes values");
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, (size_t)h * w);
+  tsv::argmaxClasses(scores.Data(), h, w, c, layout == "NHWC", out.Data());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("preprocess", Napi::Function::New(env, Preprocess, "preprocess"));
   exports.Set("bytesPerPixel", Napi::Function::New(env, BytesPerPixel, "bytesPerPixel"));
   exports.Set("bestClass", Napi::Function::New(env, BestClass, "bestClass"));
   exports.Set("decodeMasks", Napi::Function::New(env, DecodeMasks, "decodeMasks"));
+  exports.Set("argmaxClasses", Napi::Function::New(env, ArgmaxClasses, "argmaxClasses"));
   exports.Set("version", Napi::String::New(env, TSVISION_PIXELS_VERSION));
   // For the tests and the benchmark, not the addon's API (PixelAddon in spec.ts): not enumerable, so the addon's
-  // keys stay bestClass, bytesPerPixel, decodeMasks, preprocess, version.
+  // keys stay argmaxClasses, bestClass, bytesPerPixel, decodeMasks, preprocess, version.
   exports.DefineProperties({
       Napi::PropertyDescriptor::Function(env, exports, "preprocessScalar", PreprocessScalar),
       Napi::PropertyDescriptor::Function(env, exports, "preprocessIsa", PreprocessIsa),

@@ -9,11 +9,11 @@
  * reach process() in order, even when several are in flight) and the pending result is cached at
  * once, so a track is never classified twice within the interval.
  */
-import type { Classification, ClassificationResult, ClassifyContext, ClassifyHook, ClassifySettings, Detection, Tensor } from '../../api';
-import { ReclassifyCache, l2Normalize, scoreClasses, selectRegions, type Region } from '../../../elements/classify/index';
+import type { Classification, ClassificationResult, ClassifyContext, ClassifyHook, ClassifySettings, Detection, SegmentationMap, Tensor } from '../../api';
+import { ReclassifyCache, MAX_SEGMENTATION_CLASSES, classMap, classMapShape, classMask, l2Normalize, objectClass, scoreClasses, selectRegions, useArgmaxKernel, type Region } from '../../../elements/classify/index';
 import { tensorValues } from '../../../elements/detect/index';
 import type { TensorLike } from '../../../elements/detect/index';
-import type { PreprocessSpec } from '../../preprocess/index';
+import { loadPixelAddon, type InputTransform, type PreprocessSpec } from '../../preprocess/index';
 import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type ElementLogic, type HostFrame, type ProcessResult, type ResultObject } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
@@ -21,6 +21,7 @@ import { checkLabelCount, labelSet, readLabels } from '../labels.js';
 import { closeModel, openModel, preprocessFrame, type OpenModel } from '../model-session.js';
 import { executionProviders } from '../onnx.js';
 import { Sequencer } from '../sequencer.js';
+import { timedSync } from '../timing.js';
 import { CLASSIFY_SETTINGS, parseConfig } from '../settings/index.js';
 
 const CLASSIFY_HOOKS = ['setup', 'postprocess', 'teardown'] as const;
@@ -56,6 +57,31 @@ export function cropRegion(d: Detection, box: Region['box']): PreprocessSpec['ro
   return { x: r.cx - r.width / 2, y: r.cy - r.height / 2, width: r.width, height: r.height, angle: r.angle };
 }
 
+/** The output type `configured` resolves to (auto: the manifest's task, then the output's shape, then classification). */
+function resolveOutputType(configured: ClassifySettings['outputType'], model: OpenModel, classes: number): 'classification' | 'embedding' | 'segmentation' {
+  if (configured !== 'auto') return configured;
+  const task = model.description?.task;
+  if (task === 'embedding' || task === 'segmentation') return task;
+  if (task === undefined && classes > 1 && classMapShape(model.outputs[0].dims.map(Number), classes)) return 'segmentation';
+  return 'classification';
+}
+
+/** A segmentation model's output must be a class map of at most 256 classes (byte class ids); no postprocess(). */
+function checkSegmentation(model: OpenModel, labels: readonly string[], hook: ClassifyHook, element: string): void {
+  const dims = model.outputs[0].dims;
+  const fixed = dims.every((d) => Number(d) > 0);
+  const shape = classMapShape(dims.map(Number), labels.length);
+  if (fixed && !shape) {
+    throw new TsvisionError('MODEL', `${element}: output-type=segmentation needs a class-map output [1,H,W,C] or [1,C,H,W] (C = the ${labels.length || 'number of'} labels); ${model.outputs[0].name} of ${model.path} has shape [${dims.join(', ')}] (check labels-file)`);
+  }
+  if (shape && shape.classes > MAX_SEGMENTATION_CLASSES) {
+    throw new TsvisionError('MODEL', `${element}: ${model.path} has ${shape.classes} classes; segmentation supports at most ${MAX_SEGMENTATION_CLASSES} (class ids are bytes)`);
+  }
+  if (hook.postprocess) {
+    throw new TsvisionError('SETTINGS', `${element}: a postprocess() hook replaces class-score decoding and cannot make class maps; drop the hook's postprocess() or set output-type to classification`);
+  }
+}
+
 export async function createClassify(rawConfig: unknown, env: ElementEnv): Promise<ElementLogic> {
   const config = parseConfig(CLASSIFY_SETTINGS, rawConfig);
   const hookModule = await HookModule.load<ClassifyHook, ClassifyContext>(config, CLASSIFY_HOOKS, env);
@@ -81,28 +107,34 @@ export async function createClassify(rawConfig: unknown, env: ElementEnv): Promi
     model.spec = { ...model.spec, resize: 'letterbox-centre' };
   }
   let labels: string[] = [];
-  let outputType: 'classification' | 'embedding';
+  let outputType: 'classification' | 'embedding' | 'segmentation';
   let outputName: string;
   try {
-    const configured = config.outputType;
-    outputType = configured === 'auto' ? (model.description?.task === 'embedding' ? 'embedding' : 'classification') : configured;
     outputName = model.outputs[0].name;
     const size: number = model.outputs[0].dims.slice(1).reduce<number>((a, b) => a * Number(b), 1);
-    if (config.labelsFile) {
-      labels = readLabels(config.labelsFile);
-      if (outputType === 'classification') checkLabelCount(labels, size, config.labelsFile, model.path);
-    } else if (model.description?.labelsPath) {
-      labels = readLabels(model.description.labelsPath);
-    } else {
-      labels = model.description?.labelNames ?? [];
-    }
+    if (config.labelsFile) labels = readLabels(config.labelsFile);
+    else if (model.description?.labelsPath) labels = readLabels(model.description.labelsPath);
+    else labels = model.description?.labelNames ?? [];
+    outputType = resolveOutputType(config.outputType, model, labels.length);
+    if (outputType === 'segmentation') checkSegmentation(model, labels, hook, env.elementName);
+    else if (config.labelsFile && outputType === 'classification') checkLabelCount(labels, size, config.labelsFile, model.path);
     if (outputType === 'classification' && labels.length > 0 && labels.length !== size && !hook.postprocess) {
       checkLabelCount(labels, size, model.description?.labelsPath ?? 'the model manifest', model.path);
     }
     env.log('info', `model ${model.path}: input ${model.inputName} ${model.spec.width}x${model.spec.height}, output ${outputName} (${size} values, ${outputType})`);
+    // Class maps: the addon's argmax (elements/classify/segmentation.ts has its TypeScript reference).
+    if (outputType === 'segmentation') {
+      const addon = loadPixelAddon();
+      useArgmaxKernel((...a) => addon.argmaxClasses(...a));
+    }
   } catch (err) {
     await closeModel(model, env, 'inputs');
     throw err;
+  }
+  // Segmenting an object: its crop keeps its shape (a stretched standing person is half as tall to the model and is
+  // found less often: 2 of bus.jpg's 3 people instead of 3).
+  if (!fullFrame && outputType === 'segmentation' && model.spec.resize === 'stretch' && !/(^|,)\s*resize\s*=/.test(config.preProcessConfig ?? '')) {
+    model.spec = { ...model.spec, resize: 'letterbox-centre' };
   }
 
   const settings: ClassifySettings = {
@@ -268,9 +300,60 @@ export async function createClassify(rawConfig: unknown, env: ElementEnv): Promi
     }
   }
 
+  /** The class map of one input's outputs (the output's own shape: dynamic sizes are known by now). */
+  function segment(outputs: Outputs, transform: InputTransform): SegmentationMap {
+    const tensor = outputs[outputName];
+    const shape = classMapShape(tensor.dims.map(Number), labels.length);
+    if (!shape) {
+      throw new TsvisionError('MODEL', `${env.elementName}: output ${outputName} of ${model.path} has shape [${tensor.dims.join(', ')}], not a class map [1,H,W,${labels.length || 'C'}] or [1,${labels.length || 'C'},H,W]`);
+    }
+    const values = tensorValues(tensor as TensorLike);
+    return classMap(values instanceof Float32Array ? values : Float32Array.from(values), shape, transform, labels);
+  }
+
+  /** Runs the model on the regions like infer(), keeping each input's transform (frame → input pixels). */
+  async function inferWithTransforms(frame: HostFrame, boxes: (PreprocessSpec['roi'] | undefined)[]): Promise<[Outputs[], InputTransform[]]> {
+    if (boxes.length === 0) return [[], []];
+    const joined = new Float32Array(itemSize * boxes.length);
+    const transforms = boxes.map((box, i) => preprocessFrame(frame, model.spec, joined.subarray(i * itemSize, (i + 1) * itemSize), box).transform);
+    if (boxes.length === 1 && boxes[0] === undefined) return [[(await model.batcher.run(joined)) as Outputs], transforms];
+    return [(await model.batcher.runMany(joined, boxes.length)) as Outputs[], transforms];
+  }
+
+  /** Full frame: the frame's class map (kept at the model's resolution with its transform). */
+  async function segmentFullFrame(frame: HostFrame): Promise<ProcessResult> {
+    const [[outputs], [transform]] = await inferWithTransforms(frame, [undefined]);
+    return { objects: [], segmentation: timedSync('decodeMs', () => segment(outputs, transform)) };
+  }
+
+  /**
+   * Per object: each object's crop segmented, its mask the pixels of its class in its box (objectClass: the class
+   * named like its label, else the box's dominant non-background class); objects whose box holds none of it get no
+   * mask. Oriented objects are cropped by their enclosing box (the mask is in frame pixels over that box).
+   */
+  async function segmentRegions(frame: HostFrame): Promise<ProcessResult> {
+    const regions = selectRegions(frame.detections, frame.width, frame.height, filter);
+    const [outputs, transforms] = await inferWithTransforms(frame, regions.map((r) => r.box));
+    const objects: ResultObject[] = [];
+    timedSync('decodeMs', () =>
+      regions.forEach((r, i) => {
+        const d = frame.detections[r.index];
+        const map = segment(outputs[i], transforms[i]);
+        const id = objectClass(d.label, map, r.box, frame.width, frame.height);
+        if (id < 0) return;
+        const mask = classMask(map, id, r.box, frame.width, frame.height);
+        if (mask.width > 0 && mask.height > 0 && mask.data.some((v) => v !== 0)) {
+          objects.push({ box: d.box, label: d.label, classId: d.classId, confidence: d.confidence, trackId: null, classifications: [], mask, sourceIndex: r.index });
+        }
+      }),
+    );
+    return { objects };
+  }
+
   return {
     process(frame: HostFrame): Promise<ProcessResult> {
       hookModule.frameBoundary();
+      if (outputType === 'segmentation') return fullFrame ? segmentFullFrame(frame) : segmentRegions(frame);
       return fullFrame ? processFullFrame(frame) : processRegions(frame);
     },
     setModule: (module: string) => hookModule.setModule(module),

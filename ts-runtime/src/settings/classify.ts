@@ -10,11 +10,20 @@ export const ACTIVATION = enumType('GstTsActivation', [
 ]);
 
 export const OUTPUT_TYPE = enumType('GstTsOutputType', [
-  { nick: 'auto', description: "From the model manifest's task (classification for unknown models)" },
+  {
+    nick: 'auto',
+    description:
+      "From the model manifest's task, else segmentation for an output shaped like a class map ([1,H,W,C] or [1,C,H,W], C the number of labels), else classification",
+  },
   { nick: 'classification', description: 'Class scores: label, label id and confidence' },
   {
     nick: 'embedding',
     description: "A feature vector (e.g. re-identification), L2-normalised, attached as the classification's embedding",
+  },
+  {
+    nick: 'segmentation',
+    description:
+      'A semantic class map (argmax per pixel): full-frame, a frame meta (TsvisionSegmentationMeta); roi-list, each object\'s mask of its class inside its box',
   },
 ]);
 
