@@ -41,12 +41,19 @@ void frame_add_analytics(GstBuffer *buffer, const AnalyticsResult &a, GVariant *
     meta = gst_buffer_add_custom_meta(buffer, ANALYTICS_META);
   if (!meta)
     return;
-  /* figures: in, out per line, then occupancy, overcrowded per zone (as the runtime sends them). */
-  GVariant *lines = g_variant_get_child_value(geometry, 0);
-  size_t n_line_figures = std::min(a.figures.size(), 2 * (size_t)g_variant_n_children(lines));
+  /* figures: in, out per line, then occupancy, overcrowded per zone (as the runtime sends them). Figures of
+   * other rules than `geometry`'s (the frame that carried new rules was dropped in a flush; the runtime sends
+   * them again) are left out rather than given to the wrong rules. */
+  GVariant *lines = g_variant_get_child_value(geometry, 0), *zones = g_variant_get_child_value(geometry, 1);
+  const size_t n_line_figures = 2 * (size_t)g_variant_n_children(lines);
+  const bool matching = a.figures.size() == n_line_figures + 2 * (size_t)g_variant_n_children(zones);
   g_variant_unref(lines);
-  std::vector<gint64> line_counts(a.figures.begin(), a.figures.begin() + n_line_figures);
-  std::vector<gint64> zone_counts(a.figures.begin() + n_line_figures, a.figures.end());
+  g_variant_unref(zones);
+  std::vector<gint64> line_counts, zone_counts;
+  if (matching) {
+    line_counts.assign(a.figures.begin(), a.figures.begin() + n_line_figures);
+    zone_counts.assign(a.figures.begin() + n_line_figures, a.figures.end());
+  }
   std::vector<gint64> crossed(a.crossed.begin(), a.crossed.end());
   /* G_TYPE_VARIANT fields sink the floating arrays and take a reference to `geometry`. */
   gst_structure_set(gst_custom_meta_get_structure(meta), "events", G_TYPE_STRING, a.events_json.c_str(), "counts",

@@ -195,7 +195,8 @@ void CameraMotionEstimator::pick_corners(const std::vector<double> &avoid) {
   corners_.clear();
   const GreyLevel &level = previous_[0];
   const int w = level.width, h = level.height;
-  const int margin = WINDOW * (1 << (previous_.size() - 1)) + 2;
+  /* Far enough from the edges that Lucas–Kanade's window (and its margin) fits on the top level too. */
+  const int margin = ((WINDOW + 2) << (previous_.size() - 1)) + 1;
   if (w <= 2 * margin || h <= 2 * margin)
     return;
   /* Minimum eigenvalue of the 3 x 3 structure tensor (Shi–Tomasi), at every other pixel. */

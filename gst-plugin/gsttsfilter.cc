@@ -160,6 +160,9 @@ struct State {
   Wakeup wakeup;
   std::deque<std::shared_ptr<Pending>> pending;
   bool flushing = false;
+  /* The next frame follows a flush (a seek): prepare_frame is told it does not follow the one before. Streaming
+   * thread only (set at FLUSH_STOP, which is serialized with the buffers). */
+  bool after_flush = false;
   bool failed = false; /* a frame failed: nothing after it is pushed (until a flush or restart) */
   std::atomic<bool> main_loop_seen{false};
 };
@@ -556,7 +559,11 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   frame.index = state.frame_index++;
   frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
   if (GST_TS_FILTER_GET_CLASS(self)->prepare_frame)
-    GST_TS_FILTER_GET_CLASS(self)->prepare_frame(self, frame, is_discont || frame.index == 0);
+    /* The buffer's own DISCONT flag (basetransform's is_discont stays set until a buffer is pushed, which with
+     * max-inflight > 1 is after the next submit). */
+    GST_TS_FILTER_GET_CLASS(self)->prepare_frame(self, frame,
+                                                 GST_BUFFER_IS_DISCONT(pending->buffer) || state.after_flush || frame.index == 0);
+  state.after_flush = false;
   {
     std::lock_guard<std::mutex> lock(state.lock);
     state.pending.push_back(pending);
@@ -719,6 +726,7 @@ static gboolean gst_ts_filter_sink_event(GstBaseTransform *trans, GstEvent *even
       state.flushing = false;
       state.failed = false;
     }
+    state.after_flush = true;
     break;
   default:
     /* Serialized events (EOS, caps, segment, gap, …) must not overtake the frames before them. */

@@ -30,7 +30,12 @@ export class RuleGrid {
 
   /** The rules whose cells meet the box (x0, y0)–(x1, y1), each once, written to `out`; returns how many. */
   query(x0: number, y0: number, x1: number, y1: number, out: Int32Array): number {
-    const stamp = ++this.stamp;
+    // The stamps are 32-bit: start them again before they wrap (else rules would come back twice).
+    if (++this.stamp > 0xffffffff) {
+      this.stamps.fill(0);
+      this.stamp = 1;
+    }
+    const stamp = this.stamp;
     const cx0 = cellOf(Math.min(x0, x1), this.cellWidth), cx1 = cellOf(Math.max(x0, x1), this.cellWidth);
     const cy0 = cellOf(Math.min(y0, y1), this.cellHeight), cy1 = cellOf(Math.max(y0, y1), this.cellHeight);
     let n = 0;

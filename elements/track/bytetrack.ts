@@ -171,7 +171,8 @@ export class ByteTracker extends BaseTracker {
     const p = this.params;
     const nt = lost.length, nd = left.length;
     const cost = new Float64Array(nt * nd);
-    const embeddings = p.appearance === 'off' ? null : left.map((k) => embeddingOf(detections[k]));
+    const found = p.appearance === 'off' ? null : left.map((k) => embeddingOf(detections[k]));
+    const embeddings = found && found.some((e) => e !== null) ? found : null;
     const strong = (1 + p.appearanceThreshold) / 2;
     for (let i = 0; i < nt; i++) {
       const t = lost[i];
@@ -191,8 +192,10 @@ export class ByteTracker extends BaseTracker {
         cost[i * nd + j] = c;
       }
     }
-    // Inadmissible pairs are NaN already (the IoU gate, the appearance veto).
-    const m = assignWithLimit(cost, nt, nd, 1);
+    // Inadmissible pairs are NaN already (the IoU gate, the appearance veto); the limit also weighs unmatched
+    // tracks in the optimum, so without appearance it stays what the IoU gate alone used.
+    const iouLimit = p.lostMatchThreshold > 0 ? 1 - p.lostMatchThreshold : 0;
+    const m = assignWithLimit(cost, nt, nd, embeddings ? Math.max(iouLimit, 1 - strong) : iouLimit);
     const used = new Set<number>();
     for (let i = 0; i < nt; i++) {
       const j = m.rowToCol[i];

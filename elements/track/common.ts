@@ -78,8 +78,10 @@ export interface TrackRecord {
   id: number | null;
   status: TrackStatus;
   kf: KalmanState | null;
-  /** Last detection box the track was matched to. */
+  /** Last detection box the track was matched to (carried along when the camera moves). */
   lastBox: Box;
+  /** The same box as it was on its own frame (not carried): where gap filling starts. */
+  matchBox: Box;
   label: string;
   classId: number;
   confidence: number;
@@ -114,6 +116,10 @@ export function embeddingOf(d: Detection): Float32Array | null {
     return out;
   }
   return null;
+}
+
+function copyOf(e: Float32Array | null): Float32Array | null {
+  return e ? Float32Array.from(e) : null; // the memory is updated in place: never the detection's own array
 }
 
 /** Cosine similarity of two unit vectors (NaN when their lengths differ: different models). */
@@ -231,6 +237,7 @@ export abstract class BaseTracker implements Tracker {
       status: 'tentative',
       kf,
       lastBox: cloneBox(d.box),
+      matchBox: cloneBox(d.box),
       label: d.label,
       classId: d.classId,
       confidence: d.confidence,
@@ -240,7 +247,7 @@ export abstract class BaseTracker implements Tracker {
       startFrame: this.frame ?? 0,
       lastMatchFrame: this.frame ?? 0,
       missedFrames: [],
-      feature: this.params.appearance === 'off' ? null : embeddingOf(d),
+      feature: this.params.appearance === 'off' ? null : copyOf(embeddingOf(d)),
     };
     this.tracks.push(t);
     return t;
@@ -250,6 +257,7 @@ export abstract class BaseTracker implements Tracker {
   protected recordHit(t: TrackRecord, d: Detection): void {
     if (t.id !== null && t.missedFrames.length > 0) this.fillGap(t, d);
     t.lastBox = cloneBox(d.box);
+    t.matchBox = cloneBox(d.box);
     t.label = d.label;
     t.classId = d.classId;
     t.confidence = d.confidence;
@@ -297,7 +305,8 @@ export abstract class BaseTracker implements Tracker {
     if (t.id !== null && span - 1 <= this.params.fillGaps) {
       const confidence = Math.min(t.confidence, d.confidence);
       for (const m of t.missedFrames) {
-        const box = lerpBox(t.lastBox, d.box, (m - t.lastMatchFrame) / span);
+        // From the box on its own frame to this one (each in its frame's pixels, also when the camera moved).
+        const box = lerpBox(t.matchBox, d.box, (m - t.lastMatchFrame) / span);
         this.filled.push({ frameIndex: m, trackId: t.id, box, label: d.label, classId: d.classId, confidence });
       }
     }

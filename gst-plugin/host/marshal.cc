@@ -305,7 +305,9 @@ void mask_from_js(napi_env env, napi_value wire, std::vector<Object> *objects, s
     if (!is_type(env, v, napi_number) || napi_get_value_double(env, v, &f[k]) != napi_ok)
       return;
   }
-  if (!(f[0] >= 0 && f[0] < n) || !(f[3] >= 1 && f[3] <= 1 << 20) || !(f[4] >= 1 && f[4] <= 1 << 20))
+  /* Placement within ±2^24 pixels (a hook's nonsense must not overflow the int conversion). */
+  if (!(f[0] >= 0 && f[0] < n) || !(f[3] >= 1 && f[3] <= 1 << 20) || !(f[4] >= 1 && f[4] <= 1 << 20) ||
+      !(std::fabs(f[1]) <= (1 << 24)) || !(std::fabs(f[2]) <= (1 << 24)))
     return;
   napi_value bytes = element(env, wire, 5);
   bool typed = false;

@@ -229,3 +229,15 @@ describe('rules', () => {
     expect(parse('{\n  "lines": [\n    {"name": "door",, "points": []}\n  ]\n}')).toThrow(/^rules\.json: JSON syntax error at line 3, column 21/);
   });
 });
+
+describe('rule grid', () => {
+  it('returns each rule once per query, also after its 32-bit stamps wrap', async () => {
+    const { RuleGrid } = await import('../../elements/analytics/grid');
+    // A line across the whole frame (in every cell of a row) and a small zone.
+    const grid = new RuleGrid([[0, 100, 640, 100], [10, 10, 20, 20]], 640, 480);
+    const out = new Int32Array(2);
+    expect(Array.from(out.subarray(0, grid.query(0, 90, 640, 110, out)))).toEqual([0]);
+    (grid as unknown as { stamp: number }).stamp = 0xffffffff;
+    for (let k = 0; k < 3; k++) expect(Array.from(out.subarray(0, grid.query(0, 0, 640, 110, out))).sort()).toEqual([0, 1]);
+  });
+});

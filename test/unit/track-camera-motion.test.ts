@@ -73,3 +73,19 @@ describe('Tracker.compensate', () => {
     });
   }
 });
+
+describe('fill-gaps under a moving camera', () => {
+  it('interpolates between the boxes as they were on their own frames', () => {
+    // A still object, the camera panning 10 px a frame; detections missing on frames 5..9.
+    const t = createTracker('bytetrack', { fillGaps: 10 });
+    const det = (f: number): Detection[] => [{ box: { x: 300 - 10 * f, y: 100, width: 60, height: 120 }, label: 'person', classId: 0, confidence: 0.9 }];
+    let filled: { frameIndex: number; box: { x: number } }[] = [];
+    for (let f = 0; f <= 10; f++) {
+      if (f > 0) t.compensate(shift(-10, 0));
+      const out = t.update(f >= 5 && f < 10 ? [] : det(f), f);
+      if (f === 10) filled = out.filled;
+    }
+    expect(filled.map((g) => g.frameIndex)).toEqual([5, 6, 7, 8, 9]);
+    for (const g of filled) expect(g.box.x).toBeCloseTo(300 - 10 * g.frameIndex, 6);
+  });
+});

@@ -25,6 +25,9 @@ import { ANALYTICS_PARAMS, ANALYTICS_SETTINGS, parseConfig, parseSettings, type 
 
 const ANALYTICS_HOOKS = ['setup', 'rules', 'onEvent', 'teardown'] as const;
 
+/** How often (frames) the rules' geometry is sent again although unchanged. */
+const GEOMETRY_RESEND_FRAMES = 100;
+
 export const ANALYTICS_EVENT_MESSAGE = 'tsanalytics-event';
 export const ANALYTICS_COUNTS_MESSAGE = 'tsanalytics-counts';
 
@@ -110,8 +113,9 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
   let nextSource: RulesSource | null = null;
   let lastFileCheck = 0;
   let lastCountsTime = -Infinity;
-  /** The rules in pixels whose geometry the host has. */
+  /** The rules in pixels whose geometry the host has, and the frame that carried it. */
   let sentGeometry: Rules | null = null;
+  let sentAt = -Infinity;
 
   function applyRules(source: RulesSource): void {
     try {
@@ -179,9 +183,11 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
     }
     const pixels = engine.rulesInPixels(frame.width, frame.height);
     let geometry: FrameAnalytics['geometry'];
-    if (pixels !== sentGeometry) {
-      // Sent once per rules and frame size: the host keeps it for the frames after.
+    if (pixels !== sentGeometry || frame.index - sentAt >= GEOMETRY_RESEND_FRAMES) {
+      // Sent once per rules and frame size, the host keeps it for the frames after; and again now and then, in
+      // case the frame that carried it was dropped on its way (a flush cancels the answers in flight).
       sentGeometry = pixels;
+      sentAt = frame.index;
       const flat = (r: { name: string; points: readonly (readonly [number, number])[] }) => ({ name: r.name, points: Float64Array.from(r.points.flat()) });
       geometry = { lines: pixels.lines.map(flat), zones: pixels.zones.map(flat) };
     }
