@@ -5,7 +5,8 @@
  *      kind, in this process (elements/track bundled with esbuild on the fly): mean / median / p95 (target ≤ 0.3 ms);
  *  (b) with `--pipeline`: tstrack's cost per frame in a real pipeline with 100 objects per frame (ROI metas read,
  *      handed to the runtime, tracked, ids written back), as the difference between
- *      `tsdetect (100-object hook) ! tstrack ! fakesink` and the same without tstrack, max-inflight=1.
+ *      `tsdetect (100-object hook) ! tstrack ! fakesink` and the same without tstrack, max-inflight=1, with
+ *      motion-compensation off and at its default.
  *
  *   node bench/track-bench.mjs [--pipeline]
  */
@@ -88,10 +89,11 @@ function launch(args) {
 
 async function pipelineBench() {
   const hook = path.join(ROOT, 'test', 'fixtures', 'hooks', 'track-many.ts');
+  // withTrack: false, or tstrack's extra properties ([] for its defaults).
   const pipeline = (n, withTrack) => [
     'videotestsrc', `num-buffers=${n}`, 'pattern=black', '!', 'video/x-raw,format=I420,width=640,height=480', '!',
     'tsdetect', 'max-inflight=1', `module=${hook}`, '!',
-    ...(withTrack ? ['tstrack', 'max-inflight=1', '!'] : []),
+    ...(withTrack ? ['tstrack', 'max-inflight=1', ...withTrack, '!'] : []),
     'fakesink',
   ];
   // Seconds per frame: (T(long) − T(short)) / Δframes cancels start-up; best of 3.
@@ -105,10 +107,12 @@ async function pipelineBench() {
     return best;
   };
   const base = await perFrame(false);
-  const tracked = await perFrame(true);
-  console.log('(b) pipeline, 640x480 I420, 100 objects per frame, 2000 frames, best of 3, max-inflight=1');
-  console.log(`    tsdetect (100-object hook)            ${us(base * 1000)}/frame`);
-  console.log(`    tsdetect (100-object hook) ! tstrack  ${us(tracked * 1000)}/frame → tstrack ${us((tracked - base) * 1000)}/frame`);
+  const fixed = await perFrame(['motion-compensation=off']);
+  const tracked = await perFrame([]);
+  console.log('(b) pipeline, 640x480 I420 (black: the motion estimator finds no corners), 100 objects per frame, 2000 frames, best of 3, max-inflight=1');
+  console.log(`    tsdetect (100-object hook)                                  ${us(base * 1000)}/frame`);
+  console.log(`    tsdetect (100-object hook) ! tstrack motion-compensation=off ${us(fixed * 1000)}/frame → tstrack ${us((fixed - base) * 1000)}/frame`);
+  console.log(`    tsdetect (100-object hook) ! tstrack (defaults)             ${us(tracked * 1000)}/frame → tstrack ${us((tracked - base) * 1000)}/frame (camera motion estimation: bench/camera-motion-bench.mjs)`);
 }
 
 const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores`;

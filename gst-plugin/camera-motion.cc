@@ -232,6 +232,10 @@ void CameraMotionEstimator::pick_corners(const std::vector<double> &avoid) {
       Best cell{0, 0, 0};
       for (int y = y0; y < y1; y += 2)
         for (int x = x0; x < x1; x += 2) {
+          /* A flat pixel (no gradient at its centre) cannot be a corner: skip its window (most of a dark frame). */
+          const size_t i = (size_t)y * w + x;
+          if (level.gx[i] * level.gx[i] + level.gy[i] * level.gy[i] < 0.25f)
+            continue;
           double s = score(x, y);
           if (s > cell.score && !avoided(x, y))
             cell = {s, x, y};
@@ -369,8 +373,26 @@ CameraMotion CameraMotionEstimator::estimate_grey(const uint8_t *grey, int width
     has_previous_ = false;
     return CameraMotion();
   }
-  return next_frame(downscale(width, height, factor, [&](int x, int y) { return (unsigned)grey[(size_t)y * stride + x]; }), factor,
-                    width, height, avoid);
+  /* Block averages by rows of pointers (the generic per-pixel luma() costs several times more on this path). */
+  GreyLevel level0;
+  level0.width = width / factor;
+  level0.height = height / factor;
+  level0.pixels.resize((size_t)level0.width * level0.height);
+  std::vector<unsigned> sums((size_t)level0.width);
+  const float scale = 1.0f / (float)(factor * factor);
+  for (int y = 0; y < level0.height; y++) {
+    std::fill(sums.begin(), sums.end(), 0u);
+    for (int dy = 0; dy < factor; dy++) {
+      const uint8_t *row = grey + (size_t)(y * factor + dy) * stride;
+      for (int x = 0; x < level0.width; x++, row += factor)
+        for (int dx = 0; dx < factor; dx++)
+          sums[x] += row[dx];
+    }
+    float *out = level0.pixels.data() + (size_t)y * level0.width;
+    for (int x = 0; x < level0.width; x++)
+      out[x] = (float)sums[x] * scale;
+  }
+  return next_frame(std::move(level0), factor, width, height, avoid);
 }
 
 CameraMotion CameraMotionEstimator::estimate(const Frame &frame, const std::vector<Object> &objects) {
