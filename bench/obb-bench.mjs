@@ -8,23 +8,13 @@
  *
  *   node bench/obb-bench.mjs
  */
-import os from 'node:os';
 import { importTs } from '../scripts/lib/import-ts.mjs';
+import { machine, median } from '../scripts/lib/bench.mjs';
 
 const lib = await importTs('bench/obb-decode.ts');
-const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores`;
 
-function median(fn, runs = 500, warmup = 50) {
-  for (let i = 0; i < warmup; i++) fn();
-  const t = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return 1000 * t[t.length >> 1]; // µs
-}
+/** Median µs of `fn`. */
+const medianUs = (fn, runs = 500, warmup = 50) => 1000 * median(fn, runs, warmup);
 
 const CLASSES = 15;
 const N = 21504;
@@ -44,8 +34,8 @@ for (const objects of [10, 50, 200]) {
   const outputs = { output0: { dims: [1, 4 + CLASSES + 1, N], data: lib.obbTable(cands, CLASSES, N), type: 'float32' } };
   const opts = { threshold: 0.25, inputWidth: 1024, inputHeight: 1024 };
   let kept = 0;
-  const plain = median(() => lib.toDetections(lib.nms(lib.yolov8Decoder.decode(outputs, { ...opts, numClasses: CLASSES }), 0.45), transform, 1920, 1080, []));
-  const obb = median(() => {
+  const plain = medianUs(() => lib.toDetections(lib.nms(lib.yolov8Decoder.decode(outputs, { ...opts, numClasses: CLASSES }), 0.45), transform, 1920, 1080, []));
+  const obb = medianUs(() => {
     kept = lib.toDetections(lib.nmsRotated(lib.yolov8ObbDecoder.decode(outputs, opts), 0.45), transform, 1920, 1080, []).length;
   });
   console.log(`${String(objects).padStart(7)}  ${String(cands.length).padStart(10)}  ${String(kept).padStart(4)}   ${plain.toFixed(0).padStart(12)}   ${obb.toFixed(0).padStart(24)}`);
@@ -57,6 +47,6 @@ const data = new Uint8Array(W * H * 3).map((_, i) => (i * 31) & 255);
 const frame = { format: 'RGB', width: W, height: H, data, offsets: [0], strides: [3 * W] };
 const spec = { width: 224, height: 224, resize: 'letterbox', padValue: 0, channelOrder: 'RGB', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], layout: 'NCHW' };
 const out = new Float32Array(3 * 224 * 224);
-const straight = median(() => lib.preprocess(frame, { ...spec, roi: { x: 800, y: 400, width: 300, height: 120 } }, out));
-const rotated = median(() => lib.preprocess(frame, { ...spec, roi: { x: 800, y: 400, width: 300, height: 120, angle: 0.5 } }, out));
+const straight = medianUs(() => lib.preprocess(frame, { ...spec, roi: { x: 800, y: 400, width: 300, height: 120 } }, out));
+const rotated = medianUs(() => lib.preprocess(frame, { ...spec, roi: { x: 800, y: 400, width: 300, height: 120, angle: 0.5 } }, out));
 console.log(`\ncrop into 224x224 from ${W}x${H} RGB: axis-aligned 300x120 ${straight.toFixed(0)} µs, upright from a rotated 300x120 rectangle ${rotated.toFixed(0)} µs`);

@@ -10,11 +10,11 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { resolveModelFile } from '../models/fetch.mjs';
 import { ROOT } from '../scripts/lib/gst.mjs';
 import { importTs } from '../scripts/lib/import-ts.mjs';
+import { machine, median } from '../scripts/lib/bench.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -25,19 +25,8 @@ const NAME = 'yolo11n-pose_w8a32_derived.onnx';
 const entry = manifest.models[NAME];
 const spec = entry.preprocess;
 const pose = { names: entry.keypoints.names, skeleton: entry.keypoints.skeleton };
-const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores`;
 
-function median(fn, runs = 2000, warmup = 200) {
-  for (let i = 0; i < warmup; i++) fn();
-  const t = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[t.length >> 1];
-}
+const timed = (fn) => median(fn, 2000, 200);
 
 const session = await ort.InferenceSession.create(await resolveModelFile(NAME), { logSeverityLevel: 3 });
 console.log(`keypoint decoding, ${NAME} (output [1,56,8400]), on ${machine}; median of 2000 runs, µs per frame (the model run in ms)\n`);
@@ -61,8 +50,8 @@ for (const image of ['bus.jpg', 'zidane.jpg']) {
     const poses = () => lib.toDetections(lib.nms(lib.yolov8PoseDecoder.decode(outputs, opts), 0.45), transform, img.width, img.height, ['person'], pose);
     const candidates = lib.yolov8PoseDecoder.decode(outputs, opts).length;
     const kept = poses().length;
-    const b = median(boxes);
-    const p = median(poses);
+    const b = timed(boxes);
+    const p = timed(poses);
     console.log(
       `${image.padEnd(12)}${String(threshold).padStart(9)}  ${String(candidates).padStart(10)}  ${String(kept).padStart(4)}   ${(1000 * b).toFixed(1).padStart(14)}   ${(1000 * p).toFixed(1).padStart(15)}   ${(1000 * (p - b)).toFixed(1).padStart(14)}   ${modelMs.toFixed(1).padStart(14)}`,
     );

@@ -11,11 +11,11 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { resolveModelFile } from '../models/fetch.mjs';
 import { ROOT } from '../scripts/lib/gst.mjs';
 import { importTs } from '../scripts/lib/import-ts.mjs';
+import { machine, median } from '../scripts/lib/bench.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -25,20 +25,7 @@ const lib = await importTs('bench/seg-decode.ts');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'models', 'manifest.json'), 'utf8'));
 const NAME = 'yolov8n-seg_int8_320.onnx';
 const spec = manifest.models[NAME].preprocess;
-const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores`;
 const native = (...args) => pixels.decodeMasks(...args);
-
-function median(fn, runs = 200, warmup = 20) {
-  for (let i = 0; i < warmup; i++) fn();
-  const t = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[t.length >> 1];
-}
 
 const session = await ort.InferenceSession.create(await resolveModelFile(NAME), { logSeverityLevel: 3 });
 console.log(`instance mask decoding, ${NAME} (outputs [1,116,2100] + prototypes [1,32,80,80]), on ${machine}; median of 200 runs\n`);

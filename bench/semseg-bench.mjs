@@ -10,11 +10,11 @@
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { resolveModelFile } from '../models/fetch.mjs';
 import { ROOT } from '../scripts/lib/gst.mjs';
 import { importTs } from '../scripts/lib/import-ts.mjs';
+import { machine, median } from '../scripts/lib/bench.mjs';
 
 const require = createRequire(import.meta.url);
 const ort = require('onnxruntime-node');
@@ -24,19 +24,6 @@ const lib = await importTs('bench/semseg-decode.ts');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'models', 'manifest.json'), 'utf8'));
 const NAME = 'deeplab_v3_mnv2_257_voc.onnx';
 const { preprocess: spec, labelNames: labels } = manifest.models[NAME];
-const machine = `${os.cpus()[0].model.trim()}, ${os.cpus().length} cores`;
-
-function median(fn, runs = 200, warmup = 20) {
-  for (let i = 0; i < warmup; i++) fn();
-  const t = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[t.length >> 1];
-}
 
 const session = await ort.InferenceSession.create(await resolveModelFile(NAME), { logSeverityLevel: 3 });
 console.log(`semantic segmentation, ${NAME} (output [1,257,257,21] NHWC logits), on ${machine}; median of 200 runs\n`);

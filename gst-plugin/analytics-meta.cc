@@ -368,24 +368,35 @@ void add_semantic_segmentation(GstBuffer *buffer, const SegmentationMap &map, in
 #endif
 }
 
-std::shared_ptr<SegmentationMap> read_semantic_segmentation(GstBuffer *buffer) {
-#if GST_CHECK_VERSION(1, 26, 0)
-  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
-  if (!rmeta)
-    return nullptr;
+/* The ids of the buffer's object-detection mtds. */
+static std::vector<guint> od_ids(GstAnalyticsRelationMeta *rmeta) {
   std::vector<guint> ods;
   gpointer state = nullptr;
   GstAnalyticsODMtd od;
   while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_od_mtd_get_mtd_type(), &od))
     ods.push_back(od.id);
-  state = nullptr;
+  return ods;
+}
+
+/* Whether mtd `id` is related (either way) to one of the object-detection mtds `ods`: an object's, not the frame's. */
+static bool related_to_any(GstAnalyticsRelationMeta *rmeta, const std::vector<guint> &ods, guint id) {
+  for (guint od : ods)
+    if (gst_analytics_relation_meta_get_relation(rmeta, od, id) != GST_ANALYTICS_REL_TYPE_NONE ||
+        gst_analytics_relation_meta_get_relation(rmeta, id, od) != GST_ANALYTICS_REL_TYPE_NONE)
+      return true;
+  return false;
+}
+
+std::shared_ptr<SegmentationMap> read_semantic_segmentation(GstBuffer *buffer) {
+#if GST_CHECK_VERSION(1, 26, 0)
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
+  if (!rmeta)
+    return nullptr;
+  const std::vector<guint> ods = od_ids(rmeta);
+  gpointer state = nullptr;
   GstAnalyticsSegmentationMtd seg;
   while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_segmentation_mtd_get_mtd_type(), &seg)) {
-    bool related = false;
-    for (size_t i = 0; i < ods.size() && !related; i++)
-      related = gst_analytics_relation_meta_get_relation(rmeta, ods[i], seg.id) != GST_ANALYTICS_REL_TYPE_NONE ||
-                gst_analytics_relation_meta_get_relation(rmeta, seg.id, ods[i]) != GST_ANALYTICS_REL_TYPE_NONE;
-    if (related)
+    if (related_to_any(rmeta, ods, seg.id))
       continue; /* an object's instance mask */
     gint x = 0, y = 0;
     guint w = 0, h = 0;
@@ -439,19 +450,11 @@ std::vector<Classification> read_frame_classifications(GstBuffer *buffer) {
   GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta(buffer);
   if (!rmeta)
     return out;
-  std::vector<guint> ods;
+  const std::vector<guint> ods = od_ids(rmeta);
   gpointer state = nullptr;
-  GstAnalyticsODMtd od;
-  while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_od_mtd_get_mtd_type(), &od))
-    ods.push_back(od.id);
-  state = nullptr;
   GstAnalyticsClsMtd cls;
   while (gst_analytics_relation_meta_iterate(rmeta, &state, gst_analytics_cls_mtd_get_mtd_type(), &cls)) {
-    bool related = false;
-    for (size_t i = 0; i < ods.size() && !related; i++)
-      related = gst_analytics_relation_meta_get_relation(rmeta, ods[i], cls.id) != GST_ANALYTICS_REL_TYPE_NONE ||
-                gst_analytics_relation_meta_get_relation(rmeta, cls.id, ods[i]) != GST_ANALYTICS_REL_TYPE_NONE;
-    if (!related)
+    if (!related_to_any(rmeta, ods, cls.id))
       read_classes(&cls, out);
   }
   return out;

@@ -108,6 +108,18 @@ const double *float64_data(napi_env env, napi_value array, size_t *length) {
   return (const double *)data;
 }
 
+/* The bytes of a Uint8Array (or, with `clamped_too`, a Uint8ClampedArray); nullptr for anything else. */
+const uint8_t *uint8_data(napi_env env, napi_value array, size_t *length, bool clamped_too = false) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *data = nullptr;
+  if (!array || napi_is_typedarray(env, array, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, array, &type, length, &data, nullptr, nullptr) != napi_ok ||
+      !(type == napi_uint8_array || (clamped_too && type == napi_uint8_clamped_array)))
+    return nullptr;
+  return (const uint8_t *)data;
+}
+
 Classification classification_from_js(napi_env env, napi_value c) {
   Classification out;
   out.attribute = get_string_prop(env, c, "attribute");
@@ -309,14 +321,9 @@ void mask_from_js(napi_env env, napi_value wire, std::vector<Object> *objects, s
   if (!(f[0] >= 0 && f[0] < n) || !(f[3] >= 1 && f[3] <= 1 << 20) || !(f[4] >= 1 && f[4] <= 1 << 20) ||
       !(std::fabs(f[1]) <= (1 << 24)) || !(std::fabs(f[2]) <= (1 << 24)))
     return;
-  napi_value bytes = element(env, wire, 5);
-  bool typed = false;
-  napi_typedarray_type type;
   size_t length = 0;
-  void *data = nullptr;
-  if (!bytes || napi_is_typedarray(env, bytes, &typed) != napi_ok || !typed ||
-      napi_get_typedarray_info(env, bytes, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      (type != napi_uint8_array && type != napi_uint8_clamped_array) || !data)
+  const uint8_t *data = uint8_data(env, element(env, wire, 5), &length, true);
+  if (!data)
     return;
   const size_t w = (size_t)f[3], h = (size_t)f[4];
   if (length != w * h)
@@ -327,7 +334,7 @@ void mask_from_js(napi_env env, napi_value wire, std::vector<Object> *objects, s
   m.width = (int)w;
   m.height = (int)h;
   m.data.resize(length);
-  const uint8_t *src = (const uint8_t *)data;
+  const uint8_t *src = data;
   for (size_t i = 0; i < length; i++)
     m.data[i] = src[i] != 0;
 }
@@ -480,14 +487,9 @@ std::shared_ptr<SegmentationMap> segmentation_from_js(napi_env env, napi_value w
     return nullptr;
   if (!(w >= 1 && w <= 1 << 16 && h >= 1 && h <= 1 << 16))
     return nullptr;
-  napi_value bytes = element(env, wire, 2);
-  bool typed = false;
-  napi_typedarray_type type;
   size_t length = 0;
-  void *data = nullptr;
-  if (!bytes || napi_is_typedarray(env, bytes, &typed) != napi_ok || !typed ||
-      napi_get_typedarray_info(env, bytes, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_uint8_array || length != (size_t)w * (size_t)h || !data)
+  const uint8_t *data = uint8_data(env, element(env, wire, 2), &length);
+  if (!data || length != (size_t)w * (size_t)h)
     return nullptr;
   size_t n = 0;
   const double *t = float64_data(env, element(env, wire, 4), &n);
@@ -496,7 +498,7 @@ std::shared_ptr<SegmentationMap> segmentation_from_js(napi_env env, napi_value w
   auto m = std::make_shared<SegmentationMap>();
   m->width = (int)w;
   m->height = (int)h;
-  m->classes.assign((const uint8_t *)data, (const uint8_t *)data + length);
+  m->classes.assign(data, data + length);
   napi_value labels = element(env, wire, 3);
   uint32_t count = array_length(env, labels);
   for (uint32_t i = 0; i < count; i++)
