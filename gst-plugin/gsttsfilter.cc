@@ -149,6 +149,9 @@ struct State {
   GstVideoInfo info;
   bool have_info = false;
   bool readable = false; /* frames can be mapped: system memory in one of TS_PIXEL_FORMATS */
+  /* A metadata-only element maps its frames only for those who may look: a hook module (frame.data) or the
+   * class's prepare_frame (tstrack's camera motion). Set at start() and when `module` changes. */
+  std::atomic<bool> hook_module{false};
   uint64_t frame_index = 0;
   guint max_inflight = 2; /* the max-inflight setting, from start() */
   bool skip_hook_errors = false; /* hook-errors=skip, from start() */
@@ -282,6 +285,7 @@ static void gst_ts_filter_module_changed(GstTsFilter *self) {
     module = v.null ? std::string() : v.string;
   }
   GST_INFO_OBJECT(self, "module changed while running: loading %s", module.c_str());
+  p->state.hook_module = !module.empty();
   if (p->state.instance && !module.empty())
     p->state.instance->set_module(module);
 }
@@ -337,6 +341,7 @@ static gboolean gst_ts_filter_start(GstBaseTransform *trans) {
     p->state.skip_hook_errors = values[tsv::generated::BASE_HOOK_ERRORS].number == 1; /* HOOK_ERRORS: fail, skip */
     p->state.stats_interval = values[tsv::generated::BASE_STATS_INTERVAL].number;
     options.module = config_module.null ? std::string() : config_module.string;
+    p->state.hook_module = !options.module.empty();
     options.call_timeout_ms = (uint32_t)values[tsv::generated::BASE_HOOK_TIMEOUT].number;
   }
 
@@ -542,7 +547,12 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   frame.inference_skipped = tsv::frame_inference_skipped(pending->buffer);
   frame.past_objects = tsv::frame_read_past_objects(pending->buffer);
   frame.segmentation = tsv::frame_read_segmentation(pending->buffer);
-  if (state.readable) {
+  GstTsFilterClass *klass = GST_TS_FILTER_GET_CLASS(self);
+  /* Mapping costs little, but handing the mapping to JavaScript does (an external ArrayBuffer made and
+   * detached per frame): metadata-only elements skip it when nobody reads the pixels. */
+  bool map = state.readable &&
+             (klass->pixels == GST_TS_FILTER_READS_PIXELS || klass->prepare_frame || state.hook_module.load());
+  if (map) {
     auto mapped = std::make_shared<MappedFrame>();
     if (!gst_video_frame_map(&mapped->vframe, &state.info, pending->buffer, GST_MAP_READ)) {
       mapped.reset(); /* nothing to unmap */
@@ -558,10 +568,10 @@ static GstFlowReturn gst_ts_filter_submit_input_buffer(GstBaseTransform *trans, 
   }
   frame.index = state.frame_index++;
   frame.pts = GST_BUFFER_PTS_IS_VALID(pending->buffer) ? (int64_t)GST_BUFFER_PTS(pending->buffer) : -1;
-  if (GST_TS_FILTER_GET_CLASS(self)->prepare_frame)
+  if (klass->prepare_frame)
     /* The buffer's own DISCONT flag (basetransform's is_discont stays set until a buffer is pushed, which with
      * max-inflight > 1 is after the next submit). */
-    GST_TS_FILTER_GET_CLASS(self)->prepare_frame(self, frame,
+    klass->prepare_frame(self, frame,
                                                  GST_BUFFER_IS_DISCONT(pending->buffer) || state.after_flush || frame.index == 0);
   state.after_flush = false;
   {

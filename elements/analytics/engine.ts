@@ -68,8 +68,13 @@ export interface AnalyticsFrame {
 
 export interface AnalyticsResult {
   readonly events: AnalyticsEvent[];
-  /** The running totals: the very object of the previous frame when nothing changed (so its JSON can be kept). */
+  /**
+   * The running totals after this frame, built when first read (most frames only need their JSON): the very
+   * object of the previous frame when nothing changed.
+   */
   readonly counts: AnalyticsCounts;
+  /** JSON.stringify(counts), kept per rule: only the rules whose figures changed are written again. */
+  readonly countsJson: string;
   /**
    * Motion of the tracked objects seen on this frame that have moved, as [track id, heading, speed] triples
    * (ObjectMotion's units): a flat array, because it crosses to C++ every frame.
@@ -113,6 +118,8 @@ function resetPending(p: Pending): void {
 }
 
 interface LineState extends Pending {
+  /** The line's position in the rules. */
+  rule: number;
   /** The confirmed side: +1 right, −1 left, 0 not yet known (first seen on the line). */
   settled: -1 | 0 | 1;
   /** The side the anchor is on now (changed only by moves across the line). */
@@ -121,6 +128,8 @@ interface LineState extends Pending {
 }
 
 interface ZoneState extends Pending {
+  /** The zone's position in the rules. */
+  rule: number;
   inside: boolean;
   /** When the current visit started (seconds), and whether its dwell event was sent. */
   enteredAt: number;
@@ -128,11 +137,17 @@ interface ZoneState extends Pending {
 }
 
 interface TrackState {
+  id: number;
   label: string;
   lastFrame: number;
-  /** Per line / zone near the track or busy, by the rule's position in the rules. */
-  lines: Map<number, LineState>;
-  zones: Map<number, ZoneState>;
+  /** The frame whose objects (not past objects) last included the track. */
+  seenOn: number;
+  /**
+   * The lines / zones near the track or busy with it (a few at most: short lists, not maps — this is the
+   * per-object, per-frame path).
+   */
+  lines: LineState[];
+  zones: ZoneState[];
   /** Smoothed velocity (pixels/s) of the anchor and where/when it was last seen. */
   vx: number;
   vy: number;
@@ -172,11 +187,22 @@ export class AnalyticsEngine {
   /** Totals per line / zone, in rule order. */
   private lineTotals: LineTotals[] = [];
   private zoneTotals: ZoneTotals[] = [];
-  /** The last counts, and whether a total changed since (occupancy is compared in counts()). */
-  private lastCounts: AnalyticsCounts | null = null;
-  private totalsChanged = true;
-  private lastOccupancy: number[] = [];
-  private lastClassOccupancy: (Map<string, number> | undefined)[] = [];
+  /**
+   * The last counts and, per rule, its entry in them: an entry is made again only when that rule's figures
+   * changed, so most entries (and the JSON written of them, see wire.ts) carry over from frame to frame.
+   */
+  private countsOf: (() => AnalyticsCounts) | null = null;
+  private lastCountsJson = '';
+  private lineCounts: (AnalyticsCounts['lines'][string] | null)[] = [];
+  private zoneCounts: (AnalyticsCounts['zones'][string] | null)[] = [];
+  /** Per rule, `"name":{…}` of its entry. */
+  private lineJson: string[] = [];
+  private zoneJson: string[] = [];
+  /** Occupancy per zone on the last frame (and per class, only where a zone holds several classes). */
+  private occupancy = new Int32Array(0);
+  private classOccupancy: (Map<string, number> | undefined)[] = [];
+  /** The one class each zone's occupants had on the last frame ('' none; null several: see classOccupancy). */
+  private occupantClass: (string | null)[] = [];
 
   constructor(
     rules: Rules,
@@ -195,13 +221,19 @@ export class AnalyticsEngine {
     const zoneFrom = rules.zones.map((z) => oldZone.get(z.name) ?? -1);
     this.lineTotals = lineFrom.map((i) => (i >= 0 ? this.lineTotals[i] : { in: 0, out: 0, classes: new Map() }));
     this.zoneTotals = zoneFrom.map((i) => (i >= 0 ? this.zoneTotals[i] : { entries: 0, exits: 0, classes: new Map(), overcrowded: false }));
-    const remap = <S>(states: Map<number, S>, from: number[]) => {
-      const out = new Map<number, S>();
-      from.forEach((old, i) => {
-        const state = old >= 0 ? states.get(old) : undefined;
-        if (state) out.set(i, state);
+    this.lineCounts = rules.lines.map(() => null);
+    this.zoneCounts = rules.zones.map(() => null);
+    this.occupancy = new Int32Array(rules.zones.length).fill(-1);
+    this.classOccupancy = [];
+    this.occupantClass = rules.zones.map(() => '');
+    const remap = <S extends { rule: number }>(states: S[], from: number[]): S[] => {
+      const to = new Map(from.flatMap((old, i) => (old >= 0 ? [[old, i] as const] : [])));
+      return states.flatMap((state) => {
+        const rule = to.get(state.rule);
+        if (rule === undefined) return [];
+        state.rule = rule;
+        return [state];
       });
-      return out;
     };
     for (const t of this.tracks.values()) {
       t.lines = remap(t.lines, lineFrom);
@@ -209,7 +241,8 @@ export class AnalyticsEngine {
     }
     this.rules = rules;
     this.pixelRules = null;
-    this.totalsChanged = true;
+    this.countsOf = null;
+    this.lastCountsJson = '';
   }
 
   /** The rules in pixels of a width x height frame (cached until the size or the rules change). */
@@ -237,37 +270,51 @@ export class AnalyticsEngine {
       const time = p.pts !== null ? p.pts / 1e9 : frame.time - p.framesAgo * (frame.frameDuration ?? 0);
       this.observe(p.object, frame.index - p.framesAgo, p.pts, time, rules, events);
     }
-    const seen = new Set<number>();
-    for (const o of frame.objects) if (this.observe(o, frame.index, frame.pts, frame.time, rules, events)) seen.add(o.trackId!);
+    // The tracks of this frame's objects, each once, in the order of their first object.
+    const seen: TrackState[] = [];
+    for (const o of frame.objects) {
+      const t = this.observe(o, frame.index, frame.pts, frame.time, rules, events);
+      if (t && t.seenOn !== frame.index) {
+        t.seenOn = frame.index;
+        seen.push(t);
+      }
+    }
     this.forget(frame, events);
     const counts = this.counts(rules, seen, frame, events);
-    const motion = new Float64Array(3 * seen.size);
+    const motion = new Float64Array(3 * seen.length);
     let n = 0;
-    for (const id of seen) {
-      const t = this.tracks.get(id)!;
+    for (const t of seen) {
       if (!t.moved) continue;
-      motion[n++] = id;
+      motion[n++] = t.id;
       motion[n++] = ((Math.atan2(t.vx, -t.vy) * 180) / Math.PI + 360) % 360;
       motion[n++] = Math.sqrt(t.vx * t.vx + t.vy * t.vy);
     }
-    return { events, counts, motion: n === motion.length ? motion : motion.subarray(0, n) };
+    const countsJson = this.lastCountsJson;
+    return {
+      events,
+      get counts() {
+        return counts();
+      },
+      countsJson,
+      motion: n === motion.length ? motion : motion.subarray(0, n),
+    };
   }
 
-  /** Observes one object; returns whether it was followed (tracked, and counted under countPredicted). */
-  private observe(o: AnalyticsObject, frameIndex: number, pts: number | null, time: number, rules: Rules, events: AnalyticsEvent[]): boolean {
-    if (o.trackId === null || o.trackId === undefined) return false;
-    if (o.predicted && !this.params.countPredicted) return false;
+  /** Observes one object; returns its track when it was followed (tracked, and counted under countPredicted). */
+  private observe(o: AnalyticsObject, frameIndex: number, pts: number | null, time: number, rules: Rules, events: AnalyticsEvent[]): TrackState | null {
+    if (o.trackId === null || o.trackId === undefined) return null;
+    if (o.predicted && !this.params.countPredicted) return null;
     const { box } = o;
-    if (!(Number.isFinite(box.x) && Number.isFinite(box.y) && Number.isFinite(box.width) && Number.isFinite(box.height))) return false;
+    if (!(Number.isFinite(box.x) && Number.isFinite(box.y) && Number.isFinite(box.width) && Number.isFinite(box.height))) return null;
     const p = anchorPoint(box, this.params.anchor);
     let t = this.tracks.get(o.trackId);
     /** Where the anchor was at the track's previous observation (null: first seen). */
     let previous: Point | null = null;
     if (!t) {
-      t = { label: o.label, lastFrame: frameIndex, lines: new Map(), zones: new Map(), vx: 0, vy: 0, last: p, lastTime: time, moved: false };
+      t = { id: o.trackId, label: o.label, lastFrame: frameIndex, seenOn: -1, lines: [], zones: [], vx: 0, vy: 0, last: p, lastTime: time, moved: false };
       this.tracks.set(o.trackId, t);
     } else if (frameIndex <= t.lastFrame) {
-      return true; // already observed on this frame (or later): an id is one object per frame
+      return t; // already observed on this frame (or later): an id is one object per frame
     } else {
       previous = t.last;
       const dt = time - t.lastTime;
@@ -291,27 +338,27 @@ export class AnalyticsEngine {
       const i = this.toVisit[k];
       const line = rules.lines[i];
       if (!appliesTo(line, o.label)) continue; // its state (if any) waits for the class to come back
-      let state = t.lines.get(i);
+      let state = stateOf(t.lines, i);
       if (!state) {
         if (!segmentNearBounds(from, p, this.lineBounds[i])) continue;
         // Near the line again (or for the first time): the side it comes from is its settled side.
         const side = sideOfPolyline(from, line.points);
-        state = { settled: side, side, last: from, frames: 0, distance: 0 };
-        t.lines.set(i, state);
+        state = { rule: i, settled: side, side, last: from, frames: 0, distance: 0 };
+        t.lines.push(state);
         if (!previous) continue;
       }
       if (this.observeLine(state, i, line, p)) {
         const direction = state.settled > 0 ? 'in' : 'out';
         const totals = this.lineTotals[i];
         totals[direction]++;
-        this.totalsChanged = true;
+        this.lineCounts[i] = null;
         const perClass = totals.classes.get(o.label) ?? { in: 0, out: 0 };
         perClass[direction]++;
         totals.classes.set(o.label, perClass);
         events.push({ type: 'line-crossed', line: line.name, direction, trackId, label: o.label, frame: frameIndex, pts });
       }
       // Settled and away from the line: forget it (taken afresh when the track comes near again).
-      if (state.side === state.settled && state.side !== 0 && !segmentNearBounds(from, p, this.lineBounds[i])) t.lines.delete(i);
+      if (state.side === state.settled && state.side !== 0 && !segmentNearBounds(from, p, this.lineBounds[i])) removeState(t.lines, state);
     }
 
     // Zones: those the track has state for (inside, or a change pending), and those whose bounds hold the anchor.
@@ -320,11 +367,11 @@ export class AnalyticsEngine {
       const i = this.toVisit[k];
       const zone = rules.zones[i];
       if (!appliesTo(zone, o.label)) continue;
-      let s = t.zones.get(i);
+      let s = stateOf(t.zones, i);
       if (!s) {
         if (!inBounds(p, this.zoneBounds[i])) continue;
-        s = { inside: false, enteredAt: time, dwellSent: false, frames: 0, distance: 0 };
-        t.zones.set(i, s);
+        s = { rule: i, inside: false, enteredAt: time, dwellSent: false, frames: 0, distance: 0 };
+        t.zones.push(s);
       }
       const change = this.observeZone(s, zone, i, p, time);
       if (change) this.zoneChange(i, change, trackId, t.label, frameIndex, pts, events);
@@ -332,20 +379,26 @@ export class AnalyticsEngine {
         s.dwellSent = true;
         events.push({ type: 'dwell', zone: zone.name, seconds: time - s.enteredAt, trackId, label: o.label, frame: frameIndex, pts });
       }
-      if (!s.inside && s.frames === 0) t.zones.delete(i);
+      if (!s.inside && s.frames === 0) removeState(t.zones, s);
     }
-    return true;
+    return t;
   }
 
   /**
    * Writes to toVisit the rules a track has state for and the first `nearCount` of `near`, each once, in rule
    * order; returns how many. (Typed scratch arrays and an insertion sort: this runs per object and frame.)
    */
-  private rulesToVisit(states: ReadonlyMap<number, unknown>, nearCount: number): number {
+  private rulesToVisit(states: readonly { rule: number }[], nearCount: number): number {
     const list = this.toVisit;
     let n = 0;
-    for (const i of states.keys()) list[n++] = i;
-    for (let k = 0; k < nearCount; k++) if (!states.has(this.near[k])) list[n++] = this.near[k];
+    for (let k = 0; k < states.length; k++) list[n++] = states[k].rule;
+    const held = n;
+    for (let k = 0; k < nearCount; k++) {
+      const rule = this.near[k];
+      let have = false;
+      for (let h = 0; h < held && !have; h++) have = list[h] === rule;
+      if (!have) list[n++] = rule;
+    }
     for (let a = 1; a < n; a++) {
       const v = list[a];
       let b = a - 1;
@@ -402,7 +455,7 @@ export class AnalyticsEngine {
   private zoneChange(index: number, change: 'entered' | 'left', trackId: number, label: string, frame: number, pts: number | null, events: AnalyticsEvent[]) {
     const totals = this.zoneTotals[index];
     const zone = this.rules.zones[index].name;
-    this.totalsChanged = true;
+    this.zoneCounts[index] = null;
     const perClass = totals.classes.get(label) ?? { entries: 0, exits: 0 };
     if (change === 'entered') {
       totals.entries++;
@@ -419,26 +472,41 @@ export class AnalyticsEngine {
   private forget(frame: AnalyticsFrame, events: AnalyticsEvent[]) {
     for (const [id, t] of this.tracks) {
       if (frame.index - t.lastFrame < this.params.forgetFrames) continue;
-      const inside = [...t.zones].filter(([, s]) => s.inside).map(([zone]) => zone);
+      const inside = t.zones.filter((s) => s.inside).map((s) => s.rule);
       for (const zone of inside.sort((a, b) => a - b)) this.zoneChange(zone, 'left', id, t.label, frame.index, frame.pts, events);
       this.tracks.delete(id);
     }
   }
 
-  private counts(rules: Rules, seen: ReadonlySet<number>, frame: AnalyticsFrame, events: AnalyticsEvent[]): AnalyticsCounts {
-    // Occupancy: the objects on this frame settled inside each zone (one pass over them).
-    const occupancy = new Array<number>(rules.zones.length).fill(0);
+  private counts(rules: Rules, seen: readonly TrackState[], frame: AnalyticsFrame, events: AnalyticsEvent[]): () => AnalyticsCounts {
+    // Occupancy: the objects on this frame settled inside each zone (one pass over them). Per class only where a
+    // zone holds objects of several classes (most zones hold one class, or are restricted to one).
+    const nZones = rules.zones.length;
+    const occupancy = new Int32Array(nZones);
+    const occupantClass: (string | null)[] = new Array<string | null>(nZones).fill('');
     const classOccupancy: (Map<string, number> | undefined)[] = [];
-    for (const id of seen) {
-      const t = this.tracks.get(id)!;
-      for (const [i, z] of t.zones) {
+    for (const t of seen) {
+      for (let k = 0; k < t.zones.length; k++) {
+        const z = t.zones[k];
         if (!z.inside) continue;
+        const i = z.rule;
         occupancy[i]++;
-        const perClass = (classOccupancy[i] ??= new Map());
+        const only = occupantClass[i];
+        if (only === t.label) continue;
+        if (only === '') {
+          occupantClass[i] = t.label;
+          continue;
+        }
+        let perClass = classOccupancy[i];
+        if (!perClass) {
+          perClass = classOccupancy[i] = new Map([[only!, occupancy[i] - 1]]);
+          occupantClass[i] = null;
+        }
         perClass.set(t.label, (perClass.get(t.label) ?? 0) + 1);
       }
     }
-    for (let i = 0; i < rules.zones.length; i++) {
+    for (let i = 0; i < nZones; i++) {
+      const perClass = classOccupancy[i];
       const zone = rules.zones[i];
       const totals = this.zoneTotals[i];
       if (zone.maxOccupancy !== undefined && occupancy[i] > zone.maxOccupancy !== totals.overcrowded) {
@@ -452,45 +520,100 @@ export class AnalyticsEngine {
           pts: frame.pts,
         });
       }
+      if (this.zoneCounts[i] && !sameOccupancy(occupancy[i], occupantClass[i], perClass, this.occupancy[i], this.occupantClass[i], this.classOccupancy[i]))
+        this.zoneCounts[i] = null;
     }
-    // Most frames change no total and no occupancy: the previous counts stand (and so does their JSON).
-    if (this.lastCounts && !this.totalsChanged && sameOccupancy(occupancy, classOccupancy, this.lastOccupancy, this.lastClassOccupancy))
-      return this.lastCounts;
-    const lines: AnalyticsCounts['lines'] = {};
-    rules.lines.forEach((line, i) => {
+    this.occupancy = occupancy;
+    this.occupantClass = occupantClass;
+    this.classOccupancy = classOccupancy;
+    // Most frames change few rules' figures: the other entries (their JSON, and when none changed, the counts)
+    // carry over.
+    let changed = !this.countsOf;
+    for (let i = 0; i < rules.lines.length; i++) {
+      if (this.lineCounts[i]) continue;
       const t = this.lineTotals[i];
-      lines[line.name] = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
-    });
-    const zones: AnalyticsCounts['zones'] = {};
-    for (let i = 0; i < rules.zones.length; i++) {
+      const entry = { in: t.in, out: t.out, classes: Object.fromEntries(t.classes) };
+      this.lineCounts[i] = entry;
+      this.lineJson[i] = `${JSON.stringify(rules.lines[i].name)}:${JSON.stringify(entry)}`;
+      changed = true;
+    }
+    for (let i = 0; i < nZones; i++) {
+      if (this.zoneCounts[i]) continue;
       const totals = this.zoneTotals[i];
       const classes: AnalyticsCounts['zones'][string]['classes'] = {};
       for (const [label, c] of totals.classes) classes[label] = { occupancy: 0, ...c };
-      for (const [label, n] of classOccupancy[i] ?? []) (classes[label] ??= { occupancy: 0, entries: 0, exits: 0 }).occupancy = n;
-      zones[rules.zones[i].name] = { occupancy: occupancy[i], entries: totals.entries, exits: totals.exits, classes };
+      const only = occupantClass[i];
+      const occupants: Iterable<[string, number]> = classOccupancy[i] ?? (only ? [[only, occupancy[i]]] : []);
+      for (const [label, n] of occupants) (classes[label] ??= { occupancy: 0, entries: 0, exits: 0 }).occupancy = n;
+      const entry = { occupancy: occupancy[i], entries: totals.entries, exits: totals.exits, classes };
+      this.zoneCounts[i] = entry;
+      this.zoneJson[i] = `${JSON.stringify(rules.zones[i].name)}:${JSON.stringify(entry)}`;
+      changed = true;
     }
-    this.lastCounts = { lines, zones };
-    this.totalsChanged = false;
-    this.lastOccupancy = occupancy;
-    this.lastClassOccupancy = classOccupancy;
-    return this.lastCounts;
+    if (!changed) return this.countsOf!;
+    this.lineJson.length = rules.lines.length;
+    this.zoneJson.length = nZones;
+    this.lastCountsJson = `{"lines":{${this.lineJson.join(',')}},"zones":{${this.zoneJson.join(',')}}}`;
+    // The objects for hooks only when one asks, from the entries as they are now (later frames make new ones).
+    const lineEntries = this.lineCounts.slice(), zoneEntries = this.zoneCounts.slice();
+    let built: AnalyticsCounts | null = null;
+    this.countsOf = () => {
+      if (!built) {
+        const lines: AnalyticsCounts['lines'] = {};
+        rules.lines.forEach((line, i) => (lines[line.name] = lineEntries[i]!));
+        const zones: AnalyticsCounts['zones'] = {};
+        rules.zones.forEach((zone, i) => (zones[zone.name] = zoneEntries[i]!));
+        built = { lines, zones };
+      }
+      return built;
+    };
+    return this.countsOf;
+  }
+
+  /**
+   * The live figures of the last frame, in rule order: [in, out] per line, then [occupancy, overcrowded 0/1] per
+   * zone (what tsoverlay draws beside each rule).
+   */
+  figures(): Float64Array {
+    const lines = this.lineTotals.length;
+    const out = new Float64Array(2 * (lines + this.zoneTotals.length));
+    this.lineTotals.forEach((t, i) => {
+      out[2 * i] = t.in;
+      out[2 * i + 1] = t.out;
+    });
+    this.zoneTotals.forEach((t, i) => {
+      out[2 * (lines + i)] = Math.max(0, this.occupancy[i] ?? 0);
+      out[2 * (lines + i) + 1] = t.overcrowded ? 1 : 0;
+    });
+    return out;
   }
 }
 
+/** Whether a zone's occupancy (and its split by class) is what it was. */
 function sameOccupancy(
-  occupancy: readonly number[],
-  classOccupancy: readonly (ReadonlyMap<string, number> | undefined)[],
-  lastOccupancy: readonly number[],
-  lastClassOccupancy: readonly (ReadonlyMap<string, number> | undefined)[],
+  n: number,
+  only: string | null,
+  perClass: ReadonlyMap<string, number> | undefined,
+  lastN: number,
+  lastOnly: string | null,
+  lastPerClass: ReadonlyMap<string, number> | undefined,
 ): boolean {
-  if (occupancy.length !== lastOccupancy.length) return false;
-  for (let i = 0; i < occupancy.length; i++) {
-    if (occupancy[i] !== lastOccupancy[i]) return false;
-    const a = classOccupancy[i], b = lastClassOccupancy[i];
-    if ((a?.size ?? 0) !== (b?.size ?? 0)) return false;
-    if (a) for (const [label, n] of a) if (b!.get(label) !== n) return false;
-  }
+  if (n !== lastN || only !== lastOnly) return false;
+  if (!perClass) return !lastPerClass;
+  if (!lastPerClass || perClass.size !== lastPerClass.size) return false;
+  for (const [label, c] of perClass) if (lastPerClass.get(label) !== c) return false;
   return true;
+}
+
+/** A track's state for rule `rule`, if it has one. */
+function stateOf<S extends { rule: number }>(states: readonly S[], rule: number): S | undefined {
+  for (let k = 0; k < states.length; k++) if (states[k].rule === rule) return states[k];
+  return undefined;
+}
+
+function removeState<S>(states: S[], state: S): void {
+  const k = states.indexOf(state);
+  if (k >= 0) states.splice(k, 1);
 }
 
 function appliesTo(rule: LineRule | ZoneRule, label: string): boolean {

@@ -352,6 +352,9 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
   napi_create_array(env, &classes);
   napi_create_array(env, &keypoints);
   uint32_t n_classes = 0, n_keypoints = 0;
+  /* Most objects of a frame share a label or two: each distinct one becomes a JavaScript string once. */
+  const std::string *last_label = nullptr;
+  napi_value last_label_value = nullptr;
   for (size_t i = 0; i < n; i++) {
     const Object &o = objects[i];
     double *r = d + i * OBJECT_FIELDS;
@@ -364,9 +367,11 @@ napi_value objects_to_js(napi_env env, const std::vector<Object> &objects) {
     r[F_TRACK_ID] = (double)o.track_id;
     r[F_FLAGS] = o.predicted ? 1 : 0;
     r[F_SOURCE] = o.source_id;
-    napi_value label;
-    napi_create_string_utf8(env, o.label.data(), o.label.size(), &label);
-    napi_set_element(env, labels, i, label);
+    if (!last_label || *last_label != o.label) {
+      napi_create_string_utf8(env, o.label.data(), o.label.size(), &last_label_value);
+      last_label = &o.label;
+    }
+    napi_set_element(env, labels, i, last_label_value);
     if (!o.classifications.empty()) {
       napi_value pair, index;
       napi_create_array_with_length(env, 2, &pair);
@@ -676,42 +681,56 @@ void result_from_js(napi_env env, napi_value v, Result *r) {
     r->segmentation = segmentation_from_js(env, segmentation);
 }
 
-std::vector<MessageField> fields_from_js(napi_env env, napi_value obj) {
-  std::vector<MessageField> fields;
+/* One field from its name and JavaScript value (numbers that are integers become INT). */
+static MessageField field_from_js(napi_env env, napi_value k, napi_value v) {
+  MessageField f;
+  f.name = get_string(env, k);
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_number) {
+    double d;
+    napi_get_value_double(env, v, &d);
+    if (d == (double)(int64_t)d && d > -9.0e15 && d < 9.0e15) {
+      f.kind = MessageField::INT;
+      f.i = (int64_t)d;
+    } else {
+      f.kind = MessageField::DOUBLE;
+      f.d = d;
+    }
+  } else if (t == napi_boolean) {
+    f.kind = MessageField::BOOLEAN;
+    napi_get_value_bool(env, v, &f.b);
+  } else {
+    napi_value s;
+    napi_coerce_to_string(env, v, &s);
+    f.kind = MessageField::STRING;
+    f.s = get_string(env, s);
+  }
+  return f;
+}
+
+std::vector<MessageField> fields_from_js(napi_env env, napi_value fields) {
+  std::vector<MessageField> out;
+  bool is_array = false;
+  if (fields && napi_is_array(env, fields, &is_array) == napi_ok && is_array) {
+    /* [name, value, name, value, …]: no property names to enumerate (messages sent every frame). */
+    uint32_t n = array_length(env, fields);
+    out.reserve(n / 2);
+    for (uint32_t i = 0; i + 1 < n; i += 2)
+      out.push_back(field_from_js(env, element(env, fields, i), element(env, fields, i + 1)));
+    return out;
+  }
   napi_value keys;
-  if (!is_type(env, obj, napi_object) || napi_get_property_names(env, obj, &keys) != napi_ok)
-    return fields;
+  if (!is_type(env, fields, napi_object) || napi_get_property_names(env, fields, &keys) != napi_ok)
+    return out;
   uint32_t n = array_length(env, keys);
   for (uint32_t i = 0; i < n; i++) {
     napi_value k, v;
     napi_get_element(env, keys, i, &k);
-    napi_get_property(env, obj, k, &v);
-    MessageField f;
-    f.name = get_string(env, k);
-    napi_valuetype t;
-    napi_typeof(env, v, &t);
-    if (t == napi_number) {
-      double d;
-      napi_get_value_double(env, v, &d);
-      if (d == (double)(int64_t)d && d > -9.0e15 && d < 9.0e15) {
-        f.kind = MessageField::INT;
-        f.i = (int64_t)d;
-      } else {
-        f.kind = MessageField::DOUBLE;
-        f.d = d;
-      }
-    } else if (t == napi_boolean) {
-      f.kind = MessageField::BOOLEAN;
-      napi_get_value_bool(env, v, &f.b);
-    } else {
-      napi_value s;
-      napi_coerce_to_string(env, v, &s);
-      f.kind = MessageField::STRING;
-      f.s = get_string(env, s);
-    }
-    fields.push_back(std::move(f));
+    napi_get_property(env, fields, k, &v);
+    out.push_back(field_from_js(env, k, v));
   }
-  return fields;
+  return out;
 }
 
 } // namespace tsv

@@ -47,7 +47,9 @@ napi_value frame_to_js(napi_env env, const Frame &frame, napi_ref *pixels);
 /* Reads a result encoded by ts-runtime/src/wire.ts encodeResult(). */
 void result_from_js(napi_env env, napi_value result, Result *out);
 
-/* The fields of a bus message posted from JavaScript (a flat object of strings, numbers, booleans). */
+/* The fields of a bus message posted from JavaScript: a flat object of strings, numbers, booleans, or the same
+ * as a list [name, value, name, value, …]. */
+/* A message's fields from an object ({name: value}) or a flat list ([name, value, name, value, …]). */
 std::vector<MessageField> fields_from_js(napi_env env, napi_value fields);
 
 } // namespace tsv

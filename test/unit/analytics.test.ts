@@ -190,6 +190,31 @@ describe('counts', () => {
     expect(withTwo.zones.hall.occupancy).toBe(2);
     expect(settled.zones.hall.occupancy).toBe(1);
   });
+
+  it('countsJson is JSON.stringify(counts) on every frame; counts read late are still their frame\'s', () => {
+    const rules = {
+      lines: [{ name: 'door', points: [[0, 240], [640, 240]] }, { name: 'side', points: [[320, 0], [320, 480]] }],
+      zones: [{ name: 'hall', points: [[0, 300], [640, 300], [640, 480], [0, 480]] }, { name: 'cars only', points: [[0, 0], [640, 0], [640, 200], [0, 200]], classes: ['car'] }],
+    };
+    const engine = new AnalyticsEngine(parseRules(JSON.stringify(rules), { source: 'test' }), PARAMS);
+    const results = [];
+    // A person and a car walk down through the door into the hall, a bike follows; the car leaves the frame.
+    for (let i = 0; i < 40; i++) {
+      const objects = [at(100, 100 + i * 10, 1), at(400, 60 + i * 10, 2, { label: 'car' }), at(200 + i * 5, 150 + i * 8, 3, { label: 'bike' })];
+      const r = engine.update(frame(i, i > 30 ? objects.filter((o) => o.trackId !== 2) : objects));
+      expect(r.countsJson).toBe(JSON.stringify(r.counts));
+      results.push(r);
+    }
+    const last = results[results.length - 1].counts;
+    expect(last.lines.door).toEqual({ in: 3, out: 0, classes: { person: { in: 1, out: 0 }, car: { in: 1, out: 0 }, bike: { in: 1, out: 0 } } });
+    expect(last.zones.hall.occupancy).toBe(2); // the car is not seen any more: not counted, not yet forgotten
+    expect(Object.fromEntries(Object.entries(last.zones.hall.classes).map(([k, v]) => [k, v.occupancy]))).toEqual({ person: 1, car: 0, bike: 1 });
+    expect(last.zones['cars only'].classes).toEqual({ car: { occupancy: 0, entries: 1, exits: 1 } });
+    // Read only now: frame 20's counts are frame 20's, not the latest.
+    const early = results[20];
+    expect(early.counts).not.toBe(last);
+    expect(JSON.stringify(early.counts)).toBe(early.countsJson);
+  });
 });
 
 describe('motion', () => {

@@ -39,7 +39,8 @@ export interface RuleShape {
 
 export interface FrameAnalytics {
   events: AnalyticsEvent[];
-  counts: AnalyticsCounts;
+  /** The running totals as JSON (elements/analytics AnalyticsResult.countsJson). */
+  countsJson: string;
   /** [track id, heading, speed] triples (elements/analytics AnalyticsResult.motion). */
   motion: Float64Array;
   /** The rules' geometry, when it changed since the previous frame (the host keeps the last one). */
@@ -62,10 +63,15 @@ export interface ElementLogic {
   configure?(config: unknown): void;
 }
 
+/** A bus message's fields as [name, value, name, value, …]. */
+export type MessageFieldList = (string | number | boolean)[];
+
 /** Services the host gives an element instance. */
 export interface ElementEnv {
   readonly elementName: string;
   postMessage(name: string, fields: Record<string, string | number | boolean>): void;
+  /** Several messages of one kind, each as [field name, value, name, value, …]: one call into C++ a frame. */
+  postMessages(name: string, list: readonly MessageFieldList[]): void;
   log(level: 'error' | 'warning' | 'info' | 'debug', message: string): void;
   /** A hook starts / ends running (what the watchdog names when one runs past hook-timeout). */
   hookStarted?(name: string): void;

@@ -6,7 +6,7 @@
  */
 import { format } from 'node:util';
 import { encodeError } from './errors.js';
-import type { ElementEnv, ElementFactory, ElementLogic } from './element.js';
+import type { ElementEnv, ElementFactory, ElementLogic, MessageFieldList } from './element.js';
 import { createDetect } from './elements/detect.js';
 import { createTrack } from './elements/track.js';
 import { createAnalytics } from './elements/analytics.js';
@@ -20,6 +20,7 @@ interface HostBinding {
   startFailed(message: string): void;
   complete(token: number, error: string | null, result: unknown): void;
   postMessage(instanceId: number, name: string, fields: Record<string, string | number | boolean>): void;
+  postMessages(instanceId: number, name: string, list: readonly MessageFieldList[]): void;
   log(instanceId: number, level: number, message: string): void;
   console(instanceId: number, level: number, text: string): void;
   /** Slot (instance's hookSlot) → code of the hook running now (HOOK_NAMES index), read by the watchdog. */
@@ -85,6 +86,7 @@ function envFor(instanceId: number, elementName: string, hookSlot: number): Elem
   return {
     elementName,
     postMessage: (name, fields) => binding.postMessage(instanceId, name, fields),
+    postMessages: (name, list) => binding.postMessages(instanceId, name, list),
     log: (level, message) => binding.log(instanceId, LOG_LEVELS[level], message),
     hookStarted(name) {
       running.push(Math.max(0, (HOOK_NAMES as readonly string[]).indexOf(name)));

@@ -254,26 +254,28 @@ export type WireAnalytics = [
   crossed: Float64Array,
 ];
 
+/** Event keys in snake_case, by their camelCase name (a handful of names: computed once each). */
+const snakeCaseKeys = new Map<string, string>();
+
 /** An event as tsexport writes it: the keys snake_case (track_id, max_occupancy). */
 function snakeCaseEvent(e: AnalyticsEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v;
+  for (const k of Object.keys(e)) {
+    let key = snakeCaseKeys.get(k);
+    if (key === undefined) {
+      key = k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      if (snakeCaseKeys.size < 1024) snakeCaseKeys.set(k, key); // hooks may add keys: keep the memo bounded
+    }
+    out[key] = (e as unknown as Record<string, unknown>)[k];
+  }
   return out;
 }
 
-/** The JSON of counts objects already sent: the engine hands back the same object while nothing changes. */
-const countsJson = new WeakMap<object, string>();
-
 function encodeAnalytics(a: FrameAnalytics): WireAnalytics {
-  let counts = countsJson.get(a.counts);
-  if (counts === undefined) {
-    counts = JSON.stringify(a.counts);
-    countsJson.set(a.counts, counts);
-  }
   return [
     // tsexport's schema is snake_case.
     a.events.length > 0 ? JSON.stringify(a.events.map(snakeCaseEvent)) : '[]',
-    counts,
+    a.countsJson,
     a.motion,
     a.geometry?.lines.map((l) => [l.name, l.points]),
     a.geometry?.zones.map((z) => [z.name, z.points]),

@@ -16,7 +16,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { AnalyticsContext, AnalyticsCounts, AnalyticsEvent, AnalyticsHook, AnalyticsParams } from '../../api';
 import { AnalyticsEngine, type AnalyticsObject, type PastAnalyticsObject } from '../../../elements/analytics/engine';
 import { NO_RULES, RulesError, parseRules, type Rules } from '../../../elements/analytics/rules';
-import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type ElementLogic, type FrameAnalytics, type HostFrame, type ProcessResult } from '../element.js';
+import { SKIP, hookContext, parseModuleArgs, type ElementEnv, type MessageFieldList, type ElementLogic, type FrameAnalytics, type HostFrame, type ProcessResult } from '../element.js';
 import { TsvisionError } from '../errors.js';
 import { HookModule } from '../hook-module.js';
 import { readLabels } from '../labels.js';
@@ -55,23 +55,23 @@ function loadRules(source: RulesSource, labels?: readonly string[]): { rules: Ru
 }
 
 /** One event as the fields of a `tsanalytics-event` message (kebab-case, as tstrack-event's). */
-function messageFields(e: AnalyticsEvent): Record<string, string | number | boolean> {
-  const fields: Record<string, string | number | boolean> = { type: e.type, frame: e.frame };
-  if (e.pts !== null) fields.pts = e.pts;
+function messageFields(e: AnalyticsEvent): MessageFieldList {
+  const fields: MessageFieldList = ['type', e.type, 'frame', e.frame];
+  if (e.pts !== null) fields.push('pts', e.pts);
   switch (e.type) {
     case 'line-crossed':
-      Object.assign(fields, { line: e.line, direction: e.direction, 'track-id': e.trackId, label: e.label });
+      fields.push('line', e.line, 'direction', e.direction, 'track-id', e.trackId, 'label', e.label);
       break;
     case 'zone-entered':
     case 'zone-left':
-      Object.assign(fields, { zone: e.zone, 'track-id': e.trackId, label: e.label });
+      fields.push('zone', e.zone, 'track-id', e.trackId, 'label', e.label);
       break;
     case 'dwell':
-      Object.assign(fields, { zone: e.zone, 'track-id': e.trackId, label: e.label, seconds: Math.round(e.seconds * 1000) / 1000 });
+      fields.push('zone', e.zone, 'track-id', e.trackId, 'label', e.label, 'seconds', Math.round(e.seconds * 1000) / 1000);
       break;
     case 'overcrowded':
     case 'cleared':
-      Object.assign(fields, { zone: e.zone, occupancy: e.occupancy, 'max-occupancy': e.maxOccupancy });
+      fields.push('zone', e.zone, 'occupancy', e.occupancy, 'max-occupancy', e.maxOccupancy);
       break;
   }
   return fields;
@@ -102,10 +102,11 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
     throw new TsvisionError('SETTINGS', (err as Error).message);
   }
   const engine = new AnalyticsEngine(loaded.rules, params);
-  let counts: AnalyticsCounts = { lines: {}, zones: {} };
+  /** The latest frame's results (their counts are built only when a hook reads ctx.counts). */
+  let latest: { readonly counts: AnalyticsCounts; readonly countsJson: string } = { counts: { lines: {}, zones: {} }, countsJson: '{"lines":{},"zones":{}}' };
   const ctx: AnalyticsContext = Object.defineProperties(hookContext(env, parseModuleArgs(config.moduleArgs), []), {
     settings: { value: params, enumerable: true },
-    counts: { get: () => counts, enumerable: true },
+    counts: { get: () => latest.counts, enumerable: true },
   }) as AnalyticsContext;
   await hookModule.setup(ctx);
 
@@ -156,7 +157,7 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
     const objects: readonly AnalyticsObject[] = frame.detections;
     const pastObjects: PastAnalyticsObject[] = (frame.pastObjects ?? []).map((p) => ({ framesAgo: p.framesAgo, pts: p.pts, object: p }));
     const r = engine.update({ index: frame.index, pts: frame.pts, time, width: frame.width, height: frame.height, objects, pastObjects });
-    counts = r.counts;
+    latest = r;
     let events = r.events;
     if (hook.rules) {
       const extra = await runner.run('rules', () => hook.rules!(frame, ctx));
@@ -176,10 +177,10 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
       }
       events = kept;
     }
-    for (const e of events) env.postMessage(ANALYTICS_EVENT_MESSAGE, messageFields(e));
+    if (events.length > 0) env.postMessages(ANALYTICS_EVENT_MESSAGE, events.map(messageFields));
     if (config.countsInterval > 0 && time - lastCountsTime >= config.countsInterval) {
       lastCountsTime = time;
-      env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: JSON.stringify(counts) });
+      env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: r.countsJson });
     }
     const pixels = engine.rulesInPixels(frame.width, frame.height);
     let geometry: FrameAnalytics['geometry'];
@@ -191,18 +192,9 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
       const flat = (r: { name: string; points: readonly (readonly [number, number])[] }) => ({ name: r.name, points: Float64Array.from(r.points.flat()) });
       geometry = { lines: pixels.lines.map(flat), zones: pixels.zones.map(flat) };
     }
-    const figures = new Float64Array(2 * (pixels.lines.length + pixels.zones.length));
-    pixels.lines.forEach((l, i) => {
-      figures[2 * i] = counts.lines[l.name].in;
-      figures[2 * i + 1] = counts.lines[l.name].out;
-    });
-    pixels.zones.forEach((z, i) => {
-      const occupancy = counts.zones[z.name].occupancy;
-      figures[2 * (pixels.lines.length + i)] = occupancy;
-      figures[2 * (pixels.lines.length + i) + 1] = z.maxOccupancy !== undefined && occupancy > z.maxOccupancy ? 1 : 0;
-    });
+    const figures = engine.figures();
     const crossed = events.flatMap((e) => (e.type === 'line-crossed' && e.frame === frame.index ? [e.trackId] : []));
-    const analytics: FrameAnalytics = { events, counts, motion: r.motion, geometry, figures, crossed };
+    const analytics: FrameAnalytics = { events, countsJson: r.countsJson, motion: r.motion, geometry, figures, crossed };
     return { objects: [], analytics };
   }
 
