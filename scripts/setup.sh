@@ -50,6 +50,7 @@ APT_PACKAGES=(
   libmosquitto-dev mosquitto mosquitto-clients
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
   debootstrap
+  chromium # headless browser the live-view tests drive (playwright-core with executablePath, no browser download)
 )
 NODE_DEBS=("libnode$NODE_ABI" libnode-dev "${NODE_MODULES[@]}")
 NODE_PREFIX=$ROOT/.deps/node

@@ -1,0 +1,183 @@
+/**
+ * tsvision view in headless Chromium (Debian's chromium, driven by playwright-core): a recorded run made here by
+ * a real pipeline (a box moving 4 px a frame on a black picture, tracked, exported, burned into the H.264 video by
+ * tsoverlay), then a live pipeline (JPEG frames over gdppay/tcpserversink, JSON Lines followed as they grow).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { colourElsewhere, columnBrightness, edgesDrawn, hexRgb, launchChromium, screenshot, startView, type ViewServer } from '../helpers/browser';
+import { HOOKS, freePort, gstEnv, gstLaunch, readJsonl, run, shellWords, tempDir, ROOT, type JsonlFrame } from '../helpers/gst';
+
+const FRAMES = 90;
+const SPEED = 4; // the box's left edge is at 10 + 4 * frame (test/fixtures/hooks/track-moving.ts)
+const SOURCE = 'videotestsrc pattern=black ! video/x-raw,width=640,height=360,framerate=30/1';
+const DETECT = `tsdetect module=${path.join(HOOKS, 'track-moving.ts')} 'module-args={"speed":${SPEED}}' ! tstrack`;
+
+const dir = tempDir('tsvision-view-');
+let browser: Browser;
+const servers: ViewServer[] = [];
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await Promise.all(servers.map((s) => s.stop()));
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function openPage(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => (window as any).tsvView?.shown, null, { timeout: 15_000 }).catch((e) => {
+    throw new Error(`${e.message}\npage errors: ${errors.join('; ')}`);
+  });
+  return page;
+}
+
+const shown = (page: Page) => page.evaluate(() => (window as any).tsvView.shown as { index: number; frame: number | null; pts: number | null });
+const colour = (page: Page, o: JsonlFrame['objects'][number]) => page.evaluate((obj) => (window as any).tsvView.colourOf(obj) as string, o).then(hexRgb);
+
+describe('tsvision view: a recorded run', () => {
+  let frames: JsonlFrame[];
+  let page: Page;
+  const video = path.join(dir, 'run.mp4');
+  const jsonl = path.join(dir, 'run.jsonl');
+
+  beforeAll(async () => {
+    const r = await gstLaunch(
+      `${SOURCE.replace('videotestsrc', `videotestsrc num-buffers=${FRAMES}`)} ! ${DETECT} ! tsexport location=${jsonl} ! tsoverlay ! ` +
+        `videoconvert ! x264enc speed-preset=veryfast tune=zerolatency ! video/x-h264,profile=high ! mp4mux ! filesink location=${video}`,
+    );
+    expect(r.code, r.output).toBe(0);
+    frames = readJsonl(jsonl);
+    expect(frames).toHaveLength(FRAMES);
+    const server = await startView([video]); // the JSON Lines: run.jsonl next to run.mp4
+    servers.push(server);
+    page = await openPage(server.url);
+  });
+
+  it('loads: the screen is the frame size, 1:1, with the first frame\'s box drawn', async () => {
+    expect(await page.locator('#status').textContent()).toMatch(new RegExp(`^${FRAMES} frames, 3\\.0 s, 1 tracks`));
+    const box = await page.locator('#screen').boundingBox();
+    expect([box!.width, box!.height]).toEqual([640, 360]);
+    expect((await shown(page)).frame).toBe(0);
+  });
+
+  it('plays: currentTime advances and the frames shown follow', async () => {
+    await page.click('#play');
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.5, null, { timeout: 10_000 });
+    await page.click('#play'); // pause
+    const s = await shown(page);
+    expect(s.frame).toBeGreaterThan(10);
+    expect(await page.locator('#tracks tbody tr').count()).toBe(1);
+    expect(await page.locator('#tracks tbody').textContent()).toContain('#1');
+  });
+
+  it('scrubbing to frame N shows N\'s box where the JSON line puts it, and not another frame\'s; the video is at frame N', async () => {
+    for (const n of [60, 20]) {
+      await page.fill('#frame-field', String(n));
+      await page.press('#frame-field', 'Enter');
+      await page.waitForFunction((f) => (window as any).tsvView.shown?.frame === f, n, { timeout: 10_000 });
+      const other = frames[n === 60 ? 20 : 60].objects[0].box; // 160 px away
+      const object = frames[n].objects[0];
+      expect(object.box.x).toBe(10 + SPEED * n);
+      const c = await colour(page, object);
+      const shot = await screenshot(page);
+      expect(edgesDrawn(shot, object.box, c)).toEqual({ left: true, right: true, bottom: true });
+      expect(edgesDrawn(shot, other, c)).toEqual({ left: false, right: false, bottom: false });
+      expect(colourElsewhere(shot, [object.box], c)).toBe(0);
+      expect(await page.inputValue('#scrub')).toBe(String(n));
+    }
+  });
+
+  it('the boxes layer toggle hides the boxes (and brings them back); under them, the burned-in box of frame N', async () => {
+    const n = 40;
+    await page.fill('#frame-field', String(n));
+    await page.press('#frame-field', 'Enter');
+    await page.waitForFunction((f) => (window as any).tsvView.shown?.frame === f, n, { timeout: 10_000 });
+    const box = frames[n].objects[0].box;
+    const c = await colour(page, frames[n].objects[0]);
+    expect(edgesDrawn(await screenshot(page), box, c).left).toBe(true);
+
+    await page.uncheck('#layers input[data-layer="boxes"]');
+    const hidden = await screenshot(page);
+    expect(edgesDrawn(hidden, box, c)).toEqual({ left: false, right: false, bottom: false });
+    // The video itself (tsoverlay drew each frame's box into it): its box is at frame N's place, not N-1's or N+1's
+    // (4 px either side), so the frame presented is the frame whose line is drawn.
+    const y0 = Math.round(box.y + 20), y1 = Math.round(box.y + box.height - 10);
+    const at = (x: number) => columnBrightness(hidden, x, y0, y1);
+    const here = Math.max(at(box.x), at(box.x + 1));
+    expect(here, 'the burned-in left edge of frame N').toBeGreaterThan(80);
+    for (const dx of [-SPEED, SPEED]) expect(Math.max(at(box.x + dx), at(box.x + dx + 1)), `at ${dx} px`).toBeLessThan(here / 3);
+
+    await page.check('#layers input[data-layer="boxes"]');
+    expect(edgesDrawn(await screenshot(page), box, c)).toEqual({ left: true, right: true, bottom: true });
+  });
+
+  it('the chart has the counts over time', async () => {
+    expect(await page.locator('#chart canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('#chart').textContent()).toContain('tracked');
+  });
+});
+
+describe('tsvision view --live', () => {
+  it('shows the live frames with the boxes of their own JSON lines', async () => {
+    const port = await freePort();
+    const jsonl = path.join(dir, 'live.jsonl');
+    const server = await startView(['--live', `127.0.0.1:${port}`, '--jsonl', jsonl]);
+    servers.push(server);
+    // The annotated stream (tsoverlay) so that the test sees which frame the browser shows; the page draws over it.
+    const pipeline = spawn(
+      'gst-launch-1.0',
+      shellWords(
+        `${SOURCE.replace('videotestsrc', 'videotestsrc is-live=true num-buffers=600')} ! ${DETECT} ! tsexport location=${jsonl} ! tsoverlay ! ` +
+          `videoconvert ! jpegenc quality=90 ! gdppay ! tcpserversink host=127.0.0.1 port=${port}`,
+      ),
+      { env: gstEnv(), stdio: 'ignore' },
+    );
+    children.push(pipeline);
+    const page = await openPage(server.url);
+    await page.waitForFunction(() => (window as any).tsvView.framesShown > 20 && (window as any).tsvView.shown.index >= 0, null, { timeout: 30_000 });
+    expect(await page.locator('#status').textContent()).toBe(`live from 127.0.0.1:${port}`);
+    await page.click('#play'); // pause: the frame stays
+    await page.waitForTimeout(200);
+    const s = await shown(page);
+    const line = await page.evaluate((i) => (window as any).tsvView.timeline.lines[i] as JsonlFrame, s.index);
+    expect(line.pts).toBe(s.pts);
+    const object = line.objects[0];
+    expect(object.box.x).toBe(10 + SPEED * line.frame);
+    const c = await colour(page, object);
+    const shot = await screenshot(page);
+    expect(edgesDrawn(shot, object.box, c)).toEqual({ left: true, right: true, bottom: true });
+    expect(colourElsewhere(shot, [object.box], c)).toBe(0);
+    // the frame under it is that line's frame: its burned-in box is where the line's box is
+    await page.uncheck('#layers input[data-layer="boxes"]');
+    const hidden = await screenshot(page);
+    const y0 = Math.round(object.box.y + 20), y1 = Math.round(object.box.y + object.box.height - 10);
+    const at = (x: number) => Math.max(columnBrightness(hidden, x, y0, y1), columnBrightness(hidden, x + 1, y0, y1));
+    expect(at(object.box.x)).toBeGreaterThan(80);
+    for (const dx of [-SPEED, SPEED]) expect(at(object.box.x + dx)).toBeLessThan(at(object.box.x) / 3);
+    pipeline.kill('SIGINT');
+  });
+
+  it('bad arguments: clear messages, exit status 2', async () => {
+    const tsv = path.join(ROOT, 'bin', 'tsvision.mjs');
+    const missing = await run('node', [tsv, 'view', path.join(dir, 'nothing.mp4')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('video not found');
+    const live = await run('node', [tsv, 'view', '--live', 'nowhere']);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toContain('--live must be HOST:PORT');
+    const rules = await run('node', [tsv, 'view', '--live', '127.0.0.1:1', '--jsonl', 'x.jsonl', '--rules', path.join(dir, 'no-rules.json')]);
+    expect(rules.code).toBe(2);
+    expect(rules.stderr).toContain('--rules');
+  });
+});
