@@ -168,6 +168,55 @@ describe('tsvision view --live', () => {
     pipeline.kill('SIGINT');
   });
 
+  it('examples/live-view.sh: the pipeline and the view in one script; the door line, zone and box drawn; it exits at EOS', async () => {
+    const videoPort = await freePort();
+    const script = spawn('bash', [path.join(ROOT, 'examples', 'live-view.sh')], {
+      env: gstEnv({
+        OUT_DIR: tempDir('tsvision-live-view-'),
+        PORT: '0',
+        VIDEO_PORT: String(videoPort),
+        SOURCE: `${SOURCE.replace('videotestsrc', 'videotestsrc is-live=true num-buffers=150')}`,
+        DETECTOR: DETECT.replace(' ! tstrack', '').replace(/'/g, ''),
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: a Ctrl-C reaches the view and the pipeline
+    });
+    children.push(script);
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => script.on('close', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no address printed:\n${out}`)), 20_000);
+      const onData = (d: Buffer) => {
+        out += d;
+        const m = /tsvision view: (http:\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      };
+      script.stdout!.on('data', onData);
+      script.stderr!.on('data', onData);
+    });
+    const page = await openPage(url);
+    await page.waitForFunction(() => (window as any).tsvView.framesShown > 10 && (window as any).tsvView.shown.index >= 0, null, { timeout: 20_000 });
+    await page.click('#play');
+    await page.waitForTimeout(200);
+    const s = await shown(page);
+    const line = await page.evaluate((i) => (window as any).tsvView.timeline.lines[i] as JsonlFrame & { counts?: unknown }, s.index);
+    expect(line.counts, 'tsanalytics counts in the lines').toBeDefined();
+    const shot = await screenshot(page);
+    expect(edgesDrawn(shot, line.objects[0].box, await colour(page, line.objects[0])).left).toBe(true);
+    // examples/rules/door.json: the door line at x = 0.75 of the width, drawn white, from 2% to 98% of the height
+    const doorX = 0.75 * 640;
+    const white = Array.from({ length: 9 }, (_, k) => shot.at(doorX, Math.round(360 * (0.1 + 0.08 * k)))).filter((p) => p.every((v) => v > 240));
+    expect(white.length).toBeGreaterThanOrEqual(8);
+    expect(await page.locator('#chart').textContent()).toContain('door in');
+    expect(await page.locator('#chart').textContent()).toContain('room occupancy');
+    // the source ends after 150 frames (5 s): the pipeline stops at EOS and the script with it, the view too
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
+    expect(code, out).toBe(0);
+  });
+
   it('bad arguments: clear messages, exit status 2', async () => {
     const tsv = path.join(ROOT, 'bin', 'tsvision.mjs');
     const missing = await run('node', [tsv, 'view', path.join(dir, 'nothing.mp4')]);

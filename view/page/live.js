@@ -50,7 +50,7 @@ export async function playLive(view, config) {
   const decoder = new TextDecoder();
   const pending = []; // frames waiting for their line: { pts, blob, arrived }
   let pts0 = null;
-  let status = {};
+  let received = 0;
   let drawing = false;
 
   const pump = async () => {
@@ -77,7 +77,7 @@ export async function playLive(view, config) {
       frameCtx.drawImage(bitmap, 0, 0);
       bitmap.close();
       view.show(timeline.exact(frame.pts), frame.pts);
-      $('time').textContent = `pts ${(frame.pts / 1e9).toFixed(3)} s · ${status.frames ?? 0} frames received`;
+      $('time').textContent = `pts ${(frame.pts / 1e9).toFixed(3)} s · ${received} frames received`;
     } finally {
       drawing = false;
     }
@@ -92,6 +92,7 @@ export async function playLive(view, config) {
       for await (const { type, payload } of records(res.body)) {
         if (type === 1) {
           const pts = new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
+          received++;
           pending.push({ pts, blob: new Blob([payload.slice(8)], { type: 'image/jpeg' }), arrived: performance.now() });
           if (pending.length > 30) pending.splice(0, pending.length - 30);
         } else if (type === 2) {
@@ -110,7 +111,7 @@ export async function playLive(view, config) {
           timeline.add(line);
           chart.push(line, pts0);
         } else if (type === 3) {
-          status = JSON.parse(decoder.decode(payload));
+          const status = JSON.parse(decoder.decode(payload));
           view.status(status.connected ? `live from ${status.source}` : `waiting for the pipeline at ${status.source}…`);
         }
       }
