@@ -1,9 +1,12 @@
 /**
  * A recorded run: the <video> plays the file, and each frame it presents gets the JSON line of its time.
- * Sync: the muxers (mp4mux, webmmux) start the file's timeline at its first frame, so media time t is the frame
- * whose pts is the first line's pts + t; requestVideoFrameCallback gives the exact media time of the frame
- * presented (`timeupdate` and `seeked`, coarser, where it is missing). Seeking to frame N goes to the middle of
- * N's interval, so that the decoder lands on N whatever its rounding.
+ * Sync: the video's first frame is the first JSON line's (tsexport and the encoder on the same branch), and the
+ * file keeps the time between frames, so the frame presented at media time t is the line whose pts is
+ * pts0 + (t - t0), t0 being the media time of the first frame. t0 is read from the first frame the video presents
+ * (mp4mux starts its timeline at 0; webmmux keeps the stream's own timestamps, so a recording that did not start
+ * at pts 0 starts later than 0). requestVideoFrameCallback gives the exact media time of each frame presented
+ * (`timeupdate` and `seeked`, coarser, where it is missing). Seeking to frame N goes to the middle of N's
+ * interval, so that the decoder lands on N whatever its rounding.
  */
 function parseJsonl(text) {
   const lines = [];
@@ -38,11 +41,14 @@ export async function playRecorded(view, config, embedded) {
   const first = timeline.lines[0];
   view.setSize(first.width, first.height);
 
-  const indexAt = (seconds) => timeline.atOrBefore(pts0 + Math.round(seconds * 1e9) + 1e6);
+  let t0 = null; // media time of the video's first frame (seconds)
+  const ptsAt = (seconds) => pts0 + Math.round((seconds - (t0 ?? 0)) * 1e9);
+  const indexAt = (seconds) => timeline.atOrBefore(ptsAt(seconds) + 1e6);
   let dragging = false;
   const showAt = (seconds) => {
+    if (t0 === null) return;
     const index = Math.max(0, indexAt(seconds));
-    view.show(index, pts0 + Math.round(seconds * 1e9));
+    view.show(index, ptsAt(seconds));
     const line = timeline.lines[index];
     if (!dragging) scrub.value = String(index);
     if (document.activeElement !== field) field.value = String(line.frame);
@@ -52,12 +58,18 @@ export async function playRecorded(view, config, embedded) {
   const seekToIndex = (index) => {
     video.pause();
     const i = Math.min(Math.max(0, index), timeline.lines.length - 1);
-    const t = (timeline.lines[i].pts - pts0 + frameNs / 2) / 1e9;
+    const t = (t0 ?? 0) + (timeline.lines[i].pts - pts0 + frameNs / 2) / 1e9;
     video.currentTime = Number.isFinite(video.duration) ? Math.min(t, video.duration) : t;
   };
 
+  let firstFrame;
+  const firstFrameSeen = new Promise((resolve) => (firstFrame = resolve));
   if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) {
     const onFrame = (_now, meta) => {
+      if (t0 === null) {
+        t0 = meta.mediaTime;
+        firstFrame();
+      }
       showAt(meta.mediaTime);
       video.requestVideoFrameCallback(onFrame);
     };
@@ -87,6 +99,12 @@ export async function playRecorded(view, config, embedded) {
     else video.addEventListener('loadedmetadata', resolve, { once: true });
     video.src = config.video;
   });
-  showAt(0);
+  // The first frame is presented once it is decoded; without requestVideoFrameCallback (or should it not come),
+  // the timeline is taken to start at 0.
+  await Promise.race([firstFrameSeen, new Promise((r) => setTimeout(r, 3000))]);
+  if (t0 === null) {
+    t0 = 0;
+    showAt(0);
+  }
   view.status(`${timeline.lines.length} frames, ${(video.duration || 0).toFixed(1)} s, ${timeline.firstSeen.size} tracks`);
 }
