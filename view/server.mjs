@@ -61,7 +61,7 @@ class LiveFeed {
     this.log = log;
     this.clients = new Set();
     this.recent = [];
-    this.status = { connected: false, source: `${source.host}:${source.port}`, frames: 0, width: null, height: null };
+    this.status = { connected: false, source: `${source.host}:${source.port}`, error: null, frames: 0, width: null, height: null };
     this.latestFrame = null;
     this.closed = false;
     this.tail = tailLines(jsonl, (line) => this.line(line), { onReset: () => (this.recent = []) });
@@ -73,34 +73,40 @@ class LiveFeed {
     const socket = net.connect(this.source.port, this.source.host);
     this.socket = socket;
     const reader = new GdpReader((p) => this.packet(p));
-    socket.on('connect', () => {
-      this.log(`live: reading frames from ${this.status.source}`);
-      this.setStatus({ connected: true });
-    });
+    socket.on('connect', () => this.setStatus({ connected: true }));
     socket.on('data', (chunk) => {
       try {
         reader.push(chunk);
       } catch (e) {
-        this.log(`live: ${this.status.source}: ${e.message}`);
+        this.problem(e.message);
         socket.destroy();
       }
     });
     socket.on('error', () => {});
     socket.on('close', () => {
-      if (this.status.connected) this.log(`live: ${this.status.source} closed; waiting for it to come back`);
+      if (this.status.connected && !this.status.error) this.log(`live: ${this.status.source} closed; waiting for it to come back`);
       this.setStatus({ connected: false });
       if (!this.closed) this.retry = setTimeout(() => this.connect(), 250);
     });
   }
 
+  /** A stream the page cannot show: said once (on the console and the page) until a good stream comes. */
+  problem(message) {
+    if (this.status.error === message) return;
+    this.log(`live: ${this.status.source}: ${message}`);
+    this.setStatus({ error: message });
+  }
+
   packet({ type, pts, payload }) {
     if (type === GDP_CAPS) {
       const size = capsSize(payload);
-      if (size && !size.caps.startsWith('image/jpeg')) this.log(`live: ${this.status.source} sends ${size.caps.split(',')[0]}, not image/jpeg: put jpegenc before gdppay`);
-      if (size) this.setStatus({ width: size.width, height: size.height });
+      const media = payload.toString('utf8').split(/[,;\0]/)[0];
+      if (media !== 'image/jpeg') return this.problem(`sends ${media}, not image/jpeg: put jpegenc before gdppay`);
+      if (this.status.error || !this.status.width) this.log(`live: reading JPEG frames from ${this.status.source}`);
+      this.setStatus({ error: null, ...(size && { width: size.width, height: size.height }) });
       return;
     }
-    if (type !== GDP_BUFFER) return;
+    if (type !== GDP_BUFFER || this.status.error) return;
     const head = Buffer.alloc(8);
     head.writeDoubleBE(pts ?? NaN, 0);
     const rec = record(1, Buffer.concat([head, payload]));

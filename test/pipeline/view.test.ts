@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,11 +32,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function openPage(url: string): Promise<Page> {
+/** A new page on `url`; waits (unless told not to) until it shows a frame. */
+async function openPage(url: string, waitForFrame = true): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
+  if (!waitForFrame) return page;
   await page.waitForFunction(() => (window as any).tsvView?.shown, null, { timeout: 15_000 }).catch((e) => {
     throw new Error(`${e.message}\npage errors: ${errors.join('; ')}`);
   });
@@ -225,6 +228,33 @@ describe('tsvision view --live', () => {
     // the source ends after 150 frames (5 s): the pipeline stops at EOS and the script with it, the view too
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
     expect(code, out).toBe(0);
+  });
+
+  it('a stream that is not gdppay\'s JPEG: said once, on the console and the page, not a crash', async () => {
+    // a TCP server that sends text, and a pipeline that sends raw video through gdppay
+    const garbage = net.createServer((socket) => socket.end('this is not GDP at all, just some text of enough length to fill a header'));
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = (garbage.address() as net.AddressInfo).port;
+      const server = await startView(['--live', `127.0.0.1:${port}`, '--jsonl', path.join(dir, 'none.jsonl')]);
+      servers.push(server);
+      const page = await openPage(server.url, false);
+      await page.waitForFunction(() => /not a GDP 1\.0 stream/.test(document.getElementById('status')!.textContent!), null, { timeout: 10_000 });
+      await new Promise((r) => setTimeout(r, 1500)); // ~6 reconnections
+      expect(server.output().match(/not a GDP 1\.0 stream[^\n]*send it through gdppay/g)).toHaveLength(1);
+      expect(server.child.exitCode).toBeNull();
+    } finally {
+      garbage.close();
+    }
+    const rawPort = await freePort();
+    const raw = await startView(['--live', `127.0.0.1:${rawPort}`, '--jsonl', path.join(dir, 'none.jsonl')]);
+    servers.push(raw);
+    const pipeline = spawn('gst-launch-1.0', shellWords(`videotestsrc is-live=true num-buffers=100 ! video/x-raw,width=64,height=48 ! gdppay ! tcpserversink host=127.0.0.1 port=${rawPort}`), { env: gstEnv(), stdio: 'ignore' });
+    children.push(pipeline);
+    const page = await openPage(raw.url, false);
+    await page.waitForFunction(() => /sends video\/x-raw, not image\/jpeg: put jpegenc before gdppay/.test(document.getElementById('status')!.textContent!), null, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as any).tsvView.framesShown)).toBe(0);
+    pipeline.kill('SIGINT');
   });
 
   it('bad arguments: clear messages, exit status 2', async () => {

@@ -112,7 +112,9 @@ export async function playLive(view, config) {
           chart.push(line, pts0);
         } else if (type === 3) {
           const status = JSON.parse(decoder.decode(payload));
-          view.status(status.connected ? `live from ${status.source}` : `waiting for the pipeline at ${status.source}…`);
+          view.status(
+            status.error ? `${status.source}: ${status.error}` : status.connected ? `live from ${status.source}` : `waiting for the pipeline at ${status.source}…`,
+          );
         }
       }
       view.status('the server closed the stream; reconnecting…');
