@@ -51,6 +51,7 @@ export async function playLive(view, config) {
   const pending = []; // frames waiting for their line: { pts, blob, arrived }
   let pts0 = null;
   let received = 0;
+  const stats = (view.liveStats = { waitMs: [], drawMs: [], received: () => received });
   let drawing = false;
 
   const pump = async () => {
@@ -67,6 +68,7 @@ export async function playLive(view, config) {
     if (ready < 0) return;
     const frame = pending.splice(0, ready + 1).pop(); // the newest ready frame; older ones are late
     drawing = true;
+    const started = performance.now();
     try {
       const bitmap = await createImageBitmap(frame.blob);
       if (frameCanvas.width !== bitmap.width || frameCanvas.height !== bitmap.height) {
@@ -77,6 +79,10 @@ export async function playLive(view, config) {
       frameCtx.drawImage(bitmap, 0, 0);
       bitmap.close();
       view.show(timeline.exact(frame.pts), frame.pts);
+      // for bench/view-bench.mjs: how long frames waited for their line, and how long showing one took (ms)
+      stats.waitMs.push(started - frame.arrived);
+      stats.drawMs.push(performance.now() - started);
+      if (stats.waitMs.length > 5000) stats.waitMs.splice(0, 1000), stats.drawMs.splice(0, 1000);
       $('time').textContent = `pts ${(frame.pts / 1e9).toFixed(3)} s · ${received} frames received`;
     } finally {
       drawing = false;
