@@ -7,7 +7,8 @@
  * Live pipeline:  GET /            the page
  *                 GET /live        one long response, application/octet-stream, of records
  *                                  [type u8][length u32 BE][payload]: 1 = a frame (pts as float64 BE, ns, NaN
- *                                  when none; then the JPEG), 2 = a JSON line (UTF-8), 3 = status (JSON)
+ *                                  when none; then the JPEG), 2 = a JSON line (UTF-8), 3 = status (JSON),
+ *                                  4 = the JSON Lines file started again (the lines so far are another run's)
  *
  * Live frames come from the pipeline's `jpegenc ! gdppay ! tcpserversink`: the server connects to it (and again
  * when it goes away), reads the GDP packets (view/gdp.mjs) and passes each JPEG on with its pts. The lines come
@@ -64,7 +65,7 @@ class LiveFeed {
     this.status = { connected: false, source: `${source.host}:${source.port}`, error: null, frames: 0, width: null, height: null };
     this.latestFrame = null;
     this.closed = false;
-    this.tail = tailLines(jsonl, (line) => this.line(line), { onReset: () => (this.recent = []) });
+    this.tail = tailLines(jsonl, (line) => this.line(line), { onReset: () => this.reset() });
     this.connect();
   }
 
@@ -125,6 +126,13 @@ class LiveFeed {
     for (const client of this.clients) client.write(rec);
   }
 
+  /** The file was truncated (its pipeline started again): the lines so far are another run's. */
+  reset() {
+    this.recent = [];
+    const rec = record(4, Buffer.alloc(0));
+    for (const client of this.clients) client.write(rec);
+  }
+
   setStatus(change) {
     Object.assign(this.status, change);
     const rec = record(3, Buffer.from(JSON.stringify(this.status)));
@@ -171,7 +179,7 @@ export async function startViewServer(options) {
     try {
       if (url.pathname === '/' || url.pathname === '/index.html') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });
-        return void res.end(page);
+        return void res.end(req.method === 'HEAD' ? undefined : page);
       }
       if (recorded && url.pathname === '/video') {
         return sendFile(req, res, recorded.video, VIDEO_TYPES[path.extname(recorded.video).toLowerCase()] ?? 'application/octet-stream');

@@ -4,7 +4,7 @@
  * tsoverlay), then a live pipeline (JPEG frames over gdppay/tcpserversink, JSON Lines followed as they grow).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -145,8 +145,17 @@ describe('tsvision view --live', () => {
   it('shows the live frames with the boxes of their own JSON lines', async () => {
     const port = await freePort();
     const jsonl = path.join(dir, 'live.jsonl');
+    // An earlier run's lines, at the same pts but with their box elsewhere: the view reads them, then the
+    // pipeline's tsexport truncates the file, and the page must draw from the new run's lines only.
+    const stale = Array.from({ length: 600 }, (_, k) => JSON.stringify({
+      frame: k, pts: Math.floor((k * 1e9) / 30), time: '2026-01-01T00:00:00.000Z', source: null, width: 640, height: 360,
+      objects: [{ box: { x: 500, y: 250, width: 40, height: 80 }, label: 'car', class_id: 2, confidence: 0.5, track_id: 1, classifications: [] }],
+    }));
+    writeFileSync(jsonl, stale.join('\n') + '\n');
     const server = await startView(['--live', `127.0.0.1:${port}`, '--jsonl', jsonl]);
     servers.push(server);
+    const page = await openPage(server.url, false);
+    await page.waitForFunction(() => (window as any).tsvView.timeline.lines.length === 600, null, { timeout: 10_000 });
     // The annotated stream (tsoverlay) so that the test sees which frame the browser shows; the page draws over it.
     const pipeline = spawn(
       'gst-launch-1.0',
@@ -157,7 +166,6 @@ describe('tsvision view --live', () => {
       { env: gstEnv(), stdio: 'ignore' },
     );
     children.push(pipeline);
-    const page = await openPage(server.url);
     await page.waitForFunction(() => (window as any).tsvView.framesShown > 20 && (window as any).tsvView.shown.index >= 0, null, { timeout: 30_000 });
     expect(await page.locator('#status').textContent()).toBe(`live from 127.0.0.1:${port}`);
     await page.click('#play'); // pause: the frame stays
@@ -167,6 +175,7 @@ describe('tsvision view --live', () => {
     expect(line.pts).toBe(s.pts);
     const object = line.objects[0];
     expect(object.box.x).toBe(10 + SPEED * line.frame);
+    expect(await page.evaluate(() => (window as any).tsvView.timeline.lines.filter((l: JsonlFrame) => l.objects[0]?.label === 'car').length)).toBe(0);
     const c = await colour(page, object);
     const shot = await screenshot(page);
     expect(edgesDrawn(shot, object.box, c)).toEqual({ left: true, right: true, bottom: true });
@@ -179,6 +188,8 @@ describe('tsvision view --live', () => {
     expect(at(object.box.x)).toBeGreaterThan(80);
     for (const dx of [-SPEED, SPEED]) expect(at(object.box.x + dx)).toBeLessThan(at(object.box.x) / 3);
     pipeline.kill('SIGINT');
+    // Ctrl-C stops the view, its page still connected (stop() kills it after 5 s: the code would be null)
+    expect(await server.stop()).toBe(0);
   });
 
   it('examples/live-view.sh: the pipeline and the view in one script; the door line, zone and box drawn; it exits at EOS', async () => {

@@ -116,6 +116,10 @@ export async function playLive(view, config) {
           }
           timeline.add(line);
           chart.push(line, pts0);
+        } else if (type === 4) {
+          timeline.clear();
+          chart.reset();
+          pts0 = null;
         } else if (type === 3) {
           const status = JSON.parse(decoder.decode(payload));
           view.status(
