@@ -52,7 +52,7 @@ export async function playRecorded(view, config, embedded) {
     const line = timeline.lines[index];
     if (!dragging) scrub.value = String(index);
     if (document.activeElement !== field) field.value = String(line.frame);
-    $('time').textContent = `${seconds.toFixed(3)} s · pts ${(line.pts / 1e9).toFixed(3)} s`;
+    $('time').textContent = `pts ${(line.pts / 1e9).toFixed(3)} s`;
   };
   /** Seeks to the frame at `index` (pausing: a frame picked is a frame to look at). */
   const seekToIndex = (index) => {
