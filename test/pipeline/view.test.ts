@@ -133,6 +133,16 @@ describe.each(RECORDINGS)('tsvision view: a recorded run ($name)', ({ ext, offse
 
     await page.check('#layers input[data-layer="boxes"]');
     expect(edgesDrawn(await screenshot(page), box, c)).toEqual({ left: true, right: true, bottom: true });
+
+    // the label, drawn on a tag of the box's colour above it, goes with the labels and track ids layers
+    const tag = (shot: Awaited<ReturnType<typeof screenshot>>) => shot.at(Math.round(box.x) + 1, Math.round(box.y) - 9);
+    expect(tag(await screenshot(page))).toEqual(c);
+    await page.uncheck('#layers input[data-layer="labels"]');
+    expect(tag(await screenshot(page)), 'the track id alone still has its tag').toEqual(c);
+    await page.uncheck('#layers input[data-layer="tracks"]');
+    expect(tag(await screenshot(page))).not.toEqual(c);
+    await page.check('#layers input[data-layer="labels"]');
+    await page.check('#layers input[data-layer="tracks"]');
   });
 
   it('the chart has the counts over time', async () => {
@@ -234,6 +244,9 @@ describe('tsvision view --live', () => {
     const doorX = 0.75 * 640;
     const white = Array.from({ length: 9 }, (_, k) => shot.at(doorX, Math.round(360 * (0.1 + 0.08 * k)))).filter((p) => p.every((v) => v > 240));
     expect(white.length).toBeGreaterThanOrEqual(8);
+    await page.uncheck('#layers input[data-layer="analytics"]');
+    const off = await screenshot(page);
+    expect(Array.from({ length: 9 }, (_, k) => off.at(doorX, Math.round(360 * (0.1 + 0.08 * k)))).filter((p) => p.every((v) => v > 240))).toHaveLength(0);
     expect(await page.locator('#chart').textContent()).toContain('door in');
     expect(await page.locator('#chart').textContent()).toContain('room occupancy');
     // the source ends after 150 frames (5 s): the pipeline stops at EOS and the script with it, the view too
