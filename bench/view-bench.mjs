@@ -25,7 +25,7 @@ import { ROOT, SHARED, gstEnv, gstLaunch, readJsonl } from '../scripts/lib/gst.m
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tsvision-view-bench-'));
 const VIDEO = path.join(SHARED, 'media', 'one-by-one-person-detection.mp4');
-const HOOK = path.join(ROOT, 'test', 'fixtures', 'hooks', 'track-moving.ts');
+const HOOK = path.join(ROOT, 'test', 'fixtures', 'hooks', 'box-sweep.ts');
 const quantile = (values, q) => {
   const v = [...values].sort((a, b) => a - b);
   return v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : NaN;
@@ -52,7 +52,7 @@ function startView(args) {
 }
 
 console.log(`\ntsvision view, ${machine}`);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 try {
   // (a)
   const FRAMES = 300;

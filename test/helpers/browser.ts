@@ -18,7 +18,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** Headless chromium; --no-sandbox because the tests run as root. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'] });
 }
 
 export interface ViewServer {

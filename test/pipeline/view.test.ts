@@ -13,9 +13,12 @@ import { colourElsewhere, columnBrightness, edgesDrawn, hexRgb, launchChromium, 
 import { HOOKS, freePort, gstEnv, gstLaunch, readJsonl, run, shellWords, tempDir, ROOT, type JsonlFrame } from '../helpers/gst';
 
 const FRAMES = 90;
-const SPEED = 4; // the box's left edge is at 10 + 4 * frame (test/fixtures/hooks/track-moving.ts)
+const SPEED = 4;
+const PERIOD = 120;
+/** Where test/fixtures/hooks/box-sweep.ts puts the box's left edge on frame f. */
+const boxX = (f: number) => 10 + SPEED * (f % PERIOD);
 const SOURCE = 'videotestsrc pattern=black ! video/x-raw,width=640,height=360,framerate=30/1';
-const DETECT = `tsdetect module=${path.join(HOOKS, 'track-moving.ts')} 'module-args={"speed":${SPEED}}' ! tstrack`;
+const DETECT = `tsdetect module=${path.join(HOOKS, 'box-sweep.ts')} 'module-args={"speed":${SPEED},"period":${PERIOD}}' ! tstrack`;
 
 const dir = tempDir('tsvision-view-');
 let browser: Browser;
@@ -101,7 +104,7 @@ describe.each(RECORDINGS)('tsvision view: a recorded run ($name)', ({ ext, offse
       await page.waitForFunction((f) => (window as any).tsvView.shown?.frame === f, n, { timeout: 10_000 });
       const other = frames[n === 60 ? 20 : 60].objects[0].box; // 160 px away
       const object = frames[n].objects[0];
-      expect(object.box.x).toBe(10 + SPEED * n);
+      expect(object.box.x).toBe(boxX(n));
       const c = await colour(page, object);
       const shot = await screenshot(page);
       expect(edgesDrawn(shot, object.box, c)).toEqual({ left: true, right: true, bottom: true });
@@ -184,7 +187,7 @@ describe('tsvision view --live', () => {
     const line = await page.evaluate((i) => (window as any).tsvView.timeline.lines[i] as JsonlFrame, s.index);
     expect(line.pts).toBe(s.pts);
     const object = line.objects[0];
-    expect(object.box.x).toBe(10 + SPEED * line.frame);
+    expect(object.box.x).toBe(boxX(line.frame));
     expect(await page.evaluate(() => (window as any).tsvView.timeline.lines.filter((l: JsonlFrame) => l.objects[0]?.label === 'car').length)).toBe(0);
     const c = await colour(page, object);
     const shot = await screenshot(page);
