@@ -62,7 +62,7 @@ class LiveFeed {
     this.log = log;
     this.clients = new Set();
     this.recent = [];
-    this.status = { connected: false, source: `${source.host}:${source.port}`, error: null, frames: 0, width: null, height: null };
+    this.status = { connected: false, source: `${source.host}:${source.port}`, error: null, width: null, height: null };
     this.latestFrame = null;
     this.closed = false;
     this.tail = tailLines(jsonl, (line) => this.line(line), { onReset: () => this.reset() });
@@ -112,7 +112,6 @@ class LiveFeed {
     head.writeDoubleBE(pts ?? NaN, 0);
     const rec = record(1, Buffer.concat([head, payload]));
     this.latestFrame = rec;
-    this.status.frames++;
     for (const client of this.clients) {
       if (client.writableNeedDrain) continue; // this browser is behind: it skips frames
       client.write(rec);
@@ -133,7 +132,9 @@ class LiveFeed {
     for (const client of this.clients) client.write(rec);
   }
 
+  /** Updates the status and tells the pages, when it changed (a pipeline that is not there is retried 4 times a second). */
   setStatus(change) {
+    if (Object.entries(change).every(([k, v]) => this.status[k] === v)) return;
     Object.assign(this.status, change);
     const rec = record(3, Buffer.from(JSON.stringify(this.status)));
     for (const client of this.clients) client.write(rec);
