@@ -9,8 +9,8 @@ import { startViewServer } from '../view/server.mjs';
 
 export const summary = 'a recorded run (VIDEO + JSON Lines) or a live pipeline in the browser, metadata drawn over the video';
 
-const USAGE = `usage: tsvision view VIDEO [JSONL] [options]          a recorded run (JSONL default: VIDEO with .jsonl)
-       tsvision view --live HOST:PORT --jsonl FILE [options] a live pipeline
+const USAGE = `usage: tsvision view VIDEO [JSONL] [options]               a recorded run (JSONL default: VIDEO with .jsonl)
+       tsvision view --live HOST:PORT --jsonl FILE [options]  a live pipeline
 
   --live HOST:PORT  the pipeline's  … ! jpegenc ! gdppay ! tcpserversink host=HOST port=PORT
                     (connected to, and again whenever it comes back)
