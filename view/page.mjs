@@ -53,9 +53,14 @@ export async function renderPage(config, embedded = null) {
     .replace('/*SCRIPT*/', () => script.replace(/<\/script/gi, '<\\/script'));
 }
 
-/** The fields of a JSON line the page draws (masks, keypoints and embeddings left out: they are large). */
+/** The fields of a JSON line the page draws (masks, classifications and embeddings left out: they are large). */
 export function slimLine(line) {
-  const objects = (line.objects ?? []).map((o) => ({ box: o.box, label: o.label, class_id: o.class_id, confidence: o.confidence, track_id: o.track_id ?? null }));
+  const objects = (line.objects ?? []).map((o) => {
+    const slim = { box: o.box, label: o.label, class_id: o.class_id, confidence: o.confidence, track_id: o.track_id ?? null };
+    if (o.keypoints) slim.keypoints = o.keypoints.map(({ name, x, y, confidence }) => ({ name, x, y, confidence }));
+    if (o.rotation) slim.rotation = { corners: o.rotation.corners };
+    return slim;
+  });
   const slim = { frame: line.frame, pts: line.pts, width: line.width, height: line.height, objects };
   if (line.events) slim.events = line.events;
   if (line.counts) slim.counts = line.counts;

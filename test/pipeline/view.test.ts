@@ -66,9 +66,10 @@ describe.each(RECORDINGS)('tsvision view: a recorded run ($name)', ({ ext, offse
   const jsonl = path.join(dir, `run-${ext}-${offset}.jsonl`);
 
   beforeAll(async () => {
+    // the person with keypoints here; tsoverlay burns in the boxes, not the keypoints (the page's own are checked)
     const r = await gstLaunch(
-      `${SOURCE.replace('videotestsrc', `videotestsrc num-buffers=${FRAMES} timestamp-offset=${offset}`)} ! ${DETECT} ! tsexport location=${jsonl} ! ` +
-        `tsoverlay ! videoconvert ! ${encode} ! filesink location=${video}`,
+      `${SOURCE.replace('videotestsrc', `videotestsrc num-buffers=${FRAMES} timestamp-offset=${offset}`)} ! ${DETECT.replace('}\'', ',"keypoints":true}\'')} ! ` +
+        `tsexport location=${jsonl} ! tsoverlay draw-keypoints=false ! videoconvert ! ${encode} ! filesink location=${video}`,
     );
     expect(r.code, r.output).toBe(0);
     frames = readJsonl(jsonl);
@@ -146,6 +147,23 @@ describe.each(RECORDINGS)('tsvision view: a recorded run ($name)', ({ ext, offse
     expect(tag(await screenshot(page))).not.toEqual(c);
     await page.check('#layers input[data-layer="labels"]');
     await page.check('#layers input[data-layer="tracks"]');
+  });
+
+  it('keypoints: the confident ones drawn as dots (the layer toggles them), the others not', async () => {
+    const n = 30;
+    await page.fill('#frame-field', String(n));
+    await page.press('#frame-field', 'Enter');
+    await page.waitForFunction((f) => (window as any).tsvView.shown?.frame === f, n, { timeout: 10_000 });
+    const object = frames[n].objects[0] as JsonlFrame['objects'][number] & { keypoints: { name: string; x: number; y: number; confidence: number }[] };
+    expect(object.keypoints.map((k) => k.name)).toEqual(['nose', 'left_eye']);
+    const [nose, eye] = object.keypoints;
+    const c = await colour(page, object);
+    const shot = await screenshot(page);
+    expect(shot.at(Math.round(nose.x), Math.round(nose.y))).toEqual(c);
+    expect(shot.at(Math.round(eye.x), Math.round(eye.y))).not.toEqual(c); // confidence 0.2: not drawn
+    await page.uncheck('#layers input[data-layer="keypoints"]');
+    expect((await screenshot(page)).at(Math.round(nose.x), Math.round(nose.y))).not.toEqual(c);
+    await page.check('#layers input[data-layer="keypoints"]');
   });
 
   it('the chart has the counts over time', async () => {

@@ -1,8 +1,21 @@
 /**
- * Draws one JSON line on the overlay canvas (whose pixels are the frame's pixels): the layers boxes, labels,
- * track ids + trails, and tsanalytics' lines, zones and counters.
+ * Draws one JSON line on the overlay canvas (whose pixels are the frame's pixels): the layers boxes (oriented
+ * boxes as their rotated rectangle), labels, track ids + trails, keypoints (pose models), and tsanalytics' lines,
+ * zones and counters.
  */
 const PALETTE = ['#ff00ff', '#00ffff', '#ffff00', '#00ff00', '#ff8000', '#ff0080', '#80ff00', '#0080ff', '#ff4040', '#40ffa0'];
+
+// COCO's 17 keypoints and the 19 limbs between them (what tsdetect's COCO pose models name; tsexport writes the
+// names, not the skeleton)
+const COCO_LIMBS = [
+  ['left_ankle', 'left_knee'], ['left_knee', 'left_hip'], ['right_ankle', 'right_knee'], ['right_knee', 'right_hip'],
+  ['left_hip', 'right_hip'], ['left_shoulder', 'left_hip'], ['right_shoulder', 'right_hip'], ['left_shoulder', 'right_shoulder'],
+  ['left_shoulder', 'left_elbow'], ['right_shoulder', 'right_elbow'], ['left_elbow', 'left_wrist'], ['right_elbow', 'right_wrist'],
+  ['left_eye', 'right_eye'], ['nose', 'left_eye'], ['nose', 'right_eye'], ['left_eye', 'left_ear'], ['right_eye', 'right_ear'],
+  ['left_ear', 'left_shoulder'], ['right_ear', 'right_shoulder'],
+];
+/** Keypoints less confident than this are not drawn (tsoverlay's keypoint-threshold default). */
+export const KEYPOINT_THRESHOLD = 0.5;
 
 /** The colour of an object: by track id, else by class. */
 export function colourOf(o) {
@@ -72,10 +85,14 @@ export class Overlay {
       const x0 = Math.round(o.box.x), y0 = Math.round(o.box.y);
       const x1 = Math.round(o.box.x + o.box.width), y1 = Math.round(o.box.y + o.box.height);
       const colour = colourOf(o);
+      if (layers.keypoints && o.keypoints?.length) this.drawKeypoints(o.keypoints, colour);
       if (layers.boxes) {
         ctx.lineWidth = 2;
         ctx.strokeStyle = colour;
-        ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+        if (o.rotation?.corners?.length === 4) {
+          polyline(ctx, o.rotation.corners, true); // an oriented box: its rotated rectangle
+          ctx.stroke();
+        } else ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
         if (layers.analytics && crossed.has(o.track_id)) {
           ctx.strokeStyle = '#fff';
           ctx.lineWidth = 1;
@@ -86,6 +103,26 @@ export class Overlay {
       if (layers.labels) parts.push(`${o.label ?? o.class_id} ${Math.round((o.confidence ?? 0) * 100)}%`);
       if (layers.tracks && o.track_id !== null && o.track_id !== undefined) parts.push(`#${o.track_id}`);
       if (parts.length) tag(ctx, parts.join(' '), x0 - 1, y0 >= 18 ? y0 - 17 : y0 + 1, colour);
+    }
+  }
+
+  /** The skeleton's limbs between confident keypoints (COCO names), then the keypoints as dots. */
+  drawKeypoints(keypoints, colour) {
+    const { ctx } = this;
+    const byName = new Map(keypoints.filter((k) => k.confidence >= KEYPOINT_THRESHOLD).map((k) => [k.name, k]));
+    ctx.strokeStyle = colour;
+    ctx.fillStyle = colour;
+    ctx.lineWidth = 2;
+    for (const [a, b] of COCO_LIMBS) {
+      const p = byName.get(a), q = byName.get(b);
+      if (!p || !q) continue;
+      polyline(ctx, [[p.x, p.y], [q.x, q.y]]);
+      ctx.stroke();
+    }
+    for (const k of byName.values()) {
+      ctx.beginPath();
+      ctx.arc(k.x, k.y, 3, 0, 2 * Math.PI);
+      ctx.fill();
     }
   }
 

@@ -13,7 +13,7 @@ import { TrackList } from './tracks.js';
 const $ = (id) => document.getElementById(id);
 const config = JSON.parse($('tsv-config').textContent);
 const embedded = JSON.parse($('tsv-lines').textContent);
-const layers = { boxes: true, labels: true, tracks: true, analytics: true };
+const layers = { boxes: true, labels: true, tracks: true, keypoints: true, analytics: true };
 const timeline = new Timeline();
 const overlay = new Overlay($('overlay'), layers, config.rules);
 const tracks = new TrackList($('tracks'), $('track-count'));
