@@ -172,6 +172,35 @@ describe.each(RECORDINGS)('tsvision view: a recorded run ($name)', ({ ext, offse
   });
 });
 
+describe('tsvision view: oriented boxes', () => {
+  it('are drawn as their rotated rectangle, not the box around it', async () => {
+    const video = path.join(dir, 'obb.mp4');
+    const jsonl = path.join(dir, 'obb.jsonl');
+    const r = await gstLaunch(
+      `${SOURCE.replace('videotestsrc', 'videotestsrc num-buffers=10')} ! tsdetect module=${path.join(HOOKS, 'obb-rotation.ts')} ! ` +
+        `tsexport location=${jsonl} ! videoconvert ! x264enc speed-preset=veryfast tune=zerolatency ! mp4mux ! filesink location=${video}`,
+    );
+    expect(r.code, r.output).toBe(0);
+    const object = readJsonl(jsonl)[0].objects[0] as JsonlFrame['objects'][number] & { rotation: { corners: [number, number][] } };
+    const server = await startView([video]);
+    servers.push(server);
+    const page = await openPage(server.url);
+    const c = await colour(page, object);
+    const shot = await screenshot(page);
+    const near = (x: number, y: number) => {
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) if (shot.at(Math.round(x) + dx, Math.round(y) + dy).every((v, i) => Math.abs(v - c[i]) <= 3)) return true;
+      return false;
+    };
+    const corners = object.rotation.corners;
+    for (let i = 0; i < 4; i++) {
+      const [a, b] = [corners[i], corners[(i + 1) % 4]];
+      for (const t of [0.3, 0.5, 0.7]) expect(near(a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])), `edge ${i} at ${t}`).toBe(true);
+    }
+    expect(edgesDrawn(shot, object.box, c)).toEqual({ left: false, right: false, bottom: false });
+    await page.close();
+  });
+});
+
 describe('tsvision view --live', () => {
   it('shows the live frames with the boxes of their own JSON lines', async () => {
     const port = await freePort();
