@@ -48,6 +48,17 @@ async function openPage(url: string, waitForFrame = true): Promise<Page> {
   return page;
 }
 
+/** After Pause on a live page: waits until no frame is being shown any more (one may have been on its way). */
+async function settle(page: Page) {
+  let last = -1;
+  for (;;) {
+    const n = await page.evaluate(() => (window as any).tsvView.framesShown as number);
+    if (n === last) return;
+    last = n;
+    await page.waitForTimeout(250);
+  }
+}
+
 const shown = (page: Page) => page.evaluate(() => (window as any).tsvView.shown as { index: number; frame: number | null; pts: number | null });
 const colour = (page: Page, o: JsonlFrame['objects'][number]) => page.evaluate((obj) => (window as any).tsvView.colourOf(obj) as string, o).then(hexRgb);
 
@@ -229,7 +240,7 @@ describe('tsvision view --live', () => {
     await page.waitForFunction(() => (window as any).tsvView.framesShown > 20 && (window as any).tsvView.shown.index >= 0, null, { timeout: 30_000 });
     expect(await page.locator('#status').textContent()).toBe(`live from 127.0.0.1:${port}`);
     await page.click('#play'); // pause: the frame stays
-    await page.waitForTimeout(200);
+    await settle(page);
     const s = await shown(page);
     const line = await page.evaluate((i) => (window as any).tsvView.timeline.lines[i] as JsonlFrame, s.index);
     expect(line.pts).toBe(s.pts);
@@ -283,8 +294,8 @@ describe('tsvision view --live', () => {
     });
     const page = await openPage(url);
     await page.waitForFunction(() => (window as any).tsvView.framesShown > 10 && (window as any).tsvView.shown.index >= 0, null, { timeout: 20_000 });
-    await page.click('#play');
-    await page.waitForTimeout(200);
+    await page.click('#play'); // pause
+    await settle(page);
     const s = await shown(page);
     const line = await page.evaluate((i) => (window as any).tsvView.timeline.lines[i] as JsonlFrame & { counts?: unknown }, s.index);
     expect(line.counts, 'tsanalytics counts in the lines').toBeDefined();
