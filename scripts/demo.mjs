@@ -7,14 +7,16 @@
  *     tee. ! one frame a second as PNG (the best-filled one becomes out/demo.png)
  *
  * Shows progress (percent of the video, fps) while it runs and a summary at the end: frames, fps, objects
- * per label and the number of tracks. TSVISION_DEMO_VIDEO overrides the input video, TSVISION_DEMO_OUT the output
+ * per label and the number of tracks. Also writes out/demo.html, the browser view of the run (view/page.mjs) with
+ * the JSON lines embedded, which plays out/demo.mp4 from file://, and prints the `tsvision view` command. TSVISION_DEMO_VIDEO overrides the input video, TSVISION_DEMO_OUT the output
  * directory (default out/), TSVISION_DEMO_FRAMES stops after that many frames. TSVISION_DEMO_MODEL=pose runs
  * yolo11n-pose instead of yolox_nano: people with their 17 COCO keypoints, skeletons drawn; TSVISION_DEMO_MODEL=seg
  * runs yolov8n-seg (instance segmentation): every object with its mask, drawn translucent in its track's colour.
  */
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resolveModelFile } from '../models/fetch.mjs';
+import { renderPage, slimLine } from '../view/page.mjs';
 import { ROOT, SHARED, gstLaunch, readJsonl } from './lib/gst.mjs';
 
 const video = process.env.TSVISION_DEMO_VIDEO ?? path.join(SHARED, 'media', 'one-by-one-person-detection.mp4');
@@ -124,6 +126,11 @@ stillFrames.forEach((f, second) => {
 if (stills.length > 0) copyFileSync(path.join(framesDir, stills[Math.min(best, stills.length - 1)]), png);
 rmSync(framesDir, { recursive: true, force: true });
 
+// out/demo.html: the browser view of this run, self-contained (script, styles and the lines inlined) so that it
+// works when opened as a file; the video next to it.
+const html = path.join(outDir, 'demo.html');
+writeFileSync(html, await renderPage({ mode: 'recorded', title: `tsvision demo: ${path.basename(video)}`, video: path.basename(encoded), rules: null }, frames.map(slimLine)));
+
 console.log(`\n${frames.length} frames in ${seconds.toFixed(1)} s: ${(frames.length / seconds).toFixed(1)} fps (whole pipeline: decode, detect, track, draw, encode)`);
 console.log(`${objects} objects, ${tracks.size} tracks:`);
 for (const [label, n] of Object.entries(perLabel).sort((a, b) => b[1] - a[1])) console.log(`  ${label.padEnd(14)} ${n}`);
@@ -132,3 +139,4 @@ if (seg) console.log(`${withMasks} objects with masks (drawn translucent)`);
 console.log(`video:   ${path.relative(process.cwd(), encoded)}`);
 console.log(`results: ${path.relative(process.cwd(), jsonl)}`);
 if (existsSync(png)) console.log(`frame:   ${path.relative(process.cwd(), png)} (frame ${stillFrames[best]?.frame}, ${stillFrames[best]?.objects.length ?? 0} objects)`);
+console.log(`browser: ${path.relative(process.cwd(), html)} (open it), or: node bin/tsvision.mjs view ${path.relative(process.cwd(), encoded)} ${path.relative(process.cwd(), jsonl)}`);

@@ -6,7 +6,8 @@
 #      H.264), meson, cmake, the runtime libraries of Debian's libnode (the embeddable Node: libnode108,
 #      Node 18, on Debian 12; libnode115, Node 20, on Debian 13), libmosquitto (tsexport's MQTT client)
 #      and the mosquitto broker + clients the MQTT tests run (the tests start their own broker; the
-#      system service is not needed), debootstrap (for the Debian 13 root the tests build in);
+#      system service is not needed), debootstrap (for the Debian 13 root the tests build in), chromium (the
+#      browser the live-view tests drive);
 #   2. Debian's libnode + libnode-dev: apt-installed where nothing conflicts; unpacked into .deps/node
 #      where they cannot be (next to nodesource's `nodejs`), with the JS modules libnode loads from
 #      /usr/share/nodejs;
@@ -50,6 +51,7 @@ APT_PACKAGES=(
   libmosquitto-dev mosquitto mosquitto-clients
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
   debootstrap
+  chromium # headless browser the live-view tests drive (playwright-core with executablePath, no browser download)
 )
 NODE_DEBS=("libnode$NODE_ABI" libnode-dev "${NODE_MODULES[@]}")
 NODE_PREFIX=$ROOT/.deps/node

@@ -1,10 +1,13 @@
 /**
  * npm run demo (scripts/demo.mjs) on the first 150 frames of the person video: it must produce the video, the
- * JSON Lines and a PNG whose annotated frame shows the tracked person's box and label.
+ * JSON Lines and a PNG whose annotated frame shows the tracked person's box and label, and out/demo.html, the
+ * browser view of the run, which (opened as a file in Debian's chromium) plays the video and draws the boxes.
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { edgesDrawn, hexRgb, launchChromium, screenshot } from '../helpers/browser';
 import { ROOT, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
 import { loadRgbImage } from '../helpers/images';
 
@@ -60,6 +63,24 @@ describe('npm run demo', () => {
     expect(left, 'left edge drawn').not.toBeNull();
     expect([right, bottom]).toEqual([left, left]);
     expect(pixel(Math.round(x + width / 2), Math.round(y + height / 2))).not.toBe(left);
+
+    // demo.html, opened from file://: the lines embedded, the video beside it; at the still's frame, the person's box
+    const html = path.join(out, 'demo.html');
+    expect(r.stdout).toMatch(/browser: \S+demo\.html \(open it\), or: node bin\/tsvision\.mjs view \S+demo\.(mp4|webm) \S+demo\.jsonl/);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(pathToFileURL(html).href);
+      await page.waitForFunction(() => (window as any).tsvView?.shown, null, { timeout: 15_000 });
+      expect(await page.locator('#status').textContent()).toMatch(new RegExp(`^${frames.length} frames`));
+      await page.fill('#frame-field', String(frame.frame));
+      await page.press('#frame-field', 'Enter');
+      await page.waitForFunction((f) => (window as any).tsvView.shown?.frame === f, frame.frame, { timeout: 10_000 });
+      const colour = hexRgb(await page.evaluate((o) => (window as any).tsvView.colourOf(o) as string, person!));
+      expect(edgesDrawn(await screenshot(page), person!.box, colour)).toEqual({ left: true, right: true, bottom: true });
+    } finally {
+      await browser.close();
+    }
   });
 
   it('TSVISION_DEMO_MODEL=pose: people with keypoints, skeletons in the video', async () => {
