@@ -1,14 +1,14 @@
 /*
  * tsvision-rtsp-server: serves a gst-launch description at rtsp://ADDRESS:PORT/MOUNT (gst-rtsp-server).
  *
- *   tsvision-rtsp-server [--address A] [--port N] [--mount /PATH] [--feed DESCRIPTION] [--stamp NAME] MEDIA
+ *   tsvision-rtsp-server [--address A] [--port N] [--mount /PATH] [--feed DESCRIPTION [--feed-start S]] [--stamp NAME] MEDIA
  *
  * MEDIA is a gst-launch description whose payloaders are named pay0, pay1, … (e.g. `… ! x264enc ! rtph264pay
  * name=pay0 pt=96`). It is built when the first client asks for the stream and shared by all clients (one
  * pipeline, however many viewers), and stopped when the last one leaves.
  *
  * --feed DESCRIPTION runs a second pipeline for the whole life of the server and plays it in a loop: segment
- * seeks back to the start at the end of its input, so a video file becomes a camera that never ends. It hands
+ * seeks back to the start (or to --feed-start SECONDS) at the end of its input, so a video file becomes a camera that never ends. It hands
  * its frames to MEDIA through intervideosink/intervideosrc (same `channel`, same caps on both sides), e.g.
  *   --feed 'filesrc location=v.mp4 ! decodebin ! videoconvert ! videoscale ! videorate !
  *           video/x-raw,format=I420,width=640,height=360,framerate=10/1 ! intervideosink channel=cam'
@@ -39,6 +39,7 @@ GST_DEBUG_CATEGORY_STATIC(rtsp_server_debug);
 typedef struct {
   GMainLoop *loop;
   GstElement *feed;
+  GstClockTime feed_start;
   gchar *stamp_name;
   int status;
 } Server;
@@ -120,7 +121,7 @@ static void media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media, g
 
 static void feed_seek(Server *server, gboolean flush) {
   GstSeekFlags flags = GST_SEEK_FLAG_SEGMENT | (flush ? GST_SEEK_FLAG_FLUSH : 0);
-  if (!gst_element_seek(server->feed, 1.0, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE,
+  if (!gst_element_seek(server->feed, 1.0, GST_FORMAT_TIME, flags, GST_SEEK_TYPE_SET, server->feed_start, GST_SEEK_TYPE_NONE,
                         GST_CLOCK_TIME_NONE))
     GST_WARNING("the feed refused a seek to its start");
 }
@@ -172,6 +173,7 @@ static gboolean on_signal(gpointer user_data) {
 int main(int argc, char **argv) {
   gchar *address = NULL, *mount = NULL, *feed = NULL, *stamp = NULL;
   gint port = 8554;
+  gdouble feed_start = 0;
   GOptionEntry entries[] = {
       {"address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to listen on (default 0.0.0.0: every interface)",
        "ADDRESS"},
@@ -179,6 +181,8 @@ int main(int argc, char **argv) {
       {"mount", 'm', 0, G_OPTION_ARG_STRING, &mount, "Path of the stream (default /stream)", "/PATH"},
       {"feed", 'f', 0, G_OPTION_ARG_STRING, &feed,
        "A pipeline run from start to exit, in a loop (segment seeks), feeding MEDIA through intervideosink", "DESC"},
+      {"feed-start", 0, 0, G_OPTION_ARG_DOUBLE, &feed_start,
+       "Where in its input the feed starts, and starts again at each loop (seconds, default 0)", "SECONDS"},
       {"stamp", 's', 0, G_OPTION_ARG_STRING, &stamp,
        "Draw the wall clock (ms) into each raw frame leaving the element named NAME in MEDIA", "NAME"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -214,7 +218,11 @@ int main(int argc, char **argv) {
   }
   gst_object_unref(check);
 
-  Server server = {g_main_loop_new(NULL, FALSE), NULL, stamp, 0};
+  if (feed_start < 0) {
+    g_printerr("tsvision-rtsp-server: --feed-start must be 0 or more seconds (got %g)\n", feed_start);
+    return 2;
+  }
+  Server server = {g_main_loop_new(NULL, FALSE), NULL, (GstClockTime)(feed_start * GST_SECOND), stamp, 0};
   if (feed) {
     server.feed = gst_parse_launch_full(feed, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
     if (!server.feed) {
