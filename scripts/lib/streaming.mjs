@@ -98,12 +98,14 @@ rtmp { access_log off; server { listen 127.0.0.1:${port}; application live { liv
 
 /**
  * build/tsvision-rtsp-server with `args` (add --port 0 for a free port); resolves with the URL it prints once it
- * serves. `env` is the process environment (GST_PLUGIN_PATH for a media with tsvision elements).
+ * serves. `env` is the process environment (GST_PLUGIN_PATH for a media with tsvision elements); `command` runs
+ * something else that starts the server (e.g. ['bash', 'examples/rtsp-restream.sh']) with `args` after it.
  */
-export function startRtspServer(args, { env = process.env, onOutput } = {}) {
+export function startRtspServer(args, { env = process.env, onOutput, command } = {}) {
   const program = path.join(ROOT, process.env.TSVISION_BUILD_DIR || 'build', 'tsvision-rtsp-server');
+  const [file, ...before] = command ?? [program];
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, [...before, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const onData = (d) => {
       output += d;
