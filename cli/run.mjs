@@ -8,6 +8,10 @@
  * (back to `--retry-min` once a run has stayed up for `--healthy` seconds). A run that ends by itself is restarted
  * too: rtspsrc answers a camera that goes away with a warning ("The server closed the connection") and EOS, not an
  * error, so gst-launch-1.0 exits with status 0; `--exit-on-eos` ends `tsvision run` instead (finite inputs, files).
+ * Before each restart it waits, without starting anything, until the servers the pipeline connects to accept TCP
+ * connections again: those of its `location=rtsp://…`, `rtsps://`, `rtmp://`, `rtmps://` properties (or
+ * `--wait-for HOST:PORT`), probed every 0.25 s. So an outage costs no model loads, and the pipeline starts within
+ * a probe interval of the camera's return; a wait for a server resets the backoff (the failure is explained).
  * SIGINT/SIGTERM are passed on as SIGINT (gst-launch -e: EOS, files finalised);
  * a second one kills the pipeline.
  *
@@ -21,6 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
+import net from 'node:net';
 
 export const summary = 'run a gst-launch-1.0 pipeline, restarting it with a backoff when it fails (cameras that go away)';
 
@@ -34,6 +39,9 @@ options:
   --retry-max SECONDS   longest wait, reached by doubling while it keeps failing (default 2)
   --healthy SECONDS     a run up this long counts as recovered; the next failure waits --retry-min again (default 2)
   --max-restarts N      give up after N restarts in a row without a healthy run (default 0: never)
+  --wait-for HOST:PORT  before a restart, wait until HOST:PORT accepts TCP connections (repeatable; default: the
+                        hosts of the pipeline's rtsp://, rtsps://, rtmp://, rtmps:// locations)
+  --no-wait             restart without waiting for any server
   --exit-on-eos         stop when the pipeline ends with EOS (exit status 0) instead of restarting it
   --events FILE         append each start, failure, recovery and the end as a JSON line to FILE
   -h, --help            this help
@@ -44,7 +52,7 @@ example:
 `;
 
 function parseArgs(argv) {
-  const o = { retryMin: 0.5, retryMax: 2, healthy: 2, maxRestarts: 0, exitOnEos: false, events: null, pipeline: [] };
+  const o = { retryMin: 0.5, retryMax: 2, healthy: 2, maxRestarts: 0, exitOnEos: false, events: null, waitFor: [], noWait: false, pipeline: [] };
   const number = (name, v, min) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${name} needs a number >= ${min} (got ${v ?? 'nothing'})`);
@@ -61,6 +69,12 @@ function parseArgs(argv) {
     else if (a === '--healthy') o.healthy = number(a, argv[++i], 0);
     else if (a === '--max-restarts') o.maxRestarts = Math.floor(number(a, argv[++i], 0));
     else if (a === '--exit-on-eos') o.exitOnEos = true;
+    else if (a === '--no-wait') o.noWait = true;
+    else if (a === '--wait-for') {
+      const m = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(argv[++i] ?? '');
+      if (!m) throw new Error(`--wait-for needs HOST:PORT (got ${argv[i] ?? 'nothing'})`);
+      o.waitFor.push({ host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) });
+    }
     else if (a === '--events') {
       o.events = argv[++i];
       if (!o.events) throw new Error('--events needs a file');
@@ -72,6 +86,38 @@ function parseArgs(argv) {
   }
   if (o.retryMax < o.retryMin) o.retryMax = o.retryMin;
   return o;
+}
+
+const PROBE_INTERVAL_S = 0.25;
+const DEFAULT_PORTS = { 'rtsp:': 554, 'rtsps:': 322, 'rtmp:': 1935, 'rtmps:': 443 };
+
+/** The servers a pipeline connects to: host and port of each location=rtsp://… (rtsps, rtmp, rtmps) word. */
+export function pipelineServers(words) {
+  const servers = [];
+  for (const w of words) {
+    const m = /^location=(.+)$/.exec(w);
+    if (!m) continue;
+    let url;
+    try {
+      url = new URL(m[1]);
+    } catch {
+      continue;
+    }
+    if (!(url.protocol in DEFAULT_PORTS) || !url.hostname) continue;
+    const server = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || DEFAULT_PORTS[url.protocol] };
+    if (!servers.some((s) => s.host === server.host && s.port === server.port)) servers.push(server);
+  }
+  return servers;
+}
+
+function accepts({ host, port }, timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok) => (socket.destroy(), resolve(ok));
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 /**
@@ -132,6 +178,13 @@ export async function main(argv) {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const sleepFor = (seconds) =>
+    new Promise((resolve) => {
+      const t = setTimeout(resolve, seconds * 1000);
+      wake = () => (clearTimeout(t), resolve());
+    }).finally(() => (wake = null));
+  const servers = o.noWait ? [] : o.waitFor.length ? o.waitFor : pipelineServers(o.pipeline);
+
   let run = 0;
   let restarts = 0;
   let outages = 0;
@@ -185,13 +238,21 @@ export async function main(argv) {
       }
       restarts++;
       log(`pipeline stopped after ${uptime.toFixed(1)} s: ${error}; restart ${restarts} in ${delay} s`);
-      await new Promise((resolve) => {
-        const t = setTimeout(resolve, delay * 1000);
-        wake = () => (clearTimeout(t), resolve());
-      });
-      wake = null;
+      await sleepFor(delay);
       if (stopping) break;
       delay = Math.min(o.retryMax, delay * 2);
+      // The servers it needs, up again? Wait for them without starting anything.
+      let waited = false;
+      for (;;) {
+        const down = [];
+        for (const server of servers) if (!(await accepts(server))) down.push(server);
+        if (down.length === 0 || stopping) break;
+        if (!waited) log(`waiting for ${down.map((d) => `${d.host}:${d.port}`).join(', ')} to accept connections`);
+        waited = true;
+        await sleepFor(PROBE_INTERVAL_S);
+      }
+      if (stopping) break;
+      if (waited) delay = o.retryMin;
     }
   } finally {
     process.off('SIGINT', onSignal);
