@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { machine } from '../scripts/lib/bench.mjs';
-import { ROOT, cameraArgs, startNginxRtmp, startRtspServer } from '../scripts/lib/streaming.mjs';
+import { ROOT, startCamera, startNginxRtmp } from '../scripts/lib/streaming.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, dflt) => {
@@ -111,7 +111,7 @@ async function measure(cameraUrl, rtmpUrl, config) {
 }
 
 const nginx = await startNginxRtmp();
-const camera = await startRtspServer(cameraArgs({ start: 8, stamp: true }), { env });
+const camera = await startCamera({ start: 8, stamp: true, env });
 try {
   console.log(`stream latency bench — ${machine}; camera 640x360 10 fps H.264 over RTSP (rtspsrc latency=${RTSP_LATENCY} ms, TCP), ` +
     `out H.264 over RTMP to nginx-rtmp, read back with rtmp2src; ${SECONDS} s per chain, the first ${WARMUP_MS / 1000} s left out`);

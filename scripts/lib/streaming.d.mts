@@ -4,8 +4,6 @@ import type { ChildProcess } from 'node:child_process';
 export const ROOT: string;
 export const NGINX: string;
 export const NGINX_RTMP_MODULE: string;
-export const PERSON_VIDEO: string;
-export const CAMERA_CAPS: string;
 export function freePort(): Promise<number>;
 export function waitForPort(port: number, timeoutMs?: number): Promise<void>;
 export interface Server {
@@ -18,4 +16,4 @@ export function startRtspServer(
   args: string[],
   options?: { env?: NodeJS.ProcessEnv; onOutput?: (text: string) => void; command?: string[] },
 ): Promise<Server & { output(): string }>;
-export function cameraArgs(options?: { port?: number; mount?: string; video?: string; start?: number; stamp?: boolean }): string[];
+export function startCamera(options?: { port?: number; start?: number; stamp?: boolean; video?: string; env?: NodeJS.ProcessEnv }): Promise<Server & { output(): string }>;

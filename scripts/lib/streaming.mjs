@@ -3,7 +3,7 @@
  * each a real process on 127.0.0.1 on a free port, in a temporary folder of its own.
  *   startNginxRtmp()      nginx with the RTMP module (.deps/nginx, unpacked by scripts/setup.sh), application `live`
  *   startRtspServer(args) build/tsvision-rtsp-server with args (--port 0: a free port), resolves once it serves
- *   cameraArgs(opts)      the arguments of a camera: the person video in a loop, H.264 over RTSP
+ *   startCamera(opts)     examples/rtsp-camera.sh: the person video in a loop, live H.264 over RTSP
  * Each resolves with { url, child, stop() }; stop() ends the process (SIGTERM, then SIGKILL) and removes its folder.
  */
 import { spawn } from 'node:child_process';
@@ -16,10 +16,6 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const NGINX = path.join(ROOT, '.deps', 'nginx', 'usr', 'sbin', 'nginx');
 export const NGINX_RTMP_MODULE = path.join(ROOT, '.deps', 'nginx', 'usr', 'lib', 'nginx', 'modules', 'ngx_rtmp_module.so');
-export const PERSON_VIDEO = path.resolve(ROOT, '..', 'shared', 'media', 'one-by-one-person-detection.mp4');
-
-/** The camera's raw video: what the feed produces and the media reads (intervideosrc needs the same caps). */
-export const CAMERA_CAPS = 'video/x-raw,format=I420,width=640,height=360,framerate=10/1';
 
 /** A TCP port on 127.0.0.1 that nothing listens on (as of now). */
 export function freePort() {
@@ -127,14 +123,13 @@ export function startRtspServer(args, { env = process.env, onOutput, command } =
 }
 
 /**
- * The arguments of an RTSP camera: the person video (or `video`) decoded, scaled to 640x360 at 10 fps and played
- * in a loop (from `start` seconds on) by the feed, encoded live in H.264 by the media. `stamp: true` draws the wall clock into each frame
- * (an identity named stamp before the encoder). `port` 0 (default) picks a free port.
+ * An RTSP camera on 127.0.0.1: examples/rtsp-camera.sh, the person video (or `video`) decoded, scaled to 640x360 at
+ * 10 fps and played in a loop (each loop from `start` seconds on), encoded live in H.264; `stamp: true` draws the
+ * wall clock into each frame. `port` 0 (default) picks a free port. `env`: the environment (GST_PLUGIN_PATH…).
  */
-export function cameraArgs({ port = 0, mount = '/camera', video = PERSON_VIDEO, start = 0, stamp = false } = {}) {
-  const feed = `filesrc location=${video} ! decodebin ! videoconvert ! videoscale ! videorate ! ${CAMERA_CAPS} ! intervideosink channel=camera`;
-  const media =
-    `intervideosrc channel=camera ! ${CAMERA_CAPS} ! ${stamp ? 'identity name=stamp ! ' : ''}` +
-    'x264enc speed-preset=ultrafast tune=zerolatency key-int-max=10 ! rtph264pay name=pay0 pt=96 config-interval=-1';
-  return ['--address', '127.0.0.1', '--port', String(port), '--mount', mount, '--feed', feed, '--feed-start', String(start), ...(stamp ? ['--stamp', 'stamp'] : []), media];
+export function startCamera({ port = 0, start = 0, stamp = false, video, env = process.env } = {}) {
+  return startRtspServer(video ? [video] : [], {
+    command: ['bash', path.join(ROOT, 'examples', 'rtsp-camera.sh')],
+    env: { ...env, ADDRESS: '127.0.0.1', PORT: String(port), START: String(start), STAMP: stamp ? '1' : '0' },
+  });
 }

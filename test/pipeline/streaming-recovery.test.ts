@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { ROOT, gstEnv, readJsonl, tempDir, type JsonlFrame } from '../helpers/gst';
-import { cameraArgs, freePort, startNginxRtmp, startRtspServer, type Server } from '../../scripts/lib/streaming.mjs';
+import { freePort, startCamera, startNginxRtmp, type Server } from '../../scripts/lib/streaming.mjs';
 
 const servers: Server[] = [];
 let supervisor: ChildProcess | null = null;
@@ -42,7 +42,7 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   const nginx = await startNginxRtmp();
   servers.push(nginx);
   const port = await freePort();
-  const camera = await startRtspServer(cameraArgs({ port, start: 8 }), { env: gstEnv() });
+  const camera = await startCamera({ port, start: 8, env: gstEnv() });
   servers.push(camera);
 
   const dir = tempDir('tsvision-recovery-');
@@ -64,7 +64,7 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   await sleep(8500);
   expect(lines(jsonl).length, 'no frames while the camera is away').toBe(duringOutage);
 
-  const back = await startRtspServer(cameraArgs({ port, start: 8 }), { env: gstEnv() }); // the same address again
+  const back = await startCamera({ port, start: 8, env: gstEnv() }); // the same address again
   servers.push(back);
   const returned = Date.now();
   const runs = () => lines(jsonl).filter((l) => (JSON.parse(l) as JsonlFrame).frame === 0).length;
