@@ -121,19 +121,21 @@ function accepts({ host, port }, timeoutMs = 1000) {
 }
 
 /**
- * The last ERROR (else WARNING) gst-launch-1.0 printed, on one line: "ERROR: from element …: message (detail)", the
- * detail being the last line of its "Additional debug info:" (e.g. "The server closed the connection.").
+ * What stopped a run, on one line: the first ERROR an element posted (the later ones, and gst-launch's "pipeline
+ * doesn't want to preroll", follow from it), else the last WARNING ("Could not read from resource" when a camera
+ * goes away), as "ERROR: from element …: message (detail)", the detail being the last line of its "Additional debug
+ * info:" (e.g. "The server closed the connection.").
  */
 function lastProblem(output) {
   const lines = output.split('\n');
-  // An element's own error first: gst-launch's "ERROR: pipeline doesn't want to preroll." follows it.
-  for (const kind of ['ERROR: from element', 'ERROR:', 'WARNING: from element']) {
-    for (let i = lines.length - 1; i >= 0; i--) {
-      if (!lines[i].startsWith(kind)) continue;
-      const detail = lines[i + 1]?.startsWith('Additional debug info:') ? lines[i + 3]?.trim() : '';
-      return detail ? `${lines[i].trim()} (${detail})` : lines[i].trim();
-    }
-  }
+  const describe = (i) => {
+    const detail = lines[i + 1]?.startsWith('Additional debug info:') ? lines[i + 3]?.trim() : '';
+    return detail ? `${lines[i].trim()} (${detail})` : lines[i].trim();
+  };
+  const firstError = lines.findIndex((l) => l.startsWith('ERROR: from element'));
+  if (firstError >= 0) return describe(firstError);
+  for (const kind of ['ERROR:', 'WARNING: from element'])
+    for (let i = lines.length - 1; i >= 0; i--) if (lines[i].startsWith(kind)) return describe(i);
   return null;
 }
 
