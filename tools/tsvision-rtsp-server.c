@@ -1,15 +1,17 @@
 /*
  * tsvision-rtsp-server: serves a gst-launch description at rtsp://ADDRESS:PORT/MOUNT (gst-rtsp-server).
  *
- *   tsvision-rtsp-server [--address A] [--port N] [--mount /PATH] [--feed DESCRIPTION [--feed-start S]] [--stamp NAME] MEDIA
+ *   tsvision-rtsp-server [--address A] [--port N] [--mount /PATH] [--feed DESC [--feed-start S]] [--stamp NAME]
+ *                        MEDIA
  *
  * MEDIA is a gst-launch description whose payloaders are named pay0, pay1, … (e.g. `… ! x264enc ! rtph264pay
  * name=pay0 pt=96`). It is built when the first client asks for the stream and shared by all clients (one
  * pipeline, however many viewers), and stopped when the last one leaves.
  *
  * --feed DESCRIPTION runs a second pipeline for the whole life of the server and plays it in a loop: segment
- * seeks back to the start (or to --feed-start SECONDS) at the end of its input, so a video file becomes a camera that never ends. It hands
- * its frames to MEDIA through intervideosink/intervideosrc (same `channel`, same caps on both sides), e.g.
+ * seeks back to the start (or to --feed-start SECONDS) at the end of its input, so a video file becomes a camera
+ * that never ends (a live feed is played as it comes). It hands its frames to MEDIA through
+ * intervideosink/intervideosrc (same `channel`, same caps on both sides), e.g.
  *   --feed 'filesrc location=v.mp4 ! decodebin ! videoconvert ! videoscale ! videorate !
  *           video/x-raw,format=I420,width=640,height=360,framerate=10/1 ! intervideosink channel=cam'
  *   'intervideosrc channel=cam ! video/x-raw,format=I420,width=640,height=360,framerate=10/1 ! … ! rtph264pay name=pay0'
@@ -232,10 +234,13 @@ int main(int argc, char **argv) {
     GstBus *bus = gst_element_get_bus(server.feed);
     gst_bus_add_watch(bus, feed_bus, &server);
     gst_object_unref(bus);
-    if (gst_element_set_state(server.feed, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
+    GstStateChangeReturn ret = gst_element_set_state(server.feed, GST_STATE_PAUSED);
+    if (ret == GST_STATE_CHANGE_FAILURE) {
       g_printerr("tsvision-rtsp-server: the feed cannot start (GST_DEBUG=3 says why)\n");
       return 1;
     }
+    if (ret == GST_STATE_CHANGE_NO_PREROLL) /* a live feed (a camera): nothing to loop, play it as it comes */
+      gst_element_set_state(server.feed, GST_STATE_PLAYING);
   }
 
   GstRTSPServer *rtsp = gst_rtsp_server_new();
