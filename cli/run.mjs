@@ -12,6 +12,7 @@
  * connections again: those of its `location=rtsp://…`, `rtsps://`, `rtmp://`, `rtmps://` properties (or
  * `--wait-for HOST:PORT`), probed every 0.25 s. So an outage costs no model loads, and the pipeline starts within
  * a probe interval of the camera's return; a wait for a server resets the backoff (the failure is explained).
+ * A description gst-launch-1.0 calls erroneous (no such element or property) is not restarted (exit status 1).
  * SIGINT/SIGTERM are passed on as SIGINT (gst-launch -e: EOS, files finalised);
  * a second one kills the pipeline.
  *
@@ -225,6 +226,15 @@ export async function main(argv) {
       const uptime = (Date.now() - started) / 1000;
       if (stopping || (code === 0 && o.exitOnEos)) {
         exitCode = stopping ? 0 : code;
+        break;
+      }
+      // A description that does not parse (or gst-launch-1.0 missing) will not get better by trying again.
+      const erroneous = /^WARNING: erroneous pipeline: .*$/m.exec(output);
+      if (erroneous || code === 127) {
+        const why = erroneous ? erroneous[0] : 'gst-launch-1.0 cannot be started';
+        event({ event: 'failed', run, uptime_s: Number(uptime.toFixed(3)), exit: code, error: why });
+        log(`${why}: not restarting`);
+        exitCode = code === 0 ? 1 : code;
         break;
       }
       const error = lastProblem(output) ?? (code === 0 ? 'the pipeline ended (EOS)' : `gst-launch-1.0 exited with status ${code}`);

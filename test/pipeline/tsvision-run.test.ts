@@ -36,6 +36,15 @@ describe('tsvision run', () => {
     }
   });
 
+  it('a pipeline that does not parse is not restarted: exit status 1 and gst-launch-1.0\'s reason', async () => {
+    for (const words of [['fakesrc', '!', 'nosuchelement'], ['fakesrc', 'num-buffers=1', '!', 'fakesink', 'nosuchproperty=1']]) {
+      const r = await tsvisionRun(['--retry-min', '0', '--', ...words]);
+      expect(r.code, r.output).toBe(1);
+      expect(r.stderr).toMatch(/tsvision run: WARNING: erroneous pipeline: no (element "nosuchelement"|property "nosuchproperty" in element "fakesink"): not restarting/);
+      expect(r.stderr).toContain('stopped after 1 run');
+    }
+  });
+
   it('--exit-on-eos: a finite pipeline runs once and its exit status is kept', async () => {
     const dir = tempDir();
     const jsonl = path.join(dir, 'out.jsonl');
