@@ -1,10 +1,11 @@
 /**
  * The camera goes away for 10 s and comes back: examples/rtsp-to-rtmp.sh with RESTART=1 (`tsvision run`, cli/run.mjs)
- * waits for the camera's port and restarts the pipeline; the stream resumes within 5 s of the camera's return (the issue's bound; the
- * time measured is printed), tracks start fresh (a new run: frame 0, track ids from 1), the JSON Lines keep the
+ * waits for the camera's port and restarts the pipeline; the stream resumes within 5 s of the camera's return (the
+ * issue's bound; the time measured is printed), tracks start fresh (a new run: frame 0, track ids from 1), the JSON Lines keep the
  * first run's lines (append=true) and every line on disk is whole, and the outage is reported on stderr and as
  * events. Real servers: the camera (build/tsvision-rtsp-server) on a fixed free port, killed and started again on
- * it, and nginx-rtmp receiving the annotated stream (a player reads it again after the recovery).
+ * it, and nginx-rtmp receiving the annotated stream (a player reads it again after the recovery). And the media
+ * server restarting: rtmp2sink fails, the pipeline waits for the server and publishes again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -115,4 +116,44 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   expect(recovered[0].down_s).toBeGreaterThan(8); // from the failure (noticed as the camera went) to the new start
   expect(recovered[0].down_s).toBeLessThan(10 + 5 + 1);
   expect(ev[ev.length - 1]).toMatchObject({ event: 'stopped', exit: 0, outages: 1 });
+});
+
+it('tsvision run: the media server restarts (3 s away), the pipeline publishes to it again', async () => {
+  let nginx = await startNginxRtmp();
+  servers.push(nginx);
+  const camera = await startCamera({ start: 8, env: gstEnv() });
+  servers.push(camera);
+  const dir = tempDir('tsvision-recovery-');
+  const jsonl = path.join(dir, 'objects.jsonl');
+  const events = path.join(dir, 'events.jsonl');
+  let stderr = '';
+  supervisor = spawn('bash', [path.join(ROOT, 'examples', 'rtsp-to-rtmp.sh'), camera.url, `${nginx.url}/cam`], {
+    env: gstEnv({ RESTART: '1', JSONL: jsonl, EVENTS: events, LATENCY: '100' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  supervisor.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => supervisor!.once('close', (code) => resolve(code)));
+
+  await until('the first frames', () => lines(jsonl).length >= 10, 30_000);
+  await nginx.stop(); // SIGTERM: nginx closes its connections
+  await sleep(3000);
+  nginx = await startNginxRtmp({ port: nginx.port });
+  servers.push(nginx);
+  const returned = Date.now();
+  await until('frames after the server returned', () => lines(jsonl).filter((l) => (JSON.parse(l) as JsonlFrame).frame === 0).length === 2, 15_000);
+  console.log(`recovery: frames again ${Date.now() - returned} ms after the media server returned (3 s outage)`);
+  const player = await run('gst-launch-1.0', ['rtmp2src', `location=${nginx.url}/cam`, '!', 'flvdemux', '!', 'h264parse', '!', 'avdec_h264', '!',
+    'identity', 'eos-after=5', '!', 'tsexport', `location=${path.join(dir, 'player.jsonl')}`, '!', 'fakesink'], { timeoutMs: 30_000 });
+  expect(player.code, player.output).toBe(0);
+  expect(readJsonl(path.join(dir, 'player.jsonl')).length).toBeGreaterThanOrEqual(4);
+
+  supervisor.kill('SIGINT');
+  expect(await exited).toBe(0);
+  supervisor = null;
+  expect(stderr).toMatch(/tsvision run: pipeline stopped after [\d.]+ s: ERROR: from element \S+rtmp2sink0: Connection error/);
+  expect(stderr).toContain(`tsvision run: waiting for 127.0.0.1:${nginx.port} to accept connections`);
+  readJsonl(jsonl); // whole lines
+  const ev = readJsonl(events) as unknown as { event: string }[];
+  expect(ev.filter((e) => e.event === 'failed')).toHaveLength(1);
+  expect(ev.filter((e) => e.event === 'recovered')).toHaveLength(1);
 });
