@@ -42,6 +42,7 @@ typedef struct {
   GMainLoop *loop;
   GstElement *feed;
   GstClockTime feed_start;
+  gboolean feed_started; /* prerolled once and set playing */
   gchar *stamp_name;
   int status;
 } Server;
@@ -54,7 +55,7 @@ static void fill_block(guint8 *plane, gint stride, gint x0, gint y0, gint w, gin
 }
 
 static GstPadProbeReturn stamp_probe(GstPad *pad, GstPadProbeInfo *info, gpointer user_data) {
-  (void)user_data;
+  gint *warned = user_data; /* one warning per media, not one per frame */
   GstCaps *caps = gst_pad_get_current_caps(pad);
   GstVideoInfo vinfo;
   gboolean ok = caps && gst_video_info_from_caps(&vinfo, caps);
@@ -64,12 +65,15 @@ static GstPadProbeReturn stamp_probe(GstPad *pad, GstPadProbeInfo *info, gpointe
     return GST_PAD_PROBE_OK;
   GstVideoFormat format = GST_VIDEO_INFO_FORMAT(&vinfo);
   if (format != GST_VIDEO_FORMAT_I420 && format != GST_VIDEO_FORMAT_NV12 && format != GST_VIDEO_FORMAT_GRAY8) {
-    GST_WARNING_OBJECT(pad, "--stamp needs I420, NV12 or GRAY8 video, not %s", gst_video_format_to_string(format));
+    if (g_atomic_int_compare_and_exchange(warned, 0, 1))
+      g_printerr("tsvision-rtsp-server: --stamp needs I420, NV12 or GRAY8 video, not %s: frames left unstamped\n",
+                 gst_video_format_to_string(format));
     return GST_PAD_PROBE_OK;
   }
   if (GST_VIDEO_INFO_WIDTH(&vinfo) < STAMP_BITS * STAMP_BLOCK || GST_VIDEO_INFO_HEIGHT(&vinfo) < 2 * STAMP_BLOCK) {
-    GST_WARNING_OBJECT(pad, "--stamp needs frames of at least %dx%d pixels", STAMP_BITS * STAMP_BLOCK,
-                       2 * STAMP_BLOCK);
+    if (g_atomic_int_compare_and_exchange(warned, 0, 1))
+      g_printerr("tsvision-rtsp-server: --stamp needs frames of at least %dx%d pixels: frames left unstamped\n",
+                 STAMP_BITS * STAMP_BLOCK, 2 * STAMP_BLOCK);
     return GST_PAD_PROBE_OK;
   }
   GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
@@ -111,7 +115,7 @@ static void media_configure(GstRTSPMediaFactory *factory, GstRTSPMedia *media, g
   } else {
     GstPad *src = gst_element_get_static_pad(target, "src");
     if (src) {
-      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, stamp_probe, NULL, NULL);
+      gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, stamp_probe, g_new0(gint, 1), g_free);
       gst_object_unref(src);
     }
     gst_object_unref(target);
@@ -132,15 +136,13 @@ static gboolean feed_bus(GstBus *bus, GstMessage *message, gpointer user_data) {
   (void)bus;
   Server *server = user_data;
   switch (GST_MESSAGE_TYPE(message)) {
-  case GST_MESSAGE_ASYNC_DONE: {
-    static gboolean started = FALSE;
-    if (!started) {
-      started = TRUE; /* prerolled: a flushing segment seek starts the first loop, then play */
+  case GST_MESSAGE_ASYNC_DONE:
+    if (!server->feed_started) {
+      server->feed_started = TRUE; /* prerolled: a flushing segment seek starts the first loop, then play */
       feed_seek(server, TRUE);
       gst_element_set_state(server->feed, GST_STATE_PLAYING);
     }
     break;
-  }
   case GST_MESSAGE_SEGMENT_DONE:
     GST_INFO("feed: end of its input, looping");
     feed_seek(server, FALSE); /* seamless: the running time goes on */
@@ -224,7 +226,7 @@ int main(int argc, char **argv) {
     g_printerr("tsvision-rtsp-server: --feed-start must be 0 or more seconds (got %g)\n", feed_start);
     return 2;
   }
-  Server server = {g_main_loop_new(NULL, FALSE), NULL, (GstClockTime)(feed_start * GST_SECOND), stamp, 0};
+  Server server = {g_main_loop_new(NULL, FALSE), NULL, (GstClockTime)(feed_start * GST_SECOND), FALSE, stamp, 0};
   if (feed) {
     server.feed = gst_parse_launch_full(feed, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
     if (!server.feed) {
