@@ -238,7 +238,16 @@ int main(int argc, char **argv) {
     gst_object_unref(bus);
     GstStateChangeReturn ret = gst_element_set_state(server.feed, GST_STATE_PAUSED);
     if (ret == GST_STATE_CHANGE_FAILURE) {
-      g_printerr("tsvision-rtsp-server: the feed cannot start (GST_DEBUG=3 says why)\n");
+      GstBus *feed_bus_ = gst_element_get_bus(server.feed);
+      GstMessage *m = gst_bus_pop_filtered(feed_bus_, GST_MESSAGE_ERROR);
+      GError *why = NULL;
+      if (m)
+        gst_message_parse_error(m, &why, NULL);
+      g_printerr("tsvision-rtsp-server: the feed cannot start: %s\n", why ? why->message : "(GST_DEBUG=3 says why)");
+      g_clear_error(&why);
+      if (m)
+        gst_message_unref(m);
+      gst_object_unref(feed_bus_);
       return 1;
     }
     if (ret == GST_STATE_CHANGE_NO_PREROLL) /* a live feed (a camera): nothing to loop, play it as it comes */

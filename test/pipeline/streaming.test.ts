@@ -3,11 +3,11 @@
  * the person video in a loop) → examples/rtsp-to-rtmp.sh (rtspsrc ! tsdetect ! tstrack ! tsexport ! tsoverlay !
  * x264enc ! flvmux ! rtmp2sink) → nginx-rtmp → read back with rtmp2src: the video decodes and the boxes drawn in
  * it are where tsexport's JSON Lines of the same run say. And examples/rtsp-restream.sh serving the annotated
- * camera over RTSP, read back with rtspsrc.
+ * camera over RTSP, read back with rtspsrc; and tsvision-rtsp-server's errors on bad input.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, gstEnv, readJsonl, run, tempDir, type JsonlFrame } from '../helpers/gst';
+import { BUILD_DIR, ROOT, gstEnv, readJsonl, run, tempDir, type JsonlFrame } from '../helpers/gst';
 import { PERSON_RED, outlineMatch, pairByPts, rgbFrames, solidObjects } from '../helpers/streaming';
 import { startCamera, startNginxRtmp, startRtspServer, type Server } from '../../scripts/lib/streaming.mjs';
 
@@ -41,6 +41,23 @@ function drawnBoxes(pairs: [JsonlFrame, Buffer][], shift = 0): { boxes: number; 
   }
   return { boxes, drawn };
 }
+
+describe('tsvision-rtsp-server', () => {
+  const server = path.join(BUILD_DIR, 'tsvision-rtsp-server');
+  it('bad input: a clear message and a non-zero exit status, at start', async () => {
+    for (const [args, code, message] of [
+      [['videotestsrc ! nosuchelement'], 1, 'MEDIA does not parse: no element "nosuchelement"'],
+      [['--port', '70000', 'videotestsrc ! x264enc ! rtph264pay name=pay0'], 2, '--port 70000 is not a port (0-65535)'],
+      [['--mount', 'annotated', 'videotestsrc ! x264enc ! rtph264pay name=pay0'], 2, "--mount must start with '/'"],
+      [['--port', '0', '--feed', 'filesrc location=/nonexistent.mp4 ! decodebin ! fakesink', 'videotestsrc ! x264enc ! rtph264pay name=pay0'], 1, 'the feed cannot start: Resource not found'],
+      [[], 2, 'usage: tsvision-rtsp-server'],
+    ] as const) {
+      const r = await run(server, [...args], { timeoutMs: 20_000 });
+      expect(r.code, r.output).toBe(code);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});
 
 describe('streaming: RTSP camera → tsvision → RTMP server', () => {
   it('rtsp-to-rtmp.sh: the video read back from nginx-rtmp decodes, and its boxes are those of the JSON Lines', async () => {
