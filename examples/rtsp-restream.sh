@@ -6,8 +6,9 @@
 #   examples/rtsp-restream.sh rtsp://CAMERA/PATH        # then: vlc rtsp://HOST:8554/annotated
 #
 #   env: ADDRESS (default 0.0.0.0: every interface), PORT (default 8554; 0: a free one), MOUNT (default /annotated),
-#        JSONL (also export the objects, appended to), LATENCY (rtspsrc, ms, default 200), THICKNESS, MODEL, LABELS,
-#        THRESHOLD, OBJECT_CLASS, INFERENCE_INTERVAL, DRY_RUN
+#        JSONL (also export the objects, appended to), LATENCY (rtspsrc, ms, default 200), MAX_INFLIGHT (tsdetect
+#        max-inflight, default 1: the lowest latency on a live source), THICKNESS, MODEL, LABELS, THRESHOLD,
+#        OBJECT_CLASS, INFERENCE_INTERVAL, DRY_RUN
 #
 # build/tsvision-rtsp-server (tools/tsvision-rtsp-server.c) serves the pipeline rtspsrc ! decodebin ! tsdetect !
 # tstrack ! tsoverlay ! x264enc ! rtph264pay name=pay0.
@@ -20,7 +21,7 @@ MODEL=${MODEL:-$MODELS_DIR/yolox_nano_416.onnx}
 LABELS=${LABELS:-$MODELS_DIR/coco_classes.txt}
 need_file "$MODEL" "model"
 need_file "$LABELS" "labels file"
-detect="tsdetect model=$MODEL labels-file=$LABELS threshold=${THRESHOLD:-0.4} inference-interval=${INFERENCE_INTERVAL:-1}"
+detect="tsdetect model=$MODEL labels-file=$LABELS threshold=${THRESHOLD:-0.4} inference-interval=${INFERENCE_INTERVAL:-1} max-inflight=${MAX_INFLIGHT:-1}"
 [[ -z ${OBJECT_CLASS:-} ]] || detect+=" object-class=$OBJECT_CLASS"
 export=
 [[ -z ${JSONL:-} ]] || export="tsexport location=$JSONL append=true !"

@@ -6,8 +6,8 @@
 #
 #   env: JSONL (export the objects; appended to, see RESTART), RESTART=1 (run under `tsvision run`: the pipeline
 #        starts again when the camera goes away or the server drops the connection; EVENTS=FILE records the
-#        outages), LATENCY (rtspsrc jitter buffer, ms, default 200), MAX_INFLIGHT (tsdetect max-inflight, default
-#        the element's), THICKNESS (box lines, pixels; default from the frame size), MODEL, LABELS, THRESHOLD,
+#        outages), LATENCY (rtspsrc jitter buffer, ms, default 200), MAX_INFLIGHT (tsdetect max-inflight, default 1:
+#        the lowest latency on a live source, see the README's Latency), THICKNESS (box lines, pixels; default from the frame size), MODEL, LABELS, THRESHOLD,
 #        OBJECT_CLASS, INFERENCE_INTERVAL, FRAMES, DRY_RUN
 #
 # rtspsrc protocols=tcp: RTP interleaved in the RTSP connection, so a camera that goes away is noticed at once (the
@@ -26,7 +26,7 @@ need_file "$LABELS" "labels file"
 frame_limit
 detect=(tsdetect "model=$MODEL" "labels-file=$LABELS" "threshold=${THRESHOLD:-0.4}" "inference-interval=${INFERENCE_INTERVAL:-1}")
 [[ -z ${OBJECT_CLASS:-} ]] || detect+=("object-class=$OBJECT_CLASS")
-[[ -z ${MAX_INFLIGHT:-} ]] || detect+=("max-inflight=$MAX_INFLIGHT")
+detect+=("max-inflight=${MAX_INFLIGHT:-1}")
 export=()
 [[ -z ${JSONL:-} ]] || export=(tsexport "location=$JSONL" append=true !)
 PIPELINE=(
