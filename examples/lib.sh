@@ -62,6 +62,35 @@ launch() {
   gst-launch-1.0 "$@"
 }
 
+# launch_supervised ARGS…: the same pipeline under `tsvision run` (bin/tsvision.mjs), which starts it again with a
+# backoff whenever it stops (a camera that went away); EVENTS=FILE records each outage as a JSON line.
+# DRY_RUN=1 prints the gst-launch-1.0 command it runs.
+launch_supervised() {
+  if [[ ${DRY_RUN:-0} == 1 ]]; then
+    printf '%s\n' gst-launch-1.0 "$@"
+    exit 0
+  fi
+  gst-inspect-1.0 tsvision >/dev/null 2>&1 || die "GStreamer cannot find the tsvision plugin: run 'npm run build' in $REPO_DIR"
+  local events=()
+  [[ -z ${EVENTS:-} ]] || events=(--events "$EVENTS")
+  echo "+ tsvision run ${events[*]} -- $*" >&2
+  exec node "$REPO_DIR/bin/tsvision.mjs" run "${events[@]}" -- "$@"
+}
+
+# serve_rtsp ARGS…: build/tsvision-rtsp-server ARGS… (an installed tsvision-rtsp-server when there is no build);
+# DRY_RUN=1 prints the command, one argument per line.
+serve_rtsp() {
+  local server=$REPO_DIR/build/tsvision-rtsp-server
+  [[ -x $server ]] || server=$(command -v tsvision-rtsp-server || true)
+  if [[ ${DRY_RUN:-0} == 1 ]]; then
+    printf '%s\n' tsvision-rtsp-server "$@"
+    exit 0
+  fi
+  [[ -n $server ]] || die "tsvision-rtsp-server not found: run 'npm run build' in $REPO_DIR (it needs libgstrtspserver-1.0-dev)"
+  echo "+ tsvision-rtsp-server $*" >&2
+  exec "$server" "$@"
+}
+
 # run_live_pipeline: the camera examples' pipeline after their source SRC (an array, decoded video): a leaky
 # queue so the picture stays live when the model is slower than the camera, detect + track (+ tsexport when
 # JSONL is set) + overlay, then a window or, with OUTPUT, an MP4 finalised on Ctrl-C (-e).

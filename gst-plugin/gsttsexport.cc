@@ -55,7 +55,8 @@
  * The line goes to any of three outputs, each optional:
  *
  * - `location`: a JSON Lines file. Every line is written with a single write(), so a killed
- *   pipeline leaves only complete lines.
+ *   pipeline leaves only complete lines. Truncated at start, or with `append=true` appended to (a
+ *   pipeline restarted by a supervisor keeps the lines of its earlier runs).
  * - `post-messages=true`: an element message named `tsexport` on the bus per frame, with the
  *   fields `frame` (guint64), `pts` and `running-time` (GstClockTime, GST_CLOCK_TIME_NONE when
  *   unknown), `object-count` (guint) and `json` (the line, a string).
@@ -130,6 +131,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_ts_export_debug);
 enum {
   PROP_0,
   PROP_LOCATION,
+  PROP_APPEND,
   PROP_POST_MESSAGES,
   PROP_MQTT_ADDRESS,
   PROP_MQTT_TOPIC,
@@ -153,6 +155,7 @@ typedef enum {
   GST_TS_EXPORT_FORMAT_DLSTREAMER,
 } GstTsExportFormat;
 
+#define DEFAULT_APPEND FALSE
 #define DEFAULT_POST_MESSAGES FALSE
 #define DEFAULT_EXPORT_MASKS FALSE
 #define DEFAULT_MQTT_QUEUE_SIZE 1000
@@ -177,6 +180,7 @@ static GType gst_ts_export_format_get_type(void) {
 
 struct TsExportSettings {
   std::string location;
+  bool append = DEFAULT_APPEND;
   gint post_messages = DEFAULT_POST_MESSAGES; /* atomic: read once per frame without the lock */
   gint export_masks = DEFAULT_EXPORT_MASKS;   /* atomic, likewise */
   std::string mqtt_address;                   /* "" = no MQTT */
@@ -346,6 +350,7 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   std::string location;
   GST_OBJECT_LOCK(self);
   location = self->settings->location;
+  const bool append = self->settings->append;
   self->state->stats_interval = self->settings->stats_interval;
   self->state->format = self->settings->format;
   self->state->source_id = self->settings->source_id;
@@ -376,7 +381,7 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
     self->state->stats = std::make_unique<tsv::ElementStats>(GST_ELEMENT(self), "export");
   self->state->stats->reset();
   if (!location.empty()) {
-    int fd = open(location.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(location.c_str(), O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
     if (fd < 0) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE,
                         ("Cannot write results to \"%s\" (property location): %s", location.c_str(),
@@ -834,6 +839,9 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
   case PROP_LOCATION:
     self->settings->location = g_value_get_string(value) ? g_value_get_string(value) : "";
     break;
+  case PROP_APPEND:
+    self->settings->append = g_value_get_boolean(value);
+    break;
   case PROP_EXPORT_MASKS:
     g_atomic_int_set(&self->settings->export_masks, g_value_get_boolean(value));
     break;
@@ -895,6 +903,9 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
   switch (prop_id) {
   case PROP_LOCATION:
     g_value_set_string(value, self->settings->location.empty() ? nullptr : self->settings->location.c_str());
+    break;
+  case PROP_APPEND:
+    g_value_set_boolean(value, self->settings->append);
     break;
   case PROP_POST_MESSAGES:
     g_value_set_boolean(value, g_atomic_int_get(&self->settings->post_messages));
@@ -972,8 +983,15 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_LOCATION,
       g_param_spec_string("location", "Location",
-                          "JSON Lines file to write, one line per frame (created or truncated at start)", nullptr,
+                          "JSON Lines file to write, one line per frame (created or truncated at start, unless append=true)", nullptr,
                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_APPEND,
+      g_param_spec_boolean("append", "Append",
+                           "Append to the location file instead of truncating it at start (a restarted pipeline "
+                           "keeps the lines of its earlier runs; frame counts from 0 again)",
+                           DEFAULT_APPEND,
+                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
       gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean("post-messages", "Post messages",

@@ -14,10 +14,12 @@
 #   3. Debian's `prometheus` package (Debian 13: `promtool`) unpacked into .deps/prometheus for its `promtool` (the metrics
 #      test checks the endpoint's output with `promtool check metrics`; installing the package would
 #      start a Prometheus service);
-#   4. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
+#   4. Debian's `nginx` and `libnginx-mod-rtmp` unpacked into .deps/nginx (the RTMP server the streaming tests
+#      push to; installing them would start an nginx service on port 80);
+#   5. npm packages (`npm install`, devDependencies included: the build's esbuild, onnxruntime-node, cmake-js…
 #      are devDependencies, so that a hook project installing tsvision for its types gets none of them;
 #      onnxruntime-node's CUDA download skipped);
-#   5. the build (`scripts/build.sh`), unless --no-build.
+#   6. the build (`scripts/build.sh`), unless --no-build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,6 +51,8 @@ APT_PACKAGES=(
   meson ninja-build pkg-config cmake g++ make python3
   "${NODE_LIBS[@]}" libuv1-dev libssl-dev
   libmosquitto-dev mosquitto mosquitto-clients
+  # tools/tsvision-rtsp-server (gst-rtsp-server) and rtspsrc's RTSP support: the streaming tests' camera and re-stream
+  libgstrtspserver-1.0-dev gstreamer1.0-rtsp
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
   debootstrap
   chromium # headless browser the live-view tests drive (playwright-core with executablePath, no browser download)
@@ -126,6 +130,23 @@ if [[ ! -x $PROMETHEUS_PREFIX/usr/bin/promtool ]]; then
   rm -rf "$PROMETHEUS_PREFIX"; mkdir -p "$PROMETHEUS_PREFIX"
   # Only promtool: the server and its web assets are left in the package.
   dpkg-deb --fsys-tarfile "$tmp/${PROMTOOL_DEB}"_*.deb | tar -x -C "$PROMETHEUS_PREFIX" ./usr/bin/promtool
+  rm -rf "$tmp"
+fi
+
+# nginx with its RTMP module (the media server the streaming tests push to), from Debian's packages unpacked into
+# .deps/nginx, not installed: installing `nginx` starts a system service on port 80 (and fails when that port is
+# taken). The tests run the unpacked binary in the foreground with a config of their own.
+NGINX_PREFIX=$ROOT/.deps/nginx
+if [[ ! -x $NGINX_PREFIX/usr/sbin/nginx || ! -f $NGINX_PREFIX/usr/lib/nginx/modules/ngx_rtmp_module.so ]]; then
+  log "unpacking Debian's nginx + libnginx-mod-rtmp into .deps/nginx"
+  tmp=$(mktemp -d)
+  chmod 777 "$tmp"
+  (cd "$tmp" && apt-get download -qq nginx libnginx-mod-rtmp 2>/dev/null) || {
+    as_root apt-get update -qq
+    (cd "$tmp" && apt-get download -qq nginx libnginx-mod-rtmp)
+  }
+  rm -rf "$NGINX_PREFIX"; mkdir -p "$NGINX_PREFIX"
+  for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$NGINX_PREFIX"; done
   rm -rf "$tmp"
 fi
 

@@ -297,6 +297,27 @@ describe('examples/', () => {
     }
   });
 
+  it('rtsp-camera.sh, rtsp-restream.sh, rtsp-to-rtmp.sh: valid bash, their elements exist (run for real by streaming.test.ts)', async () => {
+    for (const script of ['rtsp-camera.sh', 'rtsp-restream.sh', 'rtsp-to-rtmp.sh']) {
+      const syntax = await run('bash', ['-n', path.join(EXAMPLES, script)]);
+      expect(syntax.code, syntax.output).toBe(0);
+    }
+    const push = await dryRun('rtsp-to-rtmp.sh', ['rtsp://camera.invalid/stream', 'rtmp://server.invalid/live/cam']);
+    expect(push.join(' ')).toContain('rtspsrc location=rtsp://camera.invalid/stream');
+    expect(push.join(' ')).toContain('flvmux streamable=true ! rtmp2sink location=rtmp://server.invalid/live/cam');
+    const words = [...push];
+    // The served pipelines (tsvision-rtsp-server's arguments) are gst-launch descriptions too.
+    for (const [script, args] of [['rtsp-camera.sh', []], ['rtsp-restream.sh', ['rtsp://camera.invalid/stream']]] as const) {
+      const r = await exampleOk(script, [...args], { DRY_RUN: '1' });
+      const lines = r.stdout.split('\n').filter(Boolean);
+      expect(lines[0]).toBe('tsvision-rtsp-server');
+      for (const l of lines.filter((x) => x.includes(' ! '))) words.push(...l.split(/\s+/));
+    }
+    const names = [...new Set(elementNames(words))];
+    expect(names).toEqual(expect.arrayContaining(['rtspsrc', 'tsdetect', 'tstrack', 'tsoverlay', 'x264enc', 'rtph264pay', 'intervideosrc', 'intervideosink', 'rtmp2sink']));
+    for (const n of names) expect(await elementExists(n), n).toBe(true);
+  });
+
   for (const [script, arg] of [
     ['camera-rtsp.sh', 'rtsp://camera.invalid:554/stream'],
     ['camera-webcam.sh', '/dev/video0'],

@@ -1,0 +1,4 @@
+/** Types of run.mjs, for the TypeScript tests. */
+export const summary: string;
+export function pipelineServers(words: string[]): { host: string; port: number }[];
+export function main(argv: string[]): Promise<number>;

@@ -1,0 +1,126 @@
+/**
+ * `tsvision run` (cli/run.mjs) on real gst-launch-1.0 pipelines: its options, a pipeline that keeps failing (the
+ * backoff, --max-restarts, the events), --exit-on-eos, an interrupt while it waits, the servers it waits for; and
+ * tsexport append=true, which a restarted pipeline needs to keep its earlier lines.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, freePort, gstEnv, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
+import { pipelineServers } from '../../cli/run.mjs';
+
+const CLI = path.join(ROOT, 'bin', 'tsvision.mjs');
+const tsvisionRun = (args: string[], timeoutMs = 60_000) => run('node', [CLI, 'run', ...args], { timeoutMs });
+
+interface RunEvent {
+  event: string;
+  run: number;
+  exit?: number;
+  error?: string;
+  outages?: number;
+}
+
+describe('tsvision run', () => {
+  it('a bad command line: exit status 2 and what is wrong', async () => {
+    for (const [args, message] of [
+      [['--retry-min', 'soon', '--', 'fakesrc', '!', 'fakesink'], '--retry-min needs a number >= 0 (got soon)'],
+      [['--wait-for', 'camera', '--', 'fakesrc', '!', 'fakesink'], '--wait-for needs HOST:PORT (got camera)'],
+      [['--frobnicate'], 'unknown option --frobnicate'],
+      [[], 'no pipeline given'],
+    ] as const) {
+      const r = await tsvisionRun([...args]);
+      expect(r.code, r.output).toBe(2);
+      expect(r.stderr).toContain(`tsvision run: ${message}`);
+      expect(r.stderr).toContain('usage: tsvision run');
+    }
+  });
+
+  it('a pipeline that does not parse is not restarted: exit status 1 and gst-launch-1.0\'s reason', async () => {
+    for (const words of [['fakesrc', '!', 'nosuchelement'], ['fakesrc', 'num-buffers=1', '!', 'fakesink', 'nosuchproperty=1']]) {
+      const r = await tsvisionRun(['--retry-min', '0', '--', ...words]);
+      expect(r.code, r.output).toBe(1);
+      expect(r.stderr).toMatch(/tsvision run: WARNING: erroneous pipeline: no (element "nosuchelement"|property "nosuchproperty" in element "fakesink"): not restarting/);
+      expect(r.stderr).toContain('stopped after 1 run');
+    }
+  });
+
+  it('--exit-on-eos: a finite pipeline runs once and its exit status is kept', async () => {
+    const dir = tempDir();
+    const jsonl = path.join(dir, 'out.jsonl');
+    const r = await tsvisionRun(['--exit-on-eos', '--', 'videotestsrc', 'num-buffers=5', '!', 'tsexport', `location=${jsonl}`, '!', 'fakesink']);
+    expect(r.code, r.output).toBe(0);
+    expect(readJsonl(jsonl)).toHaveLength(5);
+    // No append=true on a tsexport location: a restart would truncate it, and it says so.
+    expect(r.stderr).toContain('tsexport truncates its location file at each restart; add append=true');
+    expect(r.stderr).toContain('tsvision run: stopped after 1 run, 0 outages');
+  });
+
+  it('a pipeline that keeps failing: restarts with a growing wait, gives up after --max-restarts, every failure an event', async () => {
+    const dir = tempDir();
+    const events = path.join(dir, 'events.jsonl');
+    const missing = path.join(dir, 'missing.mp4');
+    const r = await tsvisionRun(['--retry-min', '0.1', '--retry-max', '0.4', '--max-restarts', '3', '--events', events, '--',
+      'filesrc', `location=${missing}`, '!', 'decodebin', '!', 'fakesink']);
+    expect(r.code, r.output).toBe(1);
+    expect(r.stderr).toMatch(/restart 1 in 0\.1 s/);
+    expect(r.stderr).toMatch(/restart 2 in 0\.2 s/);
+    expect(r.stderr).toMatch(/restart 3 in 0\.4 s/);
+    expect(r.stderr).toMatch(/giving up after 3 restarts/);
+    const ev = readJsonl(events) as unknown as RunEvent[];
+    expect(ev.map((e) => e.event)).toEqual(['started', 'failed', 'started', 'failed', 'started', 'failed', 'started', 'failed', 'stopped']);
+    for (const e of ev.filter((x) => x.event === 'failed')) {
+      expect(e.exit).not.toBe(0); // gst-launch-1.0: 1 for an error while playing, 255 while prerolling
+      expect(e.error).toMatch(/^ERROR: from element \/GstPipeline:pipeline0\/GstFileSrc:filesrc0: .*missing\.mp4/);
+    }
+    expect(ev[ev.length - 1]).toMatchObject({ event: 'stopped', exit: 1, outages: 1 });
+  });
+
+  it('waits for the servers of the pipeline before a restart, and an interrupt while it waits ends it at once', async () => {
+    const port = await freePort(); // nothing listens there
+    const child = spawn('node', [CLI, 'run', '--retry-min', '0.1', '--', 'rtspsrc', `location=rtsp://127.0.0.1:${port}/camera`, '!', 'fakesink'], {
+      env: gstEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (!stderr.includes('to accept connections') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toContain(`tsvision run: waiting for 127.0.0.1:${port} to accept connections`);
+    expect(stderr.match(/restart \d+ in/g)).toHaveLength(1); // it waits; it does not start the pipeline again and again
+    const interrupted = Date.now();
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    expect(Date.now() - interrupted).toBeLessThan(2000);
+  });
+
+  it('pipelineServers: the hosts of rtsp, rtsps, rtmp and rtmps locations, with their default ports', () => {
+    expect(
+      pipelineServers(['rtspsrc', 'location=rtsp://user:pw@cam1.local/stream', '!', 'filesrc', 'location=/data/v.mp4', '!',
+        'rtmp2sink', 'location=rtmp://127.0.0.1:1999/live/x', 'location=rtsps://[::1]/a', 'location=rtmps://cdn.example/live', 'location=rtsp://cam1.local:554/other']),
+    ).toEqual([
+      { host: 'cam1.local', port: 554 },
+      { host: '127.0.0.1', port: 1999 },
+      { host: '::1', port: 322 },
+      { host: 'cdn.example', port: 443 },
+    ]);
+  });
+});
+
+describe('tsexport append', () => {
+  it('append=true keeps the lines of earlier runs; the default truncates', async () => {
+    const dir = tempDir();
+    const jsonl = path.join(dir, 'out.jsonl');
+    writeFileSync(jsonl, '{"old":true}\n');
+    for (let i = 0; i < 2; i++) {
+      const r = await gstLaunch(`videotestsrc num-buffers=3 ! tsexport location=${jsonl} append=true ! fakesink`);
+      expect(r.code, r.output).toBe(0);
+    }
+    const lines = readJsonl(jsonl) as unknown as { old?: boolean; frame?: number }[];
+    expect(lines.map((l) => l.old ?? l.frame)).toEqual([true, 0, 1, 2, 0, 1, 2]);
+    const r = await gstLaunch(`videotestsrc num-buffers=2 ! tsexport location=${jsonl} ! fakesink`);
+    expect(r.code, r.output).toBe(0);
+    expect(readJsonl(jsonl).map((l) => l.frame)).toEqual([0, 1]);
+  });
+});
