@@ -601,6 +601,7 @@ struct DatabaseWriter::Core {
   uint64_t dropped_total = 0;
   bool failed = false;
   bool hurry = false; /* flush(): connect now rather than at the next backoff step */
+  uint64_t failed_attempts = 0; /* connection attempts that failed: flush() does not wait past one */
   bool stop_requested = false;
   Clock::time_point stop_deadline;
 
@@ -649,6 +650,7 @@ void DatabaseWriter::Core::run() {
   Clock::time_point last_drop_report;
   bool connected = false, ever_connected = false, outage_reported = false, final_attempt = false;
   bool outage_ended = false; /* the next successful write reports what the outage dropped */
+  bool flush_attempt = false; /* this connection attempt is flush()'s (at EOS) */
   std::vector<std::string> batch;
 
   auto report_drops = [&](bool force) {
@@ -690,8 +692,10 @@ void DatabaseWriter::Core::run() {
           break;
         if (hurry) {
           hurry = false;
-          if (!connected)
+          if (!connected && !pending.empty()) {
             next_attempt = Clock::now();
+            flush_attempt = true;
+          }
         }
         if (!pending.empty() && (connected || Clock::now() >= next_attempt))
           break;
@@ -729,6 +733,11 @@ void DatabaseWriter::Core::run() {
         break;
       }
       if (st.kind == Status::RETRY) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          failed_attempts++;
+        }
+        settled_cv.notify_all();
         if (!outage_reported)
           emit(OutputEventLevel::WARNING, std::string(ever_connected ? "Cannot reconnect" : "Cannot connect") +
                                               " to " + backend->describe() + where + ": " + st.message + "; " +
@@ -738,9 +747,23 @@ void DatabaseWriter::Core::run() {
                                             std::to_string(backoff.peek().count()) + " ms");
         outage_reported = true;
         next_attempt = Clock::now() + backoff.next();
+        if (flush_attempt && !stopping) {
+          /* At EOS, while the application still reads the bus: what this outage cost so far. */
+          flush_attempt = false;
+          report_drops(true);
+          size_t n;
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            n = pending.size();
+          }
+          emit(OutputEventLevel::WARNING, "At the end of the stream " + std::to_string(n) +
+                                              " results are not written to " + backend->describe() +
+                                              where + ": it is unreachable; one more attempt at stop");
+        }
         continue;
       }
       connected = true;
+      flush_attempt = false;
       backoff.reset();
       size_t n;
       {
@@ -883,10 +906,15 @@ bool DatabaseWriter::write(std::string line) { return core_->enqueue(std::move(l
 bool DatabaseWriter::flush() {
   std::unique_lock<std::mutex> lock(core_->mu);
   core_->hurry = true;
+  const uint64_t attempts = core_->failed_attempts;
   core_->wake_cv.notify_one();
-  return core_->settled_cv.wait_for(lock, milliseconds(core_->cfg.flush_timeout_ms), [this] {
-    return (core_->pending.empty() && core_->inflight == 0) || core_->failed || core_->stop_requested;
-  }) && core_->pending.empty() && core_->inflight == 0;
+  /* Until written, or until a connection attempt made meanwhile failed: the server is away, and
+   * waiting for its return is not for EOS to do (what is queued is tried again at stop). */
+  core_->settled_cv.wait_for(lock, milliseconds(core_->cfg.flush_timeout_ms), [&] {
+    return (core_->pending.empty() && core_->inflight == 0) || core_->failed || core_->stop_requested ||
+           core_->failed_attempts > attempts;
+  });
+  return core_->pending.empty() && core_->inflight == 0;
 }
 
 void DatabaseWriter::stop() {
