@@ -114,7 +114,9 @@ function expectedRows(lines: Line[]) {
 /** Rows in a canonical order (the tables have no order of their own). */
 const sorted = <T>(rows: T[]) => [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
 
-function expectRowsEqualLines(actual: ReturnType<typeof expectedRows>, lines: Line[]) {
+type Rows = Record<'frames' | 'objects' | 'events', Record<string, unknown>[]>;
+
+function expectRowsEqualLines(actual: Rows, lines: Line[]) {
   const expected = expectedRows(lines);
   expect(actual.frames.length).toBe(lines.length);
   expect(sorted(actual.frames)).toEqual(sorted(expected.frames));
