@@ -6,7 +6,9 @@
 #      H.264), meson, cmake, the runtime libraries of Debian's libnode (the embeddable Node: libnode108,
 #      Node 18, on Debian 12; libnode115, Node 20, on Debian 13), libmosquitto (tsexport's MQTT client)
 #      and the mosquitto broker + clients the MQTT tests run (the tests start their own broker; the
-#      system service is not needed), debootstrap (for the Debian 13 root the tests build in);
+#      system service is not needed), libpq + SQLite (tsexport's database output) with the PostgreSQL
+#      server and the sqlite3 tool its tests use (the tests run their own server from Debian's binaries;
+#      the system's cluster is not needed), debootstrap (for the Debian 13 root the tests build in);
 #   2. Debian's libnode + libnode-dev: apt-installed where nothing conflicts; unpacked into .deps/node
 #      where they cannot be (next to nodesource's `nodejs`), with the JS modules libnode loads from
 #      /usr/share/nodejs;
@@ -48,6 +50,7 @@ APT_PACKAGES=(
   meson ninja-build pkg-config cmake g++ make python3
   "${NODE_LIBS[@]}" libuv1-dev libssl-dev
   libmosquitto-dev mosquitto mosquitto-clients
+  libpq-dev libsqlite3-dev postgresql sqlite3
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
   debootstrap
 )
