@@ -596,7 +596,7 @@ struct DatabaseWriter::Core {
   std::condition_variable wake_cv;    /* the writer thread waits on it */
   std::condition_variable settled_cv; /* flush() waits on it */
   std::deque<std::string> pending;    /* not yet handed to the database, oldest first */
-  size_t inflight = 0;                /* lines of the batch being written */
+  size_t inflight = 0;                /* lines of the batch being written (not in `pending`) */
   uint64_t dropped_unreported = 0;
   uint64_t dropped_total = 0;
   bool failed = false;
@@ -627,7 +627,8 @@ struct DatabaseWriter::Core {
       if (failed)
         return false;
       pending.push_back(std::move(line));
-      while (pending.size() + inflight > cfg.queue_size && !pending.empty()) {
+      /* The batch being written is out of the queue: it is not what the bound is for. */
+      while (pending.size() > cfg.queue_size) {
         pending.pop_front();
         dropped_unreported++;
         dropped_total++;
@@ -733,11 +734,6 @@ void DatabaseWriter::Core::run() {
         break;
       }
       if (st.kind == Status::RETRY) {
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          failed_attempts++;
-        }
-        settled_cv.notify_all();
         if (!outage_reported)
           emit(OutputEventLevel::WARNING, std::string(ever_connected ? "Cannot reconnect" : "Cannot connect") +
                                               " to " + backend->describe() + where + ": " + st.message + "; " +
@@ -760,6 +756,12 @@ void DatabaseWriter::Core::run() {
                                               " results are not written to " + backend->describe() +
                                               where + ": it is unreachable; one more attempt at stop");
         }
+        {
+          /* After the warnings: flush() returns on it, and EOS goes on. */
+          std::lock_guard<std::mutex> lock(mu);
+          failed_attempts++;
+        }
+        settled_cv.notify_all();
         continue;
       }
       connected = true;

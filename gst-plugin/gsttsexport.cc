@@ -1239,8 +1239,8 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_DATABASE_QUEUE_SIZE,
       g_param_spec_uint("database-queue-size", "Database queue size",
-                        "Most results (frames) held for the database while it is unreachable or slow; beyond "
-                        "it the oldest are dropped, with a warning that counts them",
+                        "Most results (frames) waiting for the database (besides the batch being written) while it "
+                        "is unreachable or slow; beyond it the oldest are dropped, with a warning that counts them",
                         1, G_MAXINT, DEFAULT_DATABASE_QUEUE_SIZE,
                         (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOOKS, COCO_LABELS, SHARED, YOLOX, freePort, gstLaunch, readJsonl, tempDir, type RunResult } from '../helpers/gst';
+import { COCO_LABELS, HOOKS, ROOT, SHARED, YOLOX, freePort, gstLaunch, readJsonl, run, tempDir, type RunResult } from '../helpers/gst';
 import { PostgresServer } from '../helpers/postgres';
 
 const execFileP = promisify(execFile);
@@ -281,6 +281,35 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     // 1 s of stream; at EOS and at stop one more attempt each, not a wait for a server that is gone.
     expect(r.elapsedMs).toBeLessThan(6000);
   }, 30_000);
+
+  it('on an interrupt while the server is away: no hang', async () => {
+    const port = await freePort();
+    let sent = 0;
+    const r = await gstLaunch(`${LIVE(3000)} ! tsexport database=postgresql://tsv@127.0.0.1:${port}/tsv ! fakesink`, {
+      timeoutMs: 30_000,
+      onSpawn: (child) => setTimeout(() => ((sent = Date.now()), child.kill('SIGINT')), 1500),
+    });
+    expect(r.timedOut, r.output).toBe(false);
+    expect(r.output).toMatch(/Cannot connect to the PostgreSQL database/);
+    expect(r.output).toMatch(/handling interrupt/);
+    expect(Date.now() - sent, r.output).toBeLessThan(3000);
+  }, 30_000);
+
+  it('examples/detect-to-postgres.sh: people of the person video in PostgreSQL, and the README\'s queries answered', async () => {
+    const dir = tempDir();
+    const passwordFile = path.join(dir, 'pg-password');
+    writeFileSync(passwordFile, `${pg.password}\n`);
+    const r = await run('bash', [path.join(ROOT, 'examples', 'detect-to-postgres.sh'), '', pg.uri({ withPassword: false })], {
+      env: { FRAMES: '250', PASSWORD_FILE: passwordFile, SOURCE_ID: 'example', JSONL: path.join(dir, 'example.jsonl') },
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.output).toBe(0);
+    // The first person walks in around frame 60, is tracked as 1 and crosses the door line (in).
+    expect(r.stdout).toMatch(/where was track 1 \(its first frames\):\n\s*frame \|\s*x\s*\|/);
+    expect(r.stdout).toMatch(/^\s*door\s*\|\s*in\s*\|\s*1$/m);
+    const lines = readJsonl(path.join(dir, 'example.jsonl')) as unknown as Line[];
+    expectRowsEqualLines(await pgRows(pg, 'example'), lines);
+  }, 90_000);
 
   it('a wrong password or an unknown database is an error naming the database property, the password never printed', async () => {
     const cases = [
