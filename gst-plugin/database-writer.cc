@@ -217,7 +217,8 @@ public:
       Status st = exec(sql);
       if (st.kind != Status::OK) {
         if (st.kind == Status::FATAL)
-          st.message = "cannot create the tables: " + st.message;
+          st.message = "Cannot create the tables in " + describe() + " (property database): " + st.message +
+                       " (tables frames, objects or events made by something else?)";
         return st;
       }
     }
@@ -230,8 +231,9 @@ public:
     st = result_status(r, PGRES_COMMAND_OK);
     PQclear(r);
     if (st.kind == Status::FATAL)
-      st.message = "the tables frames, objects or events do not have the columns tsexport writes (made by "
-                   "something else?): " + st.message;
+      st.message = "The tables frames, objects or events in " + describe() +
+                   " (property database) do not have the columns tsexport writes (made by something else?): " +
+                   st.message;
     return st;
   }
 
@@ -730,7 +732,12 @@ void DatabaseWriter::Core::run() {
       }
       Status st = backend->connect();
       if (st.kind == Status::FATAL) {
-        give_up(st.message);
+        std::string why = st.message;
+        if (why.find("database property") == std::string::npos && why.find("(property database)") == std::string::npos)
+          why = "Cannot use " + backend->describe() + where + ": " + why;
+        if (!why.empty() && why[0] >= 'a' && why[0] <= 'z')
+          why[0] = (char)(why[0] - 'a' + 'A');
+        give_up(why);
         break;
       }
       if (st.kind == Status::RETRY) {

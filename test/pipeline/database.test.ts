@@ -314,7 +314,7 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
   it('a wrong password or an unknown database is an error naming the database property, the password never printed', async () => {
     const cases = [
       { uri: pg.uri({ password: 'not-the-password' }), error: /refused the login of user "tsv" \(FATAL: password authentication failed for user "tsv"\): check the user name and password in the database property, or in database-password-file/ },
-      { uri: pg.uri({ database: 'nope' }), error: /the PostgreSQL database "nope" at 127\.0\.0\.1:\d+: FATAL: database "nope" does not exist: create it \(createdb nope\) or name an existing one in the database property/ },
+      { uri: pg.uri({ database: 'nope' }), error: /The PostgreSQL database "nope" at 127\.0\.0\.1:\d+: FATAL: database "nope" does not exist: create it \(createdb nope\) or name an existing one in the database property/ },
     ];
     for (const c of cases) {
       const r = await gstLaunch(`${LIVE(60)} ! tsexport database=${c.uri} ! fakesink`, { timeoutMs: 30_000 });
@@ -325,6 +325,30 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
       expect(r.output).not.toContain('not-the-password');
       expect(r.elapsedMs).toBeLessThan(10_000);
     }
+  }, 60_000);
+
+  it('tables of other columns are an error naming the database property; format=dlstreamer still writes tsvision\'s rows', async () => {
+    await pg.psql('CREATE DATABASE other', 'postgres');
+    await pg.psql('CREATE TABLE objects (id integer)', 'other');
+    const r = await gstLaunch(`${LIVE(30)} ! tsexport database=${pg.uri({ database: 'other' })} ! fakesink`, { timeoutMs: 30_000 });
+    expect(r.code, r.output).not.toBe(0);
+    expect(r.output).toMatch(/ERROR: .*tsexport0: Cannot create the tables in the PostgreSQL database "other" at 127\.0\.0\.1:\d+ \(property database\): column "source" does not exist \(SQLSTATE 42703\) \(tables frames, objects or events made by something else\?\)/);
+
+    const dir = tempDir();
+    const dl = await gstLaunch(
+      `${LIVE(10)} ! tee name=t ! queue ! tsexport location=${dir}/tsvision.jsonl ! fakesink ` +
+        `t. ! queue ! tsexport format=dlstreamer location=${dir}/dl.jsonl database=sqlite:${dir}/dl.db ! fakesink`,
+      { timeoutMs: 30_000 },
+    );
+    expectClean(dl);
+    expect(readJsonl(path.join(dir, 'dl.jsonl'))[0]).toHaveProperty('resolution'); // the file: DL Streamer's JSON
+    const rows = await sqliteRows(path.join(dir, 'dl.db'));
+    const lines = readJsonl(path.join(dir, 'tsvision.jsonl')) as unknown as Line[];
+    // The same frames as the other branch's tsvision lines, but for the wall clock each element reads.
+    const untimed = <T extends Record<string, unknown>>(rs: T[]) => rs.map(({ time, ...rest }) => rest);
+    const expected = expectedRows(lines);
+    expect(sorted(untimed(rows.frames))).toEqual(sorted(untimed(expected.frames)));
+    expect(sorted(untimed(rows.objects))).toEqual(sorted(untimed(expected.objects)));
   }, 60_000);
 
   it('rejects a bad database value or an SQLite file in a missing directory at start, naming the property', async () => {
