@@ -554,6 +554,15 @@ bool database_parse(const std::string &text, DatabaseKind &kind, std::string &ta
   if (!opts) {
     error = message ? one_line(message) : "libpq cannot parse it";
     PQfreemem(message);
+    /* libpq may quote a bad part of the value: never the URI's password. */
+    auto scheme = text.find("://"), at = text.rfind('@');
+    if (uri && at != std::string::npos && at > scheme) {
+      std::string userinfo = text.substr(scheme + 3, at - scheme - 3);
+      auto colon = userinfo.find(':');
+      std::string password = colon == std::string::npos ? "" : userinfo.substr(colon + 1);
+      for (size_t p; !password.empty() && (p = error.find(password)) != std::string::npos;)
+        error.replace(p, password.size(), "***");
+    }
     return false;
   }
   PQconninfoFree(opts);

@@ -279,7 +279,7 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     expect(r.output).toMatch(/WARNING: .*Dropped the oldest 20 results: .* was unreachable and database-queue-size \(10\) was reached/);
     expect(r.output).toMatch(/WARNING: .*At the end of the stream 10 results are not written to the PostgreSQL database "tsv" at 127\.0\.0\.1:\d+ \(property database\): it is unreachable; one more attempt at stop/);
     // 1 s of stream; at EOS and at stop one more attempt each, not a wait for a server that is gone.
-    expect(r.elapsedMs).toBeLessThan(6000);
+    expect(r.elapsedMs).toBeLessThan(8000);
   }, 30_000);
 
   it('on an interrupt while the server is away: no hang', async () => {
@@ -292,7 +292,7 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     expect(r.timedOut, r.output).toBe(false);
     expect(r.output).toMatch(/Cannot connect to the PostgreSQL database/);
     expect(r.output).toMatch(/handling interrupt/);
-    expect(Date.now() - sent, r.output).toBeLessThan(3000);
+    expect(Date.now() - sent, r.output).toBeLessThan(5000);
   }, 30_000);
 
   it('examples/detect-to-postgres.sh: people of the person video in PostgreSQL, and the README\'s queries answered', async () => {
@@ -354,6 +354,7 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
   it('rejects a bad database value or an SQLite file in a missing directory at start, naming the property', async () => {
     const cases = [
       ['postgresql://127.0.0.1/tsv?bogus=1', /Invalid database: invalid URI query parameter: "bogus"/],
+      ['postgresql://tsv:pa%zzword@127.0.0.1/tsv', /Invalid database: invalid percent-encoded token: "\*\*\*"/],
       ['mysql://127.0.0.1/tsv', /Invalid database: expected postgresql:\/\/user@host:port\/dbname/],
       ['sqlite:/nonexistent/dir/results.db', /Invalid database: the directory "\/nonexistent\/dir" of the SQLite file does not exist: create it first/],
       ['sqlite:/proc/results.db', /Cannot write to the database \(property database\): cannot open the SQLite database "\/proc\/results.db": unable to open database file/],
