@@ -47,6 +47,8 @@ interface Line {
   past_objects?: (Obj & { frame: number; pts: number | null })[];
   events?: Record<string, unknown>[];
   counts?: unknown;
+  motion?: unknown;
+  tags?: unknown;
   classifications?: unknown[];
 }
 interface Obj {
@@ -88,7 +90,9 @@ function expectedRows(lines: Line[]) {
     width: l.width,
     height: l.height,
     object_count: l.objects.length,
+    tags: l.tags ?? null,
     counts: l.counts ?? null,
+    motion: l.motion ?? null,
   }));
   const objects = lines.flatMap((l) => [
     ...l.objects.map((o) => objectRow(l, o)),
@@ -132,7 +136,7 @@ const PG_TIME = `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"
 async function pgRows(pg: PostgresServer, source: string) {
   const where = `WHERE source = '${source}'`;
   const [frames, objects, events] = await Promise.all([
-    pg.rows(`SELECT source, frame, pts, ${PG_TIME}, width, height, object_count, counts FROM frames ${where}`),
+    pg.rows(`SELECT source, frame, pts, ${PG_TIME}, width, height, object_count, tags, counts, motion FROM frames ${where}`),
     pg.rows(
       `SELECT source, frame, pts, ${PG_TIME}, track_id, label, label_id, confidence, x, y, width, height, predicted, ` +
         `interpolated, classifications FROM objects ${where}`,
@@ -149,8 +153,8 @@ async function sqlite(file: string, sql: string): Promise<Record<string, unknown
 
 async function sqliteRows(file: string) {
   const json = (v: unknown) => (v === null ? null : JSON.parse(v as string));
-  const frames = (await sqlite(file, 'SELECT source, frame, pts, time, width, height, object_count, counts FROM frames')).map(
-    (r) => ({ ...r, counts: json(r.counts) }),
+  const frames = (await sqlite(file, 'SELECT source, frame, pts, time, width, height, object_count, tags, counts, motion FROM frames')).map(
+    (r) => ({ ...r, tags: json(r.tags), counts: json(r.counts), motion: json(r.motion) }),
   );
   const objects = (
     await sqlite(
@@ -189,7 +193,7 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     writeFileSync(passwordFile, `${pg.password}\n`);
     const r = await gstLaunch(
       `${PEOPLE} ! ` +
-        `tsexport location=${dir}/pg.jsonl source-id=tud-pg database=${pg.uri({ withPassword: false })} database-password-file=${passwordFile} ! ` +
+        `tsexport location=${dir}/pg.jsonl source-id=tud-pg tags='{"site":"north","camera":3}' database=${pg.uri({ withPassword: false })} database-password-file=${passwordFile} ! ` +
         `tsexport location=${dir}/sqlite.jsonl source-id=tud-sqlite database=sqlite:${dir}/results.db ! fakesink`,
       { timeoutMs: 60_000 },
     );
@@ -201,6 +205,8 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     // Something real to compare: people, tracks, filled-in boxes and events.
     expect(expected.objects.length).toBeGreaterThan(200);
     expect(expected.objects.some((o) => o.interpolated)).toBe(true);
+    expect(expected.frames.some((f) => f.motion !== null)).toBe(true);
+    expect(expected.frames[0].tags).toEqual({ site: 'north', camera: 3 });
     expect(expected.events.filter((e) => e.type === 'line-crossed').length).toBeGreaterThan(0);
     expectRowsEqualLines(await pgRows(pg, 'tud-pg'), pgLines);
     expectRowsEqualLines(await sqliteRows(path.join(dir, 'results.db')), readJsonl(path.join(dir, 'sqlite.jsonl')) as unknown as Line[]);
