@@ -317,9 +317,10 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     expectRowsEqualLines(await pgRows(pg, 'example'), lines);
   }, 90_000);
 
-  it('a wrong password or an unknown database is an error naming the database property, the password never printed', async () => {
+  it('a wrong password, none, or an unknown database is an error naming the database property, the password never printed', async () => {
     const cases = [
       { uri: pg.uri({ password: 'not-the-password' }), error: /refused the login of user "tsv" \(FATAL: password authentication failed for user "tsv"\): check the user name and password in the database property, or in database-password-file/ },
+      { uri: pg.uri({ withPassword: false }), error: /The PostgreSQL database "tsv" at 127\.0\.0\.1:\d+ requires a password for user "tsv" \(fe_sendauth: no password supplied\): put it in the database property \(postgresql:\/\/user:password@host\/db\), in database-password-file or in ~\/\.pgpass/ },
       { uri: pg.uri({ database: 'nope' }), error: /The PostgreSQL database "nope" at 127\.0\.0\.1:\d+: FATAL: database "nope" does not exist: create it \(createdb nope\) or name an existing one in the database property/ },
     ];
     for (const c of cases) {
