@@ -36,12 +36,16 @@ constexpr milliseconds kDropReportInterval{5000};
 /* stop(): how long past the flush timeout to wait for a stuck thread before leaving it. */
 constexpr milliseconds kStopGrace{1000};
 
-void init_debug_once() {
+} // namespace
+
+void database_writer_debug_init() {
   static std::once_flag once;
   std::call_once(once, [] {
     GST_DEBUG_CATEGORY_INIT(tsexport_database_debug, "tsexport-database", 0, "tsexport's database writer");
   });
 }
+
+namespace {
 
 /* A message on one line: libpq's end with a newline and continue on tab-indented lines. */
 std::string one_line(std::string s) {
@@ -876,7 +880,7 @@ DatabaseWriter::DatabaseWriter(std::shared_ptr<Core> core) : core_(std::move(cor
 
 std::unique_ptr<DatabaseWriter> DatabaseWriter::start(const DatabaseWriterConfig &config, OutputEventCallback on_event,
                                                       std::string &error) {
-  init_debug_once();
+  database_writer_debug_init();
   auto core = std::make_shared<Core>();
   core->cfg = config;
   core->cfg.queue_size = std::max<size_t>(1, config.queue_size);

@@ -30,6 +30,9 @@ namespace tsv {
 
 enum class DatabaseKind { POSTGRESQL, SQLITE };
 
+/* Registers the debug category `tsexport-database` (once; tsexport's class_init calls it). */
+void database_writer_debug_init();
+
 /* `database`: `sqlite:PATH` (SQLite), else a PostgreSQL URI (postgresql://… or postgres://…) or a
  * key=value connection string as libpq takes them. Returns false with a reason in `error`
  * (e.g. a URI libpq does not parse, an SQLite path in a directory that does not exist, a back-end

@@ -1101,6 +1101,7 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
 
   GST_DEBUG_CATEGORY_INIT(gst_ts_export_debug, "tsexport", 0, "tsvision results export");
+  tsv::database_writer_debug_init();
 
   gobject_class->set_property = gst_ts_export_set_property;
   gobject_class->get_property = gst_ts_export_get_property;
