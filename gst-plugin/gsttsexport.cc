@@ -78,6 +78,18 @@
  *   property, after one attempt: nothing more is published and the stream stops (the file output
  *   keeps whole lines). TLS files that cannot be read or parsed are an error at start.
  *
+ * - `database`: a PostgreSQL database (`postgresql://user@host:port/dbname`, or a libpq key=value
+ *   string; libpq) or an SQLite file (`sqlite:PATH`), into whose tables `frames`, `objects` (one row
+ *   per object per frame) and `events` (tsanalytics') each line is written, created if missing. The
+ *   rows are read out of the tsvision-schema line itself by the database's JSON functions, so they
+ *   hold what the JSON Lines hold (also with format=dlstreamer: the database gets tsvision's line).
+ *   A writer thread of its own writes batches of up to `database-batch-size` lines, one transaction
+ *   each; while the server is away the lines are queued up to `database-queue-size` (beyond it the
+ *   oldest are dropped, one warning per outage saying how many), and it reconnects by itself (0.25
+ *   s up to 5 s). At EOS and stop what is queued is written for up to 5 s. A login the server
+ *   refuses, an unknown database, tables of other columns, an SQLite file that cannot be opened are
+ *   errors naming the property. Schema and queries: README, "Results in a database".
+ *
  * `stats-interval` (seconds, 0 = off): a `tsvision-stats` element message every N seconds with the
  * frames passed, fps and the percentiles of the element's own time per frame (as every tsvision
  * element); the figures are served to Prometheus too when TSVISION_METRICS_ADDRESS is set. Results
@@ -120,6 +132,7 @@
 
 #include "analytics-results.h"
 #include "coco-rle.h"
+#include "database-writer.h"
 #include "element-stats.h"
 #include "json-writer.h"
 #include "mqtt-publisher.h"
@@ -148,6 +161,10 @@ enum {
   PROP_TAGS,
   PROP_STATS_INTERVAL,
   PROP_EXPORT_MASKS,
+  PROP_DATABASE,
+  PROP_DATABASE_PASSWORD_FILE,
+  PROP_DATABASE_QUEUE_SIZE,
+  PROP_DATABASE_BATCH_SIZE,
 };
 
 typedef enum {
@@ -161,6 +178,9 @@ typedef enum {
 #define DEFAULT_MQTT_QUEUE_SIZE 1000
 #define DEFAULT_FORMAT GST_TS_EXPORT_FORMAT_TSVISION
 #define MQTT_FLUSH_TIMEOUT_MS 2000
+#define DEFAULT_DATABASE_QUEUE_SIZE 10000
+#define DEFAULT_DATABASE_BATCH_SIZE 100
+#define DATABASE_FLUSH_TIMEOUT_MS 5000
 
 #define GST_TYPE_TS_EXPORT_FORMAT (gst_ts_export_format_get_type())
 static GType gst_ts_export_format_get_type(void) {
@@ -195,6 +215,10 @@ struct TsExportSettings {
   GstTsExportFormat format = DEFAULT_FORMAT;
   std::string source_id; /* "" = the upstream URI */
   std::string tags;      /* "" = none; a JSON object, checked at start */
+  std::string database;  /* "" = none */
+  std::string database_password_file;
+  guint database_queue_size = DEFAULT_DATABASE_QUEUE_SIZE;
+  guint database_batch_size = DEFAULT_DATABASE_BATCH_SIZE;
   double stats_interval = tsv::stats_interval_default();
 };
 
@@ -205,8 +229,11 @@ struct TsExportState {
   guint64 frame = 0;
   tsv::JsonWriter line;
   std::unique_ptr<tsv::MqttPublisher> mqtt;
-  /* Set by the publisher thread once it gave up (the error is on the bus): frames stop here. */
-  gint mqtt_failed = 0;
+  std::unique_ptr<tsv::DatabaseWriter> db;
+  tsv::JsonWriter db_line; /* format=dlstreamer: the tsvision line the database gets */
+  /* Set by the MQTT publisher or the database writer thread once it gave up (the error is on the
+   * bus): frames stop here. */
+  gint output_failed = 0;
   GstTsExportFormat format = DEFAULT_FORMAT; /* from start() */
   /* `source`: source-id, or the URI upstream answers (asked at the first frame of each stream). */
   std::string source_id;
@@ -239,20 +266,20 @@ static std::string default_topic(GstTsExport *self) {
   return topic;
 }
 
-/* Publisher-thread events → debug log, and the bus for the user-facing ones. */
-static void on_mqtt_event(GstTsExport *self, tsv::MqttEventLevel level, const std::string &message) {
+/* MQTT publisher and database writer events → debug log, and the bus for the user-facing ones. */
+static void on_output_event(GstTsExport *self, tsv::OutputEventLevel level, const std::string &message) {
   switch (level) {
-  case tsv::MqttEventLevel::WARNING:
+  case tsv::OutputEventLevel::WARNING:
     GST_WARNING_OBJECT(self, "%s", message.c_str());
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", message.c_str()), (nullptr));
     break;
-  case tsv::MqttEventLevel::ERROR:
+  case tsv::OutputEventLevel::ERROR:
     GST_ERROR_OBJECT(self, "%s", message.c_str());
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", message.c_str()), (nullptr));
     /* After the error is posted, so that it comes first, before upstream's flow error. */
-    g_atomic_int_set(&self->state->mqtt_failed, 1);
+    g_atomic_int_set(&self->state->output_failed, 1);
     break;
-  case tsv::MqttEventLevel::INFO:
+  case tsv::OutputEventLevel::INFO:
     GST_INFO_OBJECT(self, "%s", message.c_str());
     /* The text in the debug part too: that is what gst-launch-1.0 prints of an info message. */
     GST_ELEMENT_INFO(self, RESOURCE, WRITE, ("%s", message.c_str()), ("%s", message.c_str()));
@@ -260,6 +287,21 @@ static void on_mqtt_event(GstTsExport *self, tsv::MqttEventLevel level, const st
   default:
     GST_DEBUG_OBJECT(self, "%s", message.c_str());
   }
+}
+
+/* The first line of a password file, without its line ending (`echo secret > file` works). */
+static bool read_password_file(GstTsExport *self, const char *property, const std::string &file, std::string &out) {
+  gchar *contents = nullptr;
+  GError *err = nullptr;
+  if (!g_file_get_contents(file.c_str(), &contents, nullptr, &err)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Cannot read %s \"%s\": %s", property, file.c_str(), err->message),
+                      (nullptr));
+    g_error_free(err);
+    return false;
+  }
+  out = std::string(contents, strcspn(contents, "\r\n"));
+  g_free(contents);
+  return true;
 }
 
 static gboolean start_mqtt(GstTsExport *self) {
@@ -295,19 +337,9 @@ static gboolean start_mqtt(GstTsExport *self) {
     return FALSE;
   }
   if (!s.mqtt_password_file.empty()) {
-    /* The first line, without its line ending: `echo secret > file` works. */
-    gchar *contents = nullptr;
-    GError *err = nullptr;
-    if (!g_file_get_contents(s.mqtt_password_file.c_str(), &contents, nullptr, &err)) {
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                        ("Cannot read mqtt-password-file \"%s\": %s", s.mqtt_password_file.c_str(), err->message),
-                        (nullptr));
-      g_error_free(err);
+    if (!read_password_file(self, "mqtt-password-file", s.mqtt_password_file, config.password))
       return FALSE;
-    }
-    config.password = std::string(contents, strcspn(contents, "\r\n"));
     config.has_password = true;
-    g_free(contents);
   } else {
     config.password = s.mqtt_password;
     config.has_password = s.mqtt_has_password;
@@ -329,7 +361,7 @@ static gboolean start_mqtt(GstTsExport *self) {
                   config.topic.c_str(), config.client_id.c_str(), config.username.empty() ? "" : ", user ",
                   config.username.c_str());
   self->state->mqtt = tsv::MqttPublisher::start(
-      config, [self](tsv::MqttEventLevel level, const std::string &message) { on_mqtt_event(self, level, message); },
+      config, [self](tsv::OutputEventLevel level, const std::string &message) { on_output_event(self, level, message); },
       error);
   if (!self->state->mqtt) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Cannot publish to MQTT: %s", error.c_str()), (nullptr));
@@ -342,6 +374,68 @@ static void stop_mqtt(GstTsExport *self) {
   if (self->state->mqtt) {
     self->state->mqtt->stop(); /* delivers what it can within MQTT_FLUSH_TIMEOUT_MS */
     self->state->mqtt.reset();
+  }
+}
+
+static gboolean start_database(GstTsExport *self) {
+  std::string database, password_file;
+  tsv::DatabaseWriterConfig config;
+  GST_OBJECT_LOCK(self);
+  database = self->settings->database;
+  password_file = self->settings->database_password_file;
+  config.queue_size = self->settings->database_queue_size;
+  config.batch_size = self->settings->database_batch_size;
+  GST_OBJECT_UNLOCK(self);
+  if (database.empty()) {
+    if (!password_file.empty())
+      GST_WARNING_OBJECT(self, "database-password-file is set without database: ignored");
+    return TRUE;
+  }
+  std::string error;
+  if (!tsv::database_parse(database, config.kind, config.target, error)) {
+    /* Not the value itself: it may hold a password. */
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                      ("Invalid database: %s (expected postgresql://user@host:port/dbname or sqlite:PATH)",
+                       error.c_str()),
+                      (nullptr));
+    return FALSE;
+  }
+  if (!password_file.empty()) {
+    if (config.kind == tsv::DatabaseKind::SQLITE) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("database-password-file is set, and database is an SQLite file (which has no password): "
+                         "unset database-password-file"),
+                        (nullptr));
+      return FALSE;
+    }
+    if (!read_password_file(self, "database-password-file", password_file, config.password))
+      return FALSE;
+    config.has_password = true;
+  }
+  gchar *name = gst_object_get_name(GST_OBJECT(self));
+  gchar *uuid = g_uuid_string_random();
+  config.run = uuid;
+  config.application_name = std::string("tsvision-") + (name ? name : "tsexport");
+  g_free(uuid);
+  g_free(name);
+  config.flush_timeout_ms = DATABASE_FLUSH_TIMEOUT_MS;
+  self->state->db = tsv::DatabaseWriter::start(
+      config,
+      [self](tsv::OutputEventLevel level, const std::string &message) { on_output_event(self, level, message); },
+      error);
+  if (!self->state->db) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Cannot write to the database (property database): %s",
+                                                   error.c_str()),
+                      (nullptr));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void stop_database(GstTsExport *self) {
+  if (self->state->db) {
+    self->state->db->stop(); /* writes what it can within DATABASE_FLUSH_TIMEOUT_MS */
+    self->state->db.reset();
   }
 }
 
@@ -376,7 +470,7 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
   self->state->frame = 0;
   self->state->have_info = false;
   self->state->source_known = false;
-  g_atomic_int_set(&self->state->mqtt_failed, 0);
+  g_atomic_int_set(&self->state->output_failed, 0);
   if (!self->state->stats)
     self->state->stats = std::make_unique<tsv::ElementStats>(GST_ELEMENT(self), "export");
   self->state->stats->reset();
@@ -391,7 +485,8 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
     }
     self->state->fd = fd;
   }
-  if (!start_mqtt(self)) {
+  if (!start_mqtt(self) || !start_database(self)) {
+    stop_mqtt(self);
     if (self->state->fd >= 0) {
       close(self->state->fd);
       self->state->fd = -1;
@@ -404,6 +499,7 @@ static gboolean gst_ts_export_start(GstBaseTransform *trans) {
 static gboolean gst_ts_export_stop(GstBaseTransform *trans) {
   GstTsExport *self = GST_TS_EXPORT(trans);
   stop_mqtt(self);
+  stop_database(self);
   if (self->state->fd >= 0) {
     fsync(self->state->fd);
     close(self->state->fd);
@@ -422,6 +518,10 @@ static gboolean gst_ts_export_sink_event(GstBaseTransform *trans, GstEvent *even
   GstTsExport *self = GST_TS_EXPORT(trans);
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && self->state->fd >= 0)
     fdatasync(self->state->fd);
+  /* The rows are in the database when EOS reaches the application (a bounded wait). */
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS && self->state->db && !self->state->db->flush())
+    GST_INFO_OBJECT(self, "EOS: not everything queued was written to the database within %d ms",
+                    DATABASE_FLUSH_TIMEOUT_MS);
   if (GST_EVENT_TYPE(event) == GST_EVENT_STREAM_START)
     self->state->source_known = false; /* a new stream may come from elsewhere */
   return GST_BASE_TRANSFORM_CLASS(gst_ts_export_parent_class)->sink_event(trans, event);
@@ -773,11 +873,11 @@ static void write_dlstreamer_line(tsv::JsonWriter &j, const GstSegment &segment,
 static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
   GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
   TsExportState &st = *self->state;
-  if (g_atomic_int_get(&st.mqtt_failed))
-    return GST_FLOW_ERROR; /* the MQTT publisher gave up; its error is on the bus */
+  if (g_atomic_int_get(&st.output_failed))
+    return GST_FLOW_ERROR; /* the MQTT publisher or the database writer gave up; its error is on the bus */
   guint64 frame = st.frame++;
   const bool post = g_atomic_int_get(&self->settings->post_messages);
-  if (st.fd < 0 && !post && !st.mqtt)
+  if (st.fd < 0 && !post && !st.mqtt && !st.db)
     return GST_FLOW_OK; /* nothing to export to */
   int width = st.have_info ? GST_VIDEO_INFO_WIDTH(&st.info) : 0;
   int height = st.have_info ? GST_VIDEO_INFO_HEIGHT(&st.info) : 0;
@@ -818,6 +918,17 @@ static GstFlowReturn export_frame(GstTsExport *self, GstBuffer *buffer) {
   }
   if (st.mqtt)
     st.mqtt->publish(j.str()); /* queued; the publisher thread sends it */
+  if (st.db) {
+    /* The database reads tsvision's line (queued; the writer thread writes it). */
+    if (st.format == GST_TS_EXPORT_FORMAT_TSVISION) {
+      st.db->write(j.str());
+    } else {
+      st.db_line.clear();
+      write_tsvision_line(st.db_line, frame, buffer, width, height, st.source, st.tags, objects,
+                          frame_classifications, past, analytics.get(), nullptr);
+      st.db->write(st.db_line.str());
+    }
+  }
   return GST_FLOW_OK;
 }
 
@@ -891,6 +1002,18 @@ static void gst_ts_export_set_property(GObject *object, guint prop_id, const GVa
   case PROP_STATS_INTERVAL:
     self->settings->stats_interval = g_value_get_double(value);
     break;
+  case PROP_DATABASE:
+    self->settings->database = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_DATABASE_PASSWORD_FILE:
+    self->settings->database_password_file = g_value_get_string(value) ? g_value_get_string(value) : "";
+    break;
+  case PROP_DATABASE_QUEUE_SIZE:
+    self->settings->database_queue_size = g_value_get_uint(value);
+    break;
+  case PROP_DATABASE_BATCH_SIZE:
+    self->settings->database_batch_size = g_value_get_uint(value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
@@ -956,6 +1079,20 @@ static void gst_ts_export_get_property(GObject *object, guint prop_id, GValue *v
   case PROP_STATS_INTERVAL:
     g_value_set_double(value, self->settings->stats_interval);
     break;
+  case PROP_DATABASE:
+    g_value_set_string(value, self->settings->database.empty() ? nullptr : self->settings->database.c_str());
+    break;
+  case PROP_DATABASE_PASSWORD_FILE:
+    g_value_set_string(value, self->settings->database_password_file.empty()
+                                  ? nullptr
+                                  : self->settings->database_password_file.c_str());
+    break;
+  case PROP_DATABASE_QUEUE_SIZE:
+    g_value_set_uint(value, self->settings->database_queue_size);
+    break;
+  case PROP_DATABASE_BATCH_SIZE:
+    g_value_set_uint(value, self->settings->database_batch_size);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
@@ -975,6 +1112,7 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
 
   GST_DEBUG_CATEGORY_INIT(gst_ts_export_debug, "tsexport", 0, "tsvision results export");
+  tsv::database_writer_debug_init();
 
   gobject_class->set_property = gst_ts_export_set_property;
   gobject_class->get_property = gst_ts_export_get_property;
@@ -1100,6 +1238,37 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
                           "gvametaconvert's tags), e.g. {\"site\":\"north\",\"camera\":3}; null: none",
                           nullptr,
                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_DATABASE,
+      g_param_spec_string("database", "Database",
+                          "Database to write each frame's results to, as rows of the tables frames, objects and "
+                          "events (created if missing): postgresql://user:password@host:port/dbname (or "
+                          "postgres://…, or a libpq key=value string: host=… dbname=…) for PostgreSQL, "
+                          "sqlite:PATH for an SQLite file; null: none",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_DATABASE_PASSWORD_FILE,
+      g_param_spec_string("database-password-file", "Database password file",
+                          "File whose first line (without its line ending) is the PostgreSQL password, read at "
+                          "start (overrides one in database; keeps it out of ps); null: the one in database, "
+                          "else PGPASSWORD or ~/.pgpass as libpq finds them",
+                          nullptr,
+                          (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_DATABASE_QUEUE_SIZE,
+      g_param_spec_uint("database-queue-size", "Database queue size",
+                        "Most results (frames) waiting for the database (besides the batch being written) while it "
+                        "is unreachable or slow; beyond it the oldest are dropped, with a warning that counts them",
+                        1, G_MAXINT, DEFAULT_DATABASE_QUEUE_SIZE,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_DATABASE_BATCH_SIZE,
+      g_param_spec_uint("database-batch-size", "Database batch size",
+                        "Most results (frames) written in one transaction; the writer takes what is queued, "
+                        "so batches are small while it keeps up",
+                        1, G_MAXINT, DEFAULT_DATABASE_BATCH_SIZE,
+                        (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(gobject_class, PROP_STATS_INTERVAL, tsv::stats_interval_param_spec());
 
   gst_type_mark_as_plugin_api(GST_TYPE_TS_EXPORT_FORMAT, (GstPluginAPIFlags)0);
@@ -1107,7 +1276,7 @@ static void gst_ts_export_class_init(GstTsExportClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(element_class, "tsvision results export", "Filter/Video",
                                         "Exports each frame's objects (region-of-interest metas) as JSON Lines: to a file, "
-                                        "bus messages and/or an MQTT broker",
+                                        "bus messages and/or an MQTT broker; as rows to PostgreSQL or SQLite",
                                         "tsvision developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR(gst_ts_export_start);

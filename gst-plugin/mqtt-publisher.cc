@@ -31,8 +31,6 @@ namespace {
 
 /* Unacknowledged messages at a time (libmosquitto's own in-flight limit is 20). */
 constexpr size_t kWindow = 16;
-constexpr milliseconds kInitialBackoff{250};
-constexpr milliseconds kMaxBackoff{5000};
 /* A TCP connect + CONNACK that takes longer than this is abandoned and retried. */
 constexpr milliseconds kConnectTimeout{5000};
 /* Dropped-result warnings: the first at once, then at most one per interval. */
@@ -514,7 +512,7 @@ struct MqttPublisher::Core {
 
 void MqttPublisher::Core::run() {
   pthread_setname_np(pthread_self(), "tsexport-mqtt");
-  milliseconds backoff = kInitialBackoff;
+  Backoff backoff;
   Clock::time_point next_attempt = Clock::now();
   Clock::time_point last_drop_report;
   bool drop_reported = false;
@@ -553,10 +551,9 @@ void MqttPublisher::Core::run() {
       outage_reported = true;
     } else {
       emit(MqttEventLevel::DEBUG, "MQTT broker " + broker() + ": " + why + "; " + std::to_string(queued) +
-                                      " results queued, retrying in " + std::to_string(backoff.count()) + " ms");
+                                      " results queued, retrying in " + std::to_string(backoff.peek().count()) + " ms");
     }
-    next_attempt = Clock::now() + backoff;
-    backoff = std::min(backoff * 2, kMaxBackoff);
+    next_attempt = Clock::now() + backoff.next();
   };
   auto connection_lost = [&](const std::string &why) {
     destroy_client();
@@ -569,8 +566,8 @@ void MqttPublisher::Core::run() {
                                       "queued (at most mqtt-queue-size=" +
                                       std::to_string(cfg.queue_size) + ")");
     outage_reported = true;
-    backoff = kInitialBackoff;
-    next_attempt = Clock::now() + backoff;
+    backoff.reset();
+    next_attempt = Clock::now() + backoff.peek();
   };
 
   for (;;) {
@@ -626,7 +623,7 @@ void MqttPublisher::Core::run() {
     }
     if (conn == Conn::CONNECTING && connack_rc == 0) {
       conn = Conn::CONNECTED;
-      backoff = kInitialBackoff;
+      backoff.reset();
       size_t n;
       {
         std::lock_guard<std::mutex> lock(mu);

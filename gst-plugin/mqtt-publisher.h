@@ -20,6 +20,8 @@
 #include <memory>
 #include <string>
 
+#include "output-retry.h"
+
 namespace tsv {
 
 struct MqttAddress {
@@ -54,11 +56,10 @@ struct MqttPublisherConfig {
   bool has_password = false;
 };
 
-/* ERROR: a failure another attempt cannot mend; the publisher has given up (see above). */
-enum class MqttEventLevel { DEBUG, INFO, WARNING, ERROR };
-
-/* Called from the publisher thread (never while the publisher holds its queue lock). */
-using MqttEventCallback = std::function<void(MqttEventLevel level, const std::string &message)>;
+/* ERROR: a failure another attempt cannot mend; the publisher has given up (see above). Called
+ * from the publisher thread (never while the publisher holds its queue lock). */
+using MqttEventLevel = OutputEventLevel;
+using MqttEventCallback = OutputEventCallback;
 
 class MqttPublisher {
 public:

@@ -43,6 +43,8 @@ PACKAGES=(
   meson ninja-build pkg-config cmake g++ make python3 libuv1-dev libssl-dev
   # tsexport's MQTT client and the broker the MQTT tests start
   libmosquitto-dev mosquitto mosquitto-clients
+  # tsexport's database output (libpq, SQLite), the PostgreSQL server and the sqlite3 tool its tests use
+  libpq-dev libsqlite3-dev postgresql sqlite3
   # tsoverlay's text (Pango/Cairo) and fonts for Latin, Cyrillic and CJK
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
   # Python GstAnalytics producers (tests drive GStreamer from Python)

@@ -6,7 +6,10 @@
 #      H.264), meson, cmake, the runtime libraries of Debian's libnode (the embeddable Node: libnode108,
 #      Node 18, on Debian 12; libnode115, Node 20, on Debian 13), libmosquitto (tsexport's MQTT client)
 #      and the mosquitto broker + clients the MQTT tests run (the tests start their own broker; the
-#      system service is not needed), debootstrap (for the Debian 13 root the tests build in), chromium (the
+#      system service is not needed), libpq + SQLite (tsexport's database output) with the PostgreSQL
+#      server and the sqlite3 tool its tests use (the tests run their own server from Debian's binaries;
+#      the system's cluster is not needed), gst-rtsp-server (tools/tsvision-rtsp-server) and rtspsrc's RTSP
+#      support, debootstrap (for the Debian 13 root the tests build in), chromium (the
 #      browser the live-view tests drive);
 #   2. Debian's libnode + libnode-dev: apt-installed where nothing conflicts; unpacked into .deps/node
 #      where they cannot be (next to nodesource's `nodejs`), with the JS modules libnode loads from
@@ -53,6 +56,7 @@ APT_PACKAGES=(
   libmosquitto-dev mosquitto mosquitto-clients
   # tools/tsvision-rtsp-server (gst-rtsp-server) and rtspsrc's RTSP support: the streaming tests' camera and re-stream
   libgstrtspserver-1.0-dev gstreamer1.0-rtsp
+  libpq-dev libsqlite3-dev postgresql sqlite3
   libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei
   debootstrap
   chromium # headless browser the live-view tests drive (playwright-core with executablePath, no browser download)
