@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * tsvision <command> [options]: the project's command line. Each command is one module, cli/<command>.mjs,
- * exporting `summary` (one line for this help) and `main(argv)` (resolves with the exit status).
+ * exporting `summary` (one line for this help) and `main(argv)` (resolves with the exit status). It runs from the
+ * checkout (`node bin/tsvision.mjs …`); the npm package is the hook API only and does not ship it.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
