@@ -63,6 +63,16 @@ std::string one_line(std::string s) {
 
 bool starts_with(const std::string &s, const char *prefix) { return s.rfind(prefix, 0) == 0; }
 
+/* The frame number of a tsvision JSON line ({"frame":N,…}), for messages; "?" if none. */
+std::string frame_of(const std::string &line) {
+  auto at = line.find("\"frame\":");
+  if (at == std::string::npos)
+    return "?";
+  at += 8;
+  auto end = line.find_first_not_of("0123456789", at);
+  return end == at ? "?" : line.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
 } // namespace
 
 /* ---- the back-ends ---------------------------------------------------------------------------- */
@@ -71,6 +81,8 @@ struct Status {
   enum Kind { OK, RETRY, FATAL } kind = OK;
   std::string message;
   bool lost_connection = false; /* RETRY: the connection is gone (else: a transient refusal) */
+  std::string sqlstate;         /* PostgreSQL's error code, where there is one */
+  std::vector<std::string> skipped; /* OK: lines the database cannot take, left out: "frame N: why" */
   static Status ok() { return {}; }
   static Status retry(std::string m, bool lost = false) { return {RETRY, std::move(m), lost}; }
   static Status fatal(std::string m) { return {FATAL, std::move(m), false}; }
@@ -242,6 +254,32 @@ public:
   }
 
   Status write(const std::vector<std::string> &lines) override {
+    Status st = insert(lines);
+    if (st.kind != Status::FATAL || !starts_with(st.sqlstate, "22"))
+      return st;
+    /* A data exception (a \u0000 in a string: 22P05; a number out of range: 22003) is one line's:
+     * the lines again one at a time, the ones the database cannot take left out (each its own
+     * statement: those already written are not written twice if the batch is sent again). */
+    Status all = Status::ok();
+    for (const std::string &line : lines) {
+      st = insert({line});
+      if (st.kind == Status::FATAL && starts_with(st.sqlstate, "22"))
+        all.skipped.push_back("frame " + frame_of(line) + ": " + st.message);
+      else if (st.kind != Status::OK)
+        return st;
+    }
+    return all;
+  }
+
+  void disconnect() override {
+    if (conn_) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+    }
+  }
+
+private:
+  Status insert(const std::vector<std::string> &lines) {
     joined_.clear();
     for (const std::string &l : lines) {
       if (!joined_.empty())
@@ -257,14 +295,6 @@ public:
     return st;
   }
 
-  void disconnect() override {
-    if (conn_) {
-      PQfinish(conn_);
-      conn_ = nullptr;
-    }
-  }
-
-private:
   Status exec(const char *sql) {
     PGresult *r = PQexec(conn_, sql);
     ExecStatusType want = PQresultStatus(r) == PGRES_TUPLES_OK ? PGRES_TUPLES_OK : PGRES_COMMAND_OK;
@@ -273,8 +303,9 @@ private:
     return st;
   }
 
-  /* A statement's outcome: a lost connection, a server shutting down, a deadlock or a full disk
-   * is worth another attempt; anything else (a missing column, no permission…) is not. */
+  /* A statement's outcome: a lost connection, a server shutting down, a deadlock, a full disk or
+   * a cancelled statement (statement_timeout, pg_cancel_backend) is worth another attempt;
+   * anything else (a missing column, no permission, a value the column cannot take…) is not. */
   Status result_status(PGresult *r, ExecStatusType want) {
     if (r && PQresultStatus(r) == want)
       return Status::ok();
@@ -288,9 +319,15 @@ private:
     if (PQstatus(conn_) != CONNECTION_OK || code.empty())
       return Status::retry(why, true);
     if (starts_with(code, "08") || starts_with(code, "57P") || starts_with(code, "53") || code == "40001" ||
-        code == "40P01" || code == "25006" /* read-only: a standby being promoted */)
-      return Status::retry(why, starts_with(code, "08") || starts_with(code, "57P"));
-    return Status::fatal(why + " (SQLSTATE " + code + ")");
+        code == "40P01" || code == "57014" /* query_canceled */ ||
+        code == "25006" /* read-only: a standby being promoted */) {
+      Status st = Status::retry(why, starts_with(code, "08") || starts_with(code, "57P"));
+      st.sqlstate = code;
+      return st;
+    }
+    Status st = Status::fatal(why + " (SQLSTATE " + code + ")");
+    st.sqlstate = code;
+    return st;
   }
 
   /* libpq reports a failed connection as text (no SQLSTATE): the server's refusals that another
@@ -556,6 +593,15 @@ bool database_parse(const std::string &text, DatabaseKind &kind, std::string &ta
   char *message = nullptr;
   PQconninfoOption *opts = PQconninfoParse(text.c_str(), &message);
   if (!opts) {
+    if (!uri) {
+      /* libpq's message quotes a token of the string, which may be a piece of its password
+       * (password=pa ss: missing "=" after "ss"): none of it is passed on. */
+      PQfreemem(message);
+      error = "libpq cannot parse the key=value connection string: write it as key=value pairs separated by "
+              "spaces, a value with spaces or quotes in single quotes with \\' and \\\\ escaped "
+              "(host=db.example dbname=tsv password='pa ss')";
+      return false;
+    }
     error = message ? one_line(message) : "libpq cannot parse it";
     PQfreemem(message);
     /* libpq may quote a bad part of the value: never the URI's password. */
@@ -819,6 +865,9 @@ void DatabaseWriter::Core::run() {
     if (st.kind == Status::OK) {
       GST_DEBUG("wrote %zu results in %.1f ms", batch.size(),
                 std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+      for (const std::string &why : st.skipped)
+        emit(OutputEventLevel::WARNING, "Skipped the results of " + why + ": " + backend->describe() + where +
+                                            " cannot take them; the other results are written");
       batch.clear();
       {
         std::lock_guard<std::mutex> lock(mu);

@@ -139,6 +139,7 @@ static gboolean feed_bus(GstBus *bus, GstMessage *message, gpointer user_data) {
   case GST_MESSAGE_ASYNC_DONE:
     if (!server->feed_started) {
       server->feed_started = TRUE; /* prerolled: a flushing segment seek starts the first loop, then play */
+      GST_INFO("feed: prerolled, seeking to its start and playing");
       feed_seek(server, TRUE);
       gst_element_set_state(server->feed, GST_STATE_PLAYING);
     }
@@ -250,8 +251,13 @@ int main(int argc, char **argv) {
       gst_object_unref(feed_bus_);
       return 1;
     }
-    if (ret == GST_STATE_CHANGE_NO_PREROLL) /* a live feed (a camera): nothing to loop, play it as it comes */
+    if (ret == GST_STATE_CHANGE_NO_PREROLL) {
+      /* A live feed (a camera): nothing to loop, play it as it comes. Started: the ASYNC_DONE its
+       * sinks post once PLAYING is no preroll, and a seek would fail (v4l2src) or restart it (rtspsrc). */
+      GST_INFO("feed: live, playing it as it comes");
+      server.feed_started = TRUE;
       gst_element_set_state(server.feed, GST_STATE_PLAYING);
+    }
   }
 
   GstRTSPServer *rtsp = gst_rtsp_server_new();
