@@ -274,6 +274,57 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
     expectRowsEqualLines(rows, lines.slice(dropped));
   }, 60_000);
 
+  it('a statement cancelled mid-write (pg_cancel_backend, as statement_timeout does): warns, writes it again, every row lands', async () => {
+    const dir = tempDir();
+    const frames = 150; // 5 s at 30 fps
+    const pipeline = gstLaunch(
+      `${LIVE(frames)} ! tsexport location=${dir}/cancel.jsonl source-id=cancel database=${pg.uri()} ! fakesink`,
+      { timeoutMs: 40_000 },
+    );
+    const poll = async (sql: string, what: string) => {
+      for (let i = 0; i < 100; i++) {
+        const out = (await pg.psql(sql).catch(() => '')).trim(); // the tables may not be there yet
+        if (out && out !== '0') return out;
+        await sleep(50);
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+    await poll("SELECT count(*) FROM frames WHERE source = 'cancel'", 'the first rows');
+    // A session holding a lock that INSERT waits for: the writer's next statement blocks, and is cancelled.
+    const locker = pg.psql('BEGIN; LOCK TABLE frames IN SHARE MODE; SELECT pg_sleep(20); COMMIT').catch((e: Error) => e);
+    const writer = await poll(
+      "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'tsvision-%' AND wait_event_type = 'Lock'",
+      'the writer to wait for the lock',
+    );
+    expect(await pg.psql(`SELECT pg_cancel_backend(${writer})`)).toContain('t');
+    await pg.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(20)%' AND pid <> pg_backend_pid()");
+    expect(String(await locker)).toMatch(/canceling statement due to user request/);
+    const r = await pipeline;
+    expectClean(r);
+    expect(r.output).toMatch(/WARNING: .*tsexport0: Cannot write to the PostgreSQL database "tsv" at 127\.0\.0\.1:\d+ \(property database\): canceling statement due to user request; reconnecting/);
+    const lines = readJsonl(path.join(dir, 'cancel.jsonl')) as unknown as Line[];
+    expect(lines).toHaveLength(frames);
+    expectRowsEqualLines(await pgRows(pg, 'cancel'), lines);
+  }, 60_000);
+
+  it('a frame PostgreSQL cannot take (a \\u0000 in an event\'s zone name) is skipped with a warning naming it; the others are written', async () => {
+    const dir = tempDir();
+    const frames = 30;
+    // analytics-record.ts: one event in the zone named by `custom` on every 10th frame (0, 10, 20).
+    const r = await gstLaunch(
+      `${LIVE(frames)} ! tstrack ! tsanalytics module=${HOOKS}/analytics-record.ts module-args='{"custom":"nul\\u0000zone"}' ! ` +
+        `tsexport location=${dir}/nul.jsonl source-id=nul database=${pg.uri()} ! fakesink`,
+      { timeoutMs: 40_000 },
+    );
+    expectClean(r);
+    const skipped = [...r.output.matchAll(/WARNING: .*tsexport0: Skipped the results of frame (\d+): unsupported Unicode escape sequence .*\(SQLSTATE 22P05\): the PostgreSQL database "tsv" at 127\.0\.0\.1:\d+ \(property database\) cannot take them; the other results are written/g)];
+    expect(skipped.map((m) => Number(m[1])), r.output).toEqual([0, 10, 20]);
+    const lines = readJsonl(path.join(dir, 'nul.jsonl')) as unknown as Line[];
+    expect(lines).toHaveLength(frames);
+    expect(lines.filter((l) => (l.events ?? []).length > 0).map((l) => l.frame)).toEqual([0, 10, 20]);
+    expectRowsEqualLines(await pgRows(pg, 'nul'), lines.filter((l) => ![0, 10, 20].includes(l.frame)));
+  }, 60_000);
+
   it('a server that never comes: warns, keeps the stream going, and exits promptly at EOS', async () => {
     const port = await freePort(); // nothing listens there
     const r = await gstLaunch(
@@ -363,6 +414,8 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
       ['postgresql://127.0.0.1/tsv?bogus=1', /Invalid database: invalid URI query parameter: "bogus"/],
       ['postgresql://tsv:pa%zzword@127.0.0.1/tsv', /Invalid database: invalid percent-encoded token: "\*\*\*"/],
       ['mysql://127.0.0.1/tsv', /Invalid database: expected postgresql:\/\/user@host:port\/dbname/],
+      // libpq's own message would quote "ss", a piece of the password: not passed on.
+      ["'host=127.0.0.1 dbname=tsv password=pa ss'", /Invalid database: libpq cannot parse the key=value connection string: write it as key=value pairs separated by spaces/],
       ['sqlite:/nonexistent/dir/results.db', /Invalid database: the directory "\/nonexistent\/dir" of the SQLite file does not exist: create it first/],
       ['sqlite:/proc/results.db', /Cannot write to the database \(property database\): cannot open the SQLite database "\/proc\/results.db": unable to open database file/],
     ] as const;
@@ -370,6 +423,7 @@ describe('tsexport database output (a real PostgreSQL server, SQLite files)', ()
       const r = await gstLaunch(`${LIVE(2)} ! tsexport database=${value} ! fakesink`, { timeoutMs: 20_000 });
       expect(r.code, r.output).not.toBe(0);
       expect(r.output).toMatch(error);
+      expect(r.output).not.toContain('"ss"');
     }
   }, 60_000);
 });
