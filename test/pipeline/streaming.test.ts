@@ -57,6 +57,30 @@ describe('tsvision-rtsp-server', () => {
       expect(r.stderr).toContain(message);
     }
   });
+
+  it('a live --feed (a camera) is played as it comes: no seek to its start when its sinks reach PLAYING', async () => {
+    const caps = 'video/x-raw,width=320,height=240,framerate=30/1';
+    const served = await startRtspServer(
+      ['--address', '127.0.0.1', '--port', '0', '--feed', `videotestsrc is-live=true ! ${caps} ! intervideosink channel=live-feed`,
+        `intervideosrc channel=live-feed ! ${caps} ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast ! rtph264pay name=pay0`],
+      { env: gstEnv({ GST_DEBUG: 'tsvision-rtsp-server:5', GST_DEBUG_NO_COLOR: '1' }) },
+    );
+    try {
+      // The feed's frames reach a client (and its sinks have long posted ASYNC_DONE by then).
+      const r = await run(
+        'gst-launch-1.0',
+        ['-e', 'rtspsrc', `location=${served.url}`, 'latency=100', '!', 'rtph264depay', '!', 'h264parse', '!', 'identity', 'eos-after=30', '!', 'fakesink'],
+        { env: gstEnv(), timeoutMs: 30_000 },
+      );
+      expect(r.timedOut, r.output).toBe(false);
+      expect(r.code, r.output).toBe(0);
+    } finally {
+      await served.stop();
+    }
+    expect(served.output()).toContain('feed: live, playing it as it comes');
+    expect(served.output()).not.toContain('feed: prerolled');
+    expect(served.output()).not.toContain('the feed refused a seek');
+  }, 60_000);
 });
 
 describe('streaming: RTSP camera → tsvision → RTMP server', () => {
