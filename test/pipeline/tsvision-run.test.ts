@@ -4,7 +4,7 @@
  * tsexport append=true, which a restarted pipeline needs to keep its earlier lines.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, freePort, gstEnv, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
@@ -43,6 +43,44 @@ describe('tsvision run', () => {
       expect(r.stderr).toMatch(/tsvision run: WARNING: erroneous pipeline: no (element "nosuchelement"|property "nosuchproperty" in element "fakesink"): not restarting/);
       expect(r.stderr).toContain('stopped after 1 run');
     }
+  });
+
+  it('a syntax error (gst-launch-1.0: pipeline could not be constructed) is not restarted either', async () => {
+    const r = await tsvisionRun(['--retry-min', '0', '--', 'fakesrc', '!'], 20_000);
+    expect(r.code, r.output).toBe(1);
+    expect(r.stderr).toContain('tsvision run: ERROR: pipeline could not be constructed: syntax error.: not restarting');
+    expect(r.stderr).toContain('stopped after 1 run');
+  });
+
+  it('Ctrl-C at a terminal (SIGINT to the whole process group): the pipeline gets one SIGINT and finishes EOS', async () => {
+    const dir = tempDir();
+    const mp4 = path.join(dir, 'out.mp4');
+    // detached: the supervisor leads its own group, as a shell's foreground job does; the terminal signals that group
+    const child = spawn('node', [CLI, 'run', '--', 'videotestsrc', 'is-live=true', '!', 'video/x-raw,width=64,height=48,framerate=25/1', '!',
+      'x264enc', 'tune=zerolatency', '!', 'mp4mux', '!', 'filesink', `location=${mp4}`], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      // playing, and frames written (mp4mux writes its moov, the index, only at EOS)
+      while (!(output.includes('Setting pipeline to PLAYING') && existsSync(mp4) && statSync(mp4).size > 2000) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(statSync(mp4).size, output).toBeGreaterThan(2000);
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await closed, output).toBe(0);
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    expect(output).toContain('EOS on shutdown');
+    expect(readFileSync(mp4).includes('moov'), `${mp4} has no moov: killed before EOS\n${output}`).toBe(true);
+    const check = await gstLaunch(`filesrc location=${mp4} ! qtdemux ! h264parse ! fakesink`);
+    expect(check.code, check.output).toBe(0);
   });
 
   it('--exit-on-eos: a finite pipeline runs once and its exit status is kept', async () => {
@@ -105,6 +143,8 @@ describe('tsvision run', () => {
       { host: '::1', port: 322 },
       { host: 'cdn.example', port: 443 },
     ]);
+    // the whole pipeline in one quoted argument, which gst-launch-1.0 accepts too
+    expect(pipelineServers(['rtspsrc location=rtsp://cam/x protocols=tcp ! decodebin ! fakesink'])).toEqual([{ host: 'cam', port: 554 }]);
   });
 });
 
