@@ -8,7 +8,8 @@
  *                 GET /live        one long response, application/octet-stream, of records
  *                                  [type u8][length u32 BE][payload]: 1 = a frame (pts as float64 BE, ns, NaN
  *                                  when none; then the JPEG), 2 = a JSON line (UTF-8), 3 = status (JSON),
- *                                  4 = the JSON Lines file started again (the lines so far are another run's)
+ *                                  4 = the JSON Lines file started again, or a new run was appended to it (a
+ *                                  line of `frame` 0 after a later one): the lines so far are another run's
  *
  * Live frames come from the pipeline's `jpegenc ! gdppay ! tcpserversink`: the server connects to it (and again
  * when it goes away), reads the GDP packets (view/gdp.mjs) and passes each JPEG on with its pts. The lines come
