@@ -14,9 +14,10 @@
  * a probe interval of the camera's return; a wait for a server resets the backoff (the failure is explained).
  * A description gst-launch-1.0 calls erroneous (no such element or property) or cannot construct (a syntax error) is
  * not restarted (exit status 1).
- * The child runs in its own process group, so a terminal's Ctrl-C (or systemd's SIGTERM to the cgroup's main
- * process) reaches only this supervisor, which passes SIGINT/SIGTERM/SIGHUP on once as SIGINT (gst-launch -e: EOS,
- * files finalised); a second one kills the pipeline. If the supervisor itself exits, its pipeline gets a SIGINT.
+ * The child runs in its own process group, so a terminal's Ctrl-C (sent to the foreground group) reaches only this
+ * supervisor, which passes SIGINT/SIGTERM/SIGHUP on once as SIGINT (gst-launch -e: EOS, files finalised); a second
+ * one kills the pipeline. If the supervisor itself exits, its pipeline gets a SIGINT. (systemd: KillMode=mixed, or
+ * its SIGTERM to every process of the unit kills gst-launch mid-EOS.)
  *
  * Reported on stderr, and as JSON Lines in `--events FILE` (appended; `time` is ISO 8601 UTC):
  *   {"event":"started","run":1,…}                          each start
