@@ -4,7 +4,7 @@
  * tsexport append=true, which a restarted pipeline needs to keep its earlier lines.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, freePort, gstEnv, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
@@ -12,6 +12,23 @@ import { pipelineServers } from '../../cli/run.mjs';
 
 const CLI = path.join(ROOT, 'bin', 'tsvision.mjs');
 const tsvisionRun = (args: string[], timeoutMs = 60_000) => run('node', [CLI, 'run', ...args], { timeoutMs });
+
+/** The processes whose parent is `ppid`: pid, process group and name, from /proc/PID/stat. */
+function childrenOf(ppid: number): { pid: number; pgrp: number; name: string }[] {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const [, parent, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      if (parent === ppid) found.push({ pid: Number(entry), pgrp, name });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 interface RunEvent {
   event: string;
@@ -57,7 +74,7 @@ describe('tsvision run', () => {
     const mp4 = path.join(dir, 'out.mp4');
     // detached: the supervisor leads its own group, as a shell's foreground job does; the terminal signals that group
     const child = spawn('node', [CLI, 'run', '--', 'videotestsrc', 'is-live=true', '!', 'video/x-raw,width=64,height=48,framerate=25/1', '!',
-      'x264enc', 'tune=zerolatency', '!', 'mp4mux', '!', 'filesink', `location=${mp4}`], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      'x264enc', 'tune=zerolatency', '!', 'mp4mux', '!', 'filesink', 'buffer-mode=unbuffered', `location=${mp4}`], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -68,13 +85,21 @@ describe('tsvision run', () => {
       while (!(output.includes('Setting pipeline to PLAYING') && existsSync(mp4) && statSync(mp4).size > 2000) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
       expect(statSync(mp4).size, output).toBeGreaterThan(2000);
+      // gst-launch-1.0 leads a group of its own: the terminal's SIGINT does not reach it besides the one passed on
+      // (two, and it dies mid-EOS: its handler is gone after the first — a race, so checked here, not only below)
+      const gst = childrenOf(child.pid!).filter((p) => p.name === 'gst-launch-1.0');
+      expect(gst).toHaveLength(1);
+      expect(gst[0].pgrp).toBe(gst[0].pid);
       process.kill(-child.pid!, 'SIGINT');
       expect(await closed, output).toBe(0);
     } finally {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // gone already
+      // on a failure: the pipeline (its own group) and the supervisor's group
+      for (const pid of [...childrenOf(child.pid!).map((p) => p.pid), child.pid!]) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
       }
     }
     expect(output).toContain('EOS on shutdown');
