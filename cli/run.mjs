@@ -12,9 +12,12 @@
  * connections again: those of its `location=rtsp://…`, `rtsps://`, `rtmp://`, `rtmps://` properties (or
  * `--wait-for HOST:PORT`), probed every 0.25 s. So an outage costs no model loads, and the pipeline starts within
  * a probe interval of the camera's return; a wait for a server resets the backoff (the failure is explained).
- * A description gst-launch-1.0 calls erroneous (no such element or property) is not restarted (exit status 1).
- * SIGINT/SIGTERM are passed on as SIGINT (gst-launch -e: EOS, files finalised);
- * a second one kills the pipeline.
+ * A description gst-launch-1.0 calls erroneous (no such element or property) or cannot construct (a syntax error) is
+ * not restarted (exit status 1).
+ * The child runs in its own process group, so a terminal's Ctrl-C (sent to the foreground group) reaches only this
+ * supervisor, which passes SIGINT/SIGTERM/SIGHUP on once as SIGINT (gst-launch -e: EOS, files finalised); a second
+ * one kills the pipeline. If the supervisor itself exits, its pipeline gets a SIGINT. (systemd: KillMode=mixed, or
+ * its SIGTERM to every process of the unit kills gst-launch mid-EOS.)
  *
  * Reported on stderr, and as JSON Lines in `--events FILE` (appended; `time` is ISO 8601 UTC):
  *   {"event":"started","run":1,…}                          each start
@@ -92,10 +95,13 @@ function parseArgs(argv) {
 const PROBE_INTERVAL_S = 0.25;
 const DEFAULT_PORTS = { 'rtsp:': 554, 'rtsps:': 322, 'rtmp:': 1935, 'rtmps:': 443 };
 
-/** The servers a pipeline connects to: host and port of each location=rtsp://… (rtsps, rtmp, rtmps) word. */
-export function pipelineServers(words) {
+/**
+ * The servers a pipeline connects to: host and port of each location=rtsp://… (rtsps, rtmp, rtmps) word. An argument
+ * may hold several words (the whole pipeline in one quoted string, as gst-launch-1.0 accepts).
+ */
+export function pipelineServers(args) {
   const servers = [];
-  for (const w of words) {
+  for (const w of args.flatMap((a) => a.split(/\s+/))) {
     const m = /^location=(.+)$/.exec(w);
     if (!m) continue;
     let url;
@@ -173,13 +179,25 @@ export async function main(argv) {
   let child = null;
   let stopping = 0;
   let wake = null; // resolves the backoff wait early on a signal
+  /** To the child's process group (it is detached: its own group, gst-launch-1.0 its leader). */
+  const signalChild = (signal) => {
+    if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  };
   const onSignal = () => {
     stopping++;
-    if (child) child.kill(stopping > 1 ? 'SIGKILL' : 'SIGINT');
+    signalChild(stopping > 1 ? 'SIGKILL' : 'SIGINT');
     wake?.();
   };
+  const onExit = () => signalChild('SIGINT'); // the supervisor goes (an uncaught error): the pipeline finishes EOS
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('exit', onExit);
 
   const sleepFor = (seconds) =>
     new Promise((resolve) => {
@@ -202,7 +220,8 @@ export async function main(argv) {
       let output = '';
       let healthyTimer = null;
       const code = await new Promise((resolve) => {
-        child = spawn('gst-launch-1.0', ['-e', ...o.pipeline], { stdio: ['ignore', 'pipe', 'pipe'] });
+        // detached: its own process group, so that a terminal's Ctrl-C does not reach it besides the SIGINT passed on
+        child = spawn('gst-launch-1.0', ['-e', ...o.pipeline], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
         const keep = (d) => {
           output = (output + d).slice(-16384);
         };
@@ -229,7 +248,7 @@ export async function main(argv) {
         break;
       }
       // A description that does not parse (or gst-launch-1.0 missing) will not get better by trying again.
-      const erroneous = /^WARNING: erroneous pipeline: .*$/m.exec(output);
+      const erroneous = /^(?:WARNING: erroneous pipeline: |ERROR: pipeline could not be constructed[:.]).*$/m.exec(output);
       if (erroneous || code === 127) {
         const why = erroneous ? erroneous[0] : 'gst-launch-1.0 cannot be started';
         event({ event: 'failed', run, uptime_s: Number(uptime.toFixed(3)), exit: code, error: why });
@@ -269,6 +288,8 @@ export async function main(argv) {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.off('exit', onExit);
   }
   event({ event: 'stopped', run, exit: exitCode, outages });
   log(`stopped after ${run} run${run === 1 ? '' : 's'}, ${outages} outage${outages === 1 ? '' : 's'}`);

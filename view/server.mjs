@@ -8,7 +8,8 @@
  *                 GET /live        one long response, application/octet-stream, of records
  *                                  [type u8][length u32 BE][payload]: 1 = a frame (pts as float64 BE, ns, NaN
  *                                  when none; then the JPEG), 2 = a JSON line (UTF-8), 3 = status (JSON),
- *                                  4 = the JSON Lines file started again (the lines so far are another run's)
+ *                                  4 = the JSON Lines file started again, or a new run was appended to it (a
+ *                                  line of `frame` 0 after a later one): the lines so far are another run's
  *
  * Live frames come from the pipeline's `jpegenc ! gdppay ! tcpserversink`: the server connects to it (and again
  * when it goes away), reads the GDP packets (view/gdp.mjs) and passes each JPEG on with its pts. The lines come
@@ -18,6 +19,7 @@ import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import { GDP_BUFFER, GDP_CAPS, GdpReader, capsSize } from './gdp.mjs';
 import { renderPage } from './page.mjs';
 import { tailLines } from './tail.mjs';
@@ -40,12 +42,20 @@ function sendFile(req, res, file, type) {
     }
     res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file, { start, end }).pipe(res);
-    return;
+    return send(file, start, end, res);
   }
   res.writeHead(200, { ...headers, 'Content-Length': size });
-  if (req.method === 'HEAD') return void res.end();
-  createReadStream(file).pipe(res);
+  if (req.method === 'HEAD' || size === 0) return void res.end();
+  // Up to the size announced: a file still growing (the JSON Lines while the pipeline writes) must not send more.
+  send(file, 0, size - 1, res);
+}
+
+/**
+ * Bytes start..end of a file to the response. pipeline() closes the file when the client goes away (a <video>
+ * cancels its range request at every seek) and ends a response whose file cannot be read (removed meanwhile).
+ */
+function send(file, start, end, res) {
+  pipeline(createReadStream(file, { start, end }), res, () => {});
 }
 
 function record(type, payload) {
@@ -64,6 +74,7 @@ class LiveFeed {
     this.recent = [];
     this.status = { connected: false, source: `${source.host}:${source.port}`, error: null, width: null, height: null };
     this.latestFrame = null;
+    this.lastFrame = -1; // the frame number of the last line
     this.closed = false;
     this.tail = tailLines(jsonl, (line) => this.line(line), { onReset: () => this.reset() });
     this.connect();
@@ -119,15 +130,20 @@ class LiveFeed {
   }
 
   line(text) {
+    // frame 0 after a later frame: a new run appended to the file (tsexport append=true, as tsvision run advises)
+    const frame = Number(/"frame":(\d+)/.exec(text)?.[1]);
+    if (frame === 0 && this.lastFrame > 0) this.reset();
+    if (Number.isFinite(frame)) this.lastFrame = frame;
     this.recent.push(text);
     if (this.recent.length > RECENT_LINES) this.recent.splice(0, this.recent.length - RECENT_LINES);
     const rec = record(2, Buffer.from(text));
     for (const client of this.clients) client.write(rec);
   }
 
-  /** The file was truncated (its pipeline started again): the lines so far are another run's. */
+  /** The file was truncated or a new run appended to it: the lines so far are another run's. */
   reset() {
     this.recent = [];
+    this.lastFrame = -1;
     const rec = record(4, Buffer.alloc(0));
     for (const client of this.clients) client.write(rec);
   }
@@ -175,8 +191,13 @@ export async function startViewServer(options) {
   const page = await renderPage(config);
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    let url;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end('bad request\n');
+    }
     try {
       if (url.pathname === '/' || url.pathname === '/index.html') {
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache' });

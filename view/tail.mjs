@@ -6,12 +6,14 @@
  * (fs.watch misses appends on some file systems).
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 const HEAD = 256;
 
 export function tailLines(file, onLine, { intervalMs = 40, onReset = () => {} } = {}) {
   let offset = 0;
   let partial = '';
+  let decoder = new StringDecoder('utf8'); // keeps a character split across two reads for the next one
   let inode = null;
   let head = Buffer.alloc(0); // the file's first bytes, as first read
   const chunk = Buffer.alloc(1 << 16);
@@ -23,7 +25,12 @@ export function tailLines(file, onLine, { intervalMs = 40, onReset = () => {} } 
       return; // not there yet: the pipeline creates it when it starts
     }
     if (st.size === offset && st.ino === inode) return;
-    const fd = openSync(file, 'r');
+    let fd;
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return; // removed since: the next poll sees what is there
+    }
     try {
       const now = Buffer.alloc(Math.min(HEAD, st.size));
       readSync(fd, now, 0, now.length, 0);
@@ -31,6 +38,7 @@ export function tailLines(file, onLine, { intervalMs = 40, onReset = () => {} } 
       if (st.size < offset || (inode !== null && st.ino !== inode) || !now.subarray(0, common).equals(head.subarray(0, common))) {
         offset = 0;
         partial = '';
+        decoder = new StringDecoder('utf8');
         head = Buffer.alloc(0);
         onReset();
       }
@@ -38,7 +46,7 @@ export function tailLines(file, onLine, { intervalMs = 40, onReset = () => {} } 
       if (now.length > head.length) head = now;
       for (let n; (n = readSync(fd, chunk, 0, chunk.length, offset)) > 0; ) {
         offset += n;
-        const text = partial + chunk.toString('utf8', 0, n);
+        const text = partial + decoder.write(chunk.subarray(0, n));
         const lines = text.split('\n');
         partial = lines.pop() ?? '';
         for (const line of lines) if (line.trim()) onLine(line);

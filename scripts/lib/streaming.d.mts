@@ -11,7 +11,7 @@ export interface Server {
   child: ChildProcess;
   stop(): Promise<void>;
 }
-export function startNginxRtmp(options?: { port?: number }): Promise<Server & { port: number }>;
+export function startNginxRtmp(options?: { port?: number }): Promise<Server & { port: number; log(): string }>;
 export function startRtspServer(
   args: string[],
   options?: { env?: NodeJS.ProcessEnv; onOutput?: (text: string) => void; command?: string[] },

@@ -7,7 +7,7 @@
  * Each resolves with { url, child, stop() }; stop() ends the process (SIGTERM, then SIGKILL) and removes its folder.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,7 +89,15 @@ rtmp { access_log off; server { listen 127.0.0.1:${port}; application live { liv
     await stop();
     throw e;
   }
-  return { url: `rtmp://127.0.0.1:${port}/live`, port, child, stop };
+  // log(): nginx's error.log so far (info level: each client's connect, play and publish), '' once stopped
+  const log = () => {
+    try {
+      return readFileSync(path.join(dir, 'error.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return { url: `rtmp://127.0.0.1:${port}/live`, port, child, stop, log };
 }
 
 /**

@@ -15,7 +15,7 @@ const W = 640;
 const H = 360;
 const THICKNESS = 4;
 
-let nginx: Server;
+let nginx: Awaited<ReturnType<typeof startNginxRtmp>>;
 let camera: Server;
 
 beforeAll(async () => {
@@ -97,7 +97,11 @@ describe('streaming: RTSP camera → tsvision → RTMP server', () => {
         'video/x-raw,format=RGB', '!', 'tsexport', `location=${received}`, '!', 'filesink', `location=${pixels}`],
       { timeoutMs: 60_000 },
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    // Until nginx-rtmp has the reader's play (a fixed wait is too short under load: the reader would miss frames).
+    const play = `play: name='annotated'`;
+    const deadline = Date.now() + 30_000;
+    while (!nginx.log().includes(play) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(nginx.log(), 'the reader playing at nginx-rtmp').toContain(play);
     const sender = await run('bash', [path.join(ROOT, 'examples', 'rtsp-to-rtmp.sh'), camera.url, stream], {
       env: { JSONL: sent, FRAMES: '40', THICKNESS: String(THICKNESS), LATENCY: '100' },
       timeoutMs: 60_000,

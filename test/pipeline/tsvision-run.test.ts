@@ -4,7 +4,7 @@
  * tsexport append=true, which a restarted pipeline needs to keep its earlier lines.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, freePort, gstEnv, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
@@ -12,6 +12,23 @@ import { pipelineServers } from '../../cli/run.mjs';
 
 const CLI = path.join(ROOT, 'bin', 'tsvision.mjs');
 const tsvisionRun = (args: string[], timeoutMs = 60_000) => run('node', [CLI, 'run', ...args], { timeoutMs });
+
+/** The processes whose parent is `ppid`: pid, process group and name, from /proc/PID/stat. */
+function childrenOf(ppid: number): { pid: number; pgrp: number; name: string }[] {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const [, parent, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      if (parent === ppid) found.push({ pid: Number(entry), pgrp, name });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
 
 interface RunEvent {
   event: string;
@@ -43,6 +60,52 @@ describe('tsvision run', () => {
       expect(r.stderr).toMatch(/tsvision run: WARNING: erroneous pipeline: no (element "nosuchelement"|property "nosuchproperty" in element "fakesink"): not restarting/);
       expect(r.stderr).toContain('stopped after 1 run');
     }
+  });
+
+  it('a syntax error (gst-launch-1.0: pipeline could not be constructed) is not restarted either', async () => {
+    const r = await tsvisionRun(['--retry-min', '0', '--', 'fakesrc', '!'], 20_000);
+    expect(r.code, r.output).toBe(1);
+    expect(r.stderr).toContain('tsvision run: ERROR: pipeline could not be constructed: syntax error.: not restarting');
+    expect(r.stderr).toContain('stopped after 1 run');
+  });
+
+  it('Ctrl-C at a terminal (SIGINT to the whole process group): the pipeline gets one SIGINT and finishes EOS', async () => {
+    const dir = tempDir();
+    const mp4 = path.join(dir, 'out.mp4');
+    // detached: the supervisor leads its own group, as a shell's foreground job does; the terminal signals that group
+    const child = spawn('node', [CLI, 'run', '--', 'videotestsrc', 'is-live=true', '!', 'video/x-raw,width=64,height=48,framerate=25/1', '!',
+      'x264enc', 'tune=zerolatency', '!', 'mp4mux', '!', 'filesink', 'buffer-mode=unbuffered', `location=${mp4}`], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      // playing, and frames written (mp4mux writes its moov, the index, only at EOS)
+      while (!(output.includes('Setting pipeline to PLAYING') && existsSync(mp4) && statSync(mp4).size > 2000) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(statSync(mp4).size, output).toBeGreaterThan(2000);
+      // gst-launch-1.0 leads a group of its own: the terminal's SIGINT does not reach it besides the one passed on
+      // (two, and it dies mid-EOS: its handler is gone after the first — a race, so checked here, not only below)
+      const gst = childrenOf(child.pid!).filter((p) => p.name === 'gst-launch-1.0');
+      expect(gst).toHaveLength(1);
+      expect(gst[0].pgrp).toBe(gst[0].pid);
+      process.kill(-child.pid!, 'SIGINT');
+      expect(await closed, output).toBe(0);
+    } finally {
+      // on a failure: the pipeline (its own group) and the supervisor's group
+      for (const pid of [...childrenOf(child.pid!).map((p) => p.pid), child.pid!]) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+    expect(output).toContain('EOS on shutdown');
+    expect(readFileSync(mp4).includes('moov'), `${mp4} has no moov: killed before EOS\n${output}`).toBe(true);
+    const check = await gstLaunch(`filesrc location=${mp4} ! qtdemux ! h264parse ! fakesink`);
+    expect(check.code, check.output).toBe(0);
   });
 
   it('--exit-on-eos: a finite pipeline runs once and its exit status is kept', async () => {
@@ -105,6 +168,8 @@ describe('tsvision run', () => {
       { host: '::1', port: 322 },
       { host: 'cdn.example', port: 443 },
     ]);
+    // the whole pipeline in one quoted argument, which gst-launch-1.0 accepts too
+    expect(pipelineServers(['rtspsrc location=rtsp://cam/x protocols=tcp ! decodebin ! fakesink'])).toEqual([{ host: 'cam', port: 554 }]);
   });
 });
 

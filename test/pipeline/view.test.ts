@@ -4,9 +4,10 @@
  * tsoverlay), then a live pipeline (JPEG frames over gdppay/tcpserversink, JSON Lines followed as they grow).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { colourElsewhere, columnBrightness, edgesDrawn, hexRgb, launchChromium, screenshot, startView, type ViewServer } from '../helpers/browser';
@@ -261,6 +262,34 @@ describe('tsvision view --live', () => {
     pipeline.kill('SIGINT');
     // Ctrl-C stops the view, its page still connected (stop() kills it after 5 s: the code would be null)
     expect(await server.stop()).toBe(0);
+  });
+
+  it('a new run appended to the JSON Lines replaces the earlier one on the page, and so does a reconnection', async () => {
+    const { startViewServer } = await import(pathToFileURL(path.join(ROOT, 'view', 'server.mjs')).href);
+    const jsonl = path.join(dir, 'appended.jsonl');
+    const lines = (run: number, from: number, to: number) =>
+      Array.from({ length: to - from }, (_, k) => JSON.stringify({ frame: from + k, pts: (from + k) * 40e6, run, width: 64, height: 48, objects: [] }) + '\n').join('');
+    const runs = (page: Page) => page.evaluate(() => (window as any).tsvView.timeline.lines.map((l: { run: number; frame: number }) => `${l.run}:${l.frame}`) as string[]);
+    writeFileSync(jsonl, lines(1, 0, 3));
+    const live = { source: { host: '127.0.0.1', port: await freePort() }, jsonl }; // no pipeline there: lines only
+    let server = await startViewServer({ port: 0, live });
+    const page = await openPage(server.url, false);
+    try {
+      await page.waitForFunction(() => (window as any).tsvView.timeline.lines.length === 3, null, { timeout: 10_000 });
+      appendFileSync(jsonl, lines(2, 0, 2)); // the pipeline restarted with tsexport append=true: frames from 0 again
+      await page.waitForFunction(() => (window as any).tsvView.timeline.lines.some((l: { run: number; frame: number }) => l.run === 2 && l.frame === 1), null, { timeout: 10_000 });
+      expect(await runs(page)).toEqual(['2:0', '2:1']);
+      // the server goes and comes back: the page reconnects and gets the recent lines again, which replace its own
+      const port = server.port;
+      await server.close();
+      server = await startViewServer({ port, live });
+      appendFileSync(jsonl, lines(2, 2, 3));
+      await page.waitForFunction(() => (window as any).tsvView.timeline.lines.some((l: { frame: number }) => l.frame === 2), null, { timeout: 10_000 });
+      expect(await runs(page)).toEqual(['2:0', '2:1', '2:2']);
+    } finally {
+      await page.close();
+      await server.close();
+    }
   });
 
   it('examples/live-view.sh: the pipeline and the view in one script; the door line, zone and box drawn; it exits at EOS', async () => {

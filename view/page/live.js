@@ -95,6 +95,11 @@ export async function playLive(view, config) {
     try {
       const res = await fetch(config.stream, { cache: 'no-store' });
       if (!res.ok || !res.body) throw new Error(`${config.stream}: HTTP ${res.status}`);
+      // Each response starts with the server's recent lines: they replace what an earlier connection brought.
+      timeline.clear();
+      chart.reset();
+      pts0 = null;
+      pending.length = 0;
       for await (const { type, payload } of records(res.body)) {
         if (type === 1) {
           const pts = new DataView(payload.buffer, payload.byteOffset, 8).getFloat64(0);
