@@ -70,7 +70,7 @@ describe('tsvision-rtsp-server', () => {
       const r = await run(
         'gst-launch-1.0',
         ['-e', 'rtspsrc', `location=${served.url}`, 'latency=100', '!', 'rtph264depay', '!', 'h264parse', '!', 'identity', 'eos-after=30', '!', 'fakesink'],
-        { env: gstEnv(), timeoutMs: 30_000 },
+        { timeoutMs: 30_000 },
       );
       expect(r.timedOut, r.output).toBe(false);
       expect(r.code, r.output).toBe(0);
