@@ -12,6 +12,10 @@
  * connections again: those of its `location=rtsp://…`, `rtsps://`, `rtmp://`, `rtmps://` properties (or
  * `--wait-for HOST:PORT`), probed every 0.25 s. So an outage costs no model loads, and the pipeline starts within
  * a probe interval of the camera's return; a wait for a server resets the backoff (the failure is explained).
+ * A run that stalls — a camera whose connection stays open but sends nothing (a cable pulled, a camera that rebooted
+ * behind a NAT or a switch), where rtspsrc only sends keep-alives and waits — is stopped and started again with
+ * `--stall SECONDS`: when none of the files it writes (its tsexport `location=` files, or `--watch FILE`) has grown
+ * for that long (as DeepStream's rtsp-reconnect-interval-sec). It gets SIGINT (EOS), SIGKILL 3 s later if still there.
  * A description gst-launch-1.0 calls erroneous (no such element or property) or cannot construct (a syntax error) is
  * not restarted (exit status 1).
  * The child runs in its own process group, so a terminal's Ctrl-C (sent to the foreground group) reaches only this
@@ -28,7 +32,7 @@
  *   {"event":"stopped","run":…,"exit":…,"outages":…}                the end
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 
 export const summary = 'run a gst-launch-1.0 pipeline, restarting it with a backoff when it fails (cameras that go away)';
@@ -47,6 +51,9 @@ options:
                         hosts of the pipeline's rtsp://, rtsps://, rtmp://, rtmps:// locations)
   --no-wait             restart without waiting for any server
   --exit-on-eos         stop when the pipeline ends with EOS (exit status 0) instead of restarting it
+  --stall SECONDS       restart a run whose output files have not grown for SECONDS (a camera that stopped sending
+                        without closing its connection); default 0: off
+  --watch FILE          the output --stall watches (repeatable; default: the pipeline's tsexport location= files)
   --events FILE         append each start, failure, recovery and the end as a JSON line to FILE
   -h, --help            this help
 
@@ -56,7 +63,7 @@ example:
 `;
 
 function parseArgs(argv) {
-  const o = { retryMin: 0.5, retryMax: 2, healthy: 2, maxRestarts: 0, exitOnEos: false, events: null, waitFor: [], noWait: false, pipeline: [] };
+  const o = { retryMin: 0.5, retryMax: 2, healthy: 2, maxRestarts: 0, exitOnEos: false, events: null, waitFor: [], noWait: false, stall: 0, watch: [], pipeline: [] };
   const number = (name, v, min) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${name} needs a number >= ${min} (got ${v ?? 'nothing'})`);
@@ -73,6 +80,12 @@ function parseArgs(argv) {
     else if (a === '--healthy') o.healthy = number(a, argv[++i], 0);
     else if (a === '--max-restarts') o.maxRestarts = Math.floor(number(a, argv[++i], 0));
     else if (a === '--exit-on-eos') o.exitOnEos = true;
+    else if (a === '--stall') o.stall = number(a, argv[++i], 0);
+    else if (a === '--watch') {
+      const file = argv[++i];
+      if (!file) throw new Error('--watch needs a file');
+      o.watch.push(file);
+    }
     else if (a === '--no-wait') o.noWait = true;
     else if (a === '--wait-for') {
       const m = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(argv[++i] ?? '');
@@ -115,6 +128,31 @@ export function pipelineServers(args) {
     if (!servers.some((s) => s.host === server.host && s.port === server.port)) servers.push(server);
   }
   return servers;
+}
+
+/** The location= files of the pipeline's tsexport elements (what --stall watches by default). */
+export function tsexportLocations(args) {
+  const files = [];
+  let inExport = false;
+  for (const w of args.flatMap((a) => a.split(/\s+/))) {
+    if (w === '!') inExport = false;
+    else if (w === 'tsexport') inExport = true;
+    else if (inExport && w.startsWith('location=')) files.push(w.slice('location='.length).replace(/^(['"])(.*)\1$/, '$2'));
+  }
+  return files;
+}
+
+/** The total size of `files` (a missing one counts -1: its appearance is growth too). */
+function sizeOf(files) {
+  let total = 0;
+  for (const f of files) {
+    try {
+      total += statSync(f).size;
+    } catch {
+      total -= 1;
+    }
+  }
+  return total;
 }
 
 function accepts({ host, port }, timeoutMs = 1000) {
@@ -160,6 +198,11 @@ export async function main(argv) {
   }
   if (o.pipeline.length === 0) {
     process.stderr.write(`tsvision run: no pipeline given\n${USAGE}`);
+    return 2;
+  }
+  const watched = o.watch.length > 0 ? o.watch : tsexportLocations(o.pipeline);
+  if (o.stall > 0 && watched.length === 0) {
+    process.stderr.write('tsvision run: --stall needs something to watch: a tsexport location= in the pipeline, or --watch FILE\n');
     return 2;
   }
   const text = o.pipeline.join(' ');
@@ -219,6 +262,8 @@ export async function main(argv) {
       event({ event: 'started', run });
       let output = '';
       let healthyTimer = null;
+      let stallTimer = null;
+      let stalled = false;
       const code = await new Promise((resolve) => {
         // detached: its own process group, so that a terminal's Ctrl-C does not reach it besides the SIGINT passed on
         child = spawn('gst-launch-1.0', ['-e', ...o.pipeline], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -229,7 +274,10 @@ export async function main(argv) {
         child.stderr.on('data', (d) => (process.stderr.write(d), keep(d)));
         child.once('error', (e) => (log(`cannot start gst-launch-1.0: ${e.message}`), resolve(127)));
         child.once('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)));
-        healthyTimer = setTimeout(() => {
+        // Healthy: up for --healthy seconds (with --stall: and writing its output).
+        const healthy = () => {
+          if (healthyDone) return;
+          healthyDone = true;
           delay = o.retryMin;
           restarts = 0;
           if (failingSince !== null) {
@@ -238,9 +286,35 @@ export async function main(argv) {
             event({ event: 'recovered', run, down_s: Number(down.toFixed(3)) });
             failingSince = null;
           }
+        };
+        let healthyDone = false;
+        let grewOnce = false;
+        healthyTimer = setTimeout(() => {
+          if (o.stall === 0 || grewOnce) healthy();
         }, o.healthy * 1000);
+        if (o.stall > 0) {
+          // Growth of the watched files is the run's heartbeat; a run gets `stall` seconds for its first output too.
+          let size = sizeOf(watched);
+          let grewAt = Date.now();
+          stallTimer = setInterval(() => {
+            const now = sizeOf(watched);
+            if (now !== size) {
+              size = now;
+              grewAt = Date.now();
+              grewOnce = true;
+              if (grewAt - started >= o.healthy * 1000) healthy();
+            } else if (!stalled && Date.now() - grewAt >= o.stall * 1000) {
+              stalled = true;
+              log(`no new output for ${o.stall} s (${watched.join(', ')}): stopping run ${run}`);
+              signalChild('SIGINT');
+              const stopped = child; // a source blocked on a dead connection may never let EOS through
+              setTimeout(() => child === stopped && signalChild('SIGKILL'), 3000).unref();
+            }
+          }, Math.min(250, o.stall * 250));
+        }
       });
       clearTimeout(healthyTimer);
+      clearInterval(stallTimer);
       child = null;
       const uptime = (Date.now() - started) / 1000;
       if (stopping || (code === 0 && o.exitOnEos)) {
@@ -256,7 +330,9 @@ export async function main(argv) {
         exitCode = code === 0 ? 1 : code;
         break;
       }
-      const error = lastProblem(output) ?? (code === 0 ? 'the pipeline ended (EOS)' : `gst-launch-1.0 exited with status ${code}`);
+      const error = stalled
+        ? `stalled: no new output for ${o.stall} s`
+        : (lastProblem(output) ?? (code === 0 ? 'the pipeline ended (EOS)' : `gst-launch-1.0 exited with status ${code}`));
       if (failingSince === null) {
         failingSince = Date.now();
         outages++;

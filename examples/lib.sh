@@ -63,7 +63,8 @@ launch() {
 }
 
 # launch_supervised ARGS…: the same pipeline under `tsvision run` (bin/tsvision.mjs), which starts it again with a
-# backoff whenever it stops (a camera that went away); EVENTS=FILE records each outage as a JSON line.
+# backoff whenever it stops (a camera that went away); EVENTS=FILE records each outage as a JSON line; STALL=SECONDS
+# also restarts a run whose tsexport output has not grown for that long (a camera silent on an open connection).
 # DRY_RUN=1 prints the gst-launch-1.0 command it runs.
 launch_supervised() {
   if [[ ${DRY_RUN:-0} == 1 ]]; then
@@ -73,6 +74,7 @@ launch_supervised() {
   gst-inspect-1.0 tsvision >/dev/null 2>&1 || die "GStreamer cannot find the tsvision plugin: run 'npm run build' in $REPO_DIR"
   local events=()
   [[ -z ${EVENTS:-} ]] || events=(--events "$EVENTS")
+  [[ -z ${STALL:-} ]] || events+=(--stall "$STALL")
   echo "+ tsvision run ${events[*]} -- $*" >&2
   exec node "$REPO_DIR/bin/tsvision.mjs" run "${events[@]}" -- "$@"
 }

@@ -6,7 +6,8 @@
 #
 #   env: JSONL (export the objects; appended to, see RESTART), RESTART=1 (run under `tsvision run`: the pipeline
 #        starts again when the camera goes away or the server drops the connection; EVENTS=FILE records the
-#        outages), LATENCY (rtspsrc jitter buffer, ms, default 200), MAX_INFLIGHT (tsdetect max-inflight, default 1:
+#        outages; STALL=SECONDS restarts a run silent that long: a camera that stops sending but keeps its connection,
+#        needs JSONL), LATENCY (rtspsrc jitter buffer, ms, default 200), MAX_INFLIGHT (tsdetect max-inflight, default 1:
 #        the lowest latency on a live source, see the README's Latency), THICKNESS (box lines, pixels; default from the frame size), MODEL, LABELS, THRESHOLD,
 #        OBJECT_CLASS, INFERENCE_INTERVAL, FRAMES, DRY_RUN
 #

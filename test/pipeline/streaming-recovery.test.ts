@@ -5,9 +5,12 @@
  * first run's lines (append=true) and every line on disk is whole, and the outage is reported on stderr and as
  * events. Real servers: the camera (build/tsvision-rtsp-server) on a fixed free port, killed and started again on
  * it, and nginx-rtmp receiving the annotated stream (a player reads it again after the recovery). And the media
- * server restarting: rtmp2sink fails, the pipeline waits for the server and publishes again.
+ * server restarting: rtmp2sink fails, the pipeline waits for the server and publishes again. And a connection that goes
+ * silent without closing (a pulled cable: a TCP proxy between camera and pipeline stops forwarding and refuses new
+ * connections, then lets new ones through again): rtspsrc only waits, `tsvision run --stall` restarts it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -155,5 +158,100 @@ it('tsvision run: the media server restarts (3 s away), the pipeline publishes t
   readJsonl(jsonl); // whole lines
   const ev = readJsonl(events) as unknown as { event: string }[];
   expect(ev.filter((e) => e.event === 'failed')).toHaveLength(1);
+  expect(ev.filter((e) => e.event === 'recovered')).toHaveLength(1);
+});
+
+/**
+ * A TCP proxy to `target` on 127.0.0.1: `cut()` pulls the cable — open connections stay open but carry nothing any
+ * more, in either direction, and new ones are refused; `mend()` lets new connections through again (the old ones stay
+ * dead, like a camera's session after it rebooted).
+ */
+async function cableProxy(port: number, target: number) {
+  const live: net.Socket[] = [];
+  const all: net.Socket[] = [];
+  let server: net.Server | null = null;
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect({ host: '127.0.0.1', port: target });
+        live.push(client, upstream);
+        all.push(client, upstream);
+        client.pipe(upstream);
+        upstream.pipe(client);
+        const end = () => (client.destroy(), upstream.destroy());
+        client.on('error', end);
+        upstream.on('error', end);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  await listen();
+  return {
+    cut() {
+      for (const s of live) {
+        s.unpipe();
+        s.pause();
+      }
+      live.length = 0;
+      server!.close(); // new connections refused at once; the open ones are left hanging (close() would wait for them)
+    },
+    mend: listen,
+    stop() {
+      for (const s of all) s.destroy();
+      server?.close();
+    },
+  };
+}
+
+it('tsvision run --stall: a connection that goes silent without closing is restarted once the camera is reachable again', async () => {
+  const camera = await startCamera({ start: 8, env: gstEnv() });
+  servers.push(camera);
+  const cameraPort = Number(new URL(camera.url).port);
+  const port = await freePort();
+  const proxy = await cableProxy(port, cameraPort);
+  servers.push({ stop: async () => proxy.stop() } as unknown as Server);
+  const url = new URL(camera.url);
+  url.port = String(port);
+
+  const dir = tempDir('tsvision-stall-');
+  const jsonl = path.join(dir, 'frames.jsonl');
+  const events = path.join(dir, 'events.jsonl');
+  let stderr = '';
+  supervisor = spawn(
+    'node',
+    [path.join(ROOT, 'bin', 'tsvision.mjs'), 'run', '--stall', '2', '--events', events, '--',
+      'rtspsrc', `location=${url.href}`, 'latency=100', 'protocols=tcp', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', '!',
+      'tsexport', `location=${jsonl}`, 'append=true', '!', 'fakesink'],
+    { env: gstEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  supervisor.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => supervisor!.once('close', (code) => resolve(code)));
+
+  await until('the first frames', () => lines(jsonl).length >= 15, 30_000);
+  proxy.cut();
+  await sleep(1000);
+  const duringOutage = lines(jsonl).length;
+  await sleep(5000);
+  expect(lines(jsonl).length, 'no frames while the cable is out').toBe(duringOutage);
+  // Noticed by the watchdog, not by rtspsrc: the run was stopped for its silence, the supervisor now waits for the port.
+  expect(stderr).toMatch(/tsvision run: no new output for 2 s \(.*frames\.jsonl\): stopping run 1/);
+  expect(stderr).toContain(`tsvision run: waiting for 127.0.0.1:${port} to accept connections`);
+
+  await proxy.mend();
+  const mended = Date.now();
+  const runs = () => lines(jsonl).filter((l) => (JSON.parse(l) as JsonlFrame).frame === 0).length;
+  await until('frames after the cable is back', () => runs() === 2, 15_000);
+  console.log(`recovery: frames again ${Date.now() - mended} ms after the connection could be made again (stalled, not closed)`);
+  expect(Date.now() - mended).toBeLessThan(5000);
+  await until('the recovery report', () => stderr.includes('pipeline running again'), 10_000);
+
+  supervisor.kill('SIGINT');
+  expect(await exited).toBe(0);
+  supervisor = null;
+  readJsonl(jsonl); // every line whole
+  const ev = readJsonl(events) as unknown as { event: string; error?: string }[];
+  const failed = ev.filter((e) => e.event === 'failed');
+  expect(failed).toHaveLength(1);
+  expect(failed[0].error).toBe('stalled: no new output for 2 s');
   expect(ev.filter((e) => e.event === 'recovered')).toHaveLength(1);
 });

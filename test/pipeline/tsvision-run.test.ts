@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, freePort, gstEnv, gstLaunch, readJsonl, run, tempDir } from '../helpers/gst';
-import { pipelineServers } from '../../cli/run.mjs';
+import { pipelineServers, tsexportLocations } from '../../cli/run.mjs';
 
 const CLI = path.join(ROOT, 'bin', 'tsvision.mjs');
 const tsvisionRun = (args: string[], timeoutMs = 60_000) => run('node', [CLI, 'run', ...args], { timeoutMs });
@@ -43,6 +43,7 @@ describe('tsvision run', () => {
     for (const [args, message] of [
       [['--retry-min', 'soon', '--', 'fakesrc', '!', 'fakesink'], '--retry-min needs a number >= 0 (got soon)'],
       [['--wait-for', 'camera', '--', 'fakesrc', '!', 'fakesink'], '--wait-for needs HOST:PORT (got camera)'],
+      [['--stall', 'x', '--', 'fakesrc', '!', 'fakesink'], '--stall needs a number >= 0 (got x)'],
       [['--frobnicate'], 'unknown option --frobnicate'],
       [[], 'no pipeline given'],
     ] as const) {
@@ -170,6 +171,47 @@ describe('tsvision run', () => {
     ]);
     // the whole pipeline in one quoted argument, which gst-launch-1.0 accepts too
     expect(pipelineServers(['rtspsrc location=rtsp://cam/x protocols=tcp ! decodebin ! fakesink'])).toEqual([{ host: 'cam', port: 554 }]);
+  });
+
+  it('--stall watches the tsexport location files (or --watch); without either it is refused', async () => {
+    expect(tsexportLocations(['filesrc', 'location=/v.mp4', '!', 'tsexport', 'location=/a.jsonl', 'append=true', '!', 'filesink', 'location=/o.mp4'])).toEqual(['/a.jsonl']);
+    expect(tsexportLocations(['rtspsrc location=rtsp://x ! tsexport location=b.jsonl ! tsexport name=t location="c.jsonl" ! fakesink'])).toEqual(['b.jsonl', 'c.jsonl']);
+    const r = await tsvisionRun(['--stall', '5', '--', 'fakesrc', '!', 'fakesink']);
+    expect(r.code, r.output).toBe(2);
+    expect(r.stderr).toContain('tsvision run: --stall needs something to watch: a tsexport location= in the pipeline, or --watch FILE');
+  });
+
+  it('--stall stops a run whose output stops growing (a source silent on an open connection) and restarts it', async () => {
+    // A "camera" that sends 5 grey frames on each connection and then nothing, keeping the connection open.
+    const frame = Buffer.alloc(64 * 48, 128);
+    const sockets: import('node:net').Socket[] = [];
+    const server = (await import('node:net')).createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+      socket.write(Buffer.concat(Array.from({ length: 5 }, () => frame)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as import('node:net').AddressInfo).port;
+    try {
+      const dir = tempDir('tsvision-run-stall-');
+      const jsonl = path.join(dir, 'out.jsonl');
+      const events = path.join(dir, 'events.jsonl');
+      const started = Date.now();
+      const r = await tsvisionRun(['--stall', '1', '--max-restarts', '1', '--retry-min', '0', '--events', events, '--',
+        'tcpclientsrc', 'host=127.0.0.1', `port=${port}`, '!', 'rawvideoparse', 'width=64', 'height=48', 'format=gray8', 'framerate=10/1', '!',
+        'tsexport', `location=${jsonl}`, 'append=true', '!', 'fakesink']);
+      expect(r.code, r.output).toBe(1); // gave up after --max-restarts
+      expect(Date.now() - started, 'two silent runs of ~1 s each, not a hang').toBeLessThan(20_000);
+      expect(r.stderr).toMatch(/tsvision run: no new output for 1 s \(.*out\.jsonl\): stopping run 1/);
+      const ev = readJsonl(events) as unknown as { event: string; error?: string }[];
+      expect(ev.filter((e) => e.event === 'failed').map((e) => e.error)).toEqual(['stalled: no new output for 1 s', 'stalled: no new output for 1 s']);
+      expect(ev.filter((e) => e.event === 'recovered')).toHaveLength(0); // a silent run is not a recovery
+      // Each run wrote its 5 frames, whole lines.
+      expect(readJsonl(jsonl).map((f) => f.frame)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 3, 4]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
   });
 });
 
