@@ -49,6 +49,29 @@ split_words() {
   read -r -a into <<<"$2"
 }
 
+# file_source INPUT: SRC becomes the words of SOURCE when it is set (another source, e.g. a camera), else a file
+# source for INPUT (filesrc ! decodebin), checked to exist.
+file_source() {
+  if [[ -n ${SOURCE:-} ]]; then
+    split_words SRC "$SOURCE"
+  else
+    need_file "$1" "input video"
+    SRC=(filesrc "location=$1" ! decodebin)
+  fi
+}
+
+# class_detector CLASS: DET becomes the words of DETECTOR when it is set, else tsdetect with MODEL, LABELS and
+# THRESHOLD (0.4) keeping objects of CLASS only.
+class_detector() {
+  if [[ -n ${DETECTOR:-} ]]; then
+    split_words DET "$DETECTOR"
+  else
+    need_file "$MODEL" "model"
+    need_file "$LABELS" "labels file"
+    DET=(tsdetect "model=$MODEL" "labels-file=$LABELS" "threshold=${THRESHOLD:-0.4}" "object-class=$1")
+  fi
+}
+
 # launch ARGS…: gst-launch-1.0 ARGS…, after checking that the plugin can be found (DRY_RUN=1: print only).
 launch() {
   if [[ ${DRY_RUN:-0} == 1 ]]; then

@@ -26,19 +26,8 @@ JSONL=${JSONL:-$OUT_DIR/live-view.jsonl}
 MODEL=${MODEL:-$MODELS_DIR/yolox_nano_416.onnx}
 LABELS=${LABELS:-$MODELS_DIR/coco_classes.txt}
 
-if [[ -n ${SOURCE:-} ]]; then
-  split_words SRC "$SOURCE"
-else
-  need_file "$INPUT" "input video"
-  SRC=(filesrc "location=$INPUT" ! decodebin)
-fi
-if [[ -n ${DETECTOR:-} ]]; then
-  split_words DET "$DETECTOR"
-else
-  need_file "$MODEL" "model"
-  need_file "$LABELS" "labels file"
-  DET=(tsdetect "model=$MODEL" "labels-file=$LABELS" "threshold=${THRESHOLD:-0.4}" object-class=person)
-fi
+file_source "$INPUT"
+class_detector "person"
 ANALYTICS=()
 VIEW_RULES=()
 if [[ $RULES != none ]]; then

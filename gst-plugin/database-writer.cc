@@ -991,30 +991,11 @@ bool DatabaseWriter::flush() {
 void DatabaseWriter::stop() {
   if (!core_ || !core_->thread.joinable())
     return;
-  {
-    std::lock_guard<std::mutex> lock(core_->mu);
-    core_->stop_requested = true;
-    core_->stop_deadline = Clock::now() + milliseconds(core_->cfg.flush_timeout_ms);
-  }
-  core_->wake_cv.notify_all();
-  core_->settled_cv.notify_all();
-  bool finished;
-  {
-    std::unique_lock<std::mutex> lock(core_->done_mu);
-    finished = core_->done_cv.wait_for(lock, milliseconds(core_->cfg.flush_timeout_ms) + kStopGrace,
-                                       [this] { return core_->done; });
-  }
-  if (finished) {
-    core_->thread.join();
-  } else {
-    /* Stuck in a blocking call (a connection attempt, a statement on a hung network): leave it;
-     * it owns a reference to the core and ends by itself. No more events from it. */
-    {
-      std::lock_guard<std::mutex> lock(core_->event_mu);
-      core_->on_event = nullptr;
-    }
-    core_->thread.detach();
-  }
+  Core &core = *core_;
+  stop_output_thread(core, milliseconds(core.cfg.flush_timeout_ms), kStopGrace, [&core] {
+    core.wake_cv.notify_all();
+    core.settled_cv.notify_all();
+  });
 }
 
 DatabaseWriter::~DatabaseWriter() { stop(); }

@@ -784,29 +784,8 @@ bool MqttPublisher::publish(std::string payload) { return core_->enqueue(std::mo
 void MqttPublisher::stop() {
   if (!core_ || !core_->thread.joinable())
     return;
-  {
-    std::lock_guard<std::mutex> lock(core_->mu);
-    core_->stop_requested = true;
-    core_->stop_deadline = Clock::now() + milliseconds(core_->cfg.flush_timeout_ms);
-  }
-  core_->wake();
-  bool finished;
-  {
-    std::unique_lock<std::mutex> lock(core_->done_mu);
-    finished = core_->done_cv.wait_for(lock, milliseconds(core_->cfg.flush_timeout_ms) + kStopGrace,
-                                       [this] { return core_->done; });
-  }
-  if (finished) {
-    core_->thread.join();
-  } else {
-    /* Stuck in a blocking call (a DNS look-up): leave it; it owns a reference to the core and
-     * ends by itself. No more events from it. */
-    {
-      std::lock_guard<std::mutex> lock(core_->event_mu);
-      core_->on_event = nullptr;
-    }
-    core_->thread.detach();
-  }
+  Core &core = *core_;
+  stop_output_thread(core, milliseconds(core.cfg.flush_timeout_ms), kStopGrace, [&core] { core.wake(); });
 }
 
 MqttPublisher::~MqttPublisher() { stop(); }

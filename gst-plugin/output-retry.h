@@ -1,11 +1,14 @@
 /* What tsexport's network outputs (mqtt-publisher.cc, database-writer.cc) share: the levels of the
- * events their threads report to the element, and the reconnection backoff. */
+ * events their threads report to the element, the reconnection backoff, and how their threads are stopped. */
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace tsv {
 
@@ -32,5 +35,35 @@ public:
 private:
   std::chrono::milliseconds delay_ = kInitial;
 };
+
+/* Stops an output's thread: asks it to stop (it flushes until `flush_timeout` from now), wakes it with `wake`,
+ * waits that long plus `grace` for it to say `done`, then joins it — or, stuck in a blocking call (a DNS look-up, a
+ * connection attempt, a statement on a hung network), detaches it after silencing its events: it owns a reference
+ * to its state and ends by itself. `Core` has thread, mu, stop_requested, stop_deadline, done_mu, done_cv, done,
+ * event_mu and on_event. */
+template <typename Core>
+void stop_output_thread(Core &core, std::chrono::milliseconds flush_timeout, std::chrono::milliseconds grace,
+                        const std::function<void()> &wake) {
+  {
+    std::lock_guard<std::mutex> lock(core.mu);
+    core.stop_requested = true;
+    core.stop_deadline = std::chrono::steady_clock::now() + flush_timeout;
+  }
+  wake();
+  bool finished;
+  {
+    std::unique_lock<std::mutex> lock(core.done_mu);
+    finished = core.done_cv.wait_for(lock, flush_timeout + grace, [&core] { return core.done; });
+  }
+  if (finished) {
+    core.thread.join();
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(core.event_mu);
+    core.on_event = nullptr;
+  }
+  core.thread.detach();
+}
 
 } // namespace tsv

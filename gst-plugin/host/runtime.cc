@@ -271,7 +271,6 @@ napi_value Runtime::init_binding(napi_env env, napi_value exports) {
       {"startFailed", nullptr, js_start_failed, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"complete", nullptr, js_complete, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"postMessage", nullptr, js_post_message, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"postMessages", nullptr, js_post_messages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"log", nullptr, js_log, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"console", nullptr, js_console, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
@@ -338,7 +337,7 @@ napi_value Runtime::js_complete(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-/* postMessage(instanceId, name, fields) */
+/* postMessage(instanceId, name, fields): fields {name: value} or [name, value, …] (fields_from_js) */
 napi_value Runtime::js_post_message(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -348,26 +347,6 @@ napi_value Runtime::js_post_message(napi_env env, napi_callback_info info) {
   int32_t id = 0;
   napi_get_value_int32(env, argv[0], &id);
   t_runtime->owner_->post_message(id, get_string(env, argv[1]), fields_from_js(env, argv[2]));
-  return nullptr;
-}
-
-/* postMessages(instanceId, name, [fields, fields, …]): a frame's messages of one kind in one call. */
-napi_value Runtime::js_post_messages(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc < 3)
-    return nullptr;
-  int32_t id = 0;
-  napi_get_value_int32(env, argv[0], &id);
-  std::string name = get_string(env, argv[1]);
-  uint32_t n = 0;
-  napi_get_array_length(env, argv[2], &n);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value fields;
-    if (napi_get_element(env, argv[2], i, &fields) == napi_ok)
-      t_runtime->owner_->post_message(id, name, fields_from_js(env, fields));
-  }
   return nullptr;
 }
 

@@ -100,7 +100,6 @@ private:
   static napi_value js_start_failed(napi_env env, napi_callback_info info);
   static napi_value js_complete(napi_env env, napi_callback_info info);
   static napi_value js_post_message(napi_env env, napi_callback_info info);
-  static napi_value js_post_messages(napi_env env, napi_callback_info info);
   static napi_value js_log(napi_env env, napi_callback_info info);
   static napi_value js_console(napi_env env, napi_callback_info info);
   static void call_js(napi_env env, napi_value dispatch, void *context, void *data);

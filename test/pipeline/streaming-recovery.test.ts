@@ -42,6 +42,34 @@ async function until(what: string, check: () => boolean, timeoutMs: number): Pro
   }
 }
 
+/**
+ * Starts the supervisor (this file's `supervisor`): `command args`, its stderr kept (`stderr`), `exited` its exit
+ * status.
+ */
+function supervise(command: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  supervisor = child;
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    get stderr() {
+      return stderr;
+    },
+    exited,
+  };
+}
+
+/** examples/rtsp-to-rtmp.sh camera → nginx under `tsvision run` (RESTART=1), its objects and events in a new folder. */
+function superviseRtspToRtmp(cameraUrl: string, nginxUrl: string) {
+  const dir = tempDir('tsvision-recovery-');
+  const jsonl = path.join(dir, 'objects.jsonl');
+  const events = path.join(dir, 'events.jsonl');
+  const supervised = supervise('bash', [path.join(ROOT, 'examples', 'rtsp-to-rtmp.sh'), cameraUrl, `${nginxUrl}/cam`],
+    gstEnv({ RESTART: '1', JSONL: jsonl, EVENTS: events, LATENCY: '100' }));
+  return { dir, jsonl, events, supervised };
+}
+
 it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its return, tracks start fresh, whole lines on disk', async () => {
   const nginx = await startNginxRtmp();
   servers.push(nginx);
@@ -49,16 +77,8 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   const camera = await startCamera({ port, start: 8, env: gstEnv() });
   servers.push(camera);
 
-  const dir = tempDir('tsvision-recovery-');
-  const jsonl = path.join(dir, 'objects.jsonl');
-  const events = path.join(dir, 'events.jsonl');
-  let stderr = '';
-  supervisor = spawn('bash', [path.join(ROOT, 'examples', 'rtsp-to-rtmp.sh'), camera.url, `${nginx.url}/cam`], {
-    env: gstEnv({ RESTART: '1', JSONL: jsonl, EVENTS: events, LATENCY: '100' }),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  supervisor.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => supervisor!.once('close', (code) => resolve(code)));
+  const { dir, jsonl, events, supervised } = superviseRtspToRtmp(camera.url, nginx.url);
+  const exited = supervised.exited;
 
   await until('the first frames', () => lines(jsonl).length >= 15, 30_000);
   camera.child.kill('SIGKILL'); // the camera goes away, without a word to its clients
@@ -76,7 +96,7 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   const recoveryMs = Date.now() - returned;
   console.log(`recovery: frames again ${recoveryMs} ms after the camera returned (10 s outage)`);
   expect(recoveryMs).toBeLessThan(5000);
-  await until('the recovery report', () => stderr.includes('pipeline running again'), 10_000);
+  await until('the recovery report', () => supervised.stderr.includes('pipeline running again'), 10_000);
   await until('a few frames of the new run', () => lines(jsonl).length >= duringOutage + 10, 15_000);
   // The annotated stream is live at the media server again: a player gets frames from it.
   const player = await run('gst-launch-1.0', ['rtmp2src', `location=${nginx.url}/cam`, '!', 'flvdemux', '!', 'h264parse', '!', 'avdec_h264', '!',
@@ -84,7 +104,7 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   expect(player.code, player.output).toBe(0);
   expect(readJsonl(path.join(dir, 'player.jsonl')).length).toBeGreaterThanOrEqual(4);
 
-  supervisor.kill('SIGINT');
+  supervisor!.kill('SIGINT');
   const stopped = Date.now();
   expect(await exited).toBe(0);
   expect(Date.now() - stopped, 'prompt exit on interrupt').toBeLessThan(10_000);
@@ -104,15 +124,15 @@ it('tsvision run: the camera away for 10 s, the stream resumes within 5 s of its
   // The outage, reported: on stderr, and as events.
   // rtspsrc: a warning and EOS when it reads the connection's end ("The server closed the connection"), an error when
   // the connection is reset ("Could not receive message"); both are "Could not read from resource".
-  expect(stderr).toMatch(/tsvision run: pipeline stopped after [\d.]+ s: (WARNING|ERROR): from element \S+rtspsrc0: Could not read from resource/);
-  expect(stderr).toMatch(/tsvision run: pipeline running again \(run \d+\), [\d.]+ s after it failed/);
+  expect(supervised.stderr).toMatch(/tsvision run: pipeline stopped after [\d.]+ s: (WARNING|ERROR): from element \S+rtspsrc0: Could not read from resource/);
+  expect(supervised.stderr).toMatch(/tsvision run: pipeline running again \(run \d+\), [\d.]+ s after it failed/);
   const ev = readJsonl(events) as unknown as { event: string; run: number; down_s?: number; error?: string; outages?: number }[];
   expect(ev[0].event).toBe('started');
   // One failure: while the camera is away nothing is started (no model loads), the supervisor waits for its port.
   const failed = ev.filter((e) => e.event === 'failed');
   expect(failed).toHaveLength(1);
   expect(failed[0].error).toMatch(/rtspsrc0: Could not read from resource/);
-  expect(stderr).toContain(`tsvision run: waiting for 127.0.0.1:${port} to accept connections`);
+  expect(supervised.stderr).toContain(`tsvision run: waiting for 127.0.0.1:${port} to accept connections`);
   expect(ev.filter((e) => e.event === 'started')).toHaveLength(2);
   const recovered = ev.filter((e) => e.event === 'recovered');
   expect(recovered).toHaveLength(1);
@@ -126,16 +146,8 @@ it('tsvision run: the media server restarts (3 s away), the pipeline publishes t
   servers.push(nginx);
   const camera = await startCamera({ start: 8, env: gstEnv() });
   servers.push(camera);
-  const dir = tempDir('tsvision-recovery-');
-  const jsonl = path.join(dir, 'objects.jsonl');
-  const events = path.join(dir, 'events.jsonl');
-  let stderr = '';
-  supervisor = spawn('bash', [path.join(ROOT, 'examples', 'rtsp-to-rtmp.sh'), camera.url, `${nginx.url}/cam`], {
-    env: gstEnv({ RESTART: '1', JSONL: jsonl, EVENTS: events, LATENCY: '100' }),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  supervisor.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => supervisor!.once('close', (code) => resolve(code)));
+  const { dir, jsonl, events, supervised } = superviseRtspToRtmp(camera.url, nginx.url);
+  const exited = supervised.exited;
 
   await until('the first frames', () => lines(jsonl).length >= 10, 30_000);
   await nginx.stop(); // SIGTERM: nginx closes its connections
@@ -150,11 +162,11 @@ it('tsvision run: the media server restarts (3 s away), the pipeline publishes t
   expect(player.code, player.output).toBe(0);
   expect(readJsonl(path.join(dir, 'player.jsonl')).length).toBeGreaterThanOrEqual(4);
 
-  supervisor.kill('SIGINT');
+  supervisor!.kill('SIGINT');
   expect(await exited).toBe(0);
   supervisor = null;
-  expect(stderr).toMatch(/tsvision run: pipeline stopped after [\d.]+ s: ERROR: from element \S+rtmp2sink0: Connection error/);
-  expect(stderr).toContain(`tsvision run: waiting for 127.0.0.1:${nginx.port} to accept connections`);
+  expect(supervised.stderr).toMatch(/tsvision run: pipeline stopped after [\d.]+ s: ERROR: from element \S+rtmp2sink0: Connection error/);
+  expect(supervised.stderr).toContain(`tsvision run: waiting for 127.0.0.1:${nginx.port} to accept connections`);
   readJsonl(jsonl); // whole lines
   const ev = readJsonl(events) as unknown as { event: string }[];
   expect(ev.filter((e) => e.event === 'failed')).toHaveLength(1);
@@ -216,16 +228,14 @@ it('tsvision run --stall: a connection that goes silent without closing is resta
   const dir = tempDir('tsvision-stall-');
   const jsonl = path.join(dir, 'frames.jsonl');
   const events = path.join(dir, 'events.jsonl');
-  let stderr = '';
-  supervisor = spawn(
+  const supervised = supervise(
     'node',
     [path.join(ROOT, 'bin', 'tsvision.mjs'), 'run', '--stall', '2', '--events', events, '--',
       'rtspsrc', `location=${url.href}`, 'latency=100', 'protocols=tcp', '!', 'rtph264depay', '!', 'h264parse', '!', 'avdec_h264', '!',
       'tsexport', `location=${jsonl}`, 'append=true', '!', 'fakesink'],
-    { env: gstEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
+    gstEnv(),
   );
-  supervisor.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => supervisor!.once('close', (code) => resolve(code)));
+  const exited = supervised.exited;
 
   await until('the first frames', () => lines(jsonl).length >= 15, 30_000);
   proxy.cut();
@@ -234,8 +244,8 @@ it('tsvision run --stall: a connection that goes silent without closing is resta
   await sleep(5000);
   expect(lines(jsonl).length, 'no frames while the cable is out').toBe(duringOutage);
   // Noticed by the watchdog, not by rtspsrc: the run was stopped for its silence, the supervisor now waits for the port.
-  expect(stderr).toMatch(/tsvision run: no new output for 2 s \(.*frames\.jsonl\): stopping run 1/);
-  expect(stderr).toContain(`tsvision run: waiting for 127.0.0.1:${port} to accept connections`);
+  expect(supervised.stderr).toMatch(/tsvision run: no new output for 2 s \(.*frames\.jsonl\): stopping run 1/);
+  expect(supervised.stderr).toContain(`tsvision run: waiting for 127.0.0.1:${port} to accept connections`);
 
   await proxy.mend();
   const mended = Date.now();
@@ -243,9 +253,9 @@ it('tsvision run --stall: a connection that goes silent without closing is resta
   await until('frames after the cable is back', () => runs() === 2, 15_000);
   console.log(`recovery: frames again ${Date.now() - mended} ms after the connection could be made again (stalled, not closed)`);
   expect(Date.now() - mended).toBeLessThan(5000);
-  await until('the recovery report', () => stderr.includes('pipeline running again'), 10_000);
+  await until('the recovery report', () => supervised.stderr.includes('pipeline running again'), 10_000);
 
-  supervisor.kill('SIGINT');
+  supervisor!.kill('SIGINT');
   expect(await exited).toBe(0);
   supervisor = null;
   readJsonl(jsonl); // every line whole

@@ -69,9 +69,8 @@ export type MessageFieldList = (string | number | boolean)[];
 /** Services the host gives an element instance. */
 export interface ElementEnv {
   readonly elementName: string;
-  postMessage(name: string, fields: Record<string, string | number | boolean>): void;
-  /** Several messages of one kind, each as [field name, value, name, value, …]: one call into C++ a frame. */
-  postMessages(name: string, list: readonly MessageFieldList[]): void;
+  /** A bus message; its fields as an object or, where it is sent every frame, as [name, value, name, value, …]. */
+  postMessage(name: string, fields: Record<string, string | number | boolean> | MessageFieldList): void;
   log(level: 'error' | 'warning' | 'info' | 'debug', message: string): void;
   /** A hook starts / ends running (what the watchdog names when one runs past hook-timeout). */
   hookStarted?(name: string): void;

@@ -19,8 +19,7 @@ interface HostBinding {
   start(dispatch: (op: string, token: number, instanceId: number, payload: unknown) => void): void;
   startFailed(message: string): void;
   complete(token: number, error: string | null, result: unknown): void;
-  postMessage(instanceId: number, name: string, fields: Record<string, string | number | boolean>): void;
-  postMessages(instanceId: number, name: string, list: readonly MessageFieldList[]): void;
+  postMessage(instanceId: number, name: string, fields: Record<string, string | number | boolean> | MessageFieldList): void;
   log(instanceId: number, level: number, message: string): void;
   console(instanceId: number, level: number, text: string): void;
   /** Slot (instance's hookSlot) → code of the hook running now (HOOK_NAMES index), read by the watchdog. */
@@ -86,7 +85,6 @@ function envFor(instanceId: number, elementName: string, hookSlot: number): Elem
   return {
     elementName,
     postMessage: (name, fields) => binding.postMessage(instanceId, name, fields),
-    postMessages: (name, list) => binding.postMessages(instanceId, name, list),
     log: (level, message) => binding.log(instanceId, LOG_LEVELS[level], message),
     hookStarted(name) {
       running.push(Math.max(0, (HOOK_NAMES as readonly string[]).indexOf(name)));

@@ -177,7 +177,7 @@ export async function createAnalytics(rawConfig: unknown, env: ElementEnv): Prom
       }
       events = kept;
     }
-    if (events.length > 0) env.postMessages(ANALYTICS_EVENT_MESSAGE, events.map(messageFields));
+    for (const e of events) env.postMessage(ANALYTICS_EVENT_MESSAGE, messageFields(e));
     if (config.countsInterval > 0 && time - lastCountsTime >= config.countsInterval) {
       lastCountsTime = time;
       env.postMessage(ANALYTICS_COUNTS_MESSAGE, { frame: frame.index, counts: r.countsJson });
