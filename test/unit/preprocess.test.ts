@@ -188,7 +188,7 @@ interface PixelAddonBuilds extends PixelAddon {
 const addon = loadPixelAddon() as PixelAddonBuilds;
 const BUILDS = addon.preprocessIsas();
 const DEFAULT_BUILD = addon.preprocessIsa();
-type PreprocessFn = (frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array) => PreprocessResult;
+type PreprocessFn = (frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array) => Pick<PreprocessResult, 'tensor' | 'transform'>;
 
 /** preprocess() with one build of the kernel (the default one again afterwards). */
 function withBuild(build: string): PreprocessFn {
@@ -609,6 +609,46 @@ describe('native preprocess matches the reference', () => {
     const r = preprocessReference(frame, spec, ref);
     expect(r.tensor.buffer).toBe(ref.buffer);
     expect(r.tensor.length).toBe(n);
+  });
+
+  it('leaves the padding of the previous frame in place when handed its paddingKey, and only then', () => {
+    // 333x201 letterboxed and centred into 64x48: rows above and below the image are padding.
+    const frame = makeFrame(packedImg, 'I420');
+    const other = makeFrame(crop(dog, 0, 0, 200, 200), 'I420'); // square: padding on the left and right instead
+    for (const build of BUILDS) {
+      addon.setPreprocessIsa(build);
+      try {
+        for (const over of [{ resize: 'letterbox-centre' as const }, { resize: 'letterbox' as const, layout: 'NHWC' as const, channelOrder: 'BGR' as const }]) {
+          const spec = baseSpec(over);
+          const expected = preprocessReference(frame, spec).tensor;
+          const out = new Float32Array(3 * spec.width * spec.height);
+          const first = preprocess(frame, spec, out);
+          expect(first.paddingKey).not.toBe('');
+          expect(maxAbsDiff(out, expected), build).toBeLessThanOrEqual(1e-3);
+          // With the key, nothing outside the image is written: padding poisoned in between stays poisoned,
+          // and the image itself is written in full.
+          const padValue = expected[expected.length - 1]; // the bottom rows are padding in both modes
+          const padIndices = [...expected.keys()].filter((i) => expected[i] === padValue);
+          expect(padIndices.length).toBeGreaterThan(expected.length / 10);
+          for (const i of padIndices) out[i] = -99;
+          out.fill(NaN, out.length >> 1, (out.length >> 1) + 7); // some image pixels too (NCHW: mid-plane)
+          const again = preprocess(frame, spec, out, first.paddingKey);
+          expect(again.paddingKey).toBe(first.paddingKey);
+          for (const i of padIndices) expect(out[i]).toBe(-99);
+          expect(out.some((v) => Number.isNaN(v))).toBe(false);
+          // Another geometry gives another key; handed the old one, it writes its padding in full.
+          const otherExpected = preprocessReference(other, spec).tensor;
+          const third = preprocess(other, spec, out, first.paddingKey);
+          expect(third.paddingKey).not.toBe(first.paddingKey);
+          expect(maxAbsDiff(out, otherExpected), build).toBeLessThanOrEqual(1e-3);
+          // A different pad value is a different key too.
+          expect(preprocess(frame, { ...spec, padValue: 0 }, out, first.paddingKey).paddingKey).not.toBe(first.paddingKey);
+          expect(maxAbsDiff(out, preprocessReference(frame, { ...spec, padValue: 0 }).tensor)).toBeLessThanOrEqual(1e-3);
+        }
+      } finally {
+        addon.setPreprocessIsa(DEFAULT_BUILD);
+      }
+    }
   });
 });
 

@@ -94,8 +94,10 @@ export function loadPixelAddon(): PixelAddon {
 /**
  * Native preprocessing (see spec.ts for the exact semantics): crop to `spec.roi`, resize, pad and normalise
  * `frame` into a 3 x spec.height x spec.width float tensor. Pass a preallocated `out` (>= 3*W*H floats) to
- * avoid an allocation per frame. Throws TypeError on malformed frames/specs.
+ * avoid an allocation per frame; with the `paddingKey` of the previous result into the same `out` (nothing else
+ * having written to it), padding that is already there is not written again. Throws TypeError on malformed
+ * frames/specs.
  */
-export function preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): PreprocessResult {
-  return loadPixelAddon().preprocess(frame, spec, out);
+export function preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array, paddingKey?: string): PreprocessResult {
+  return loadPixelAddon().preprocess(frame, spec, out, paddingKey);
 }

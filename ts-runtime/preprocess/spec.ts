@@ -128,12 +128,17 @@ export interface PreprocessResult {
   /** `3 * width * height` floats (a view of `out` when one was given). */
   tensor: Float32Array;
   transform: InputTransform;
+  /**
+   * What the padding written depends on (input size, layout, where the resized image sits, the padded values);
+   * '' for a rotated ROI. Handing it back with the same `out` skips writing that padding again.
+   */
+  paddingKey: string;
 }
 
 /** The native addon's exports (`tsvision_pixels.node`). */
 export interface PixelAddon {
   /** Same semantics as `preprocessReference`; throws TypeError/RangeError on bad input. */
-  preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array): PreprocessResult;
+  preprocess(frame: FrameLayout, spec: PreprocessSpec, out?: Float32Array, paddingKey?: string): PreprocessResult;
   /** Number of bytes per pixel of plane 0 (packed: 3 or 4; YUV: 1). */
   bytesPerPixel(format: PixelFormat): number;
   /** The decoders' best-class scan, vectorised (elements/detect/scan.ts has its semantics). */

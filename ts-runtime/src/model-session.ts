@@ -60,12 +60,12 @@ export function frameLayout(frame: HostFrame): FrameLayout {
 
 /**
  * Preprocesses the frame (or the region `roi` of it) into `out` with the native addon. The frame's YUV
- * colorimetry (from the caps) decides the matrix and range, as in videoconvert.
+ * colorimetry (from the caps) decides the matrix and range, as in videoconvert. `paddingKey`: see preprocess().
  */
-export function preprocessFrame(frame: HostFrame, spec: PreprocessSpec, out: Float32Array, roi?: PreprocessSpec['roi']): PreprocessResult {
+export function preprocessFrame(frame: HostFrame, spec: PreprocessSpec, out: Float32Array, roi?: PreprocessSpec['roi'], paddingKey?: string): PreprocessResult {
   const c = frame.colorimetry;
   const color: Partial<PreprocessSpec> = c ? { colorMatrix: c.matrix, colorRange: c.range } : {};
-  return preprocess(frameLayout(frame), { ...spec, ...color, ...(roi ? { roi } : {}) }, out);
+  return preprocess(frameLayout(frame), { ...spec, ...color, ...(roi ? { roi } : {}) }, out, paddingKey);
 }
 
 /** Runs `session` on one float32 input. */

@@ -201,7 +201,7 @@ using Kernel = void (*)(const tsv::Frame&, const tsv::Spec&, const tsv::Geometry
 
 Napi::Value RunPreprocess(const Napi::CallbackInfo& info, Kernel kernel) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2) typeError(env, "expected (frame, spec, out?)");
+  if (info.Length() < 2) typeError(env, "expected (frame, spec, out?, paddingKey?)");
   tsv::Frame frame = parseFrame(env, info[0]);
   tsv::Spec spec = parseSpec(env, info[1]);
   const size_t n = static_cast<size_t>(spec.width) * spec.height * 3;
@@ -227,6 +227,11 @@ Napi::Value RunPreprocess(const Napi::CallbackInfo& info, Kernel kernel) {
   std::string err = rotated ? tsv::computeRotatedGeometry(spec, geo) : tsv::computeGeometry(frame.width, frame.height, spec, geo);
   if (!err.empty()) typeError(env, err);
 
+  // `out` holds the padding of an earlier call whose result carried the same key (the caller keeps it per buffer).
+  const std::string padKey = rotated ? std::string() : tsv::paddingKey(spec, geo);
+  if (!rotated && info.Length() >= 4 && info[3].IsString() && tensor.Data() != nullptr && info[2].IsTypedArray()) {
+    spec.reusePadding = info[3].As<Napi::String>().Utf8Value() == padKey;
+  }
   (rotated ? tsv::preprocessRotated : kernel)(frame, spec, geo, tensor.Data());
 
   Napi::Object transform = Napi::Object::New(env);
@@ -239,6 +244,7 @@ Napi::Value RunPreprocess(const Napi::CallbackInfo& info, Kernel kernel) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("tensor", tensor);
   result.Set("transform", transform);
+  result.Set("paddingKey", padKey);
   return result;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace tsv {
 
@@ -148,6 +149,18 @@ std::string computeGeometry(int frameWidth, int frameHeight, const Spec& spec, G
   t.inputWidth = spec.width;
   t.inputHeight = spec.height;
   return std::string();
+}
+
+std::string paddingKey(const Spec& spec, const Geometry& g) {
+  // The kernel pads every input pixel outside [xs, xe) x [ys, ye) with pad[c] (its own computation, repeated).
+  const int xs = std::max(0, g.offsetX), xe = std::min(spec.width, g.offsetX + g.resizedWidth);
+  const int ys = std::max(0, g.offsetY), ye = std::min(spec.height, g.offsetY + g.resizedHeight);
+  char key[160];
+  float pad[3];
+  for (int c = 0; c < 3; c++) pad[c] = static_cast<float>((spec.padValue * spec.scale - spec.mean[c]) / spec.std[c]);
+  std::snprintf(key, sizeof key, "%dx%d %s %d-%d %d-%d %a %a %a", spec.width, spec.height, spec.nhwc ? "NHWC" : "NCHW", xs, xe, ys,
+                ye, pad[0], pad[1], pad[2]);
+  return key;
 }
 
 }  // namespace tsv

@@ -39,6 +39,9 @@ struct Spec {
   // A rotated ROI (radians, clockwise on screen about the ROI centre; roi = the rectangle's own extent): the crop is
   // sampled upright (preprocessRotated). 0: the axis-aligned ROI of the other kernels.
   double roiAngle = 0;
+  // The out buffer already holds this geometry's padding (written by an earlier call with the same paddingKey): the
+  // fast kernel writes only the resized image. The other kernels write everything anyway.
+  bool reusePadding = false;
 };
 
 struct Transform {
@@ -62,7 +65,11 @@ int planeCount(Format f);
 std::string validateFrame(const Frame& frame);
 std::string computeGeometry(int frameWidth, int frameHeight, const Spec& spec, Geometry& geo);
 
-// Fills out[0 .. 3*spec.width*spec.height). Inputs must have been validated.
+// What the padding written for (spec, geo) depends on — input size, layout, the resized image's place in it and the
+// padded value per channel — as a string: two calls with equal keys write equal padding.
+std::string paddingKey(const Spec& spec, const Geometry& geo);
+
+// Fills out[0 .. 3*spec.width*spec.height) (the padding only unless spec.reusePadding). Inputs must have been validated.
 void preprocess(const Frame& frame, const Spec& spec, const Geometry& geo, float* out);
 // The upright crop of a rotated ROI (spec.roiAngle != 0), resized as `geo` says (computeRotatedGeometry): bilinear
 // sampling of the frame at the rotated positions, clamped to the frame's edges. Plain per-pixel code: it runs on

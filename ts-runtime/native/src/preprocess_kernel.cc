@@ -480,14 +480,19 @@ TSV_INLINE void kernelBody(const Frame& f, const Spec& spec, const Geometry& g, 
     yuvConvert(gy, gu, gv, p, kc, dst[0], dst[1], dst[2]);
   };
 
+  // Padding left in place by the previous frame is not written again: a letterboxed 16:9 frame pads 44% of the
+  // tensor, and those writes were a quarter of this kernel's time between model runs (issue 12).
+  const bool writePad = !spec.reusePadding;
   for (int Y = 0; Y < H; Y++) {
     const int64_t rowIndex = static_cast<int64_t>(Y) * W;
     if (Y < ys || Y >= ye || n == 0) {
-      fillPad(nhwc, out, planeSize, rowIndex, W, pad);
+      if (writePad) fillPad(nhwc, out, planeSize, rowIndex, W, pad);
       continue;
     }
-    fillPad(nhwc, out, planeSize, rowIndex, xs, pad);
-    fillPad(nhwc, out, planeSize, rowIndex + xe, W - xe, pad);
+    if (writePad) {
+      fillPad(nhwc, out, planeSize, rowIndex, xs, pad);
+      fillPad(nhwc, out, planeSize, rowIndex + xe, W - xe, pad);
+    }
 
     const int ry = Y - g.offsetY;
     const double sy = std::min(std::max((ry + 0.5) / scaleY - 0.5, 0.0), static_cast<double>(h - 1));

@@ -36,8 +36,11 @@ interface ModelState extends OpenModel {
   decoder: Decoder;
   /** Pose decoders: keypoint count, names and skeleton (from the model description; names kp<k> without one). */
   pose?: PoseNames & { count: number };
-  /** Reusable input tensors: one per frame in flight. */
-  inputs: Float32Array[];
+  /**
+   * Reusable input tensors, one per frame in flight, each with the padding key of what preprocessing last wrote
+   * into it (only preprocessing writes them), so a frame of the same geometry leaves the padding as it is.
+   */
+  inputs: { data: Float32Array; paddingKey?: string }[];
 }
 
 /** Preprocessing of detection models the manifest does not know: YOLOX's (letterbox, BGR, 0..255). */
@@ -200,14 +203,16 @@ export async function createDetect(rawConfig: unknown, env: ElementEnv): Promise
     let dims: readonly number[] = tensorDims(m.spec);
     const custom = hook.preprocess ? await runner.run('preprocess', () => hook.preprocess!(frame, ctx)) : undefined;
     if (custom === SKIP) return SKIP;
-    const input = m.inputs.pop() ?? new Float32Array(3 * m.spec.width * m.spec.height);
+    const input = m.inputs.pop() ?? { data: new Float32Array(3 * m.spec.width * m.spec.height) };
     try {
       if (custom) {
         data = custom.data;
         dims = custom.dims;
         t = custom.transform ?? { scaleX: 1, scaleY: 1, padX: 0, padY: 0, inputWidth: m.spec.width, inputHeight: m.spec.height };
       } else {
-        ({ tensor: data, transform: t } = timedSync('preprocessMs', () => preprocessFrame(frame, m.spec, input, roi)));
+        const r = timedSync('preprocessMs', () => preprocessFrame(frame, m.spec, input.data, roi, input.paddingKey));
+        ({ tensor: data, transform: t } = r);
+        input.paddingKey = r.paddingKey;
       }
       const outputs = custom
         ? await runSession(m.session, m.inputName, data, dims)
