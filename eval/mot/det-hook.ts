@@ -7,12 +7,12 @@
  *
  * module-args: `det` (path of a det.txt) or `seq` (a sequence name under `root`, default ../shared/mot/MOT15,
  * relative paths against the working directory); `label` / `classId` (default person / 0);
- * `scoreNormalization`: 'auto' (default: scores are min–max rescaled to [0, 1] only when some lie outside it, as
- * eval/mot/run-offline.ts does) or 'none'.
+ * `scoreNormalization`: 'auto' (default), 'min-max' or 'none', as eval/mot/run-offline.ts (eval/mot/scores.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Detection, DetectHook } from 'tsvision';
+import { scoreMapping, type ScoreNormalization } from './scores.js';
 
 interface Args {
   det?: string;
@@ -20,7 +20,7 @@ interface Args {
   root?: string;
   label?: string;
   classId?: number;
-  scoreNormalization?: 'auto' | 'none';
+  scoreNormalization?: ScoreNormalization;
 }
 
 interface State {
@@ -28,7 +28,7 @@ interface State {
 }
 
 /** Parses MOTChallenge rows (`frame,id,left,top,width,height,score,...`), as eval/mot/metrics.ts parseMot does. */
-function parseDetections(text: string, label: string, classId: number, normalize: boolean): Map<number, Detection[]> {
+function parseDetections(text: string, label: string, classId: number, normalization: ScoreNormalization): Map<number, Detection[]> {
   const rows: number[][] = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
@@ -38,21 +38,14 @@ function parseDetections(text: string, label: string, classId: number, normalize
     rows.push(f);
   }
   const conf = (r: number[]) => (r.length > 6 && Number.isFinite(r[6]) ? r[6] : 1);
-  let lo = Infinity, hi = -Infinity;
-  for (const r of rows) {
-    lo = Math.min(lo, conf(r));
-    hi = Math.max(hi, conf(r));
-  }
-  const rescale = normalize && rows.length > 0 && (lo < 0 || hi > 1);
-  const span = hi - lo;
+  const scores = scoreMapping(rows.map(conf), normalization);
   const byFrame = new Map<number, Detection[]>();
   for (const r of rows) {
-    const c = conf(r);
     const d: Detection = {
       box: { x: r[2], y: r[3], width: r[4], height: r[5] },
       label,
       classId,
-      confidence: rescale ? (span > 0 ? (c - lo) / span : 1) : c,
+      confidence: scores.map(conf(r)),
     };
     const list = byFrame.get(r[0]);
     if (list === undefined) byFrame.set(r[0], [d]);
@@ -68,7 +61,7 @@ const hook: DetectHook = {
     if (typeof a.det === 'string') file = path.resolve(a.det);
     else if (typeof a.seq === 'string') file = path.resolve(a.root ?? '../shared/mot/MOT15', a.seq, 'det', 'det.txt');
     else throw new Error('module-args needs "det" (a det.txt path) or "seq" (a MOT15 sequence name)');
-    const byFrame = parseDetections(readFileSync(file, 'utf8'), a.label ?? 'person', a.classId ?? 0, a.scoreNormalization !== 'none');
+    const byFrame = parseDetections(readFileSync(file, 'utf8'), a.label ?? 'person', a.classId ?? 0, a.scoreNormalization ?? 'auto');
     ctx.state.mot = { byFrame } satisfies State;
     ctx.log('info', `${file}: ${byFrame.size} frames with detections`);
   },

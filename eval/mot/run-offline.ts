@@ -10,11 +10,11 @@
  * - The written box is the detection box (`boxSource: 'detection'`, the default — it is exactly what tstrack
  *   leaves on the buffer, because it writes ids onto the detector's ROI metas) or the track's Kalman-filtered box
  *   (`boxSource: 'track'`, what the ByteTrack / SORT reference implementations write).
- * - Scores: tracker thresholds apply to the detector's confidence as given. MOT15's public Faster R-CNN
- *   detections (the ones in /work/shared/mot) are probabilities already cut at 0.5; other detection sets (e.g.
- *   MOT15's original DPM/ACF files) have unbounded scores. `scoreNormalization: 'auto'` (default) leaves scores
- *   untouched when they all lie in [0, 1] and otherwise maps the sequence's scores min–max onto [0, 1] (reported
- *   in the result), so the probability-calibrated defaults remain meaningful; 'none' never rescales.
+ * - Scores: tracker thresholds apply to probabilities. MOT15's public Faster R-CNN detections are probabilities
+ *   already cut at 0.5; DPM's (MOT16-11) are unbounded SVM margins. `scoreNormalization` (eval/mot/scores.ts):
+ *   'auto' (default) leaves scores that all lie in [0, 1] untouched and maps any other set through the logistic
+ *   1 / (1 + e^−s) (reported in the result); 'min-max' rescales such a set's range onto [0, 1] instead; 'none'
+ *   never changes a score.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import type { Box, Detection } from 'tsvision';
 import { createTracker } from '../../elements/track/index.js';
 import type { TrackerKind, TrackerParams } from '../../elements/track/types.js';
 import { parseMot, type MotRow } from './metrics.js';
+import { scoreMapping, type ScoreMapping, type ScoreNormalization } from './scores.js';
 
 export interface OfflineOptions {
   /** Tracker kind (default 'bytetrack'). */
@@ -31,7 +32,7 @@ export interface OfflineOptions {
   /** Box written per result row (default 'detection'). */
   boxSource?: 'detection' | 'track';
   /** Score handling (default 'auto', see the module comment). */
-  scoreNormalization?: 'none' | 'auto';
+  scoreNormalization?: ScoreNormalization;
   /**
    * Clip detections to this frame, as the pipeline does when tsdetect writes them as ROI metas (gst-plugin/roi-meta.cc
    * roi_add); without it boxes are used as given (public detections may extend past the frame).
@@ -57,8 +58,9 @@ export interface OfflineResult {
   rejected: number;
   /** Raw score range of the detection file. */
   scoreRange: [number, number];
-  /** Whether scores were rescaled to [0, 1]. */
+  /** Whether scores were mapped onto [0, 1], and how. */
   normalized: boolean;
+  scoreMapping: ScoreMapping['applied'];
   /** Wall time spent in tracker update calls, milliseconds. */
   trackerMs: number;
 }
@@ -72,15 +74,9 @@ export function runOffline(detText: string, options: OfflineOptions = {}): Offli
   const label = options.label ?? 'person';
   const classId = options.classId ?? 0;
   const rows = parseMot(detText);
-  let lo = Infinity, hi = -Infinity, lastFrame = 0;
-  for (const r of rows) {
-    if (r.conf < lo) lo = r.conf;
-    if (r.conf > hi) hi = r.conf;
-    if (r.frame > lastFrame) lastFrame = r.frame;
-  }
-  const normalized = (options.scoreNormalization ?? 'auto') === 'auto' && rows.length > 0 && (lo < 0 || hi > 1);
-  const span = hi - lo;
-  const score = (c: number): number => (normalized ? (span > 0 ? (c - lo) / span : 1) : c);
+  let lastFrame = 0;
+  for (const r of rows) if (r.frame > lastFrame) lastFrame = r.frame;
+  const scores = scoreMapping(rows.map((r) => r.conf), options.scoreNormalization ?? 'auto');
 
   const byFrame = new Map<number, Detection[]>();
   const size = options.frameSize;
@@ -91,7 +87,7 @@ export function runOffline(detText: string, options: OfflineOptions = {}): Offli
       const x1 = Math.max(x0, Math.min(size.width, r.x + r.width)), y1 = Math.max(y0, Math.min(size.height, r.y + r.height));
       box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
     }
-    const d: Detection = { box, label, classId, confidence: score(r.conf) };
+    const d: Detection = { box, label, classId, confidence: scores.map(r.conf) };
     const list = byFrame.get(r.frame);
     if (list === undefined) byFrame.set(r.frame, [d]);
     else list.push(d);
@@ -129,8 +125,9 @@ export function runOffline(detText: string, options: OfflineOptions = {}): Offli
     numFrames: lastFrame,
     numDetections: rows.length,
     rejected: tracker.rejectedCount,
-    scoreRange: [rows.length > 0 ? lo : NaN, rows.length > 0 ? hi : NaN],
-    normalized,
+    scoreRange: scores.range,
+    normalized: scores.applied !== 'none',
+    scoreMapping: scores.applied,
     trackerMs: ms,
   };
 }

@@ -12,6 +12,7 @@ import {
 import { analyseErrors } from '../../eval/mot/error-analysis.js';
 import { accumulateMot, evaluateMot, parseMot } from '../../eval/mot/metrics.js';
 import { runOffline, runOfflineSequence } from '../../eval/mot/run-offline.js';
+import { scoreMapping } from '../../eval/mot/scores.js';
 
 function det(x: number, y: number, w = 50, h = 100, confidence = 0.9, classId = 0, label = 'person'): Detection {
   return { box: { x, y, width: w, height: h }, label, classId, confidence };
@@ -415,11 +416,20 @@ describe('offline MOT15 evaluation', () => {
     expect(iouM.mota).toBeGreaterThan(0.5);
   });
 
-  it('normalises unbounded detector scores only when asked to (auto)', () => {
+  it('reads unbounded detector scores as margins (auto: logistic), min-max or as given when asked to', () => {
     const text = ['1,-1,0,0,10,20,-2,-1,-1,-1', '1,-1,100,0,10,20,5,-1,-1,-1', '2,-1,1,0,10,20,4,-1,-1,-1'].join('\n');
     const auto = runOffline(text);
     expect(auto.normalized).toBe(true);
+    expect(auto.scoreMapping).toBe('logistic');
     expect(auto.scoreRange).toEqual([-2, 5]);
+    const logistic = scoreMapping([-2, 5, 4]);
+    expect(logistic.map(0)).toBe(0.5);
+    expect(logistic.map(-2)).toBeCloseTo(0.1192, 4);
+    expect(logistic.map(4)).toBeCloseTo(0.9820, 4);
+    const minMax = scoreMapping([-2, 5, 4], 'min-max');
+    expect([minMax.map(-2), minMax.map(5), minMax.map(4)]).toEqual([0, 1, 6 / 7]);
+    expect(runOffline(text, { scoreNormalization: 'min-max' }).scoreMapping).toBe('min-max');
+    expect(scoreMapping([0.2, 0.9]).applied).toBe('none'); // probabilities stay as they are
     const none = runOffline(text, { scoreNormalization: 'none' });
     expect(none.normalized).toBe(false);
     const probs = runOffline('1,-1,0,0,10,20,0.7,-1,-1,-1\n');

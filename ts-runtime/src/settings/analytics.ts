@@ -28,7 +28,7 @@ export const ANALYTICS_PARAMS = declare({
    */
   minDistance: {
     type: 'double',
-    default: 8,
+    default: 4,
     min: 0,
     max: 100000,
     nick: 'Minimum distance',
