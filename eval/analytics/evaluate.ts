@@ -55,9 +55,10 @@ export const NAIVE_PARAMS: Readonly<AnalyticsParams> = Object.freeze({ ...ANALYT
 /**
  * Perfect identities for detection rows: per frame, detections and annotated boxes paired greedily by IoU
  * (highest first, IoU ≥ 0.5, each once); a paired detection keeps its box and takes the person's id,
- * unpaired ones (false detections) are dropped.
+ * unpaired ones (false detections) are dropped. `box: 'annotation'`: each paired person's annotated box instead
+ * (the people the detections find, where they are: what the detections' boxes, as against their misses, cost).
  */
-export function oracleIdentities(detections: readonly MotRow[], truth: readonly MotRow[]): MotRow[] {
+export function oracleIdentities(detections: readonly MotRow[], truth: readonly MotRow[], box: 'detection' | 'annotation' = 'detection'): MotRow[] {
   const byFrame = <T extends MotRow>(rows: readonly T[]) => {
     const m = new Map<number, T[]>();
     for (const r of rows) (m.get(r.frame) ?? m.set(r.frame, []).get(r.frame)!).push(r);
@@ -80,7 +81,7 @@ export function oracleIdentities(detections: readonly MotRow[], truth: readonly 
       if (usedDet.has(i) || usedPerson.has(j)) continue;
       usedDet.add(i);
       usedPerson.add(j);
-      out.push({ ...dets[i], id: people[j].id });
+      out.push(box === 'detection' ? { ...dets[i], id: people[j].id } : { ...people[j] });
     }
   }
   return out.sort((a, b) => a.frame - b.frame || a.id - b.id);
