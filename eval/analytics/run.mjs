@@ -150,19 +150,20 @@ if (videoData.length > 0) {
   table('ceiling: oracle identities on the yolox_nano detections, tsanalytics defaults', ANALYTICS_DEFAULTS, 'oracle', videoData);
 }
 
-// Occupancy error, step by step from the annotations to the tracker (defaults, mean MAE over sequences): the
-// annotated people themselves (what the hysteresis costs: entries and exits confirmed frames later than the
-// truth's naive counter sees them), only the people the detections find on each frame at their annotated boxes
-// (what the misses cost), the same people at their detection boxes (the oracle row: what the boxes cost), the
-// tracker.
+// The errors step by step from the annotations to the tracker (defaults, means over sequences): the annotated
+// people themselves (what the hysteresis costs: entries and exits confirmed frames later than the truth's naive
+// counter sees them), only the people the detections find on each frame at their annotated boxes (what the misses
+// cost), the same people at their detection boxes (the oracle row: what the boxes cost), the tracker.
 {
-  console.log('occupancy MAE, where it comes from (tsanalytics defaults, mean over sequences)');
-  const occupancy = (set, rows) => mean(set.map((d) => compare(d.truth, countRows(rows(d), d.numFrames, d.size, ANALYTICS_DEFAULTS, undefined, d.fps)).occupancyMae));
+  console.log('where the errors come from (tsanalytics defaults; crossing-count error / entry error / occupancy MAE, means over sequences)');
+  const step = (set, rows) => {
+    const s = summary(set.map((d) => compare(d.truth, countRows(rows(d), d.numFrames, d.size, ANALYTICS_DEFAULTS, undefined, d.fps))));
+    return `${pct(s.crossing).trim()} / ${pct(s.entries).trim()} / ${s.occupancy.toFixed(2)}`;
+  };
   for (const [label, set] of [['public detections', data], ['yolox_nano on the videos', videoData]]) {
     if (set.length === 0) continue;
-    console.log(
-      `    ${label.padEnd(26)} every annotated person ${occupancy(set, (d) => d.gt).toFixed(2)} · the people detected on each frame, annotated boxes ${occupancy(set, (d) => d.found).toFixed(2)} · their detection boxes (oracle) ${occupancy(set, (d) => d.oracle).toFixed(2)} · tstrack ${occupancy(set, (d) => d.hyp).toFixed(2)}`,
-    );
+    console.log(`    ${label}: every annotated person ${step(set, (d) => d.gt)} · the people detected on each frame, at their annotated boxes ${step(set, (d) => d.found)}`);
+    console.log(`        · at their detection boxes (oracle) ${step(set, (d) => d.oracle)} · tstrack ${step(set, (d) => d.hyp)}`);
   }
   console.log('');
 }
