@@ -358,8 +358,8 @@ export interface TrackHook {
 }
 
 /**
- * tsanalytics' rule parameters (its properties, camelCase: anchor, minDistance, minFrames, countPredicted,
- * forgetFrames), declared in ts-runtime/src/settings/analytics.ts.
+ * tsanalytics' rule parameters (its properties, camelCase: anchor, minDistance, minFrames, anchorHeightFrames,
+ * countPredicted, forgetFrames), declared in ts-runtime/src/settings/analytics.ts.
  */
 export type { AnalyticsParams } from './src/settings/index';
 

@@ -106,6 +106,14 @@ export function anchorPoint(box: Box, anchor: AnalyticsParams['anchor']): Point 
   }
 }
 
+/**
+ * lineAnchor: a box counts as shortened by an occlusion when it is below this share of the track's tallest recent
+ * box. Boxes fluctuate by a few percent from frame to frame; taking their running maximum without this margin
+ * pushes every anchor down by that noise (past the lower end of a door line drawn to the frame's bottom edge, as
+ * in examples/rules/door.json).
+ */
+const OCCLUDED_HEIGHT = 0.85;
+
 /** A side change waiting for confirmation (hysteresis): observations on the new side, farthest distance past (pixels). */
 interface Pending {
   frames: number;
@@ -154,6 +162,10 @@ interface TrackState {
   last: Point;
   lastTime: number;
   moved: boolean;
+  /** The anchor lines were last tested with (lineAnchor), and the heights of the track's last boxes it looks back on (a ring). */
+  lineLast: Point;
+  heights: Float64Array | null;
+  heightNext: number;
 }
 
 interface LineTotals {
@@ -203,6 +215,8 @@ export class AnalyticsEngine {
   private classOccupancy: (Map<string, number> | undefined)[] = [];
   /** The one class each zone's occupants had on the last frame ('' none; null several: see classOccupancy). */
   private occupantClass: (string | null)[] = [];
+  /** The frame being evaluated: its height (lineAnchor). */
+  private frameHeight = Infinity;
 
   constructor(
     rules: Rules,
@@ -264,6 +278,7 @@ export class AnalyticsEngine {
 
   update(frame: AnalyticsFrame): AnalyticsResult {
     const rules = this.rulesInPixels(frame.width, frame.height);
+    this.frameHeight = frame.height;
     const events: AnalyticsEvent[] = [];
     const past = [...(frame.pastObjects ?? [])].sort((a, b) => b.framesAgo - a.framesAgo);
     for (const p of past) {
@@ -310,13 +325,15 @@ export class AnalyticsEngine {
     let t = this.tracks.get(o.trackId);
     /** Where the anchor was at the track's previous observation (null: first seen). */
     let previous: Point | null = null;
+    let previousLine: Point | null = null;
     if (!t) {
-      t = { id: o.trackId, label: o.label, lastFrame: frameIndex, seenOn: -1, lines: [], zones: [], vx: 0, vy: 0, last: p, lastTime: time, moved: false };
+      t = { id: o.trackId, label: o.label, lastFrame: frameIndex, seenOn: -1, lines: [], zones: [], vx: 0, vy: 0, last: p, lastTime: time, moved: false, lineLast: p, heights: null, heightNext: 0 };
       this.tracks.set(o.trackId, t);
     } else if (frameIndex <= t.lastFrame) {
       return t; // already observed on this frame (or later): an id is one object per frame
     } else {
       previous = t.last;
+      previousLine = t.lineLast;
       const dt = time - t.lastTime;
       if (dt > 0) {
         const a = t.moved ? MOTION_SMOOTHING : 1;
@@ -330,24 +347,27 @@ export class AnalyticsEngine {
     t.last = p;
     t.lastTime = time;
     const trackId = o.trackId;
-    const from = previous ?? p;
+    // Lines see the anchor of an occluded box as if its feet were visible (lineAnchor); zones the box as it is.
+    const q = this.lineAnchor(t, box, p);
+    t.lineLast = q;
+    const from = previousLine ?? q;
 
     // Lines: those the track has state for, and those near its move, in rule order.
-    let visits = this.rulesToVisit(t.lines, this.lineGrid!.query(from[0], from[1], p[0], p[1], this.near));
+    let visits = this.rulesToVisit(t.lines, this.lineGrid!.query(from[0], from[1], q[0], q[1], this.near));
     for (let k = 0; k < visits; k++) {
       const i = this.toVisit[k];
       const line = rules.lines[i];
       if (!appliesTo(line, o.label)) continue; // its state (if any) waits for the class to come back
       let state = stateOf(t.lines, i);
       if (!state) {
-        if (!segmentNearBounds(from, p, this.lineBounds[i])) continue;
+        if (!segmentNearBounds(from, q, this.lineBounds[i])) continue;
         // Near the line again (or for the first time): the side it comes from is its settled side.
         const side = sideOfPolyline(from, line.points);
         state = { rule: i, settled: side, side, last: from, frames: 0, distance: 0 };
         t.lines.push(state);
         if (!previous) continue;
       }
-      if (this.observeLine(state, i, line, p)) {
+      if (this.observeLine(state, i, line, q)) {
         const direction = state.settled > 0 ? 'in' : 'out';
         const totals = this.lineTotals[i];
         totals[direction]++;
@@ -358,7 +378,7 @@ export class AnalyticsEngine {
         events.push({ type: 'line-crossed', line: line.name, direction, trackId, label: o.label, frame: frameIndex, pts });
       }
       // Settled and away from the line: forget it (taken afresh when the track comes near again).
-      if (state.side === state.settled && state.side !== 0 && !segmentNearBounds(from, p, this.lineBounds[i])) removeState(t.lines, state);
+      if (state.side === state.settled && state.side !== 0 && !segmentNearBounds(from, q, this.lineBounds[i])) removeState(t.lines, state);
     }
 
     // Zones: those the track has state for (inside, or a change pending), and those whose bounds hold the anchor.
@@ -382,6 +402,29 @@ export class AnalyticsEngine {
       if (!s.inside && s.frames === 0) removeState(t.zones, s);
     }
     return t;
+  }
+
+  /**
+   * The point lines test a track's box with: its anchor, except that a bottom anchor of a box shorter than
+   * OCCLUDED_HEIGHT of the track's tallest of its last anchorHeightFrames boxes is put that far below the box's
+   * top. A person whose feet go behind something keeps a foot point where the feet are, instead of one that jumps
+   * up (across a line) and back; a person walking away shrinks by a pixel or so a frame, far less than that.
+   */
+  private lineAnchor(t: TrackState, box: Box, p: Point): Point {
+    const n = this.params.anchorHeightFrames;
+    const anchor = this.params.anchor;
+    if (n === 0 || !(anchor === 'bottom-center' || anchor === 'bottom-left' || anchor === 'bottom-right')) return p;
+    if (t.heights === null) t.heights = new Float64Array(n);
+    const heights = t.heights;
+    heights[t.heightNext] = box.height;
+    t.heightNext = (t.heightNext + 1) % n;
+    // A box cut off by the frame's bottom edge has its feet outside the frame, not hidden: its bottom is the
+    // lowest point there is, and the one kept.
+    const bottom = box.y + box.height;
+    if (bottom >= this.frameHeight - 1) return p;
+    let tallest = 0;
+    for (let k = 0; k < n; k++) if (heights[k] > tallest) tallest = heights[k];
+    return box.height < OCCLUDED_HEIGHT * tallest ? [p[0], Math.min(box.y + tallest, this.frameHeight)] : p;
   }
 
   /**

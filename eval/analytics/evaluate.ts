@@ -50,7 +50,7 @@ export const EVAL_RULES: Rules = parseRules(
   { source: 'eval/analytics/evaluate.ts EVAL_RULES' },
 );
 
-export const NAIVE_PARAMS: Readonly<AnalyticsParams> = Object.freeze({ ...ANALYTICS_DEFAULTS, minFrames: 1, minDistance: 0 });
+export const NAIVE_PARAMS: Readonly<AnalyticsParams> = Object.freeze({ ...ANALYTICS_DEFAULTS, minFrames: 1, minDistance: 0, anchorHeightFrames: 0 });
 
 /**
  * Perfect identities for detection rows: per frame, detections and annotated boxes paired greedily by IoU

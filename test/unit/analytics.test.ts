@@ -16,7 +16,7 @@ import {
 } from '../../elements/analytics/index';
 import type { AnalyticsEvent, AnalyticsParams } from 'tsvision';
 
-const PARAMS: AnalyticsParams = { anchor: 'bottom-center', minDistance: 8, minFrames: 3, countPredicted: false, forgetFrames: 30 };
+const PARAMS: AnalyticsParams = { anchor: 'bottom-center', minDistance: 8, minFrames: 3, anchorHeightFrames: 0, countPredicted: false, forgetFrames: 30 };
 
 /** A 20x40 box whose bottom-centre is at (x, y). */
 function at(x: number, y: number, trackId: number | null = 1, extra: Partial<AnalyticsObject> = {}): AnalyticsObject {
@@ -107,6 +107,43 @@ describe('line crossings', () => {
     // The naive counter (min-frames 1, min-distance 0) counts every flicker.
     const naive = runFrames(DOOR, jitter, { ...PARAMS, minFrames: 1, minDistance: 0 }).counts.lines.door;
     expect(naive.in + naive.out).toBe(19);
+  });
+
+  it('feet hidden for a few frames (the box shortened from below) cross no line with anchorHeightFrames; their move does', () => {
+    // A person standing with the feet 20 px below the door line; for 5 frames a parked car hides the feet (the box
+    // ends 30 px higher, 10 px above the line), then they are seen whole again.
+    const standing = (h: number): AnalyticsObject => ({ trackId: 1, label: 'person', box: { x: 300, y: 160, width: 30, height: h } });
+    const frames = [
+      ...Array.from({ length: 6 }, () => [standing(100)]),
+      ...Array.from({ length: 5 }, () => [standing(70)]),
+      ...Array.from({ length: 6 }, () => [standing(100)]),
+    ];
+    const plain = runFrames(DOOR, frames).counts.lines.door;
+    expect([plain.in, plain.out]).toEqual([1, 1]); // the anchor went up across the line and back
+    const lookBack = runFrames(DOOR, frames, { ...PARAMS, anchorHeightFrames: 7 }).counts.lines.door;
+    expect([lookBack.in, lookBack.out]).toEqual([0, 0]);
+    // Hidden longer than the look-back: the box as it is counts again (7 short frames, 3 frames to confirm).
+    const long = [...frames.slice(0, 6), ...Array.from({ length: 12 }, () => [standing(70)]), ...frames.slice(11)];
+    const longer = runFrames(DOOR, long, { ...PARAMS, anchorHeightFrames: 7 }).counts.lines.door;
+    expect(longer.out).toBe(1);
+    // Zones test the box as it is: a zone above the line sees the shortened box inside.
+    const zone = { zones: [{ name: 'above', points: [[0, 0], [640, 0], [640, 240], [0, 240]] }] };
+    const zoned = runFrames(zone, frames, { ...PARAMS, anchorHeightFrames: 7 }).counts.zones.above;
+    expect(zoned.entries).toBe(1);
+    // A walk across the line still counts, also while the person shrinks by a pixel a frame (walking away), and
+    // any anchor other than a bottom one is left alone.
+    const away = Array.from({ length: 30 }, (_, i) => [{ trackId: 2, label: 'person', box: { x: 300, y: 100 + 6 * i, width: 30, height: 100 - i } }]);
+    const walked = runFrames(DOOR, away, { ...PARAMS, anchorHeightFrames: 7 }).counts.lines.door;
+    expect([walked.in, walked.out]).toEqual([1, 0]);
+    // A box a few percent shorter is noise, not an occlusion: its own bottom counts. With min-distance 0, a bottom
+    // 1.5 px above the line crosses it — unless the box is below 85% of the tallest (78.5 of 100: feet hidden).
+    const noise = { ...PARAMS, minDistance: 0, anchorHeightFrames: 7 };
+    const hidden = [...Array.from({ length: 6 }, () => [standing(100)]), ...Array.from({ length: 5 }, () => [standing(78.5)])];
+    expect(runFrames(DOOR, hidden, noise).counts.lines.door.out).toBe(0);
+    const slight = [...Array.from({ length: 6 }, () => [standing(82)]), ...Array.from({ length: 5 }, () => [standing(78.5)])];
+    expect(runFrames(DOOR, slight, noise).counts.lines.door.out).toBe(1); // 78.5 of 82 (96%): noise
+    const centre = runFrames(DOOR, frames, { ...PARAMS, anchor: 'center', anchorHeightFrames: 7 }).counts.lines.door;
+    expect(centre.in + centre.out).toBe(0); // the centre (205 / 195 px) never reaches the line either way
   });
 
   it('moving around the end of a line is no crossing', () => {

@@ -43,6 +43,20 @@ export const ANALYTICS_PARAMS = declare({
     nick: 'Minimum frames',
     blurb: 'A crossing, entry or exit counts once the anchor has stayed on the new side this many frames in a row',
   },
+  /**
+   * Line crossings with a bottom anchor: a box at least 15% shorter than the track's tallest of its last N boxes
+   * (the feet hidden behind something or someone) is taken that tall from its top, so an occlusion does not move
+   * the anchor across a line. Zones test each box as it is. 0: every box as it is. Chosen by eval:analytics.
+   */
+  anchorHeightFrames: {
+    type: 'uint',
+    default: 7,
+    min: 0,
+    max: 1000,
+    nick: 'Anchor height frames',
+    blurb:
+      "Line crossings with a bottom anchor: a box at least 15% shorter than its track's tallest box of the last N frames (feet hidden) is taken that tall from its top; 0: every box as it is",
+  },
   /** Boxes tstrack predicted on frames the detector skipped count only when this is set. */
   countPredicted: {
     type: 'bool',
