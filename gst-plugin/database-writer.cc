@@ -963,12 +963,8 @@ std::unique_ptr<DatabaseWriter> DatabaseWriter::start(const DatabaseWriterConfig
   core->on_event = std::move(on_event);
   GST_INFO("writing to %s, run %s, queue %zu, batches of %zu", core->backend->describe().c_str(),
            core->cfg.run.c_str(), core->cfg.queue_size, core->cfg.batch_size);
-  try {
-    core->thread = std::thread([core] { core->run(); });
-  } catch (const std::exception &e) {
-    error = std::string("cannot start the database writer thread: ") + e.what();
+  if (!start_output_thread(core, "database writer", error))
     return nullptr;
-  }
   return std::unique_ptr<DatabaseWriter>(new DatabaseWriter(core));
 }
 

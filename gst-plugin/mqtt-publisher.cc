@@ -770,12 +770,8 @@ std::unique_ptr<MqttPublisher> MqttPublisher::start(const MqttPublisherConfig &c
     error = std::string("eventfd: ") + strerror(errno);
     return nullptr;
   }
-  try {
-    core->thread = std::thread([core] { core->run(); });
-  } catch (const std::exception &e) {
-    error = std::string("cannot start the MQTT publisher thread: ") + e.what();
+  if (!start_output_thread(core, "MQTT publisher", error))
     return nullptr;
-  }
   return std::unique_ptr<MqttPublisher>(new MqttPublisher(core));
 }
 

@@ -1,11 +1,14 @@
 /* What tsexport's network outputs (mqtt-publisher.cc, database-writer.cc) share: the levels of the
- * events their threads report to the element, the reconnection backoff, and how their threads are stopped. */
+ * events their threads report to the element, the reconnection backoff, and how their threads are started and
+ * stopped. */
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,6 +38,19 @@ public:
 private:
   std::chrono::milliseconds delay_ = kInitial;
 };
+
+/* Starts an output's thread on `core->run()` (the thread owns a reference to `core`); false, with a reason naming
+ * `what` in `error`, when the system cannot start one. */
+template <typename Core>
+bool start_output_thread(const std::shared_ptr<Core> &core, const char *what, std::string &error) {
+  try {
+    core->thread = std::thread([core] { core->run(); });
+    return true;
+  } catch (const std::exception &e) {
+    error = std::string("cannot start the ") + what + " thread: " + e.what();
+    return false;
+  }
+}
 
 /* Stops an output's thread: asks it to stop (it flushes until `flush_timeout` from now), wakes it with `wake`,
  * waits that long plus `grace` for it to say `done`, then joins it — or, stuck in a blocking call (a DNS look-up, a

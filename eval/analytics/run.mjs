@@ -58,8 +58,8 @@ const data = sequences.map(({ bench, name, seq }) => {
   // offline rows are the pipeline's.
   const tracked = runOfflineSequence(seq, { frameSize: frameSize(seq) });
   const t = sequenceTruth(bench, seq, tracked.numFrames);
-  const oracle = oracleIdentities(parseMot(readFileSync(path.join(seq, 'det', 'det.txt'), 'utf8')), t.gt);
-  return { name, seq, ...t, hyp: tracked.rows, oracle, found: oracleIdentities(parseMot(readFileSync(path.join(seq, 'det', 'det.txt'), 'utf8')), t.gt, 'annotation') };
+  const detections = parseMot(readFileSync(path.join(seq, 'det', 'det.txt'), 'utf8'));
+  return { name, seq, ...t, hyp: tracked.rows, oracle: oracleIdentities(detections, t.gt), found: oracleIdentities(detections, t.gt, 'annotation') };
 });
 
 // The real detector on the sequences' videos: yolox_nano as eval:mot runs it (threshold 0.1, cached), kept at
@@ -82,7 +82,8 @@ if (!process.argv.includes('--no-video')) {
     const size = frameSize(seq);
     const tracked = runOffline(detText, { scoreNormalization: 'none', frameSize: size });
     const t = sequenceTruth(bench, seq, Math.max(v.numFrames, tracked.numFrames));
-    videoData.push({ name, seq, ...t, hyp: tracked.rows, oracle: oracleIdentities(parseMot(detText), t.gt), found: oracleIdentities(parseMot(detText), t.gt, 'annotation') });
+    const detections = parseMot(detText);
+    videoData.push({ name, seq, ...t, hyp: tracked.rows, oracle: oracleIdentities(detections, t.gt), found: oracleIdentities(detections, t.gt, 'annotation') });
   }
 }
 
