@@ -50,9 +50,13 @@ const encode = haveX264
   ? ['x264enc', 'speed-preset=veryfast', 'tune=zerolatency', '!', 'video/x-h264,profile=high', '!', 'mp4mux']
   : ['vp8enc', 'deadline=1', 'cpu-used=8', '!', 'webmmux'];
 
+// TSVISION_DEMO_FRAMES cuts the parsed stream, before the decoder: cut after decodebin, identity's EOS reaches
+// the decoder mid-drain and frames it had decoded ahead slip past with repeated timestamps (two frames at one
+// pts: the encoded video then decodes to a frame fewer). identity's eos-after=N lets N - 1 buffers through.
 const pipeline = [
-  'filesrc', `location=${video}`, '!', 'decodebin', '!',
-  ...(maxFrames > 0 ? ['identity', `eos-after=${maxFrames}`, '!'] : []),
+  'filesrc', `location=${video}`, '!',
+  ...(maxFrames > 0 ? ['parsebin', '!', 'identity', `eos-after=${maxFrames + 1}`, '!'] : []),
+  'decodebin', '!',
   'tsdetect', `model=${model}`, ...(labels ? [`labels-file=${labels}`] : []), 'threshold=0.4', '!',
   'tstrack', '!',
   'tsexport', `location=${jsonl}`, '!',
